@@ -1,0 +1,61 @@
+// Builds the Fastify app from its parts. No I/O here beyond what the parts are given.
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Database } from './db/client.ts';
+import { decorateAuth, registerAuth } from './http/auth.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { type RateLimiter, registerRateLimit } from './http/rate-limit.ts';
+import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
+import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
+import { PARLEY_VERSION } from './version.ts';
+
+export interface AppDeps {
+  db: Database;
+  logger: Logger;
+  apiKeys: ApiKeyService;
+  rateLimiter: RateLimiter;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Lets SIGTERM finish in-flight requests while refusing new ones.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  // One log line per request, after the response, with the request id.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  registerErrorHandling(app);
+  decorateAuth(app);
+  await registerOpenApi(app, PARLEY_VERSION);
+  await app.register(healthRoutes({ db: deps.db }));
+
+  // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
+  await app.register(async (v1) => {
+    registerAuth(v1, deps.apiKeys);
+    registerRateLimit(v1, deps.rateLimiter);
+    registerIdempotency(v1, deps.db);
+    await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
+  });
+
+  return app;
+}

@@ -1,0 +1,37 @@
+// Gives a CLI command the operator actions: through the running server's socket when it holds
+// the embedded database, otherwise by opening the database in this process.
+import type { Config } from '../config.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createContext } from '../runtime/context.ts';
+import { acquireDataDirLock, DataDirLockedError, readLockHolder } from '../runtime/data-dir-lock.ts';
+import { type AdminOps, createAdminOps } from './admin-ops.ts';
+import { socketAdminOps } from './admin-socket.ts';
+
+export async function withAdminOps<T>(config: Config, run: (ops: AdminOps) => Promise<T>): Promise<T> {
+  if (!config.databaseUrl) {
+    const holder = readLockHolder(config.dataDir);
+    if (holder) return run(socketAdminOps(holder.socketPath));
+  }
+  let lock = null;
+  if (!config.databaseUrl) {
+    try {
+      lock = acquireDataDirLock(config.dataDir);
+    } catch (error) {
+      // A server started between the check and the lock: go through it.
+      if (error instanceof DataDirLockedError) return run(socketAdminOps(error.holder.socketPath));
+      throw error;
+    }
+  }
+  // Logs go to stderr so that --json output on stdout stays one clean object.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  try {
+    const context = await createContext(config, logger);
+    try {
+      return await run(createAdminOps(context));
+    } finally {
+      await context.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}

@@ -1,0 +1,87 @@
+// The only file that reads the environment. Everything else receives a Config.
+import path from 'node:path';
+import { type PlanTable, parsePlans } from './modules/workspaces/plans.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  secretKey: string | null;
+  allowPrivateNetwork: boolean;
+  logLevel: string;
+  plans: PlanTable;
+  maxActiveApiKeys: number;
+  /** Seconds a cached API key lookup may be served before it is read again. */
+  apiKeyCacheTtlSeconds: number;
+  providerDefaults: {
+    openaiApiKey: string | null;
+    geminiApiKey: string | null;
+    anthropicApiKey: string | null;
+    ollamaBaseUrl: string | null;
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${env[name]}'.`);
+}
+
+function optional(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://.`);
+  }
+  const redisUrl = optional(env, 'REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://.`);
+  }
+  let plans: PlanTable;
+  try {
+    plans = parsePlans(optional(env, 'PARLEY_PLANS'));
+  } catch (error) {
+    throw new ConfigError(`PARLEY_PLANS is invalid: ${(error as Error).message}`);
+  }
+  return {
+    port: intSetting(env, 'PORT', 8787, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    dataDir: path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? 'data'),
+    databaseUrl,
+    redisUrl,
+    secretKey: optional(env, 'PARLEY_SECRET_KEY'),
+    allowPrivateNetwork: boolSetting(env, 'PARLEY_ALLOW_PRIVATE_NETWORK', false),
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    plans,
+    maxActiveApiKeys: intSetting(env, 'PARLEY_MAX_API_KEYS', 5, 1, 1000),
+    apiKeyCacheTtlSeconds: intSetting(env, 'PARLEY_API_KEY_CACHE_TTL', 60, 0, 3600),
+    providerDefaults: {
+      openaiApiKey: optional(env, 'OPENAI_API_KEY'),
+      geminiApiKey: optional(env, 'GEMINI_API_KEY'),
+      anthropicApiKey: optional(env, 'ANTHROPIC_API_KEY'),
+      ollamaBaseUrl: optional(env, 'OLLAMA_BASE_URL'),
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Writes every error in the envelope of architecture §3. Unknown errors become a generic 500:
+// the full error goes to the log with the request id, never to the caller.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorBody } from './errors.ts';
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+const CONTEXT_NAMES: Record<string, string> = {
+  body: 'field',
+  querystring: 'query parameter',
+  params: 'path parameter',
+  headers: 'header',
+};
+
+function paramOf(error: AjvError): string | undefined {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const extra = (error.params.missingProperty ?? error.params.additionalProperty) as string | undefined;
+  if (extra) return path ? `${path}.${extra}` : extra;
+  return path || undefined;
+}
+
+/** Turns Fastify's schema validation failure into a 400 that names the offending parameter. */
+export function validationError(error: FastifyError): AppError {
+  const first = (error.validation?.[0] ?? { keyword: 'unknown', instancePath: '', params: {} }) as AjvError;
+  const param = paramOf(first);
+  const where = CONTEXT_NAMES[error.validationContext ?? 'body'] ?? 'field';
+  const name = param ? `'${param}'` : `the request ${where === 'field' ? 'body' : where}`;
+  switch (first.keyword) {
+    case 'required':
+      return AppError.invalid('missing_required_field', `The ${where} ${name} is required.`, param);
+    case 'additionalProperties':
+      return AppError.invalid('unknown_parameter', `Unknown ${where} ${name}.`, param);
+    case 'enum':
+      return AppError.invalid(
+        'invalid_parameter',
+        `The ${where} ${name} must be one of: ${(first.params.allowedValues as unknown[]).join(', ')}.`,
+        param,
+      );
+    default:
+      return AppError.invalid('invalid_parameter', `The ${where} ${name} ${first.message ?? 'is invalid'}.`, param);
+  }
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: "The request body is empty but its Content-Type is 'application/json'.",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'Unsupported Content-Type: send application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'invalid_content_length',
+    message: 'The Content-Length header does not match the body.',
+  },
+};
+
+export function toAppError(error: FastifyError | Error): AppError | null {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationError(fastifyError);
+  const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (known) return new AppError('invalid_request_error', known.code, known.message, { status: known.status });
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return AppError.invalid('invalid_json', 'The request body is not valid JSON.');
+  }
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new AppError('invalid_request_error', 'invalid_request', error.message, { status });
+  }
+  return null;
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  const body: { error: ErrorBody } = { error: error.toBody(request.id) };
+  return reply.code(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError) return sendError(reply, request, appError);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(
+      reply,
+      request,
+      new AppError('api_error', 'internal_error', `Something went wrong on our side. Request id: ${request.id}.`),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request,
+      new AppError('not_found_error', 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    ),
+  );
+}

@@ -1,0 +1,102 @@
+// Idempotency-Key on POST/PATCH/DELETE: the first response is stored for 24 h and replayed
+// with `Idempotent-Replayed: true`; the same key with another request is a 422; a duplicate
+// that arrives while the first is still running is a 409.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Database } from '../db/client.ts';
+import { principalOf } from './auth.ts';
+import { AppError } from './errors.ts';
+import * as repo from './idempotency-repository.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyRecordId: string | null;
+  }
+}
+
+const METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+/** An in-flight record older than this belongs to a request that died; it may be taken over. */
+const STALE_SECONDS = 60;
+const REPLAYED_HEADERS = ['content-type', 'location'];
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`)
+    .digest('hex');
+}
+
+function readKey(request: FastifyRequest): string | null {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return null;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (!key || key.length > 255) {
+    throw AppError.invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.', 'Idempotency-Key');
+  }
+  return key;
+}
+
+export function registerIdempotency(scope: FastifyInstance, db: Database): void {
+  scope.decorateRequest('idempotencyRecordId', null);
+
+  // preValidation: the body is parsed, and a replay is answered before validation or the handler.
+  scope.addHook('preValidation', async (request, reply) => {
+    if (!METHODS.has(request.method)) return;
+    const key = readKey(request);
+    if (!key) return;
+    const principal = principalOf(request);
+    const recordScope = { workspaceId: principal.workspaceId, environment: principal.environment, key };
+    const hash = requestHash(request);
+    const claimed = await repo.claim(db.orm, recordScope, hash);
+    if (claimed) {
+      request.idempotencyRecordId = claimed;
+      return;
+    }
+    const existing = await repo.find(db.orm, recordScope);
+    if (!existing) throw conflict(); // expired and claimed by another request in between
+    if (existing.requestHash !== hash) {
+      throw new AppError(
+        'idempotency_error',
+        'idempotency_key_reused',
+        `The Idempotency-Key '${key}' was already used with a different request. Use a new key for a new request.`,
+        { status: 422, param: 'Idempotency-Key' },
+      );
+    }
+    if (existing.state === 'completed') {
+      for (const [name, value] of Object.entries(existing.responseHeaders ?? {})) reply.header(name, value);
+      reply.header('Idempotent-Replayed', 'true');
+      return reply.code(existing.responseStatus ?? 200).send(existing.responseBody ?? '');
+    }
+    if (await repo.takeOverStale(db.orm, existing.id, STALE_SECONDS)) {
+      request.idempotencyRecordId = existing.id;
+      return;
+    }
+    throw conflict();
+  });
+
+  scope.addHook('onSend', async (request, reply, payload) => {
+    const id = request.idempotencyRecordId;
+    if (!id) return payload;
+    request.idempotencyRecordId = null;
+    // A server error is not a result: release the key so the client can retry with it.
+    if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
+      await repo.release(db.orm, id);
+      return payload;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) headers[name] = String(value);
+    }
+    await repo.complete(db.orm, id, { status: reply.statusCode, body: payload ?? '', headers });
+    return payload;
+  });
+}
+
+function conflict(): AppError {
+  return new AppError(
+    'idempotency_error',
+    'idempotency_request_in_progress',
+    'A request with this Idempotency-Key is still being processed. Retry after it finishes.',
+    { status: 409, param: 'Idempotency-Key' },
+  );
+}

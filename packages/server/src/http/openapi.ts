@@ -1,0 +1,56 @@
+// The OpenAPI 3.1 document is generated from the route schemas (the same ones that validate
+// requests), served at /v1/openapi.json and rendered at /docs.
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
+import { ERROR_STATUS } from './errors.ts';
+
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object({
+      type: Type.Union(Object.keys(ERROR_STATUS).map((type) => Type.Literal(type))),
+      code: Type.String(),
+      message: Type.String(),
+      param: Type.Optional(Type.String()),
+      status: Type.Integer(),
+      request_id: Type.Optional(Type.String()),
+    }),
+  },
+  { $id: 'ErrorEnvelope', description: 'Every error has this shape.' },
+);
+
+/** Adds the error envelope to every /v1 route's responses, so the document shows it everywhere. */
+function addErrorResponses(route: RouteOptions): void {
+  if (!route.url.startsWith('/v1') || route.url === '/v1/openapi.json') return;
+  const schema = (route.schema ??= {});
+  const response = (schema.response ??= {}) as Record<string, unknown>;
+  response['4XX'] ??= { $ref: 'ErrorEnvelope#' };
+  response['5XX'] ??= { $ref: 'ErrorEnvelope#' };
+  const current = (schema as { security?: unknown }).security;
+  if (current === undefined) (schema as { security?: unknown }).security = [{ bearerAuth: [] }];
+}
+
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  app.addSchema(ErrorEnvelope);
+  app.addHook('onRoute', addErrorResponses);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley API',
+        version,
+        description:
+          'Self-hosted AI customer-support chatbots. Authenticate with `Authorization: Bearer prl_live_…` (or a `prl_test_…` key for the test environment).',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Parley API key.' } },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/v1/openapi.json' } });
+}

@@ -1,0 +1,61 @@
+// The `parley` command: serve, worker, workspaces, keys.
+import { Command, InvalidArgumentError } from 'commander';
+import { AdminRequestError } from './cli/admin-socket.ts';
+import { keyCommands, workspaceCommands } from './cli/commands.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { AppError } from './http/errors.ts';
+import { createLogger } from './lib/logger.ts';
+import { DataDirLockedError } from './runtime/data-dir-lock.ts';
+import { startServer, stopOnSignals } from './runtime/serve.ts';
+import { startWorker } from './runtime/worker.ts';
+import { PARLEY_VERSION } from './version.ts';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0 to 65535.');
+  return port;
+}
+
+const program = new Command('parley')
+  .description('Parley: self-hosted AI customer-support chatbots')
+  .version(PARLEY_VERSION)
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the API (and the job workers) in this process')
+  .option('--port <port>', 'port to listen on (default PORT or 8787)', parsePort)
+  .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
+  .option('--no-workers', 'do not run job workers here (run `parley worker` processes instead)')
+  .action(async (options: { port?: number; host?: string; workers: boolean }) => {
+    const config: Config = { ...loadConfig(), ...(options.port === undefined ? {} : { port: options.port }) };
+    if (options.host) config.host = options.host;
+    const logger = createLogger(config.logLevel);
+    const server = await startServer(config, logger, { workers: options.workers });
+    stopOnSignals(server, logger);
+  });
+
+program
+  .command('worker')
+  .description('Run job workers only (scale-out, with DATABASE_URL)')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    await startWorker(config, logger);
+  });
+
+program.addCommand(workspaceCommands(() => loadConfig()));
+program.addCommand(keyCommands(() => loadConfig()));
+
+function describe(error: unknown): string {
+  if (error instanceof AdminRequestError) return error.body.message;
+  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirLockedError) {
+    return error.message;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`Error: ${describe(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// Opens the database and builds every service once, from the config. The server, the worker
+// and the CLI all start from here; tests build the same context on their own database.
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { type Database, openDatabase } from '../db/client.ts';
+import { type MigrationResult, runMigrations } from '../db/migrate.ts';
+import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
+import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
+import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
+import { resolveSecretKey } from './secret-key.ts';
+
+export interface Context {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  redis: Redis | null;
+  migrations: MigrationResult;
+  secretBox: SecretBox;
+  apiKeys: ApiKeyService;
+  workspaces: WorkspaceService;
+  rateLimiter: RateLimiter;
+  close(): Promise<void>;
+}
+
+export async function createContext(config: Config, logger: Logger, options: { pgliteDir?: string } = {}): Promise<Context> {
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: options.pgliteDir ?? `${config.dataDir}/pgdata`,
+    logger,
+  });
+  let redis: Redis | null = null;
+  try {
+    const migrations = await runMigrations(db);
+    if (!migrations.vector) {
+      logger.info({ reason: migrations.vectorError }, 'pgvector is not available: vector search is off, full-text search works');
+    }
+    if (config.redisUrl) {
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
+      redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+      await redis.connect();
+    }
+    const apiKeys = createApiKeyService({
+      db,
+      logger,
+      plans: config.plans,
+      maxActiveApiKeys: config.maxActiveApiKeys,
+      cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
+    });
+    await apiKeys.start();
+    const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
+    return {
+      config,
+      logger,
+      db,
+      redis,
+      migrations,
+      secretBox: createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger)),
+      apiKeys,
+      workspaces,
+      rateLimiter: createRateLimiter({ redis }),
+      async close() {
+        await apiKeys.stop();
+        if (redis) redis.disconnect();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    if (redis) redis.disconnect();
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+// `parley serve`: the API (and, unless --no-workers, the job workers) in one process.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from '../app.ts';
+import { createAdminOps } from '../cli/admin-ops.ts';
+import { startAdminSocket } from '../cli/admin-socket.ts';
+import type { Config } from '../config.ts';
+import { jobCatalog } from '../jobs/catalog.ts';
+import { type Queue, startQueue } from '../jobs/queue.ts';
+import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
+import { type Context, createContext } from './context.ts';
+import { acquireDataDirLock, type DataDirLock, socketPath } from './data-dir-lock.ts';
+
+export interface RunningServer {
+  url: string;
+  context: Context;
+  app: FastifyInstance;
+  /** Stops taking requests, finishes those in flight, stops workers, closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, options: { workers: boolean }): Promise<RunningServer> {
+  // Embedded mode: one process per data directory, or PGlite would lose writes.
+  const lock: DataDirLock | null = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
+  let context: Context | null = null;
+  try {
+    context = await createContext(config, logger);
+    const bootstrap = await context.workspaces.ensureDefault();
+    const app = await buildApp(context);
+    const queue: Queue = await startQueue({
+      db: context.db,
+      logger,
+      workers: options.workers,
+      jobs: jobCatalog(context),
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const admin = lock
+      ? await startAdminSocket(createAdminOps(context), socketPath(config.dataDir), logger)
+      : null;
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    printBanner(url, config, bootstrap);
+    const ctx = context;
+    return {
+      url,
+      context: ctx,
+      app,
+      async stop() {
+        await app.close();
+        await admin?.close();
+        await queue.stop();
+        await ctx.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    await context?.close().catch(() => {});
+    lock?.release();
+    throw error;
+  }
+}
+
+function printBanner(url: string, config: Config, bootstrap: Bootstrap): void {
+  const lines = [
+    '',
+    `Parley is running at ${url}`,
+    `  API reference: ${url}/docs`,
+    `  Database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, in ${config.dataDir}`}`,
+  ];
+  if (bootstrap.keys.length > 0) {
+    lines.push('', `Created workspace "${bootstrap.workspace.name}". Its API keys are shown this once; store them now:`);
+    for (const key of bootstrap.keys) lines.push(`  ${key.row.environment} key: ${key.secret}`);
+    lines.push('  Create more with: npm run parley -- keys create --name NAME [--env live|test]');
+  }
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Stops on SIGTERM/SIGINT: finish in-flight requests, close the database, exit 0. */
+export function stopOnSignals(server: RunningServer, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}

@@ -1,0 +1,28 @@
+// `parley worker`: job workers only, for scale-out deployments on a PostgreSQL server.
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import { jobCatalog } from '../jobs/catalog.ts';
+import { startQueue } from '../jobs/queue.ts';
+import { createContext } from './context.ts';
+
+export async function startWorker(config: Config, logger: Logger): Promise<void> {
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'parley worker needs DATABASE_URL. With the embedded database, `parley serve` runs the workers itself.',
+    );
+  }
+  const context = await createContext(config, logger);
+  const queue = await startQueue({ db: context.db, logger, workers: true, jobs: jobCatalog(context) });
+  logger.info('worker started');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await queue.stop();
+    await context.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}

@@ -1,0 +1,1 @@
+export const PARLEY_VERSION = '0.1.0';
