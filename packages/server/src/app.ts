@@ -9,6 +9,7 @@ import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { type RateLimiter, registerRateLimit } from './http/rate-limit.ts';
+import { registerValidation } from './http/validation.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -27,7 +28,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => `req_${randomBytes(12).toString('hex')}`,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     // Lets SIGTERM finish in-flight requests while refusing new ones.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -39,12 +39,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One log line per request, after the response, with the request id.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
 
   registerErrorHandling(app);
+  registerValidation(app);
   decorateAuth(app);
   await registerOpenApi(app, PARLEY_VERSION);
   await app.register(healthRoutes({ db: deps.db }));

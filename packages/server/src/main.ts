@@ -12,7 +12,8 @@ import { PARLEY_VERSION } from './version.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0 to 65535.');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be 0 to 65535.');
   return port;
 }
 

@@ -10,14 +10,24 @@ import type { WorkspaceService } from '../modules/workspaces/workspace-service.t
 export interface AdminOps {
   createWorkspace(input: { name: string; plan: string }): Promise<ReturnType<typeof presentWorkspaceRow>>;
   listWorkspaces(): Promise<ReturnType<typeof presentWorkspaceRow>[]>;
-  createKey(input: { name: string; environment: Environment; workspace?: string }): Promise<
-    ReturnType<typeof presentApiKey> & { key: string; workspace_id: string }
-  >;
-  listKeys(input: { workspace?: string }): Promise<{ workspace_id: string; keys: ReturnType<typeof presentApiKey>[] }>;
+  createKey(input: {
+    name: string;
+    environment: Environment;
+    workspace?: string;
+  }): Promise<ReturnType<typeof presentApiKey> & { key: string; workspace_id: string }>;
+  listKeys(input: {
+    workspace?: string;
+  }): Promise<{ workspace_id: string; keys: ReturnType<typeof presentApiKey>[] }>;
   revokeKey(input: { id: string }): Promise<ReturnType<typeof presentApiKey>>;
 }
 
-export const ADMIN_OPERATIONS = ['createWorkspace', 'listWorkspaces', 'createKey', 'listKeys', 'revokeKey'] as const;
+export const ADMIN_OPERATIONS = [
+  'createWorkspace',
+  'listWorkspaces',
+  'createKey',
+  'listKeys',
+  'revokeKey',
+] as const;
 
 export function createAdminOps(deps: { workspaces: WorkspaceService; apiKeys: ApiKeyService }): AdminOps {
   async function resolveWorkspace(id: string | undefined) {
@@ -37,7 +47,11 @@ export function createAdminOps(deps: { workspaces: WorkspaceService; apiKeys: Ap
       }
       const workspace = await resolveWorkspace(input.workspace);
       const created = await deps.apiKeys.create(workspace.id, input.environment, input.name);
-      return { ...presentApiKey(created.row), key: created.secret, workspace_id: presentWorkspaceRow(workspace).id };
+      return {
+        ...presentApiKey(created.row),
+        key: created.secret,
+        workspace_id: presentWorkspaceRow(workspace).id,
+      };
     },
     async listKeys(input) {
       const workspace = await resolveWorkspace(input.workspace);

@@ -17,8 +17,12 @@ export function workspaceCommands(loadConfig: () => Config): Command {
         ops.createWorkspace({ name: options.name, plan: options.plan }),
       );
       if (options.json) return printJson(workspace);
-      process.stdout.write(`Created workspace ${workspace.id} "${workspace.name}" on the ${workspace.plan} plan.\n`);
-      process.stdout.write(`Create its first key with: parley keys create --name NAME --workspace ${workspace.id}\n`);
+      process.stdout.write(
+        `Created workspace ${workspace.id} "${workspace.name}" on the ${workspace.plan} plan.\n`,
+      );
+      process.stdout.write(
+        `Create its first key with: parley keys create --name NAME --workspace ${workspace.id}\n`,
+      );
     });
   workspaces
     .command('list')
@@ -46,7 +50,9 @@ export function keyCommands(loadConfig: () => Config): Command {
         ops.createKey({ name: options.name, environment: options.env, workspace: options.workspace }),
       );
       if (options.json) return printJson(key);
-      process.stdout.write(`Created ${key.environment} key ${key.id} "${key.name}" in workspace ${key.workspace_id}.\n`);
+      process.stdout.write(
+        `Created ${key.environment} key ${key.id} "${key.name}" in workspace ${key.workspace_id}.\n`,
+      );
       process.stdout.write(`\n  ${key.key}\n\nThis is the only time the key is shown: store it now.\n`);
     });
   keys
@@ -55,9 +61,19 @@ export function keyCommands(loadConfig: () => Config): Command {
     .option('--workspace <id>', 'workspace id (default: the default workspace)')
     .option('--json', 'print one JSON object')
     .action(async (options: { workspace?: string; json?: boolean }) => {
-      const result = await withAdminOps(loadConfig(), (ops) => ops.listKeys({ workspace: options.workspace }));
+      const result = await withAdminOps(loadConfig(), (ops) =>
+        ops.listKeys({ workspace: options.workspace }),
+      );
       if (options.json) return printJson(result);
-      printTable(result.keys, ['id', 'name', 'environment', 'prefix', 'status', 'created_at', 'last_used_at']);
+      printTable(result.keys, [
+        'id',
+        'name',
+        'environment',
+        'prefix',
+        'status',
+        'created_at',
+        'last_used_at',
+      ]);
     });
   keys
     .command('revoke')

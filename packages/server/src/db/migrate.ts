@@ -1,11 +1,11 @@
 // Applies the committed migrations at start, on PGlite and on PostgreSQL alike.
 // The main set always applies; the pgvector set only where `CREATE EXTENSION vector` works.
 import { fileURLToPath } from 'node:url';
-import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type pg from 'pg';
 import type { Database } from './client.ts';
 
@@ -68,8 +68,6 @@ async function probeVector(run: (text: string) => Promise<void>): Promise<Migrat
 /** True when every committed migration of the main set is recorded as applied. */
 export async function migrationsApplied(db: Database): Promise<boolean> {
   const expected = readMigrationFiles({ migrationsFolder: MAIN_FOLDER }).length;
-  const rows = await db.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM drizzle.${MAIN_TABLE}`,
-  );
+  const rows = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM drizzle.${MAIN_TABLE}`);
   return (rows[0]?.count ?? 0) >= expected;
 }

@@ -42,18 +42,30 @@ export function validationError(error: FastifyError): AppError {
         param,
       );
     default:
-      return AppError.invalid('invalid_parameter', `The ${where} ${name} ${first.message ?? 'is invalid'}.`, param);
+      return AppError.invalid(
+        'invalid_parameter',
+        `The ${where} ${name} ${first.message ?? 'is invalid'}.`,
+        param,
+      );
   }
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'The request body is not valid JSON.',
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
     code: 'invalid_json',
     message: "The request body is empty but its Content-Type is 'application/json'.",
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'The request body is too large.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'body_too_large',
+    message: 'The request body is too large.',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: 'unsupported_media_type',
@@ -71,7 +83,8 @@ export function toAppError(error: FastifyError | Error): AppError | null {
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationError(fastifyError);
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (known) return new AppError('invalid_request_error', known.code, known.message, { status: known.status });
+  if (known)
+    return new AppError('invalid_request_error', known.code, known.message, { status: known.status });
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return AppError.invalid('invalid_json', 'The request body is not valid JSON.');
   }
@@ -96,7 +109,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendError(
       reply,
       request,
-      new AppError('api_error', 'internal_error', `Something went wrong on our side. Request id: ${request.id}.`),
+      new AppError(
+        'api_error',
+        'internal_error',
+        `Something went wrong on our side. Request id: ${request.id}.`,
+      ),
     );
   });
 
@@ -104,7 +121,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendError(
       reply,
       request,
-      new AppError('not_found_error', 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+      new AppError(
+        'not_found_error',
+        'route_not_found',
+        `No route ${request.method} ${request.url.split('?')[0]}.`,
+      ),
     ),
   );
 }

@@ -16,9 +16,14 @@ export function healthRoutes(deps: { db: Database }) {
         ready = false;
       }
       if (!ready) {
-        throw new AppError('api_error', 'not_ready', 'The database is unreachable or its migrations are not applied.', {
-          status: 503,
-        });
+        throw new AppError(
+          'api_error',
+          'not_ready',
+          'The database is unreachable or its migrations are not applied.',
+          {
+            status: 503,
+          },
+        );
       }
       return { status: 'ready', database: deps.db.kind };
     });

@@ -20,7 +20,11 @@ function scopeWhere(scope: IdempotencyScope) {
 }
 
 /** Claims the key for a new request; null when a row for it already exists. */
-export async function claim(db: Executor, scope: IdempotencyScope, requestHash: string): Promise<string | null> {
+export async function claim(
+  db: Executor,
+  scope: IdempotencyScope,
+  requestHash: string,
+): Promise<string | null> {
   // An expired record no longer protects anything: drop it so the key can be used again.
   await db.delete(idempotencyKeys).where(and(scopeWhere(scope), lt(idempotencyKeys.expiresAt, sql`now()`)));
   const rows = await db

@@ -21,7 +21,9 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
 
 function requestHash(request: FastifyRequest): string {
   return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`)
+    .update(
+      `${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`,
+    )
     .digest('hex');
 }
 
@@ -30,7 +32,11 @@ function readKey(request: FastifyRequest): string | null {
   if (raw === undefined) return null;
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (!key || key.length > 255) {
-    throw AppError.invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.', 'Idempotency-Key');
+    throw AppError.invalid(
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 characters.',
+      'Idempotency-Key',
+    );
   }
   return key;
 }
@@ -78,7 +84,10 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
     if (!id) return payload;
     request.idempotencyRecordId = null;
     // A server error is not a result: release the key so the client can retry with it.
-    if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
+    if (
+      reply.statusCode >= 500 ||
+      (typeof payload !== 'string' && payload !== null && payload !== undefined)
+    ) {
       await repo.release(db.orm, id);
       return payload;
     }

@@ -23,8 +23,10 @@ export const ErrorEnvelope = Type.Object(
 /** Adds the error envelope to every /v1 route's responses, so the document shows it everywhere. */
 function addErrorResponses(route: RouteOptions): void {
   if (!route.url.startsWith('/v1') || route.url === '/v1/openapi.json') return;
-  const schema = (route.schema ??= {});
-  const response = (schema.response ??= {}) as Record<string, unknown>;
+  route.schema ??= {};
+  const schema = route.schema;
+  schema.response ??= {};
+  const response = schema.response as Record<string, unknown>;
   response['4XX'] ??= { $ref: 'ErrorEnvelope#' };
   response['5XX'] ??= { $ref: 'ErrorEnvelope#' };
   const current = (schema as { security?: unknown }).security;
@@ -48,7 +50,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
     },
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -26,7 +26,11 @@ export function parsePage(query: { page_size?: number; cursor?: string }): PageR
   const decoded = Buffer.from(query.cursor, 'base64url').toString('utf8');
   const id = decoded.startsWith('v1:') ? decoded.slice(3) : '';
   if (!UUID.test(id)) {
-    throw AppError.invalid('invalid_cursor', 'The cursor is not valid: pass next_cursor from a previous page.', 'cursor');
+    throw AppError.invalid(
+      'invalid_cursor',
+      'The cursor is not valid: pass next_cursor from a previous page.',
+      'cursor',
+    );
   }
   return { pageSize, afterId: id };
 }

@@ -2,7 +2,12 @@
 // Redis when REDIS_URL is set, so several nodes share one limit.
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { principalOf } from './auth.ts';
 import { AppError } from './errors.ts';
 
@@ -29,7 +34,11 @@ export function createRateLimiter(options: { redis: Redis | null; prefix?: strin
   function limiterFor(points: number): RateLimiterAbstract {
     let limiter = limiters.get(points);
     if (!limiter) {
-      const memory = new RateLimiterMemory({ points, duration: WINDOW_SECONDS, keyPrefix: `${prefix}:${points}` });
+      const memory = new RateLimiterMemory({
+        points,
+        duration: WINDOW_SECONDS,
+        keyPrefix: `${prefix}:${points}`,
+      });
       limiter = options.redis
         ? new RateLimiterRedis({
             storeClient: options.redis,

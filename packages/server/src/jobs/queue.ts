@@ -45,7 +45,10 @@ export async function startQueue(options: {
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const job of options.jobs) {
-    await boss.createQueue(job.name, { retryLimit: job.retryLimit ?? 3, expireInSeconds: job.timeoutSeconds ?? 900 });
+    await boss.createQueue(job.name, {
+      retryLimit: job.retryLimit ?? 3,
+      expireInSeconds: job.timeoutSeconds ?? 900,
+    });
   }
   if (workers) {
     for (const job of options.jobs) {

@@ -24,51 +24,75 @@ export interface Context {
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, logger: Logger, options: { pgliteDir?: string } = {}): Promise<Context> {
+export async function createContext(
+  config: Config,
+  logger: Logger,
+  options: { pgliteDir?: string } = {},
+): Promise<Context> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: options.pgliteDir ?? `${config.dataDir}/pgdata`,
     logger,
   });
-  let redis: Redis | null = null;
   try {
     const migrations = await runMigrations(db);
     if (!migrations.vector) {
-      logger.info({ reason: migrations.vectorError }, 'pgvector is not available: vector search is off, full-text search works');
+      logger.info(
+        { reason: migrations.vectorError },
+        'pgvector is not available: vector search is off, full-text search works',
+      );
     }
-    if (config.redisUrl) {
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
-      redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
-      await redis.connect();
-    }
-    const apiKeys = createApiKeyService({
-      db,
-      logger,
-      plans: config.plans,
-      maxActiveApiKeys: config.maxActiveApiKeys,
-      cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
-    });
-    await apiKeys.start();
-    const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
-    return {
-      config,
-      logger,
-      db,
-      redis,
-      migrations,
-      secretBox: createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger)),
-      apiKeys,
-      workspaces,
-      rateLimiter: createRateLimiter({ redis }),
-      async close() {
-        await apiKeys.stop();
-        if (redis) redis.disconnect();
-        await db.close();
-      },
+    const context = await buildContext(config, logger, db, migrations);
+    const closeServices = context.close;
+    context.close = async () => {
+      await closeServices();
+      await db.close();
     };
+    return context;
   } catch (error) {
-    if (redis) redis.disconnect();
     await db.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Builds the services of one node on an open, migrated database. Closing the context stops
+ * the node's services but leaves the database open: several nodes may share one handle.
+ */
+export async function buildContext(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  migrations: MigrationResult,
+): Promise<Context> {
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+    await redis.connect();
+  }
+  const apiKeys = createApiKeyService({
+    db,
+    logger,
+    plans: config.plans,
+    maxActiveApiKeys: config.maxActiveApiKeys,
+    cacheTtlSeconds: config.apiKeyCacheTtlSeconds,
+  });
+  await apiKeys.start();
+  const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    migrations,
+    secretBox: createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger)),
+    apiKeys,
+    workspaces,
+    rateLimiter: createRateLimiter({ redis }),
+    async close() {
+      await apiKeys.stop();
+      if (redis) redis.disconnect();
+    },
+  };
 }

@@ -19,7 +19,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, options: { workers: boolean }): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { workers: boolean },
+): Promise<RunningServer> {
   // Embedded mode: one process per data directory, or PGlite would lose writes.
   const lock: DataDirLock | null = config.databaseUrl ? null : acquireDataDirLock(config.dataDir);
   let context: Context | null = null;
@@ -69,7 +73,10 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap): void {
     `  Database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, in ${config.dataDir}`}`,
   ];
   if (bootstrap.keys.length > 0) {
-    lines.push('', `Created workspace "${bootstrap.workspace.name}". Its API keys are shown this once; store them now:`);
+    lines.push(
+      '',
+      `Created workspace "${bootstrap.workspace.name}". Its API keys are shown this once; store them now:`,
+    );
     for (const key of bootstrap.keys) lines.push(`  ${key.row.environment} key: ${key.secret}`);
     lines.push('  Create more with: npm run parley -- keys create --name NAME [--env live|test]');
   }

@@ -1,8 +1,6 @@
 // Caches authenticated keys so a request costs no database round trip. Revocation and plan
 // changes are announced with NOTIFY on one channel; every node listens and drops the entry,
 // so a revoked key is refused on every node as soon as the revoking transaction commits.
-import type { Database } from '../../db/client.ts';
-
 export const API_KEY_CHANNEL = 'parley_api_keys';
 
 export interface CacheInvalidation {
@@ -19,6 +17,11 @@ interface Entry<T> {
 export class ApiKeyCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private unsubscribe: (() => Promise<void>) | null = null;
+  /**
+   * Bumped by every invalidation. A lookup that started before an invalidation may have read
+   * the key before it was revoked, so its result is not cached (see `set`).
+   */
+  private generation = 0;
 
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -30,9 +33,9 @@ export class ApiKeyCache<T> {
     this.now = now;
   }
 
-  /** Subscribes to invalidations. Until this resolves, nothing is cached. */
-  async subscribe(db: Database): Promise<void> {
-    this.unsubscribe = await db.listen(API_KEY_CHANNEL, (payload) => this.onNotification(payload));
+  /** Called once the node listens for invalidations; until then nothing is cached. */
+  listening(unsubscribe: () => Promise<void>): void {
+    this.unsubscribe = unsubscribe;
   }
 
   get enabled(): boolean {
@@ -49,8 +52,13 @@ export class ApiKeyCache<T> {
     return entry.value;
   }
 
-  set(hash: string, workspaceId: string, value: T): void {
-    if (!this.enabled) return;
+  /** The generation to pass to `set` for a lookup starting now. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  set(hash: string, workspaceId: string, value: T, readAtGeneration: number): void {
+    if (!this.enabled || readAtGeneration !== this.generation) return;
     if (this.entries.size >= this.maxEntries) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = this.entries.keys().next().value;
@@ -61,6 +69,7 @@ export class ApiKeyCache<T> {
 
   /** An empty payload (the listener reconnected, a notice may be lost) clears everything. */
   onNotification(payload: string): void {
+    this.generation += 1;
     if (!payload) {
       this.entries.clear();
       return;
@@ -74,7 +83,8 @@ export class ApiKeyCache<T> {
     }
     if (message.keyHash) this.entries.delete(message.keyHash);
     if (message.workspaceId) {
-      for (const [hash, entry] of this.entries) if (entry.workspaceId === message.workspaceId) this.entries.delete(hash);
+      for (const [hash, entry] of this.entries)
+        if (entry.workspaceId === message.workspaceId) this.entries.delete(hash);
     }
   }
 

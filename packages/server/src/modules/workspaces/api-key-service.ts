@@ -57,11 +57,18 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
 
   return {
     /** Starts listening for revocations; call once before serving requests. */
-    start: () => cache.subscribe(db),
+    async start() {
+      cache.listening(await db.listen(API_KEY_CHANNEL, (payload) => cache.onNotification(payload)));
+    },
     stop: () => cache.close(),
 
     /** Creates a key; inside the caller's transaction when one is passed. */
-    async create(workspaceId: string, environment: Environment, name: string, executor?: Executor): Promise<CreatedKey> {
+    async create(
+      workspaceId: string,
+      environment: Environment,
+      name: string,
+      executor?: Executor,
+    ): Promise<CreatedKey> {
       const run = async (tx: Executor): Promise<CreatedKey> => {
         const workspace = await repo.findWorkspace(tx, workspaceId);
         if (!workspace) throw AppError.notFound('workspace', workspaceId);
@@ -89,11 +96,17 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       return executor ? run(executor) : db.orm.transaction(run);
     },
 
-    list(scope: { workspaceId: string; environment?: Environment }, page: { limit: number; beforeId: string | null }) {
+    list(
+      scope: { workspaceId: string; environment?: Environment },
+      page: { limit: number; beforeId: string | null },
+    ) {
       return repo.listApiKeys(db.orm, scope, page);
     },
 
-    async get(scope: { workspaceId: string; environment?: Environment }, id: string): Promise<repo.ApiKeyRow | null> {
+    async get(
+      scope: { workspaceId: string; environment?: Environment },
+      id: string,
+    ): Promise<repo.ApiKeyRow | null> {
       return repo.findApiKey(db.orm, scope, id);
     },
 
@@ -101,19 +114,25 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
      * Revokes a key of the scope (any workspace when the scope is null: the operator's CLI);
      * revoking twice is harmless. Null when there is no such key.
      */
-    async revoke(scope: { workspaceId: string; environment?: Environment } | null, id: string): Promise<repo.ApiKeyRow | null> {
-      return db.orm.transaction(async (tx) => {
+    async revoke(
+      scope: { workspaceId: string; environment?: Environment } | null,
+      id: string,
+    ): Promise<repo.ApiKeyRow | null> {
+      const revoked = await db.orm.transaction(async (tx) => {
         const key = scope ? await repo.findApiKey(tx, scope, id) : await repo.findApiKeyById(tx, id);
         if (!key) return null;
-        const revoked = await repo.revokeApiKey(tx, id);
         await notify(tx, { keyHash: key.keyHash });
-        return revoked;
+        return repo.revokeApiKey(tx, id);
       });
+      // Other nodes drop it when the NOTIFY arrives; this node must not wait for its own.
+      if (revoked) cache.onNotification(JSON.stringify({ keyHash: revoked.keyHash }));
+      return revoked;
     },
 
     /** Tells every node that a workspace's plan or name changed. */
     async workspaceChanged(workspaceId: string): Promise<void> {
       await notify(db.orm, { workspaceId });
+      cache.onNotification(JSON.stringify({ workspaceId }));
     },
 
     /** The principal of a bearer secret, or an authentication error. */
@@ -125,7 +144,10 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
         );
       }
       if (!parseApiKey(secret)) {
-        throw AppError.unauthenticated('invalid_api_key', 'The API key is malformed: Parley keys look like prl_live_… or prl_test_….');
+        throw AppError.unauthenticated(
+          'invalid_api_key',
+          'The API key is malformed: Parley keys look like prl_live_… or prl_test_….',
+        );
       }
       const hash = hashApiKey(secret);
       const cached = cache.get(hash);
@@ -133,6 +155,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
         touch(cached.keyId);
         return cached;
       }
+      const generation = cache.currentGeneration;
       const found = await repo.findKeyByHash(db.orm, hash);
       if (!found) throw AppError.unauthenticated('invalid_api_key', 'The API key is not valid.');
       if (found.key.revokedAt) {
@@ -150,7 +173,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
         },
         limits: limitsFor(found.workspace.plan),
       };
-      cache.set(hash, principal.workspaceId, principal);
+      cache.set(hash, principal.workspaceId, principal, generation);
       touch(principal.keyId);
       return principal;
     },

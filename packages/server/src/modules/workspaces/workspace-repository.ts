@@ -35,12 +35,20 @@ export async function lockWorkspace(db: Executor, id: string): Promise<void> {
   await db.execute(sql`SELECT id FROM workspaces WHERE id = ${id} FOR UPDATE`);
 }
 
-export async function countActiveKeys(db: Executor, workspaceId: string, environment: Environment): Promise<number> {
+export async function countActiveKeys(
+  db: Executor,
+  workspaceId: string,
+  environment: Environment,
+): Promise<number> {
   const [row] = await db
     .select({ value: count() })
     .from(apiKeys)
     .where(
-      and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.environment, environment), isNull(apiKeys.revokedAt)),
+      and(
+        eq(apiKeys.workspaceId, workspaceId),
+        eq(apiKeys.environment, environment),
+        isNull(apiKeys.revokedAt),
+      ),
     );
   return row?.value ?? 0;
 }

@@ -1,6 +1,7 @@
 // /v1/workspace and /v1/api-keys.
-import type { FastifyInstance } from 'fastify';
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.ts';
 import { AppError } from '../../http/errors.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
@@ -11,9 +12,9 @@ import {
   ApiKeyResponse,
   CreateApiKeyBody,
   CreatedApiKeyResponse,
-  WorkspaceResponse,
   presentApiKey,
   presentWorkspace,
+  WorkspaceResponse,
 } from './workspace-schemas.ts';
 
 export function workspaceRoutes(deps: { apiKeys: ApiKeyService }) {
@@ -55,14 +56,18 @@ export function workspaceRoutes(deps: { apiKeys: ApiKeyService }) {
         schema: {
           operationId: 'createApiKey',
           tags,
-          description: 'Creates a key in the calling key\'s environment. The secret is in this response only.',
+          description: "Creates a key in the calling key's environment. The secret is in this response only.",
           body: CreateApiKeyBody,
           response: { 201: CreatedApiKeyResponse },
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const created = await deps.apiKeys.create(principal.workspaceId, principal.environment, request.body.name);
+        const created = await deps.apiKeys.create(
+          principal.workspaceId,
+          principal.environment,
+          request.body.name,
+        );
         return reply.code(201).send({ ...presentApiKey(created.row), key: created.secret });
       },
     );

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkspace, type TestWorkspace } from '../helpers/factories.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+let t: TestApp;
+let ws: TestWorkspace;
+beforeAll(async () => {
+  t = await startTestApp();
+  // A route that fails the way a bug would, to see what a caller gets from an unexpected error.
+  t.app.get('/test-only/explode', async () => {
+    throw new Error('database password is hunter2 at /srv/parley/src/secret.ts:12');
+  });
+  ws = await buildWorkspace(t.context);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('error envelope', () => {
+  it('answers unknown routes with a 404 envelope, with or without a key', async () => {
+    for (const key of [undefined, ws.liveKey]) {
+      const response = await t.request({ url: '/v1/no-such-thing?x=1', key });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual({
+        error: {
+          type: 'not_found_error',
+          code: 'route_not_found',
+          message: 'No route GET /v1/no-such-thing.',
+          status: 404,
+          request_id: response.headers['x-request-id'],
+        },
+      });
+    }
+  });
+
+  it('answers malformed JSON with a 400 and changes nothing', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: ws.liveKey,
+      body: '{"name": "x"',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
+    const list = (await t.request({ url: '/v1/api-keys', key: ws.liveKey })).json();
+    expect(list.data).toHaveLength(1);
+  });
+
+  it('answers a non-JSON content type with 415', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: ws.liveKey,
+      body: 'name=x',
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'unsupported_media_type',
+    });
+  });
+
+  it('names the offending field of a validation error', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: ws.liveKey,
+      body: { name: 'a'.repeat(101) },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'invalid_parameter', param: 'name' });
+    expect(response.json().error.message).toContain("'name'");
+  });
+
+  it('hides the details of unexpected errors behind a generic 500', async () => {
+    const response = await t.request({ url: '/test-only/explode' });
+    expect(response.statusCode).toBe(500);
+    const body = response.json();
+    expect(body.error).toMatchObject({ type: 'api_error', code: 'internal_error', status: 500 });
+    expect(body.error.message).toContain(body.error.request_id);
+    expect(response.body).not.toContain('hunter2');
+    expect(response.body).not.toContain('secret.ts');
+  });
+
+  it('puts a unique X-Request-Id on every response', async () => {
+    const responses = await Promise.all([
+      t.request({ url: '/healthz' }),
+      t.request({ url: '/v1/workspace', key: ws.liveKey }),
+      t.request({ url: '/v1/workspace' }),
+      t.request({ url: '/nowhere' }),
+    ]);
+    const ids = responses.map((r) => r.headers['x-request-id']);
+    for (const id of ids) expect(id).toMatch(/^req_[0-9a-f]{24}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

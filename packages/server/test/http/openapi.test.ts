@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+interface Operation {
+  operationId?: string;
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  security?: unknown[];
+}
+
+describe('OpenAPI', () => {
+  it('serves an OpenAPI 3.1 document of every /v1 route, with the error envelope on each', async () => {
+    const response = await t.request({ url: '/v1/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.schemas.ErrorEnvelope).toBeDefined();
+    const operations: [string, Operation][] = [];
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, operation] of Object.entries(methods))
+        operations.push([`${method.toUpperCase()} ${path}`, operation]);
+    }
+    expect(operations.map(([name]) => name).sort()).toEqual(
+      ['DELETE /v1/api-keys/{id}', 'GET /v1/api-keys', 'GET /v1/workspace', 'POST /v1/api-keys'].sort(),
+    );
+    for (const [name, operation] of operations) {
+      expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
+      const error = operation.responses['4XX']?.content?.['application/json']?.schema;
+      expect(JSON.stringify(error), name).toContain('ErrorEnvelope');
+      expect(operation.security, name).toEqual([{ bearerAuth: [] }]);
+    }
+    const ids = operations.map(([, operation]) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('renders the reference at /docs without any external request', async () => {
+    const page = await t.request({ url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const scripts = [...page.body.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) expect(src.startsWith('http'), src).toBe(false);
+  });
+});
