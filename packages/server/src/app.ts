@@ -10,6 +10,10 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { type RateLimiter, registerRateLimit } from './http/rate-limit.ts';
 import { registerValidation } from './http/validation.ts';
+import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
+import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
+import { integrationRoutes } from './modules/integrations/integration-routes.ts';
+import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -19,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   apiKeys: ApiKeyService;
   rateLimiter: RateLimiter;
+  chatbots: ChatbotService;
+  integrations: IntegrationService;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -61,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerRateLimit(v1, deps.rateLimiter);
     registerIdempotency(v1, deps.db);
     await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
+    await v1.register(chatbotRoutes(deps));
+    await v1.register(integrationRoutes(deps));
   });
 
   return app;

@@ -1,7 +1,8 @@
-// The `parley` command: serve, worker, workspaces, keys.
+// The `parley` command: serve, worker, workspaces, keys, bots.
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminRequestError } from './cli/admin-socket.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
+import { botCommands } from './cli/commands-bots.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { AppError } from './http/errors.ts';
 import { createLogger } from './lib/logger.ts';
@@ -47,6 +48,7 @@ program
 
 program.addCommand(workspaceCommands(() => loadConfig()));
 program.addCommand(keyCommands(() => loadConfig()));
+program.addCommand(botCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
   if (error instanceof AdminRequestError) return error.body.message;

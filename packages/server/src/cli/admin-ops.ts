@@ -1,67 +1,13 @@
 // Operator actions behind the CLI. The same functions run in-process (the CLI opened the
 // database itself) or inside the running server, reached over its local socket.
-import { AppError } from '../http/errors.ts';
-import { decodeId } from '../lib/ids.ts';
-import type { Environment } from '../modules/workspaces/api-key-secrets.ts';
-import type { ApiKeyService } from '../modules/workspaces/api-key-service.ts';
-import { presentApiKey, presentWorkspaceRow } from '../modules/workspaces/workspace-schemas.ts';
-import type { WorkspaceService } from '../modules/workspaces/workspace-service.ts';
+import type { Context } from '../runtime/context.ts';
+import { CHATBOT_OPERATIONS, type ChatbotAdminOps, chatbotAdminOps } from './admin-ops-chatbots.ts';
+import { WORKSPACE_OPERATIONS, type WorkspaceAdminOps, workspaceAdminOps } from './admin-ops-workspaces.ts';
 
-export interface AdminOps {
-  createWorkspace(input: { name: string; plan: string }): Promise<ReturnType<typeof presentWorkspaceRow>>;
-  listWorkspaces(): Promise<ReturnType<typeof presentWorkspaceRow>[]>;
-  createKey(input: {
-    name: string;
-    environment: Environment;
-    workspace?: string;
-  }): Promise<ReturnType<typeof presentApiKey> & { key: string; workspace_id: string }>;
-  listKeys(input: {
-    workspace?: string;
-  }): Promise<{ workspace_id: string; keys: ReturnType<typeof presentApiKey>[] }>;
-  revokeKey(input: { id: string }): Promise<ReturnType<typeof presentApiKey>>;
-}
+export type AdminOps = WorkspaceAdminOps & ChatbotAdminOps;
 
-export const ADMIN_OPERATIONS = [
-  'createWorkspace',
-  'listWorkspaces',
-  'createKey',
-  'listKeys',
-  'revokeKey',
-] as const;
+export const ADMIN_OPERATIONS = [...WORKSPACE_OPERATIONS, ...CHATBOT_OPERATIONS] as const;
 
-export function createAdminOps(deps: { workspaces: WorkspaceService; apiKeys: ApiKeyService }): AdminOps {
-  async function resolveWorkspace(id: string | undefined) {
-    return id ? deps.workspaces.get(decodeId('ws', id, 'workspace')) : deps.workspaces.getDefault();
-  }
-
-  return {
-    async createWorkspace(input) {
-      return presentWorkspaceRow(await deps.workspaces.create(input));
-    },
-    async listWorkspaces() {
-      return (await deps.workspaces.list()).map(presentWorkspaceRow);
-    },
-    async createKey(input) {
-      if (input.environment !== 'live' && input.environment !== 'test') {
-        throw AppError.invalid('invalid_environment', "The environment must be 'live' or 'test'.", 'env');
-      }
-      const workspace = await resolveWorkspace(input.workspace);
-      const created = await deps.apiKeys.create(workspace.id, input.environment, input.name);
-      return {
-        ...presentApiKey(created.row),
-        key: created.secret,
-        workspace_id: presentWorkspaceRow(workspace).id,
-      };
-    },
-    async listKeys(input) {
-      const workspace = await resolveWorkspace(input.workspace);
-      const rows = await deps.apiKeys.list({ workspaceId: workspace.id }, { limit: 10_000, beforeId: null });
-      return { workspace_id: presentWorkspaceRow(workspace).id, keys: rows.map(presentApiKey) };
-    },
-    async revokeKey(input) {
-      const revoked = await deps.apiKeys.revoke(null, decodeId('key', input.id, 'id'));
-      if (!revoked) throw AppError.notFound('API key', input.id);
-      return presentApiKey(revoked);
-    },
-  };
+export function createAdminOps(context: Context): AdminOps {
+  return { ...workspaceAdminOps(context), ...chatbotAdminOps(context) };
 }

@@ -12,6 +12,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { TextSearchLanguage } from '../lib/text-search.ts';
+import type { LlmProvider } from '../modules/providers/provider-types.ts';
 
 export const environmentEnum = pgEnum('environment', ['live', 'test']);
 
@@ -77,5 +79,85 @@ export const idempotencyKeys = pgTable(
   (table) => [
     uniqueIndex('idempotency_keys_scope_idx').on(table.workspaceId, table.environment, table.key),
     index('idempotency_keys_expires_idx').on(table.expiresAt),
+  ],
+);
+
+export interface ModelSettings {
+  temperature: number;
+  max_output_tokens: number;
+}
+
+export interface RetrievalSettings {
+  top_k: number;
+  min_relevance: number;
+  language: TextSearchLanguage;
+}
+
+export interface WidgetSettings {
+  allowed_origins: string[];
+  title: string;
+  greeting: string;
+  starter_questions: string[];
+  position: 'bottom-right' | 'bottom-left';
+  colors: { primary: string; background: string; text: string };
+}
+
+export const chatbots = pgTable(
+  'chatbots',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    systemPrompt: text('system_prompt').notNull(),
+    fallbackMessage: text('fallback_message').notNull(),
+    isActive: boolean('is_active').notNull().default(true),
+    modelSettings: jsonb('model_settings').$type<ModelSettings>().notNull(),
+    retrievalSettings: jsonb('retrieval_settings').$type<RetrievalSettings>().notNull(),
+    widgetSettings: jsonb('widget_settings').$type<WidgetSettings>().notNull(),
+    ...timestamps,
+    /** Soft delete: the bot is gone from the API at once; a job purges its data. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
+  },
+  (table) => [
+    uniqueIndex('chatbots_slug_idx')
+      .on(table.workspaceId, table.environment, table.slug)
+      .where(sql`${table.deletedAt} IS NULL`),
+    index('chatbots_scope_idx').on(table.workspaceId, table.environment, table.id),
+  ],
+);
+
+export const integrationStatusEnum = pgEnum('integration_status', ['active', 'failing', 'disabled']);
+
+export const integrations = pgTable(
+  'integrations',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+    chatbotId: uuid('chatbot_id')
+      .notNull()
+      .references(() => chatbots.id, { onDelete: 'cascade' }),
+    provider: text('provider').$type<LlmProvider>().notNull(),
+    model: text('model').notNull(),
+    embeddingModel: text('embedding_model'),
+    baseUrl: text('base_url'),
+    /** The provider key, sealed with PARLEY_SECRET_KEY (AES-256-GCM). Never returned. */
+    apiKeyEncrypted: text('api_key_encrypted'),
+    apiKeyLastFour: text('api_key_last_four'),
+    status: integrationStatusEnum('status').notNull().default('active'),
+    lastError: text('last_error'),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (table) => [
+    index('integrations_chatbot_idx').on(table.chatbotId, table.id),
+    // A chatbot answers through at most one enabled integration.
+    uniqueIndex('integrations_one_enabled_idx').on(table.chatbotId).where(sql`${table.status} <> 'disabled'`),
   ],
 );

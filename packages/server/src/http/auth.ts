@@ -37,3 +37,9 @@ export function registerAuth(scope: FastifyInstance, apiKeys: ApiKeyService): vo
 export function decorateAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
 }
+
+/** The tenant scope every repository query filters on: the key's workspace and environment. */
+export function scopeOf(request: FastifyRequest): { workspaceId: string; environment: 'live' | 'test' } {
+  const principal = principalOf(request);
+  return { workspaceId: principal.workspaceId, environment: principal.environment };
+}

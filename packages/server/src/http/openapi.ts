@@ -9,7 +9,7 @@ import { ERROR_STATUS } from './errors.ts';
 export const ErrorEnvelope = Type.Object(
   {
     error: Type.Object({
-      type: Type.Union(Object.keys(ERROR_STATUS).map((type) => Type.Literal(type))),
+      type: Type.Enum(Object.keys(ERROR_STATUS)),
       code: Type.String(),
       message: Type.String(),
       param: Type.Optional(Type.String()),

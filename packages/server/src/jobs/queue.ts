@@ -1,17 +1,32 @@
 // The job queue: pg-boss on the same database, embedded (PGlite) or a PostgreSQL server.
-// API nodes start it to send jobs; worker processes (or `serve` without --no-workers) also
-// register the handlers of the job catalog and run the cron schedules.
+// Every node starts it to send jobs; worker processes (or `serve` without --no-workers) also
+// register the handlers and run the cron schedules.
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
-import type { JobDefinition } from './catalog.ts';
+import { JOBS, type JobDefinition, type JobName } from './catalog.ts';
 
-export interface Queue {
+const DEFINITIONS: JobDefinition[] = Object.values(JOBS);
+
+export interface SendOptions {
+  /** At most one queued job per key: repeated sends of the same work collapse. */
+  singletonKey?: string;
+  startAfterSeconds?: number;
+}
+
+export interface JobSender {
+  send(name: JobName, data: object, options?: SendOptions): Promise<void>;
+}
+
+export type JobHandlers = Record<JobName, (data: never) => Promise<void>>;
+
+export interface Queue extends JobSender {
   boss: PgBoss;
+  startWorkers(handlers: JobHandlers): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** pg-boss reaches PGlite through this adapter; on a server it uses the same pool as the app. */
+/** pg-boss reaches PGlite through this adapter; on a server it uses the app's pool. */
 function executorFor(db: Database) {
   if (db.kind === 'pglite') {
     const pglite = db.pglite!;
@@ -28,39 +43,59 @@ function executorFor(db: Database) {
   return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) };
 }
 
-export async function startQueue(options: {
-  db: Database;
-  logger: Logger;
-  workers: boolean;
-  jobs: JobDefinition[];
-}): Promise<Queue> {
-  const { db, logger, workers } = options;
+export async function startQueue(options: { db: Database; logger: Logger }): Promise<Queue> {
+  const { db, logger } = options;
   const boss = new PgBoss({
     db: executorFor(db) as never,
     backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
     schema: 'pgboss',
-    supervise: workers,
-    schedule: workers,
+    supervise: false,
+    schedule: false,
   });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
-  for (const job of options.jobs) {
+  for (const job of DEFINITIONS) {
     await boss.createQueue(job.name, {
       retryLimit: job.retryLimit ?? 3,
+      retryBackoff: true,
       expireInSeconds: job.timeoutSeconds ?? 900,
     });
   }
-  if (workers) {
-    for (const job of options.jobs) {
-      await boss.work(job.name, { localConcurrency: job.concurrency ?? 1 }, async (batch) => {
-        for (const item of batch) await job.handle(item.data as never);
-      });
-      if (job.cron) await boss.schedule(job.name, job.cron);
-    }
-  }
+  let working: PgBoss | null = null;
   return {
     boss,
+    async send(name, data, sendOptions = {}) {
+      await boss.send(name, data, {
+        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
+      });
+    },
+    async startWorkers(handlers) {
+      // Supervision and cron run in a second instance that only worker nodes start.
+      working = new PgBoss({
+        db: executorFor(db) as never,
+        backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
+        schema: 'pgboss',
+        supervise: true,
+        schedule: true,
+        migrate: false,
+      });
+      working.on('error', (error) => logger.error({ err: error }, 'job worker error'));
+      await working.start();
+      for (const job of DEFINITIONS) {
+        const handle = handlers[job.name as JobName];
+        await working.work(
+          job.name,
+          { localConcurrency: job.concurrency ?? 1, pollingIntervalSeconds: 1 },
+          async (batch) => {
+            for (const item of batch) await handle(item.data as never);
+          },
+        );
+        if (job.cron) await working.schedule(job.name, job.cron);
+      }
+    },
     async stop() {
+      if (working) await working.stop({ graceful: true, timeout: 10_000 });
       await boss.stop({ graceful: true, timeout: 10_000 });
     },
   };

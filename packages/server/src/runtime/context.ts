@@ -6,7 +6,15 @@ import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { type MigrationResult, runMigrations } from '../db/migrate.ts';
 import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
+import { type Queue, startQueue } from '../jobs/queue.ts';
+import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
+import {
+  createIntegrationService,
+  type IntegrationService,
+} from '../modules/integrations/integration-service.ts';
+import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
 import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
 import { resolveSecretKey } from './secret-key.ts';
@@ -21,6 +29,11 @@ export interface Context {
   apiKeys: ApiKeyService;
   workspaces: WorkspaceService;
   rateLimiter: RateLimiter;
+  queue: Queue;
+  safeFetch: SafeFetch;
+  providers: ProviderRegistry;
+  chatbots: ChatbotService;
+  integrations: IntegrationService;
   close(): Promise<void>;
 }
 
@@ -80,17 +93,41 @@ export async function buildContext(
   });
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
+  const queue = await startQueue({ db, logger });
+  const secretBox = createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger));
+  const safeFetch = createSafeFetch({
+    allowPrivateNetwork: config.allowPrivateNetwork,
+    // The operator's own Ollama (often on localhost) is reachable even when private addresses are not.
+    trustedHosts: config.providerDefaults.ollamaBaseUrl
+      ? [new URL(config.providerDefaults.ollamaBaseUrl).hostname]
+      : [],
+  });
+  const providers = createProviderRegistry({ fetch: safeFetch });
+  const chatbots = createChatbotService({ db, jobs: queue });
+  const integrations = createIntegrationService({
+    db,
+    secretBox,
+    chatbots,
+    providers,
+    providerDefaults: config.providerDefaults,
+  });
   return {
     config,
     logger,
     db,
     redis,
     migrations,
-    secretBox: createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger)),
+    secretBox,
     apiKeys,
     workspaces,
     rateLimiter: createRateLimiter({ redis }),
+    queue,
+    safeFetch,
+    providers,
+    chatbots,
+    integrations,
     async close() {
+      await queue.stop();
       await apiKeys.stop();
       if (redis) redis.disconnect();
     },

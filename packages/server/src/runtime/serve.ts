@@ -5,11 +5,10 @@ import { buildApp } from '../app.ts';
 import { createAdminOps } from '../cli/admin-ops.ts';
 import { startAdminSocket } from '../cli/admin-socket.ts';
 import type { Config } from '../config.ts';
-import { jobCatalog } from '../jobs/catalog.ts';
-import { type Queue, startQueue } from '../jobs/queue.ts';
 import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
 import { type Context, createContext } from './context.ts';
 import { acquireDataDirLock, type DataDirLock, socketPath } from './data-dir-lock.ts';
+import { jobHandlers } from './job-handlers.ts';
 
 export interface RunningServer {
   url: string;
@@ -31,12 +30,7 @@ export async function startServer(
     context = await createContext(config, logger);
     const bootstrap = await context.workspaces.ensureDefault();
     const app = await buildApp(context);
-    const queue: Queue = await startQueue({
-      db: context.db,
-      logger,
-      workers: options.workers,
-      jobs: jobCatalog(context),
-    });
+    if (options.workers) await context.queue.startWorkers(jobHandlers(context));
     await app.listen({ port: config.port, host: config.host });
     const admin = lock
       ? await startAdminSocket(createAdminOps(context), socketPath(config.dataDir), logger)
@@ -53,7 +47,6 @@ export async function startServer(
       async stop() {
         await app.close();
         await admin?.close();
-        await queue.stop();
         await ctx.close();
         lock?.release();
       },

@@ -2,9 +2,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { ConfigError } from '../config.ts';
-import { jobCatalog } from '../jobs/catalog.ts';
-import { startQueue } from '../jobs/queue.ts';
 import { createContext } from './context.ts';
+import { jobHandlers } from './job-handlers.ts';
 
 export async function startWorker(config: Config, logger: Logger): Promise<void> {
   if (!config.databaseUrl) {
@@ -13,13 +12,12 @@ export async function startWorker(config: Config, logger: Logger): Promise<void>
     );
   }
   const context = await createContext(config, logger);
-  const queue = await startQueue({ db: context.db, logger, workers: true, jobs: jobCatalog(context) });
+  await context.queue.startWorkers(jobHandlers(context));
   logger.info('worker started');
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await queue.stop();
     await context.close();
     process.exit(0);
   };

@@ -1,0 +1,145 @@
+// Chatbots: creation with a unique slug, settings, pause, soft delete and purge.
+import type { Database } from '../../db/client.ts';
+import { AppError } from '../../http/errors.ts';
+import type { JobSender } from '../../jobs/queue.ts';
+import { isUniqueViolation } from '../../lib/db-errors.ts';
+import { encodeId, newUuid } from '../../lib/ids.ts';
+import { nextFreeSlug, slugify } from '../../lib/slug.ts';
+import * as repo from './chatbot-repository.ts';
+import type { ChatbotRow } from './chatbot-schemas.ts';
+import {
+  DEFAULT_FALLBACK_MESSAGE,
+  DEFAULT_MODEL_SETTINGS,
+  DEFAULT_RETRIEVAL_SETTINGS,
+  defaultSystemPrompt,
+  defaultWidgetSettings,
+  mergeWidget,
+  type WidgetSettingsInput,
+} from './chatbot-settings.ts';
+
+export type Scope = repo.Scope;
+
+export interface ChatbotInput {
+  name?: string;
+  slug?: string;
+  system_prompt?: string;
+  fallback_message?: string;
+  is_active?: boolean;
+  model_settings?: Partial<ChatbotRow['modelSettings']>;
+  retrieval_settings?: Partial<ChatbotRow['retrievalSettings']>;
+  widget_settings?: WidgetSettingsInput;
+}
+
+const PURGE_BATCH = 100;
+
+function slugTaken(slug: string): AppError {
+  return new AppError('conflict_error', 'slug_taken', `Another chatbot already uses the slug '${slug}'.`, {
+    param: 'slug',
+  });
+}
+
+function cleanName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw AppError.invalid('invalid_parameter', "The field 'name' must not be blank.", 'name');
+  return trimmed;
+}
+
+export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
+  const { db } = deps;
+
+  async function insertWithSlug(scope: Scope, input: ChatbotInput & { name: string }): Promise<ChatbotRow> {
+    const name = cleanName(input.name);
+    // A concurrent create may take the derived slug between our read and insert: try again.
+    for (let attempt = 0; ; attempt++) {
+      const slug =
+        input.slug ??
+        nextFreeSlug(slugify(name, 'chatbot'), await repo.slugsLike(db.orm, scope, slugify(name, 'chatbot')));
+      try {
+        return await repo.insertChatbot(db.orm, {
+          id: newUuid(),
+          workspaceId: scope.workspaceId,
+          environment: scope.environment,
+          name,
+          slug,
+          systemPrompt: input.system_prompt ?? defaultSystemPrompt(name),
+          fallbackMessage: input.fallback_message ?? DEFAULT_FALLBACK_MESSAGE,
+          isActive: input.is_active ?? true,
+          modelSettings: { ...DEFAULT_MODEL_SETTINGS, ...input.model_settings },
+          retrievalSettings: { ...DEFAULT_RETRIEVAL_SETTINGS, ...input.retrieval_settings },
+          widgetSettings: mergeWidget(defaultWidgetSettings(name), input.widget_settings),
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        if (input.slug) throw slugTaken(input.slug);
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+
+  async function get(scope: Scope, id: string): Promise<ChatbotRow> {
+    const row = await repo.findChatbot(db.orm, scope, id);
+    if (!row) throw AppError.notFound('chatbot', encodeId('bot', id));
+    return row;
+  }
+
+  return {
+    create: (scope: Scope, input: ChatbotInput & { name: string }) => insertWithSlug(scope, input),
+
+    list: (scope: Scope, page: { limit: number; beforeId: string | null }) =>
+      repo.listChatbots(db.orm, scope, page),
+
+    get,
+
+    /** Throws 404 unless the bot exists in the scope (and is not deleted). */
+    async assertExists(scope: Scope, id: string): Promise<void> {
+      await get(scope, id);
+    },
+
+    async update(scope: Scope, id: string, input: ChatbotInput): Promise<ChatbotRow> {
+      const current = await get(scope, id);
+      try {
+        const updated = await repo.updateChatbot(db.orm, scope, id, {
+          ...(input.name === undefined ? {} : { name: cleanName(input.name) }),
+          ...(input.slug === undefined ? {} : { slug: input.slug }),
+          ...(input.system_prompt === undefined ? {} : { systemPrompt: input.system_prompt }),
+          ...(input.fallback_message === undefined ? {} : { fallbackMessage: input.fallback_message }),
+          ...(input.is_active === undefined ? {} : { isActive: input.is_active }),
+          ...(input.model_settings
+            ? { modelSettings: { ...current.modelSettings, ...input.model_settings } }
+            : {}),
+          ...(input.retrieval_settings
+            ? { retrievalSettings: { ...current.retrievalSettings, ...input.retrieval_settings } }
+            : {}),
+          ...(input.widget_settings
+            ? { widgetSettings: mergeWidget(current.widgetSettings, input.widget_settings) }
+            : {}),
+        });
+        if (!updated) throw AppError.notFound('chatbot', encodeId('bot', id));
+        return updated;
+      } catch (error) {
+        if (input.slug && isUniqueViolation(error)) throw slugTaken(input.slug);
+        throw error;
+      }
+    },
+
+    /** Hides the bot at once; a background job deletes it and everything it owns. */
+    async remove(scope: Scope, id: string): Promise<void> {
+      const deleted = await repo.softDeleteChatbot(db.orm, scope, id);
+      if (!deleted) throw AppError.notFound('chatbot', encodeId('bot', id));
+      // The cron sweep of the same job catches this bot if the send is lost in a crash.
+      await deps.jobs.send('chatbots-purge', {}, { singletonKey: 'chatbots-purge' });
+    },
+
+    /** Purges every soft-deleted bot, in batches. */
+    async purgeDeleted(): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const purged = await repo.purgeDeletedChatbots(db.orm, PURGE_BATCH);
+        total += purged;
+        if (purged < PURGE_BATCH) return total;
+      }
+    },
+  };
+}
+
+export type ChatbotService = ReturnType<typeof createChatbotService>;

@@ -1,0 +1,27 @@
+// Picks the model for a connection: an AI SDK provider, or the offline extractive answerer when
+// there is no connection (no integration, or test mode). Every call goes through the safe fetch.
+import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import { createEmbeddingModel, createTextModel } from './ai-sdk-models.ts';
+import { createExtractiveModel } from './extractive-answerer.ts';
+import type { EmbeddingModel, ProviderConnection, TextModel } from './provider-types.ts';
+
+export interface ProviderRegistry {
+  textModel(connection: ProviderConnection | null, options?: { timeoutMs?: number }): TextModel;
+  embeddingModel(connection: ProviderConnection): EmbeddingModel | null;
+}
+
+export function createProviderRegistry(deps: { fetch: SafeFetch; timeoutMs?: number }): ProviderRegistry {
+  const extractive = createExtractiveModel();
+  return {
+    textModel(connection, options = {}) {
+      if (!connection) return extractive;
+      return createTextModel(connection, {
+        fetch: deps.fetch,
+        timeoutMs: options.timeoutMs ?? deps.timeoutMs,
+      });
+    },
+    embeddingModel(connection) {
+      return createEmbeddingModel(connection, { fetch: deps.fetch, timeoutMs: deps.timeoutMs });
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// What each job of the catalog does, wired to the services of one context.
+import { deleteExpired } from '../http/idempotency-repository.ts';
+import type { JobHandlers } from '../jobs/queue.ts';
+import type { Context } from './context.ts';
+
+export function jobHandlers(context: Context): JobHandlers {
+  const { db, logger } = context;
+  return {
+    'maintenance-purge-idempotency-keys': async () => {
+      const removed = await deleteExpired(db.orm);
+      if (removed > 0) logger.info({ removed }, 'purged expired idempotency keys');
+    },
+    'chatbots-purge': async () => {
+      const purged = await context.chatbots.purgeDeleted();
+      if (purged > 0) logger.info({ purged }, 'purged deleted chatbots');
+    },
+  };
+}
