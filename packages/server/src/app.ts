@@ -1,7 +1,9 @@
 // Builds the Fastify app from its parts. No I/O here beyond what the parts are given.
 import { randomBytes } from 'node:crypto';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { decorateAuth, registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
@@ -13,6 +15,8 @@ import { registerValidation } from './http/validation.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
+import { sourceRoutes } from './modules/sources/source-routes.ts';
+import type { SourceService } from './modules/sources/source-service.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
@@ -25,6 +29,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   chatbots: ChatbotService;
   integrations: IntegrationService;
+  sources: SourceService;
+  config: Pick<Config, 'maxUploadBytes'>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -57,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   registerValidation(app);
+  await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 10 }, throwFileSizeLimit: true });
   decorateAuth(app);
   await registerOpenApi(app, PARLEY_VERSION);
   await app.register(healthRoutes({ db: deps.db }));
@@ -69,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
     await v1.register(chatbotRoutes(deps));
     await v1.register(integrationRoutes(deps));
+    await v1.register(sourceRoutes(deps));
   });
 
   return app;

@@ -13,6 +13,10 @@ export interface Config {
   logLevel: string;
   plans: PlanTable;
   maxActiveApiKeys: number;
+  /** Largest file a source upload or a crawled page may be. */
+  maxUploadBytes: number;
+  /** Simultaneous requests to one host while crawling. */
+  crawlConcurrencyPerHost: number;
   /** Seconds a cached API key lookup may be served before it is read again. */
   apiKeyCacheTtlSeconds: number;
   providerDefaults: {
@@ -77,6 +81,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     plans,
     maxActiveApiKeys: intSetting(env, 'PARLEY_MAX_API_KEYS', 5, 1, 1000),
     apiKeyCacheTtlSeconds: intSetting(env, 'PARLEY_API_KEY_CACHE_TTL', 60, 0, 3600),
+    maxUploadBytes: intSetting(env, 'PARLEY_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     providerDefaults: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),
       geminiApiKey: optional(env, 'GEMINI_API_KEY'),

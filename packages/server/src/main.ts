@@ -1,8 +1,9 @@
-// The `parley` command: serve, worker, workspaces, keys, bots.
+// The `parley` command: serve, worker, workspaces, keys, bots, sources.
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminRequestError } from './cli/admin-socket.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
+import { sourceCommands } from './cli/commands-sources.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { AppError } from './http/errors.ts';
 import { createLogger } from './lib/logger.ts';
@@ -33,8 +34,9 @@ program
     const config: Config = { ...loadConfig(), ...(options.port === undefined ? {} : { port: options.port }) };
     if (options.host) config.host = options.host;
     const logger = createLogger(config.logLevel);
-    const server = await startServer(config, logger, { workers: options.workers });
-    stopOnSignals(server, logger);
+    // Handlers go in before start-up, so a signal during start-up still shuts down cleanly.
+    const stopper = stopOnSignals(logger);
+    stopper.serving(await startServer(config, logger, { workers: options.workers }));
   });
 
 program
@@ -49,6 +51,7 @@ program
 program.addCommand(workspaceCommands(() => loadConfig()));
 program.addCommand(keyCommands(() => loadConfig()));
 program.addCommand(botCommands(() => loadConfig()));
+program.addCommand(sourceCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
   if (error instanceof AdminRequestError) return error.body.message;

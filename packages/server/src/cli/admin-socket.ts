@@ -16,6 +16,8 @@ export async function startAdminSocket(
   const app = Fastify({
     loggerInstance: logger.child({ component: 'admin-socket' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // Uploaded files cross the socket as base64 in JSON.
+    bodyLimit: 64 * 1024 * 1024,
   });
   registerErrorHandling(app);
   app.post<{ Params: { op: string }; Body: Record<string, unknown> }>('/admin/:op', async (request) => {

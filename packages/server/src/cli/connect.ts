@@ -3,11 +3,20 @@
 import type { Config } from '../config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createContext } from '../runtime/context.ts';
+import { jobHandlers } from '../runtime/job-handlers.ts';
 import { acquireDataDirLock, DataDirLockedError, readLockHolder } from '../runtime/data-dir-lock.ts';
 import { type AdminOps, createAdminOps } from './admin-ops.ts';
 import { socketAdminOps } from './admin-socket.ts';
 
-export async function withAdminOps<T>(config: Config, run: (ops: AdminOps) => Promise<T>): Promise<T> {
+/**
+ * `workers`: when the CLI opens the embedded database itself, also run the job workers while
+ * the command runs (a source added with no server running is processed by the CLI).
+ */
+export async function withAdminOps<T>(
+  config: Config,
+  run: (ops: AdminOps) => Promise<T>,
+  options: { workers?: boolean } = {},
+): Promise<T> {
   if (!config.databaseUrl) {
     const holder = readLockHolder(config.dataDir);
     if (holder) return run(socketAdminOps(holder.socketPath));
@@ -27,6 +36,7 @@ export async function withAdminOps<T>(config: Config, run: (ops: AdminOps) => Pr
   try {
     const context = await createContext(config, logger);
     try {
+      if (options.workers && !config.databaseUrl) await context.queue.startWorkers(jobHandlers(context));
       return await run(createAdminOps(context));
     } finally {
       await context.close();

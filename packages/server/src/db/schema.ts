@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -160,4 +161,146 @@ export const integrations = pgTable(
     // A chatbot answers through at most one enabled integration.
     uniqueIndex('integrations_one_enabled_idx').on(table.chatbotId).where(sql`${table.status} <> 'disabled'`),
   ],
+);
+
+/** PostgreSQL tsvector; filled by SQL at insert (the language varies per chatbot). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export const sourceTypeEnum = pgEnum('source_type', ['text', 'qa', 'url', 'website', 'sitemap', 'file']);
+export const sourceStatusEnum = pgEnum('source_status', ['queued', 'processing', 'ready', 'failed']);
+
+export interface SourceConfig {
+  url?: string;
+  include?: string[];
+  exclude?: string[];
+  max_pages?: number;
+  max_depth?: number;
+  content?: string;
+  pairs?: { question: string; answer: string }[];
+}
+
+export const sources = pgTable(
+  'sources',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+    chatbotId: uuid('chatbot_id')
+      .notNull()
+      .references(() => chatbots.id, { onDelete: 'cascade' }),
+    type: sourceTypeEnum('type').notNull(),
+    title: text('title').notNull(),
+    config: jsonb('config').$type<SourceConfig>().notNull(),
+    status: sourceStatusEnum('status').notNull().default('queued'),
+    error: text('error'),
+    pagesDiscovered: integer('pages_discovered').notNull().default(0),
+    pagesProcessed: integer('pages_processed').notNull().default(0),
+    pagesFailed: integer('pages_failed').notNull().default(0),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    charCount: integer('char_count').notNull().default(0),
+    /** Bumped by each sync; documents not seen in the current generation have disappeared. */
+    generation: integer('generation').notNull().default(1),
+    resyncIntervalHours: integer('resync_interval_hours'),
+    nextResyncAt: timestamp('next_resync_at', { withTimezone: true, precision: 3 }),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (table) => [
+    index('sources_chatbot_idx').on(table.workspaceId, table.environment, table.chatbotId, table.id),
+    index('sources_resync_idx').on(table.nextResyncAt),
+  ],
+);
+
+/** Uploaded files are kept in the database so any worker node can (re)process them. */
+export const sourceFiles = pgTable('source_files', {
+  sourceId: uuid('source_id')
+    .primaryKey()
+    .references(() => sources.id, { onDelete: 'cascade' }),
+  filename: text('filename').notNull(),
+  contentType: text('content_type').notNull(),
+  bytes: customType<{ data: Buffer }>({ dataType: () => 'bytea' })('bytes').notNull(),
+});
+
+export const documentStatusEnum = pgEnum('document_status', ['pending', 'processing', 'ready', 'failed', 'skipped']);
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull(),
+    environment: environmentEnum('environment').notNull(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    /** The page URL, or a stable key for documents that have none (text, file, Q&A pair). */
+    url: text('url').notNull(),
+    title: text('title').notNull().default(''),
+    canonicalUrl: text('canonical_url'),
+    status: documentStatusEnum('status').notNull().default('pending'),
+    depth: integer('depth').notNull().default(0),
+    httpStatus: integer('http_status'),
+    etag: text('etag'),
+    lastModified: text('last_modified'),
+    contentHash: text('content_hash'),
+    charCount: integer('char_count').notNull().default(0),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    error: text('error'),
+    seenGeneration: integer('seen_generation').notNull().default(0),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex('documents_source_url_idx').on(table.sourceId, table.url),
+    index('documents_source_status_idx').on(table.sourceId, table.status),
+  ],
+);
+
+export const chunks = pgTable(
+  'chunks',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull(),
+    environment: environmentEnum('environment').notNull(),
+    chatbotId: uuid('chatbot_id').notNull(),
+    sourceId: uuid('source_id').notNull(),
+    documentId: uuid('document_id')
+      .notNull()
+      .references(() => documents.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    /** Heading path joined with " > ". */
+    heading: text('heading').notNull().default(''),
+    url: text('url'),
+    text: text('text').notNull(),
+    tokens: integer('tokens').notNull(),
+    page: integer('page'),
+    /** Set for Q&A pairs: the question, matched first at retrieval. */
+    question: text('question'),
+    search: tsvector('search').notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [
+    index('chunks_document_idx').on(table.documentId),
+    index('chunks_chatbot_idx').on(table.chatbotId),
+    index('chunks_search_idx').using('gin', table.search),
+    index('chunks_text_trgm_idx').using('gin', sql`${table.text} gin_trgm_ops`),
+  ],
+);
+
+/** The event outbox: written in the same transaction as the change; delivered after commit. */
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [index('events_scope_idx').on(table.workspaceId, table.environment, table.id)],
 );

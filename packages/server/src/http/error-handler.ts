@@ -71,6 +71,16 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     code: 'unsupported_media_type',
     message: 'Unsupported Content-Type: send application/json.',
   },
+  FST_REQ_FILE_TOO_LARGE: {
+    status: 413,
+    code: 'file_too_large',
+    message: 'The uploaded file is larger than this server accepts (PARLEY_MAX_UPLOAD_BYTES).',
+  },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    status: 400,
+    code: 'invalid_multipart',
+    message: 'The request is not valid multipart/form-data.',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: 'invalid_content_length',

@@ -2,6 +2,10 @@
 // registered by the worker (runtime/workers.ts), so sending a job needs no handler code.
 export interface JobDefinition {
   name: string;
+  /** 'stately': at most one queued and one active job per singletonKey. */
+  policy?: 'standard' | 'stately';
+  /** A job whose worker stops sending heartbeats (killed) is retried after this long. */
+  heartbeatSeconds?: number;
   cron?: string;
   retryLimit?: number;
   timeoutSeconds?: number;
@@ -11,6 +15,15 @@ export interface JobDefinition {
 export const JOBS = {
   purgeIdempotencyKeys: { name: 'maintenance-purge-idempotency-keys', cron: '17 * * * *' },
   purgeChatbots: { name: 'chatbots-purge', cron: '*/15 * * * *', retryLimit: 10 },
+  ingestSource: {
+    name: 'source-ingest',
+    policy: 'stately',
+    heartbeatSeconds: 10,
+    retryLimit: 5,
+    timeoutSeconds: 6 * 3600,
+    concurrency: 2,
+  },
+  sweepSources: { name: 'sources-sweep', cron: '*/5 * * * *' },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

@@ -56,6 +56,8 @@ export async function startQueue(options: { db: Database; logger: Logger }): Pro
   await boss.start();
   for (const job of DEFINITIONS) {
     await boss.createQueue(job.name, {
+      policy: job.policy ?? 'standard',
+      ...(job.heartbeatSeconds ? { heartbeatSeconds: job.heartbeatSeconds } : {}),
       retryLimit: job.retryLimit ?? 3,
       retryBackoff: true,
       expireInSeconds: job.timeoutSeconds ?? 900,
@@ -77,6 +79,8 @@ export async function startQueue(options: { db: Database; logger: Logger }): Pro
         backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
         schema: 'pgboss',
         supervise: true,
+        // Often enough that a job whose worker was killed (no heartbeat) is retried within ~20 s.
+        superviseIntervalSeconds: 10,
         schedule: true,
         migrate: false,
       });

@@ -15,6 +15,8 @@ import {
   type IntegrationService,
 } from '../modules/integrations/integration-service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
+import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
+import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
 import { resolveSecretKey } from './secret-key.ts';
@@ -34,6 +36,8 @@ export interface Context {
   providers: ProviderRegistry;
   chatbots: ChatbotService;
   integrations: IntegrationService;
+  sources: SourceService;
+  ingest: SourceIngest;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,17 @@ export async function buildContext(
     providers,
     providerDefaults: config.providerDefaults,
   });
+  const sources = createSourceService({ db, jobs: queue, chatbots });
+  const ingest = createSourceIngest({
+    db,
+    logger,
+    jobs: queue,
+    chatbots,
+    fetch: safeFetch,
+    fetchTimeoutMs: 15_000,
+    maxBytes: config.maxUploadBytes,
+    perHostConcurrency: config.crawlConcurrencyPerHost,
+  });
   return {
     config,
     logger,
@@ -126,6 +141,8 @@ export async function buildContext(
     providers,
     chatbots,
     integrations,
+    sources,
+    ingest,
     async close() {
       await queue.stop();
       await apiKeys.stop();

@@ -1,6 +1,6 @@
 // PGlite has no lock between processes: two processes on one data directory would lose
 // writes silently. The process that opens the embedded database holds this lock file.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface LockHolder {
@@ -45,43 +45,83 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The live process holding the lock, or null when the lock is free or stale. */
-export function readLockHolder(dataDir: string): LockHolder | null {
+type LockState = { kind: 'free' } | { kind: 'held'; holder: LockHolder } | { kind: 'stale'; content: string };
+
+function readLock(dataDir: string): LockState {
+  const file = lockPath(dataDir);
+  let content: string;
   try {
-    const holder = JSON.parse(readFileSync(lockPath(dataDir), 'utf8')) as LockHolder;
-    return Number.isInteger(holder.pid) && isAlive(holder.pid) ? holder : null;
+    content = readFileSync(file, 'utf8');
   } catch {
-    return null;
+    return { kind: 'free' };
+  }
+  try {
+    const holder = JSON.parse(content) as LockHolder;
+    if (Number.isInteger(holder.pid) && isAlive(holder.pid)) return { kind: 'held', holder };
+    return { kind: 'stale', content };
+  } catch {
+    // Lock files are written whole (see acquire), so an unreadable one is old garbage.
+    return { kind: 'stale', content };
   }
 }
 
+/** The live process holding the lock, or null when the lock is free or stale. */
+export function readLockHolder(dataDir: string): LockHolder | null {
+  const state = readLock(dataDir);
+  return state.kind === 'held' ? state.holder : null;
+}
+
 /**
- * Takes the lock or throws DataDirLockedError. A lock left by a process that died (kill -9)
- * is stale: its pid is gone, so the next start takes it over.
+ * Takes the lock or throws DataDirLockedError. The lock file is written in full under a unique
+ * name and linked into place, which fails atomically if a lock exists. A lock left by a process
+ * that died (kill -9) is stale: its pid is gone, so the next start moves it aside and takes over.
  */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const file = lockPath(dataDir);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const holder: LockHolder = { pid: process.pid, socketPath: socketPath(dataDir) };
+  const draft = `${file}.${process.pid}.${Date.now()}`;
+  writeFileSync(draft, JSON.stringify(holder), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(draft, file);
+        let released = false;
+        return {
+          release() {
+            if (released) return;
+            released = true;
+            // Only remove the lock if it is still ours.
+            if (readLockHolder(dataDir)?.pid === process.pid) rmSync(file, { force: true });
+          },
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const state = readLock(dataDir);
+      if (state.kind === 'held') throw new DataDirLockedError(dataDir, state.holder);
+      if (state.kind === 'stale') moveStaleAside(file, state.content);
+    }
+    throw new Error(`Could not take the lock ${file}.`);
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/** Renames a stale lock away; if what was renamed turns out to be a fresh lock, puts it back. */
+function moveStaleAside(file: string, staleContent: string): void {
+  const aside = `${file}.stale.${process.pid}.${Date.now()}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  if (readFileSync(aside, 'utf8') !== staleContent) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      const holder: LockHolder = { pid: process.pid, socketPath: socketPath(dataDir) };
-      writeSync(fd, JSON.stringify(holder));
-      closeSync(fd);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          rmSync(file, { force: true });
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readLockHolder(dataDir);
-      if (holder && holder.pid !== process.pid) throw new DataDirLockedError(dataDir, holder);
-      rmSync(file, { force: true });
+      linkSync(aside, file);
+    } catch {
+      // A newer lock is already in place.
     }
   }
-  throw new Error(`Could not take the lock ${file}.`);
+  rmSync(aside, { force: true });
 }

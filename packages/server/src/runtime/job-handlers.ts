@@ -10,6 +10,12 @@ export function jobHandlers(context: Context): JobHandlers {
       const removed = await deleteExpired(db.orm);
       if (removed > 0) logger.info({ removed }, 'purged expired idempotency keys');
     },
+    'source-ingest': async (data: { sourceId: string; resync?: boolean }) => {
+      await context.ingest.run(data);
+    },
+    'sources-sweep': async () => {
+      await context.ingest.sweep();
+    },
     'chatbots-purge': async () => {
       const purged = await context.chatbots.purgeDeleted();
       if (purged > 0) logger.info({ purged }, 'purged deleted chatbots');

@@ -77,14 +77,16 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Stops on SIGTERM/SIGINT: finish in-flight requests, close the database, exit 0. */
-export function stopOnSignals(server: RunningServer, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+/**
+ * Stops on SIGTERM/SIGINT: finish in-flight requests, close the database, exit 0. Installed
+ * before start-up; a signal that arrives while starting stops the server as soon as it is up.
+ */
+export function stopOnSignals(logger: Logger): { serving(server: RunningServer): void } {
+  let server: RunningServer | null = null;
+  let requested: string | null = null;
+  const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.stop().then(
+    server!.stop().then(
       () => process.exit(0),
       (error) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -92,6 +94,17 @@ export function stopOnSignals(server: RunningServer, logger: Logger): void {
       },
     );
   };
+  const onSignal = (signal: string) => {
+    if (requested) return;
+    requested = signal;
+    if (server) stop(signal);
+  };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  return {
+    serving(running) {
+      server = running;
+      if (requested) stop(requested);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { buildContext, type Context, createContext } from '../../src/runtime/context.ts';
+import { jobHandlers } from '../../src/runtime/job-handlers.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -73,10 +74,15 @@ function wrap(
   return testApp;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { workers?: boolean } = {},
+): Promise<TestApp> {
   const config = testConfig(env);
   const logger = createLogger(config.logLevel);
   const context = await createContext(config, logger, { pgliteDir: 'memory://' });
+  // Background jobs (ingestion, purges) run only in tests that ask for them.
+  if (options.workers) await context.queue.startWorkers(jobHandlers(context));
   const app = await buildApp(context);
   return wrap(app, context, config, async () => {
     await app.close();

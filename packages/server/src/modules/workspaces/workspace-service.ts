@@ -51,7 +51,13 @@ export function createWorkspaceService(deps: WorkspaceServiceDeps) {
 
     async getDefault(): Promise<repo.WorkspaceRow> {
       const workspace = await repo.findDefaultWorkspace(db.orm);
-      if (!workspace) throw AppError.notFound('workspace', 'default');
+      if (!workspace) {
+        throw AppError.invalid(
+          'no_default_workspace',
+          'There is no default workspace yet: start the server once (npm start), or pass --workspace ID.',
+          'workspace',
+        );
+      }
       return workspace;
     },
 

@@ -1,0 +1,33 @@
+// The event outbox. A change and its event are written in one transaction, so an event exists
+// exactly when its change committed; delivery (webhooks) reads the outbox after commit.
+import type { Executor } from '../../db/client.ts';
+import { events } from '../../db/schema.ts';
+import { newUuid } from '../../lib/ids.ts';
+
+export const EVENT_TYPES = [
+  'conversation.started',
+  'message.received',
+  'message.sent',
+  'lead.captured',
+  'conversation.escalated',
+  'conversation.closed',
+  'source.trained',
+  'source.failed',
+  'integration.failed',
+  'channel.disconnected',
+  'agent_loop.completed',
+  'agent_loop.failed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export async function recordEvent(
+  db: Executor,
+  scope: { workspaceId: string; environment: 'live' | 'test' },
+  type: EventType,
+  data: Record<string, unknown>,
+): Promise<string> {
+  const id = newUuid();
+  await db.insert(events).values({ id, workspaceId: scope.workspaceId, environment: scope.environment, type, data });
+  return id;
+}

@@ -1,0 +1,427 @@
+// The built-in offline answerer (provider 'extractive'): Parley's default when a chatbot has no
+// LLM integration, and always in test mode. It never calls the network: it quotes the sentences of
+// the retrieved passages that best answer the last user message, with [n] citations numbered as
+// the passages are (the numbering an LLM would see), or says the fallback message.
+//
+// Scoring, per candidate sentence, list item or table row:
+//   coverage = Σ idf·weight of the question terms the unit has (a synonym counts 0.8, a term only
+//              its heading or title has counts less) ÷ Σ idf·weight of all question terms
+//   score    = coverage + retrieval-rank bonus + answer-type bonus (a price for "how much") ± length
+// idf is computed over the given passages. A unit that continues a strong match ("Then …", the list
+// after "To reset it:") inherits most of its score. With no shared term, or coverage under
+// MIN_COVERAGE, the reply is the fallback message, grounded false.
+
+import type { TextUnit } from './extractive-text.ts';
+import { contentTerms, parseText, QUESTION_FILLER, synonymsOf, tokenize } from './extractive-text.ts';
+import type { ChatTurn, GenerateRequest, GenerateResult, Passage, TextModel } from './provider-types.ts';
+
+export const EXTRACTIVE_MODEL = 'extractive';
+export const DEFAULT_FALLBACK_MESSAGE = "Sorry, I couldn't find an answer to that in my knowledge base.";
+
+export interface ExtractiveAnswer {
+  text: string;
+  /** Ids of the cited passages, in the order their markers appear. */
+  passageIds: string[];
+  grounded: boolean;
+}
+
+export interface ExtractiveOptions {
+  fallbackMessage?: string;
+  /** Longest reply in characters; extra sentences are dropped to fit (default 700). */
+  maxChars?: number;
+}
+
+// Calibrated on test/fixtures/support-passages.ts: answerable questions reach ≥ 0.5, off-topic ones
+// that share a word by chance stay under 0.42 (an unmatched specific word weighs like a rare one).
+const MIN_COVERAGE = 0.42;
+const STRONG_MATCH = 0.5; // a unit this good lends its score to the sentence that continues it
+const CARRY = 0.85;
+const EXTRA_RELATIVE = 0.6; // further sentences must score this share of the best one
+const SYNONYM_CREDIT = 0.8;
+const FOLLOW_UP_WEIGHT = 0.5;
+const MAX_SENTENCES = 3;
+const MAX_ITEMS = 10;
+const DEFAULT_MAX_CHARS = 700;
+// A handful of retrieved passages is a tiny corpus: counting at least this many documents keeps a
+// term found in one passage from weighing ten times one found in all of them (which is the topic).
+const IDF_MIN_DOCS = 10;
+
+const PRONOUN_RE = /\b(it|its|that|this|they|them|their|those|these|one|ones)\b/;
+const ELLIPTIC_RE = /^(and|also|what about|how about)\b/;
+const CONTINUES_RE =
+  /^(then|next|after|afterwards|once|finally|this|that|these|those|it|they|you will|you'll|if so|otherwise|alternatively|however|but|also|note|to do (so|this))\b/i;
+// What kind of text answers the question: a price, a duration, a number, a step.
+const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
+  {
+    question: /\b(how much|cost|costs|price|prices|pricing|fee|fees|charge|charged|pay|expensive)\b/,
+    answer: /[$€£¥]\s?\d|\d\s?(usd|eur|gbp|dollars?|euros?)\b|\bfree\b/i,
+  },
+  {
+    question: /\b(how long|how soon|how fast|how quickly|when|time|times)\b/,
+    answer:
+      /\b\d+(\s*[-–]\s*\d+)?\s*(business\s+|working\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(immediately|instantly|same day|next day)\b/i,
+  },
+  { question: /\b(how many|maximum|max|minimum)\b/, answer: /\d/ },
+  {
+    question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
+    answer:
+      /^to [^,:]{3,60}[,:]|^(go|click|tap|open|select|choose|enter|type|copy|paste|press|navigate|visit|email|contact|start|print|scan|turn|enable|disable|download|install|upload|sign|log|add|set|run|create|check|clear|restart|use)\b|:$/i,
+  },
+];
+
+interface QueryTerm {
+  /** The asked stem first, then its synonyms. */
+  stems: readonly string[];
+  /** 1 for the question's own words, less for words borrowed from the turn before. */
+  weight: number;
+}
+
+interface Query {
+  terms: QueryTerm[];
+  answerTypes: RegExp[];
+}
+
+interface Prepared {
+  units: TextUnit[];
+  terms: Set<string>[];
+  titleTerms: Set<string>;
+  headingTerms: Set<string>;
+  headingIsQuestion: boolean;
+}
+
+interface Candidate {
+  passage: number;
+  /** Position of the unit in its passage. */
+  index: number;
+  unit: TextUnit;
+  terms: Set<string>;
+  /** Indexes of the query terms the unit's own text has. */
+  matched: number[];
+  coverage: number;
+  score: number;
+  /** Continues the strong match just before it: quoted only after that one. */
+  continuation: boolean;
+}
+
+/** Rough token count: ~4 characters per token for English (OpenAI's rule of thumb). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Answers the last user message from the passages. Pure and deterministic. */
+export function answerExtractively(
+  messages: ChatTurn[],
+  passages: Passage[],
+  options: ExtractiveOptions = {},
+): ExtractiveAnswer {
+  const ungrounded = (text: string): ExtractiveAnswer => ({ text, passageIds: [], grounded: false });
+  const fallback = ungrounded(options.fallbackMessage?.trim() || DEFAULT_FALLBACK_MESSAGE);
+  const users = messages.filter((turn) => turn.role === 'user').map((turn) => turn.content.toLowerCase());
+  const question = users.at(-1)?.trim() ?? '';
+  const query = buildQuery(question, users.at(-2));
+  if (query.terms.length === 0) {
+    const reply = smallTalkReply(question);
+    return reply ? ungrounded(reply) : fallback;
+  }
+  const prepared = passages.map(preparePassage);
+  const candidates = scoreCandidates(query, prepared);
+  const best = candidates[0];
+  if (!best || best.coverage < MIN_COVERAGE) return fallback;
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  return (
+    composeList(best, candidates, prepared, passages) ??
+    composeSentences(best, candidates, passages, maxChars)
+  );
+}
+
+function buildQuery(question: string, previous: string | undefined): Query {
+  const weights = new Map<string, number>();
+  for (const term of contentTerms(question, QUESTION_FILLER)) weights.set(term, 1);
+  // "How much does it cost?" after "Tell me about the Pro plan": borrow the earlier topic, at a
+  // discount, when the question is short and points back. Thanks and greetings never borrow.
+  const pointsBack = PRONOUN_RE.test(question) || ELLIPTIC_RE.test(question);
+  const chitChat = weights.size === 0 && !question.includes('?') && smallTalkReply(question) !== null;
+  if (previous && weights.size <= 3 && pointsBack && !chitChat) {
+    for (const term of contentTerms(previous, QUESTION_FILLER)) {
+      if (!weights.has(term)) weights.set(term, FOLLOW_UP_WEIGHT);
+    }
+  }
+  return {
+    terms: [...weights].map(([term, weight]) => ({ stems: [term, ...synonymsOf(term)], weight })),
+    answerTypes: ANSWER_TYPES.filter((type) => type.question.test(question)).map((type) => type.answer),
+  };
+}
+
+/** Canned replies for messages with no topic at all. They state no knowledge. */
+function smallTalkReply(question: string): string | null {
+  const words = new Set(tokenize(question));
+  const has = (...list: string[]): boolean => list.some((word) => words.has(word));
+  if (has('thanks', 'thank', 'thx', 'ty', 'cheers', 'appreciate', 'appreciated')) return "You're welcome!";
+  if (has('bye', 'goodbye', 'cya') || question.includes('see you')) return 'Goodbye!';
+  if (has('hi', 'hello', 'hey', 'hiya', 'howdy', 'greetings', 'morning', 'afternoon', 'evening')) {
+    return 'Hello! How can I help you today?';
+  }
+  if (/\bhow are you\b|\bhow's it going\b/.test(question)) return 'Hello! How can I help you today?';
+  if (has('ok', 'okay', 'great', 'cool', 'perfect', 'awesome', 'nice')) {
+    return 'Is there anything else I can help you with?';
+  }
+  return null;
+}
+
+function preparePassage(passage: Passage): Prepared {
+  const units = parseText(passage.text);
+  const heading = passage.heading?.trim() ?? '';
+  return {
+    units,
+    terms: units.map((unit) => new Set(contentTerms(unit.text))),
+    titleTerms: new Set(contentTerms(passage.title)),
+    headingTerms: new Set(contentTerms(heading)),
+    headingIsQuestion: heading.endsWith('?') || (!heading && passage.title.trim().endsWith('?')),
+  };
+}
+
+/** 1 for the asked word, SYNONYM_CREDIT for a synonym, 0 for neither. */
+function credit(term: QueryTerm, terms: Set<string>): number {
+  if (terms.has(term.stems[0]!)) return 1;
+  return term.stems.some((s) => terms.has(s)) ? SYNONYM_CREDIT : 0;
+}
+
+function scoreCandidates(query: Query, prepared: Prepared[]): Candidate[] {
+  const idf = inverseDocumentFrequencies(query, prepared);
+  const weights = query.terms.map((term, i) => term.weight * idf[i]!);
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  const candidates: Candidate[] = [];
+  prepared.forEach((passage, p) => {
+    const rankBonus = 0.08 / (1 + p); // the retriever's order is evidence too
+    const firstBlock = new Map<number, number>(); // section → its first content block
+    let previous: Candidate | null = null;
+    passage.units.forEach((unit, u) => {
+      if (unit.kind !== 'sentence' && unit.kind !== 'item' && unit.kind !== 'row') return;
+      // "Run this:" before code or a table introduces nothing a reply can quote; "Still stuck?" in
+      // running text asks, it does not answer.
+      if (unit.text.endsWith(':') && passage.units[u + 1]?.kind !== 'item') return;
+      if (unit.kind === 'sentence' && unit.text.endsWith('?')) return;
+      if (!firstBlock.has(unit.section)) firstBlock.set(unit.section, unit.block);
+      const terms = passage.terms[u]!;
+      // Headings supply the words a sentence leaves implicit ("Shipping times" → "Orders arrive in
+      // 3–5 days."); a question heading is the question the text under it answers.
+      const inSection = unit.section >= 0;
+      const sectionTerms = inSection ? passage.terms[unit.section]! : passage.headingTerms;
+      const sectionIsQuestion =
+        passage.units[unit.section]?.kind === 'question' || (!inSection && passage.headingIsQuestion);
+      const leads = firstBlock.get(unit.section) === unit.block; // the first paragraph under a heading
+      const sectionWeight = sectionIsQuestion ? (leads ? 0.9 : 0.5) : leads ? 0.5 : 0.4;
+      const answersQuestion = sectionIsQuestion && leads;
+      let matched = 0;
+      let fromSection = 0;
+      const own: number[] = [];
+      query.terms.forEach((term, i) => {
+        const c = credit(term, terms);
+        const s = credit(term, sectionTerms);
+        const t = Math.max(credit(term, passage.titleTerms), credit(term, passage.headingTerms));
+        if (c > 0) own.push(i);
+        if (s > c) fromSection += (s - c) * weights[i]!;
+        matched += weights[i]! * Math.max(c, sectionWeight * s, 0.3 * t);
+      });
+      const prev = previous?.index === u - 1 && previous.coverage >= STRONG_MATCH ? previous : null;
+      const continuation = prev !== null && continues(prev, unit, query.answerTypes, answersQuestion);
+      // Eligible: shares a term with the question, itself or through its heading, or continues.
+      previous = null;
+      if (own.length === 0 && fromSection === 0 && !continuation) return;
+      const words = unit.text.split(' ').length;
+      const lengthAdjust = (words < 4 && !answersQuestion ? -0.05 : 0) + (words > 45 ? -0.05 : 0);
+      const typeBonus = query.answerTypes.some((re) => re.test(unit.text)) ? 0.06 : 0;
+      let coverage = matched / total;
+      let score = coverage + rankBonus + typeBonus + lengthAdjust;
+      if (prev && continuation) {
+        score = Math.max(score, CARRY * prev.score);
+        coverage = Math.max(coverage, CARRY * prev.coverage);
+      }
+      previous = { passage: p, index: u, unit, terms, matched: own, coverage, score, continuation };
+      candidates.push(previous);
+    });
+  });
+  // A total order, so equal scores always come out the same way: earlier passage, earlier unit.
+  return candidates.sort((a, b) => b.score - a.score || a.passage - b.passage || a.index - b.index);
+}
+
+/** Whether `unit` carries on the answer that `before`, a strong match, started. */
+function continues(before: Candidate, unit: TextUnit, types: RegExp[], answersQuestion: boolean): boolean {
+  if (before.unit.text.endsWith(':')) return true;
+  if (unit.kind !== 'sentence' || before.unit.block !== unit.block) return false;
+  // The rest of an answer under a matching question, a cue word ("Then …"), what the question asks
+  // for (the numbers after "The API limits requests per key."), or anything after a short topic
+  // sentence that matched on its own and cannot be the whole answer.
+  const short = !before.continuation && before.unit.text.split(' ').length < 8;
+  return answersQuestion || short || CONTINUES_RE.test(unit.text) || types.some((re) => re.test(unit.text));
+}
+
+function inverseDocumentFrequencies(query: Query, prepared: Prepared[]): number[] {
+  const docs = Math.max(prepared.length, IDF_MIN_DOCS);
+  return query.terms.map((term) => {
+    let df = 0;
+    for (const passage of prepared) {
+      const has = (terms: Set<string>): boolean => term.stems.some((s) => terms.has(s));
+      if (has(passage.titleTerms) || has(passage.headingTerms) || passage.terms.some(has)) df++;
+    }
+    // A term no passage has gets the highest weight: the question asks about something not covered.
+    return Math.log(1 + (docs - df + 0.5) / (df + 0.5));
+  });
+}
+
+/** When the best match is a list item or a list's lead-in ("To reset your password:"), quote the list. */
+function composeList(
+  best: Candidate,
+  candidates: Candidate[],
+  prepared: Prepared[],
+  passages: Passage[],
+): ExtractiveAnswer | null {
+  const { units } = prepared[best.passage]!;
+  let lead: TextUnit | null = null;
+  let listBlock: number;
+  if (best.unit.kind === 'item') {
+    listBlock = best.unit.block;
+  } else {
+    const next = units[best.index + 1];
+    if (!best.unit.text.endsWith(':') || next?.kind !== 'item') return null;
+    lead = best.unit;
+    listBlock = next.block;
+  }
+  const first = units.findIndex((unit) => unit.block === listBlock);
+  const items = units.filter((unit) => unit.block === listBlock && unit.kind === 'item');
+  const before = units[first - 1];
+  if (!lead && before?.kind === 'sentence' && before.text.endsWith(':')) lead = before;
+  // Steps are quoted whole; a bullet list only where it matches, unless its lead-in was the match.
+  let chosen = items;
+  if (!items[0]!.ordered && lead !== best.unit) {
+    const bar = Math.max(MIN_COVERAGE, 0.5 * best.score);
+    const matching = new Set(
+      candidates.filter((c) => c.passage === best.passage && c.score >= bar).map((c) => c.unit),
+    );
+    chosen = items.filter((item) => matching.has(item));
+  }
+  if (chosen.length < 2 && !lead) return null;
+  const lines = chosen
+    .slice(0, MAX_ITEMS)
+    .map((item, i) => `${item.ordered ? `${i + 1}.` : '-'} ${item.text}`);
+  lines[lines.length - 1] = cite(lines.at(-1)!, best.passage + 1);
+  const text = lead ? `${lead.text}\n${lines.join('\n')}` : lines.join('\n');
+  return { text, passageIds: [passages[best.passage]!.id], grounded: true };
+}
+
+/**
+ * The best sentence, what continues it, and up to MAX_SENTENCES others that are good enough and
+ * add a question term not yet answered (so a second passage is cited only when it adds something).
+ */
+function composeSentences(
+  best: Candidate,
+  candidates: Candidate[],
+  passages: Passage[],
+  maxChars: number,
+): ExtractiveAnswer {
+  const chosen: Candidate[] = [best];
+  const answered = new Set(best.matched);
+  let length = best.unit.text.length;
+  const bar = Math.max(MIN_COVERAGE, EXTRA_RELATIVE * best.score);
+  for (const candidate of candidates) {
+    if (chosen.length >= MAX_SENTENCES) break;
+    // A lead-in without its list, or an item cut from its steps, reads broken.
+    if (candidate === best || candidate.score < bar || candidate.unit.text.endsWith(':')) continue;
+    const afterChosen = chosen.some(
+      (c) => c.passage === candidate.passage && c.index === candidate.index - 1,
+    );
+    if (
+      candidate.continuation ? !afterChosen || candidate.unit.kind === 'item' : candidate.unit.kind === 'item'
+    )
+      continue;
+    if (!candidate.continuation && candidate.matched.every((i) => answered.has(i))) continue;
+    // Another passage, or another section of one, is quoted only for a strong match of its own,
+    // not for a word shared by chance.
+    const near = chosen.some(
+      (c) => c.passage === candidate.passage && c.unit.section === candidate.unit.section,
+    );
+    if (!near && (candidate.score < 0.8 * best.score || candidate.coverage <= STRONG_MATCH)) continue;
+    if (chosen.some((c) => redundant(c, candidate)) || length + candidate.unit.text.length > maxChars)
+      continue;
+    chosen.push(candidate);
+    for (const i of candidate.matched) answered.add(i);
+    length += candidate.unit.text.length + 6;
+  }
+  // Passages in the order they were first chosen; within one passage, reading order.
+  const order = [...new Set(chosen.map((c) => c.passage))];
+  const parts: string[] = [];
+  for (const p of order) {
+    const group = chosen.filter((c) => c.passage === p).sort((a, b) => a.index - b.index);
+    group.forEach((c, i) => {
+      const { text: quote } = c.unit;
+      const text = /[.!?]$/.test(quote) ? quote : `${quote}.`; // a table row has no full stop
+      parts.push(i === group.length - 1 ? cite(text, p + 1) : text);
+    });
+  }
+  return { text: parts.join(' '), passageIds: order.map((p) => passages[p]!.id), grounded: true };
+}
+
+/** Overlapping chunks repeat sentences; two near-identical ones say nothing new. */
+function redundant(a: Candidate, b: Candidate): boolean {
+  if (tokenize(a.unit.text).join(' ') === tokenize(b.unit.text).join(' ')) return true;
+  let shared = 0;
+  for (const term of a.terms) if (b.terms.has(term)) shared++;
+  const smaller = Math.min(a.terms.size, b.terms.size);
+  if (smaller === 0) return false;
+  return shared / (a.terms.size + b.terms.size - shared) >= 0.7 || (smaller >= 3 && shared / smaller >= 0.85);
+}
+
+/** "Refunds take 5 days." → "Refunds take 5 days [2]."; "…in the U.S." → "…in the U.S. [2]" */
+function cite(text: string, n: number): string {
+  if (/(?:\p{L}\.){2,}$|\betc\.$/u.test(text)) return `${text} [${n}]`;
+  const end = /[.!?:]+$/.exec(text);
+  return end ? `${text.slice(0, end.index)} [${n}]${end[0]}` : `${text} [${n}]`;
+}
+
+function toResult(request: GenerateRequest): GenerateResult {
+  const passages = request.passages ?? [];
+  const options: ExtractiveOptions = { fallbackMessage: request.fallbackMessage };
+  if (request.maxOutputTokens) options.maxChars = Math.min(DEFAULT_MAX_CHARS, request.maxOutputTokens * 4);
+  const answer = answerExtractively(request.messages, passages, options);
+  let text = answer.text;
+  let finishReason: GenerateResult['finishReason'] = 'stop';
+  // Only one over-long sentence or list can still exceed a small token limit: cut it at a word.
+  if (request.maxOutputTokens && estimateTokens(text) > request.maxOutputTokens) {
+    text = text.slice(0, request.maxOutputTokens * 4).replace(/\s+\S*$/, '');
+    finishReason = 'length';
+  }
+  const marker = (id: string): string => `[${passages.findIndex((p) => p.id === id) + 1}]`;
+  let inputTokens = estimateTokens(request.system);
+  for (const turn of request.messages) inputTokens += estimateTokens(turn.content);
+  for (const p of passages) inputTokens += estimateTokens(`${p.title}\n${p.heading ?? ''}\n${p.text}`);
+  return {
+    text,
+    usage: { inputTokens, outputTokens: estimateTokens(text) },
+    model: EXTRACTIVE_MODEL,
+    finishReason,
+    passageIds: answer.passageIds.filter((id) => text.includes(marker(id))),
+    grounded: answer.grounded,
+  };
+}
+
+/** The offline TextModel: no network, no key, the same answer for the same request. */
+export function createExtractiveModel(): TextModel {
+  return {
+    provider: 'extractive',
+    model: EXTRACTIVE_MODEL,
+    async generate(request) {
+      request.signal?.throwIfAborted();
+      return toResult(request);
+    },
+    async *stream(request) {
+      request.signal?.throwIfAborted();
+      const result = toResult(request);
+      // Word-sized deltas (each keeps its trailing space or newline), like an LLM's stream.
+      for (const chunk of result.text.match(/\S+\s*/g) ?? []) {
+        request.signal?.throwIfAborted();
+        yield { type: 'delta', text: chunk };
+      }
+      yield { type: 'done', result };
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// The ingestion job: one run per source (pg-boss queue `source-ingest`, one active per source).
+// It is safe to run again at any point: documents and chunks are keyed by source and URL, and a
+// document's chunks are replaced in one transaction.
+import type { Logger } from 'pino';
+import type { Database } from '../../db/client.ts';
+import type { JobSender } from '../../jobs/queue.ts';
+import { newUuid } from '../../lib/ids.ts';
+import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import { recordEvent } from '../events/event-outbox.ts';
+import { crawlSource } from './source-crawl.ts';
+import { extractDocument } from './extract-document.ts';
+import { type IndexTarget, indexDocument } from './source-indexing.ts';
+import * as repo from './source-repository.ts';
+import { presentSource, type SourceRow } from './source-schemas.ts';
+
+export interface IngestDeps {
+  db: Database;
+  logger: Logger;
+  jobs: JobSender;
+  chatbots: ChatbotService;
+  fetch: SafeFetch;
+  fetchTimeoutMs: number;
+  maxBytes: number;
+  perHostConcurrency: number;
+}
+
+export function createSourceIngest(deps: IngestDeps) {
+  const { db, logger } = deps;
+
+  /** Text, Q&A and files: documents made from what the source holds, no fetching. */
+  async function ingestStored(source: SourceRow, language: IndexTarget['language']): Promise<void> {
+    const config = source.config;
+    if (source.type === 'qa') {
+      const pairs = config.pairs ?? [];
+      await repo.addPending(
+        db.orm,
+        source,
+        pairs.map((pair, i) => ({ id: newUuid(), url: `qa:${i + 1}`, depth: 0, title: pair.question })),
+      );
+    } else {
+      await repo.addPending(db.orm, source, [{ id: newUuid(), url: `${source.type}:${source.id}`, depth: 0 }]);
+    }
+    for (;;) {
+      const batch = await repo.claimPending(db.orm, source.id, 20);
+      if (batch.length === 0) return;
+      for (const document of batch) {
+        const target = { source, document, language };
+        if (source.type === 'qa') {
+          const pair = config.pairs![Number(document.url.slice(3)) - 1]!;
+          const text = `${pair.question}\n\n${pair.answer}`;
+          // One chunk per pair, tagged with its question so retrieval can match questions first.
+          await indexDocument(
+            db,
+            target,
+            { title: pair.question, canonicalUrl: null, sections: [{ headingPath: [], text }], noindex: false, nofollow: false, links: [] },
+            { url: null },
+            [{ index: 0, text, headingPath: [pair.question], tokens: Math.ceil(text.length / 4), page: null, question: pair.question }],
+          );
+        } else if (source.type === 'text') {
+          const extracted = await extractDocument({
+            body: Buffer.from(config.content ?? '', 'utf8'),
+            contentType: 'text/markdown',
+            url: null,
+            filename: `${source.title}.md`,
+          });
+          await indexDocument(db, target, { ...extracted, title: source.title }, { url: null });
+        } else {
+          const file = await repo.findSourceFile(db.orm, source.id);
+          if (!file) throw new Error('The uploaded file is missing.');
+          const extracted = await extractDocument({
+            body: file.bytes,
+            contentType: file.contentType,
+            url: null,
+            filename: file.filename,
+          });
+          await indexDocument(db, target, extracted, { url: null });
+        }
+        await repo.refreshCounts(db.orm, source.id);
+      }
+    }
+  }
+
+  async function finish(source: SourceRow, error: string | null): Promise<void> {
+    const scope = { workspaceId: source.workspaceId, environment: source.environment };
+    await db.orm.transaction(async (tx) => {
+      // Pages not found again by this sync have disappeared: drop them and their chunks.
+      await repo.deleteUnseen(tx, source.id, source.generation);
+      await repo.refreshCounts(tx, source.id);
+      const current = (await repo.findSourceById(tx, source.id))!;
+      const failed = error !== null || (current.pagesProcessed > 0 && current.chunkCount === 0);
+      const message = error ?? (failed ? 'No document could be read: see the documents for their errors.' : null);
+      const now = new Date();
+      await repo.updateSource(tx, source.id, {
+        status: failed ? 'failed' : 'ready',
+        error: message,
+        lastSyncedAt: now,
+        nextResyncAt: source.resyncIntervalHours ? new Date(now.getTime() + source.resyncIntervalHours * 3_600_000) : null,
+      });
+      const final = (await repo.findSourceById(tx, source.id))!;
+      await recordEvent(tx, scope, failed ? 'source.failed' : 'source.trained', presentSource(final));
+    });
+  }
+
+  return {
+    async run(data: { sourceId: string; resync?: boolean }): Promise<void> {
+      let source = await repo.findSourceById(db.orm, data.sourceId);
+      if (!source) return; // deleted meanwhile
+      const scope = { workspaceId: source.workspaceId, environment: source.environment };
+      let chatbot: Awaited<ReturnType<ChatbotService['get']>>;
+      try {
+        chatbot = await deps.chatbots.get(scope, source.chatbotId);
+      } catch {
+        return; // the chatbot was deleted: its sources go with it
+      }
+      if (data.resync) {
+        await repo.updateSource(db.orm, source.id, { generation: source.generation + 1 });
+      }
+      await repo.updateSource(db.orm, source.id, { status: 'processing', error: null });
+      await repo.requeueProcessing(db.orm, source.id);
+      source = (await repo.findSourceById(db.orm, source.id))!;
+      const language = chatbot.retrievalSettings.language;
+      logger.info({ source: source.id, type: source.type, generation: source.generation }, 'ingesting source');
+      try {
+        if (source.type === 'url' || source.type === 'website' || source.type === 'sitemap') {
+          await crawlSource(deps, source, language);
+        } else {
+          await ingestStored(source, language);
+        }
+      } catch (error) {
+        logger.error({ err: error, source: source.id }, 'source ingestion failed');
+        await finish(source, (error as Error).message);
+        return;
+      }
+      await finish(source, null);
+    },
+
+    /** Queues the sources whose re-sync time has come, and any left queued by a lost send. */
+    async sweep(): Promise<void> {
+      for (const source of await repo.findDueResyncs(db.orm, 100)) {
+        await repo.updateSource(db.orm, source.id, { status: 'queued', nextResyncAt: null });
+        await deps.jobs.send('source-ingest', { sourceId: source.id, resync: true }, { singletonKey: source.id });
+      }
+      for (const source of await repo.findStaleQueued(db.orm, 100)) {
+        await deps.jobs.send('source-ingest', { sourceId: source.id, resync: false }, { singletonKey: source.id });
+      }
+    },
+  };
+}
+
+export type SourceIngest = ReturnType<typeof createSourceIngest>;

@@ -1,0 +1,237 @@
+// SQL for sources and their documents. Queries filter on workspace and environment; the
+// ingestion job, which has already loaded its source, works by source id.
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { documents, sourceFiles, sources } from '../../db/schema.ts';
+import type { DocumentRow, SourceRow } from './source-schemas.ts';
+
+export interface Scope {
+  workspaceId: string;
+  environment: 'live' | 'test';
+}
+
+function inScope(scope: Scope) {
+  return and(eq(sources.workspaceId, scope.workspaceId), eq(sources.environment, scope.environment));
+}
+
+export async function insertSource(db: Executor, row: typeof sources.$inferInsert): Promise<SourceRow> {
+  const [created] = await db.insert(sources).values(row).returning();
+  return created!;
+}
+
+export async function insertSourceFile(db: Executor, row: typeof sourceFiles.$inferInsert): Promise<void> {
+  await db.insert(sourceFiles).values(row);
+}
+
+export async function findSourceFile(db: Executor, sourceId: string) {
+  const [row] = await db.select().from(sourceFiles).where(eq(sourceFiles.sourceId, sourceId));
+  return row ?? null;
+}
+
+export async function findSource(db: Executor, scope: Scope, id: string): Promise<SourceRow | null> {
+  const [row] = await db.select().from(sources).where(and(inScope(scope), eq(sources.id, id)));
+  return row ?? null;
+}
+
+export async function findSourceById(db: Executor, id: string): Promise<SourceRow | null> {
+  const [row] = await db.select().from(sources).where(eq(sources.id, id));
+  return row ?? null;
+}
+
+export async function listSources(
+  db: Executor,
+  scope: Scope,
+  chatbotId: string,
+  page: { limit: number; beforeId: string | null },
+): Promise<SourceRow[]> {
+  return db
+    .select()
+    .from(sources)
+    .where(and(inScope(scope), eq(sources.chatbotId, chatbotId), page.beforeId ? lt(sources.id, page.beforeId) : undefined))
+    .orderBy(desc(sources.id))
+    .limit(page.limit);
+}
+
+export async function deleteSource(db: Executor, scope: Scope, id: string): Promise<boolean> {
+  const rows = await db.delete(sources).where(and(inScope(scope), eq(sources.id, id))).returning({ id: sources.id });
+  return rows.length > 0;
+}
+
+export async function updateSource(db: Executor, id: string, changes: Partial<typeof sources.$inferInsert>): Promise<void> {
+  await db
+    .update(sources)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(sources.id, id));
+}
+
+/** Recomputes the live counts shown while a source is processed. */
+export async function refreshCounts(db: Executor, sourceId: string): Promise<void> {
+  await db.execute(sql`
+    UPDATE sources SET
+      pages_discovered = c.discovered,
+      pages_processed = c.processed,
+      pages_failed = c.failed,
+      chunk_count = c.chunks,
+      char_count = c.chars,
+      updated_at = now()
+    FROM (
+      SELECT count(*)::int AS discovered,
+             count(*) FILTER (WHERE status IN ('ready', 'failed', 'skipped'))::int AS processed,
+             count(*) FILTER (WHERE status = 'failed')::int AS failed,
+             coalesce(sum(chunk_count), 0)::int AS chunks,
+             coalesce(sum(char_count), 0)::int AS chars
+      FROM documents WHERE source_id = ${sourceId}
+    ) AS c
+    WHERE sources.id = ${sourceId}`);
+}
+
+export async function listDocuments(
+  db: Executor,
+  scope: Scope,
+  sourceId: string,
+  page: { limit: number; afterId: string | null },
+): Promise<DocumentRow[]> {
+  // Oldest first: the order in which pages were discovered.
+  return db
+    .select()
+    .from(documents)
+    .where(
+      and(
+        eq(documents.workspaceId, scope.workspaceId),
+        eq(documents.environment, scope.environment),
+        eq(documents.sourceId, sourceId),
+        page.afterId ? sql`${documents.id} > ${page.afterId}` : undefined,
+      ),
+    )
+    .orderBy(documents.id)
+    .limit(page.limit);
+}
+
+/**
+ * Adds URLs to the frontier of the current sync. A URL known from an earlier sync is revived
+ * (pending again, seen in this generation); one already seen in this sync is left alone.
+ * Returns how many were added or revived.
+ */
+export async function addPending(
+  db: Executor,
+  source: SourceRow,
+  entries: { id: string; url: string; depth: number; title?: string }[],
+): Promise<number> {
+  if (entries.length === 0) return 0;
+  const rows = await db
+    .insert(documents)
+    .values(
+      entries.map((entry) => ({
+        id: entry.id,
+        workspaceId: source.workspaceId,
+        environment: source.environment,
+        sourceId: source.id,
+        url: entry.url,
+        depth: entry.depth,
+        title: entry.title ?? '',
+        status: 'pending' as const,
+        seenGeneration: source.generation,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [documents.sourceId, documents.url],
+      set: {
+        status: 'pending',
+        seenGeneration: sql`excluded.seen_generation`,
+        depth: sql`least(${documents.depth}, excluded.depth)`,
+      },
+      setWhere: sql`${documents.seenGeneration} < excluded.seen_generation`,
+    })
+    .returning({ id: documents.id });
+  return rows.length;
+}
+
+/** Documents in the current sync, for the max_pages cap. */
+export async function countSeen(db: Executor, sourceId: string, generation: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(documents)
+    .where(and(eq(documents.sourceId, sourceId), eq(documents.seenGeneration, generation)));
+  return row?.n ?? 0;
+}
+
+/** Another document of the source with the same content (a duplicate page under another URL). */
+export async function findSameContent(db: Executor, sourceId: string, contentHash: string, exceptId: string) {
+  const [row] = await db
+    .select({ id: documents.id, url: documents.url })
+    .from(documents)
+    .where(
+      and(
+        eq(documents.sourceId, sourceId),
+        eq(documents.contentHash, contentHash),
+        eq(documents.status, 'ready'),
+        sql`${documents.id} <> ${exceptId}`,
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/** Claims up to `limit` pending documents for processing. */
+export async function claimPending(db: Executor, sourceId: string, limit: number): Promise<DocumentRow[]> {
+  const batch = db
+    .select({ id: documents.id })
+    .from(documents)
+    .where(and(eq(documents.sourceId, sourceId), eq(documents.status, 'pending')))
+    .orderBy(documents.depth, documents.id)
+    .limit(limit);
+  return db
+    .update(documents)
+    .set({ status: 'processing', updatedAt: sql`now()` })
+    .where(inArray(documents.id, batch))
+    .returning();
+}
+
+/** A crash leaves documents 'processing': the next run of the job takes them up again. */
+export async function requeueProcessing(db: Executor, sourceId: string): Promise<void> {
+  await db
+    .update(documents)
+    .set({ status: 'pending' })
+    .where(and(eq(documents.sourceId, sourceId), eq(documents.status, 'processing')));
+}
+
+export async function updateDocument(db: Executor, id: string, changes: Partial<typeof documents.$inferInsert>): Promise<void> {
+  await db
+    .update(documents)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(documents.id, id));
+}
+
+/** Documents not seen by the current sync have disappeared from the site: delete them and their chunks. */
+export async function deleteUnseen(db: Executor, sourceId: string, generation: number): Promise<number> {
+  const rows = await db
+    .delete(documents)
+    .where(and(eq(documents.sourceId, sourceId), lt(documents.seenGeneration, generation)))
+    .returning({ id: documents.id });
+  return rows.length;
+}
+
+export async function findDueResyncs(db: Executor, limit: number): Promise<SourceRow[]> {
+  return db
+    .select()
+    .from(sources)
+    .where(and(sql`${sources.nextResyncAt} <= now()`, sql`${sources.status} IN ('ready', 'failed')`))
+    .limit(limit);
+}
+
+/** Sources still queued a while after creation: their job was lost (crash between commit and send). */
+export async function findStaleQueued(db: Executor, limit: number): Promise<SourceRow[]> {
+  return db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.status, 'queued'), sql`${sources.updatedAt} < now() - interval '10 minutes'`))
+    .limit(limit);
+}
+
+export async function findDocumentByUrl(db: Executor, sourceId: string, url: string): Promise<DocumentRow | null> {
+  const [row] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.sourceId, sourceId), eq(documents.url, url)));
+  return row ?? null;
+}

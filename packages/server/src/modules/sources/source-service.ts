@@ -1,0 +1,114 @@
+// Knowledge sources: what the API does with them. The work of fetching, extracting and indexing
+// happens in the ingestion job (source-ingest.ts); this service records, queues and reports.
+import type { Database } from '../../db/client.ts';
+import { AppError } from '../../http/errors.ts';
+import type { JobSender } from '../../jobs/queue.ts';
+import { encodeId, newUuid } from '../../lib/ids.ts';
+import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import * as repo from './source-repository.ts';
+import type { CreateSourceInput, SourceRow } from './source-schemas.ts';
+
+export type Scope = repo.Scope;
+
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export const DEFAULT_MAX_PAGES = 500;
+export const DEFAULT_MAX_DEPTH = 10;
+
+function titleOf(input: CreateSourceInput, file: UploadedFile | null): string {
+  switch (input.type) {
+    case 'text':
+      return input.title;
+    case 'qa':
+      return input.title ?? `${input.pairs.length} question${input.pairs.length === 1 ? '' : 's'} and answers`;
+    case 'file':
+      return input.title ?? file?.filename ?? 'Uploaded file';
+    default:
+      return input.url;
+  }
+}
+
+export function createSourceService(deps: { db: Database; jobs: JobSender; chatbots: ChatbotService }) {
+  const { db } = deps;
+
+  async function get(scope: Scope, id: string): Promise<SourceRow> {
+    const row = await repo.findSource(db.orm, scope, id);
+    if (!row) throw AppError.notFound('source', encodeId('src', id));
+    await deps.chatbots.assertExists(scope, row.chatbotId);
+    return row;
+  }
+
+  function queueIngest(sourceId: string, resync: boolean) {
+    return deps.jobs.send('source-ingest', { sourceId, resync }, { singletonKey: sourceId });
+  }
+
+  return {
+    get,
+
+    async create(scope: Scope, chatbotId: string, input: CreateSourceInput, file: UploadedFile | null): Promise<SourceRow> {
+      await deps.chatbots.assertExists(scope, chatbotId);
+      if (input.type === 'file' && !file) {
+        throw AppError.invalid('missing_required_field', "Send the file as multipart/form-data in the field 'file'.", 'file');
+      }
+      const { type: _type, ...rest } = input as Record<string, unknown>;
+      const resyncHours = 'resync_interval_hours' in input ? (input.resync_interval_hours ?? null) : null;
+      delete rest.resync_interval_hours;
+      delete rest.title;
+      const config = {
+        ...rest,
+        ...(input.type === 'website' ? { max_pages: input.max_pages ?? DEFAULT_MAX_PAGES, max_depth: input.max_depth ?? DEFAULT_MAX_DEPTH } : {}),
+        ...(input.type === 'sitemap' ? { max_pages: input.max_pages ?? DEFAULT_MAX_PAGES } : {}),
+      };
+      const source = await db.orm.transaction(async (tx) => {
+        const row = await repo.insertSource(tx, {
+          id: newUuid(),
+          workspaceId: scope.workspaceId,
+          environment: scope.environment,
+          chatbotId,
+          type: input.type,
+          title: titleOf(input, file),
+          config,
+          resyncIntervalHours: resyncHours,
+        });
+        if (file) await repo.insertSourceFile(tx, { sourceId: row.id, ...file });
+        return row;
+      });
+      // Sent after commit: the job must see the source. A lost send is recovered by the sweep
+      // that re-queues sources left queued (see source-ingest.ts).
+      await queueIngest(source.id, false);
+      return source;
+    },
+
+    async list(scope: Scope, chatbotId: string, page: { limit: number; beforeId: string | null }) {
+      await deps.chatbots.assertExists(scope, chatbotId);
+      return repo.listSources(db.orm, scope, chatbotId, page);
+    },
+
+    async remove(scope: Scope, id: string): Promise<void> {
+      await get(scope, id);
+      await repo.deleteSource(db.orm, scope, id);
+    },
+
+    /** Fetches everything again; unchanged pages are kept as they are. */
+    async resync(scope: Scope, id: string): Promise<SourceRow> {
+      const source = await get(scope, id);
+      if (source.type === 'text' || source.type === 'qa' || source.type === 'file') {
+        throw new AppError('conflict_error', 'resync_not_applicable', `A ${source.type} source has nothing to fetch again.`);
+      }
+      await repo.updateSource(db.orm, id, { status: 'queued', error: null });
+      await queueIngest(id, true);
+      return (await repo.findSource(db.orm, scope, id))!;
+    },
+
+    async documents(scope: Scope, id: string, page: { limit: number; afterId: string | null }) {
+      await get(scope, id);
+      return repo.listDocuments(db.orm, scope, id, page);
+    },
+  };
+}
+
+export type SourceService = ReturnType<typeof createSourceService>;
