@@ -57,7 +57,11 @@ export function chatbotAdminOps(deps: {
       const scope = await scopeOf(input);
       const model = input.provider ? (input.model ?? DEFAULT_MODELS[input.provider]) : undefined;
       if (input.provider && !model) {
-        throw AppError.invalid('missing_required_field', `Give --model for provider '${input.provider}'.`, 'model');
+        throw AppError.invalid(
+          'missing_required_field',
+          `Give --model for provider '${input.provider}'.`,
+          'model',
+        );
       }
       const row = await deps.chatbots.create(scope, body);
       if (input.provider && model) {

@@ -3,7 +3,11 @@ import { AppError } from '../http/errors.ts';
 import { validateInput } from '../http/validation.ts';
 import { decodeId } from '../lib/ids.ts';
 import type { ChatbotService } from '../modules/chatbots/chatbot-service.ts';
-import { type CreateSourceInput, CreateSourceBody, presentSource } from '../modules/sources/source-schemas.ts';
+import {
+  CreateSourceBody,
+  type CreateSourceInput,
+  presentSource,
+} from '../modules/sources/source-schemas.ts';
 import type { SourceService } from '../modules/sources/source-service.ts';
 import type { WorkspaceService } from '../modules/workspaces/workspace-service.ts';
 
@@ -61,14 +65,20 @@ export function sourceAdminOps(deps: {
     async addSource(input) {
       const { scope, chatbotId } = await botScope(input.chatbot);
       const given = [input.url, input.text, input.file].filter((value) => value !== undefined).length;
-      if (given !== 1) throw AppError.invalid('invalid_parameter', 'Give exactly one of --url, --text or --file.');
+      if (given !== 1)
+        throw AppError.invalid('invalid_parameter', 'Give exactly one of --url, --text or --file.');
       let body: unknown;
       if (input.url) body = { type: input.crawl ? 'website' : 'url', url: input.url };
-      else if (input.text !== undefined) body = { type: 'text', title: input.title ?? input.text.slice(0, 60), content: input.text };
+      else if (input.text !== undefined)
+        body = { type: 'text', title: input.title ?? input.text.slice(0, 60), content: input.text };
       else body = { type: 'file', ...(input.title ? { title: input.title } : {}) };
       const parsed = validateInput<CreateSourceInput>(CreateSourceBody, body);
       const file = input.file
-        ? { filename: input.file.filename, contentType: input.file.contentType, bytes: Buffer.from(input.file.base64, 'base64') }
+        ? {
+            filename: input.file.filename,
+            contentType: input.file.contentType,
+            bytes: Buffer.from(input.file.base64, 'base64'),
+          }
         : null;
       return presentSource(await deps.sources.create(scope, chatbotId, parsed, file));
     },

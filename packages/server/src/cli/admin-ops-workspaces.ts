@@ -28,7 +28,10 @@ export const WORKSPACE_OPERATIONS = [
   'revokeKey',
 ] as const;
 
-export function workspaceAdminOps(deps: { workspaces: WorkspaceService; apiKeys: ApiKeyService }): WorkspaceAdminOps {
+export function workspaceAdminOps(deps: {
+  workspaces: WorkspaceService;
+  apiKeys: ApiKeyService;
+}): WorkspaceAdminOps {
   async function resolveWorkspace(id: string | undefined) {
     return id ? deps.workspaces.get(decodeId('ws', id, 'workspace')) : deps.workspaces.getDefault();
   }

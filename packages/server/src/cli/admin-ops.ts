@@ -7,7 +7,11 @@ import { WORKSPACE_OPERATIONS, type WorkspaceAdminOps, workspaceAdminOps } from 
 
 export type AdminOps = WorkspaceAdminOps & ChatbotAdminOps & SourceAdminOps;
 
-export const ADMIN_OPERATIONS = [...WORKSPACE_OPERATIONS, ...CHATBOT_OPERATIONS, ...SOURCE_OPERATIONS] as const;
+export const ADMIN_OPERATIONS = [
+  ...WORKSPACE_OPERATIONS,
+  ...CHATBOT_OPERATIONS,
+  ...SOURCE_OPERATIONS,
+] as const;
 
 export function createAdminOps(context: Context): AdminOps {
   return { ...workspaceAdminOps(context), ...chatbotAdminOps(context), ...sourceAdminOps(context) };

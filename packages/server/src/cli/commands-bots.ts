@@ -6,7 +6,8 @@ import { printJson, printTable } from './output.ts';
 
 export function botCommands(loadConfig: () => Config): Command {
   const bots = new Command('bots').description('Create and list chatbots');
-  const envOption = () => new Option('--env <environment>', 'environment').choices(['live', 'test']).default('live');
+  const envOption = () =>
+    new Option('--env <environment>', 'environment').choices(['live', 'test']).default('live');
 
   bots
     .command('create')
@@ -14,13 +15,10 @@ export function botCommands(loadConfig: () => Config): Command {
     .requiredOption('--name <name>', 'chatbot name')
     .option('--system-prompt <prompt>', 'persona and instructions')
     .addOption(
-      new Option('--provider <provider>', "AI provider; its credential comes from the server's environment").choices([
-        'openai',
-        'chatgpt',
-        'gemini',
-        'anthropic',
-        'ollama',
-      ]),
+      new Option(
+        '--provider <provider>',
+        "AI provider; its credential comes from the server's environment",
+      ).choices(['openai', 'chatgpt', 'gemini', 'anthropic', 'ollama']),
     )
     .option('--model <model>', 'model name (a sensible default per provider)')
     .option('--workspace <id>', 'workspace id (default: the default workspace)')
@@ -47,7 +45,9 @@ export function botCommands(loadConfig: () => Config): Command {
           }),
         );
         if (options.json) return printJson(bot);
-        process.stdout.write(`Created chatbot ${bot.id} "${bot.name}" (slug ${bot.slug}, provider ${bot.provider}).\n`);
+        process.stdout.write(
+          `Created chatbot ${bot.id} "${bot.name}" (slug ${bot.slug}, provider ${bot.provider}).\n`,
+        );
       },
     );
 

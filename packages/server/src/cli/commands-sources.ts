@@ -26,7 +26,11 @@ async function follow(ops: AdminOps, id: string, quiet: boolean): Promise<Source
   const bar =
     !quiet && process.stderr.isTTY
       ? new cliProgress.SingleBar(
-          { format: ' {bar} {value}/{total} pages | {chunks} chunks | {status}', stream: process.stderr, hideCursor: true },
+          {
+            format: ' {bar} {value}/{total} pages | {chunks} chunks | {status}',
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         )
       : null;
@@ -69,12 +73,21 @@ export function sourceCommands(loadConfig: () => Config): Command {
     .action(
       async (
         chatbot: string,
-        options: { url?: string; crawl?: boolean; file?: string; text?: string; title?: string; wait: boolean; json?: boolean },
+        options: {
+          url?: string;
+          crawl?: boolean;
+          file?: string;
+          text?: string;
+          title?: string;
+          wait: boolean;
+          json?: boolean;
+        },
       ) => {
         let file: { filename: string; contentType: string; base64: string } | undefined;
         if (options.file) {
           const size = statSync(options.file).size;
-          if (size > loadConfig().maxUploadBytes) throw new Error(`${options.file} is larger than the upload limit.`);
+          if (size > loadConfig().maxUploadBytes)
+            throw new Error(`${options.file} is larger than the upload limit.`);
           const extension = path.extname(options.file).toLowerCase();
           file = {
             filename: path.basename(options.file),

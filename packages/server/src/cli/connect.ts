@@ -3,8 +3,8 @@
 import type { Config } from '../config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createContext } from '../runtime/context.ts';
-import { jobHandlers } from '../runtime/job-handlers.ts';
 import { acquireDataDirLock, DataDirLockedError, readLockHolder } from '../runtime/data-dir-lock.ts';
+import { jobHandlers } from '../runtime/job-handlers.ts';
 import { type AdminOps, createAdminOps } from './admin-ops.ts';
 import { socketAdminOps } from './admin-socket.ts';
 

@@ -35,6 +35,14 @@ export function validationError(error: FastifyError): AppError {
       return AppError.invalid('missing_required_field', `The ${where} ${name} is required.`, param);
     case 'additionalProperties':
       return AppError.invalid('unknown_parameter', `Unknown ${where} ${name}.`, param);
+    case 'discriminator': {
+      const tag = String(first.params.tag ?? 'type');
+      return AppError.invalid(
+        'invalid_parameter',
+        `The ${where} '${tag}' is missing or not one this endpoint accepts.`,
+        tag,
+      );
+    }
     case 'enum':
       return AppError.invalid(
         'invalid_parameter',

@@ -7,7 +7,14 @@ import type { TSchema } from 'typebox';
 import { validationError } from './error-handler.ts';
 
 function createAjv(options: Options): Ajv {
-  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, allErrors: false, strict: false, ...options });
+  const ajv = new Ajv({
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+    discriminator: true,
+    ...options,
+  });
   addFormats.default(ajv);
   return ajv;
 }

@@ -4,12 +4,23 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { page, startStaticSite } from '../fakes/static-site.ts';
-import { api, makeTempDir, startParley, stopParley, useProcessCleanup, waitUntil } from './process-helpers.ts';
+import { startStaticSite } from '../fakes/static-site.ts';
+import {
+  api,
+  makeTempDir,
+  startParley,
+  stopParley,
+  useProcessCleanup,
+  waitUntil,
+} from './process-helpers.ts';
 
 useProcessCleanup();
 
 const PAGES = 30;
+
+/** Plain pages: no navigation, so the crawl finds exactly the pages listed on the index. */
+const page = (title: string, main: string) =>
+  `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1>${main}</main></body></html>`;
 
 describe('ingestion survives kill -9', () => {
   it('resumes a crawl after the process is killed, without duplicates', async () => {
@@ -19,7 +30,10 @@ describe('ingestion survives kill -9', () => {
       site.set('/', page('Index', `<p>All pages of the manual.</p>${links}`));
       for (let i = 0; i < PAGES; i++) {
         site.set(`/p${i}`, {
-          body: page(`Page ${i}`, `<p>Paragraph number ${i} explains feature ${i} in detail.</p><p>Second paragraph of page ${i}.</p>`),
+          body: page(
+            `Page ${i}`,
+            `<p>Paragraph number ${i} explains feature ${i} in detail.</p><p>Second paragraph of page ${i}.</p>`,
+          ),
           delayMs: 150,
         });
       }
@@ -54,15 +68,25 @@ describe('ingestion survives kill -9', () => {
         },
         90_000,
       );
-      expect(source).toMatchObject({ status: 'ready', pages_discovered: PAGES + 1, pages_processed: PAGES + 1, pages_failed: 0 });
-      const docs = (await api(second.url, `/v1/sources/${sourceId}/documents?page_size=100`, { key })).body.data as { url: string; status: string }[];
+      expect(source).toMatchObject({
+        status: 'ready',
+        pages_discovered: PAGES + 1,
+        pages_processed: PAGES + 1,
+        pages_failed: 0,
+      });
+      const docs = (await api(second.url, `/v1/sources/${sourceId}/documents?page_size=100`, { key })).body
+        .data as { url: string; status: string }[];
       expect(docs).toHaveLength(PAGES + 1);
       expect(new Set(docs.map((d) => d.url)).size).toBe(PAGES + 1);
       expect(docs.every((d) => d.status === 'ready')).toBe(true);
       await stopParley(second);
 
       // Read the index itself: every page's chunks once, no leftovers of the killed run.
-      const db = await openDatabase({ databaseUrl: null, pgliteDir: path.join(dataDir, 'pgdata'), logger: createLogger('silent') });
+      const db = await openDatabase({
+        databaseUrl: null,
+        pgliteDir: path.join(dataDir, 'pgdata'),
+        logger: createLogger('silent'),
+      });
       try {
         const [counts] = await db.query<{ chunks: number; distinct_positions: number; documents: number }>(
           'SELECT count(*)::int AS chunks, count(DISTINCT (document_id, position))::int AS distinct_positions, count(DISTINCT document_id)::int AS documents FROM chunks',

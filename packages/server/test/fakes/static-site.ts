@@ -29,7 +29,9 @@ export function page(title: string, main: string, extra = ''): string {
 </body></html>`;
 }
 
-export async function startStaticSite(initial: Record<string, SiteResponse | string> = {}): Promise<StaticSite> {
+export async function startStaticSite(
+  initial: Record<string, SiteResponse | string> = {},
+): Promise<StaticSite> {
   const pages = new Map<string, SiteResponse>();
   const requests: StaticSite['requests'] = [];
   const set = (path: string, response: SiteResponse | string) =>
@@ -42,7 +44,9 @@ export async function startStaticSite(initial: Record<string, SiteResponse | str
     const entry = pages.get(path);
     const send = () => {
       if (!entry) {
-        response.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>Not found</h1></body></html>');
+        response
+          .writeHead(404, { 'content-type': 'text/html' })
+          .end('<html><body><h1>Not found</h1></body></html>');
         return;
       }
       const body = entry.body ?? '';
@@ -52,7 +56,10 @@ export async function startStaticSite(initial: Record<string, SiteResponse | str
         return;
       }
       response
-        .writeHead(entry.status ?? 200, { 'content-type': entry.type ?? 'text/html; charset=utf-8', ...entry.headers })
+        .writeHead(entry.status ?? 200, {
+          'content-type': entry.type ?? 'text/html; charset=utf-8',
+          ...entry.headers,
+        })
         .end(body);
     };
     if (entry?.delayMs) setTimeout(send, entry.delayMs);

@@ -28,7 +28,29 @@ describe('OpenAPI', () => {
         operations.push([`${method.toUpperCase()} ${path}`, operation]);
     }
     expect(operations.map(([name]) => name).sort()).toEqual(
-      ['DELETE /v1/api-keys/{id}', 'GET /v1/api-keys', 'GET /v1/workspace', 'POST /v1/api-keys'].sort(),
+      [
+        'GET /v1/workspace',
+        'GET /v1/api-keys',
+        'POST /v1/api-keys',
+        'DELETE /v1/api-keys/{id}',
+        'GET /v1/chatbots',
+        'POST /v1/chatbots',
+        'GET /v1/chatbots/{id}',
+        'PATCH /v1/chatbots/{id}',
+        'DELETE /v1/chatbots/{id}',
+        'GET /v1/chatbots/{id}/integrations',
+        'POST /v1/chatbots/{id}/integrations',
+        'GET /v1/integrations/{id}',
+        'PATCH /v1/integrations/{id}',
+        'DELETE /v1/integrations/{id}',
+        'POST /v1/integrations/{id}/test',
+        'GET /v1/chatbots/{id}/sources',
+        'POST /v1/chatbots/{id}/sources',
+        'GET /v1/sources/{id}',
+        'DELETE /v1/sources/{id}',
+        'POST /v1/sources/{id}/resync',
+        'GET /v1/sources/{id}/documents',
+      ].sort(),
     );
     for (const [name, operation] of operations) {
       expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);

@@ -28,6 +28,8 @@ export async function recordEvent(
   data: Record<string, unknown>,
 ): Promise<string> {
   const id = newUuid();
-  await db.insert(events).values({ id, workspaceId: scope.workspaceId, environment: scope.environment, type, data });
+  await db
+    .insert(events)
+    .values({ id, workspaceId: scope.workspaceId, environment: scope.environment, type, data });
   return id;
 }

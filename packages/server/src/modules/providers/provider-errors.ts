@@ -4,6 +4,7 @@
 // providers like to echo the key they refused ("Incorrect API key provided: sk-…").
 import { AISDKError, APICallError, LoadAPIKeyError, RetryError, StreamProviderError } from 'ai';
 import { AppError } from '../../http/errors.ts';
+import { BlockedAddressError } from '../../lib/safe-fetch.ts';
 import type { ProviderName } from './provider-types.ts';
 
 export const PROVIDER_ERROR_CODES = [
@@ -256,6 +257,11 @@ export function toProviderError(
   const label = providerLabel(provider);
   if (error instanceof ProviderError) return error;
   if (RetryError.isInstance(error)) return toProviderError(error.lastError, provider, options);
+  const blocked = findBlockedAddress(error);
+  if (blocked)
+    return new ProviderError('provider_unavailable', `${label} was not called: ${blocked.message}`, {
+      provider,
+    });
 
   if (APICallError.isInstance(error)) {
     // A connection cut mid-stream is an APICallError "Failed to process successful response"
@@ -305,6 +311,16 @@ export function toProviderError(
     `${label} reported an error while answering${said ? `: ${said}` : '.'}`,
     { provider },
   );
+}
+
+/** The SSRF guard's refusal, wherever the SDK wrapped it. */
+function findBlockedAddress(error: unknown): BlockedAddressError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current; depth++) {
+    if (current instanceof BlockedAddressError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 function fromNetwork(error: unknown, provider: ProviderName): ProviderError {

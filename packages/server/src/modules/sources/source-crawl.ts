@@ -29,7 +29,11 @@ export interface CrawlDeps {
   perHostConcurrency: number;
 }
 
-export async function crawlSource(deps: CrawlDeps, source: SourceRow, language: IndexTarget['language']): Promise<void> {
+export async function crawlSource(
+  deps: CrawlDeps,
+  source: SourceRow,
+  language: IndexTarget['language'],
+): Promise<void> {
   const { db } = deps;
   const config = source.config;
   const startUrl = normalizeUrl(config.url ?? '');
@@ -80,7 +84,9 @@ export async function crawlSource(deps: CrawlDeps, source: SourceRow, language: 
       maxUrls: maxPages * 2,
       run: limiter.run,
     });
-    const pages = entries.map((entry) => normalizeUrl(entry.loc)).filter((url): url is string => !!url && allowed(url));
+    const pages = entries
+      .map((entry) => normalizeUrl(entry.loc))
+      .filter((url): url is string => !!url && allowed(url));
     await enqueue(pages, source.type === 'sitemap' ? 0 : 1);
   }
 
@@ -91,10 +97,16 @@ export async function crawlSource(deps: CrawlDeps, source: SourceRow, language: 
     await Promise.all(
       batch.map((document) =>
         concurrency(() =>
-          limiter.run(document.url, () => processPage(document)).catch((error: unknown) => {
-            deps.logger.warn({ err: error, url: document.url }, 'page failed');
-            return failDocument(db, { source, document, language }, { status: 'failed', error: String((error as Error)?.message ?? error) });
-          }),
+          limiter
+            .run(document.url, () => processPage(document))
+            .catch((error: unknown) => {
+              deps.logger.warn({ err: error, url: document.url }, 'page failed');
+              return failDocument(
+                db,
+                { source, document, language },
+                { status: 'failed', error: String((error as Error)?.message ?? error) },
+              );
+            }),
         ),
       ),
     );
@@ -121,35 +133,60 @@ export async function crawlSource(deps: CrawlDeps, source: SourceRow, language: 
       lastModified: document.contentHash ? document.lastModified : null,
     });
     if (fetched.status === 'not_modified') {
-      await repo.updateDocument(db.orm, document.id, { status: 'ready', seenGeneration: source.generation, fetchedAt: new Date() });
+      await repo.updateDocument(db.orm, document.id, {
+        status: 'ready',
+        seenGeneration: source.generation,
+        fetchedAt: new Date(),
+      });
       return;
     }
     if (fetched.status === 'error') {
-      await failDocument(db, target, { status: 'failed', error: fetched.message, httpStatus: fetched.httpStatus ?? null });
+      await failDocument(db, target, {
+        status: 'failed',
+        error: fetched.message,
+        httpStatus: fetched.httpStatus ?? null,
+      });
       return;
     }
     // A redirect may land outside the site, on a disallowed path, or on a page already known.
     const finalUrl = normalizeUrl(fetched.finalUrl) ?? fetched.finalUrl;
     if (finalUrl !== document.url) {
       if (!allowed(finalUrl) || !(await robotsFor(finalUrl)).isAllowed(finalUrl)) {
-        await failDocument(db, target, { status: 'skipped', error: `Redirects to ${finalUrl}, outside what this source may crawl` });
+        await failDocument(db, target, {
+          status: 'skipped',
+          error: `Redirects to ${finalUrl}, outside what this source may crawl`,
+        });
         return;
       }
       if (await repo.findDocumentByUrl(db.orm, source.id, finalUrl)) {
-        await failDocument(db, target, { status: 'skipped', error: `Redirects to ${finalUrl}, indexed on its own` });
+        await failDocument(db, target, {
+          status: 'skipped',
+          error: `Redirects to ${finalUrl}, indexed on its own`,
+        });
         return;
       }
     }
     let extracted: Awaited<ReturnType<typeof extractDocument>>;
     try {
-      extracted = await extractDocument({ body: fetched.body, contentType: fetched.contentType, url: finalUrl });
+      extracted = await extractDocument({
+        body: fetched.body,
+        contentType: fetched.contentType,
+        url: finalUrl,
+      });
     } catch (error) {
-      const message = error instanceof UnsupportedDocumentError ? error.message : `Could not read the page: ${(error as Error).message}`;
+      const message =
+        error instanceof UnsupportedDocumentError
+          ? error.message
+          : `Could not read the page: ${(error as Error).message}`;
       await failDocument(db, target, { status: 'skipped', error: message, httpStatus: fetched.httpStatus });
       return;
     }
     if (extracted.noindex) {
-      await failDocument(db, target, { status: 'skipped', error: 'The page asks not to be indexed (noindex)', httpStatus: fetched.httpStatus });
+      await failDocument(db, target, {
+        status: 'skipped',
+        error: 'The page asks not to be indexed (noindex)',
+        httpStatus: fetched.httpStatus,
+      });
     } else {
       await indexDocument(db, target, extracted, {
         url: finalUrl,
@@ -159,7 +196,9 @@ export async function crawlSource(deps: CrawlDeps, source: SourceRow, language: 
       });
     }
     if (followLinks && !extracted.nofollow && document.depth < maxDepth) {
-      const links = extracted.links.map((link) => normalizeUrl(link)).filter((url): url is string => !!url && allowed(url));
+      const links = extracted.links
+        .map((link) => normalizeUrl(link))
+        .filter((url): url is string => !!url && allowed(url));
       await enqueue(links, document.depth + 1);
     }
   }

@@ -35,7 +35,12 @@ export async function indexDocument(
   db: Database,
   target: IndexTarget,
   extracted: ExtractedDocument,
-  page: { url: string | null; httpStatus?: number | null; etag?: string | null; lastModified?: string | null },
+  page: {
+    url: string | null;
+    httpStatus?: number | null;
+    etag?: string | null;
+    lastModified?: string | null;
+  },
   chunkOverride?: (Chunk & { question?: string | null })[],
 ): Promise<IndexOutcome> {
   const { source, document } = target;

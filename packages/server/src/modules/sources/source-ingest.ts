@@ -8,9 +8,9 @@ import { newUuid } from '../../lib/ids.ts';
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
+import { extractDocument, UnsupportedDocumentError } from './extract-document.ts';
 import { crawlSource } from './source-crawl.ts';
-import { extractDocument } from './extract-document.ts';
-import { type IndexTarget, indexDocument } from './source-indexing.ts';
+import { failDocument, type IndexTarget, indexDocument } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
 import { presentSource, type SourceRow } from './source-schemas.ts';
 
@@ -28,6 +28,57 @@ export interface IngestDeps {
 export function createSourceIngest(deps: IngestDeps) {
   const { db, logger } = deps;
 
+  async function indexStoredDocument(source: SourceRow, target: IndexTarget): Promise<void> {
+    const config = source.config;
+    const { document } = target;
+    if (source.type === 'qa') {
+      const pair = config.pairs![Number(document.url.slice(3)) - 1]!;
+      const text = `${pair.question}\n\n${pair.answer}`;
+      // One chunk per pair, tagged with its question so retrieval can match questions first.
+      await indexDocument(
+        db,
+        target,
+        {
+          title: pair.question,
+          canonicalUrl: null,
+          sections: [{ headingPath: [], text }],
+          noindex: false,
+          nofollow: false,
+          links: [],
+        },
+        { url: null },
+        [
+          {
+            index: 0,
+            text,
+            headingPath: [pair.question],
+            tokens: Math.ceil(text.length / 4),
+            page: null,
+            question: pair.question,
+          },
+        ],
+      );
+    } else if (source.type === 'text') {
+      const extracted = await extractDocument({
+        body: Buffer.from(config.content ?? '', 'utf8'),
+        contentType: 'text/markdown',
+        url: null,
+        filename: `${source.title}.md`,
+      });
+      await indexDocument(db, target, { ...extracted, title: source.title }, { url: null });
+    } else {
+      const file = await repo.findSourceFile(db.orm, source.id);
+      if (!file) throw new Error('the uploaded file is missing');
+      const extracted = await extractDocument({
+        body: Buffer.from(file.bytes),
+        contentType: file.contentType,
+        url: null,
+        filename: file.filename,
+      });
+      await indexDocument(db, target, extracted, { url: null });
+    }
+  }
+
   /** Text, Q&A and files: documents made from what the source holds, no fetching. */
   async function ingestStored(source: SourceRow, language: IndexTarget['language']): Promise<void> {
     const config = source.config;
@@ -39,42 +90,23 @@ export function createSourceIngest(deps: IngestDeps) {
         pairs.map((pair, i) => ({ id: newUuid(), url: `qa:${i + 1}`, depth: 0, title: pair.question })),
       );
     } else {
-      await repo.addPending(db.orm, source, [{ id: newUuid(), url: `${source.type}:${source.id}`, depth: 0 }]);
+      await repo.addPending(db.orm, source, [
+        { id: newUuid(), url: `${source.type}:${source.id}`, depth: 0 },
+      ]);
     }
     for (;;) {
       const batch = await repo.claimPending(db.orm, source.id, 20);
       if (batch.length === 0) return;
       for (const document of batch) {
         const target = { source, document, language };
-        if (source.type === 'qa') {
-          const pair = config.pairs![Number(document.url.slice(3)) - 1]!;
-          const text = `${pair.question}\n\n${pair.answer}`;
-          // One chunk per pair, tagged with its question so retrieval can match questions first.
-          await indexDocument(
-            db,
-            target,
-            { title: pair.question, canonicalUrl: null, sections: [{ headingPath: [], text }], noindex: false, nofollow: false, links: [] },
-            { url: null },
-            [{ index: 0, text, headingPath: [pair.question], tokens: Math.ceil(text.length / 4), page: null, question: pair.question }],
-          );
-        } else if (source.type === 'text') {
-          const extracted = await extractDocument({
-            body: Buffer.from(config.content ?? '', 'utf8'),
-            contentType: 'text/markdown',
-            url: null,
-            filename: `${source.title}.md`,
-          });
-          await indexDocument(db, target, { ...extracted, title: source.title }, { url: null });
-        } else {
-          const file = await repo.findSourceFile(db.orm, source.id);
-          if (!file) throw new Error('The uploaded file is missing.');
-          const extracted = await extractDocument({
-            body: file.bytes,
-            contentType: file.contentType,
-            url: null,
-            filename: file.filename,
-          });
-          await indexDocument(db, target, extracted, { url: null });
+        try {
+          await indexStoredDocument(source, target);
+        } catch (error) {
+          const message =
+            error instanceof UnsupportedDocumentError
+              ? error.message
+              : `Could not read it: ${(error as Error).message}`;
+          await failDocument(db, target, { status: 'failed', error: message });
         }
         await repo.refreshCounts(db.orm, source.id);
       }
@@ -89,13 +121,16 @@ export function createSourceIngest(deps: IngestDeps) {
       await repo.refreshCounts(tx, source.id);
       const current = (await repo.findSourceById(tx, source.id))!;
       const failed = error !== null || (current.pagesProcessed > 0 && current.chunkCount === 0);
-      const message = error ?? (failed ? 'No document could be read: see the documents for their errors.' : null);
+      const message =
+        error ?? (failed ? 'No document could be read: see the documents for their errors.' : null);
       const now = new Date();
       await repo.updateSource(tx, source.id, {
         status: failed ? 'failed' : 'ready',
         error: message,
         lastSyncedAt: now,
-        nextResyncAt: source.resyncIntervalHours ? new Date(now.getTime() + source.resyncIntervalHours * 3_600_000) : null,
+        nextResyncAt: source.resyncIntervalHours
+          ? new Date(now.getTime() + source.resyncIntervalHours * 3_600_000)
+          : null,
       });
       const final = (await repo.findSourceById(tx, source.id))!;
       await recordEvent(tx, scope, failed ? 'source.failed' : 'source.trained', presentSource(final));
@@ -120,7 +155,10 @@ export function createSourceIngest(deps: IngestDeps) {
       await repo.requeueProcessing(db.orm, source.id);
       source = (await repo.findSourceById(db.orm, source.id))!;
       const language = chatbot.retrievalSettings.language;
-      logger.info({ source: source.id, type: source.type, generation: source.generation }, 'ingesting source');
+      logger.info(
+        { source: source.id, type: source.type, generation: source.generation },
+        'ingesting source',
+      );
       try {
         if (source.type === 'url' || source.type === 'website' || source.type === 'sitemap') {
           await crawlSource(deps, source, language);
@@ -139,10 +177,18 @@ export function createSourceIngest(deps: IngestDeps) {
     async sweep(): Promise<void> {
       for (const source of await repo.findDueResyncs(db.orm, 100)) {
         await repo.updateSource(db.orm, source.id, { status: 'queued', nextResyncAt: null });
-        await deps.jobs.send('source-ingest', { sourceId: source.id, resync: true }, { singletonKey: source.id });
+        await deps.jobs.send(
+          'source-ingest',
+          { sourceId: source.id, resync: true },
+          { singletonKey: source.id },
+        );
       }
       for (const source of await repo.findStaleQueued(db.orm, 100)) {
-        await deps.jobs.send('source-ingest', { sourceId: source.id, resync: false }, { singletonKey: source.id });
+        await deps.jobs.send(
+          'source-ingest',
+          { sourceId: source.id, resync: false },
+          { singletonKey: source.id },
+        );
       }
     },
   };

@@ -29,7 +29,10 @@ export async function findSourceFile(db: Executor, sourceId: string) {
 }
 
 export async function findSource(db: Executor, scope: Scope, id: string): Promise<SourceRow | null> {
-  const [row] = await db.select().from(sources).where(and(inScope(scope), eq(sources.id, id)));
+  const [row] = await db
+    .select()
+    .from(sources)
+    .where(and(inScope(scope), eq(sources.id, id)));
   return row ?? null;
 }
 
@@ -47,17 +50,30 @@ export async function listSources(
   return db
     .select()
     .from(sources)
-    .where(and(inScope(scope), eq(sources.chatbotId, chatbotId), page.beforeId ? lt(sources.id, page.beforeId) : undefined))
+    .where(
+      and(
+        inScope(scope),
+        eq(sources.chatbotId, chatbotId),
+        page.beforeId ? lt(sources.id, page.beforeId) : undefined,
+      ),
+    )
     .orderBy(desc(sources.id))
     .limit(page.limit);
 }
 
 export async function deleteSource(db: Executor, scope: Scope, id: string): Promise<boolean> {
-  const rows = await db.delete(sources).where(and(inScope(scope), eq(sources.id, id))).returning({ id: sources.id });
+  const rows = await db
+    .delete(sources)
+    .where(and(inScope(scope), eq(sources.id, id)))
+    .returning({ id: sources.id });
   return rows.length > 0;
 }
 
-export async function updateSource(db: Executor, id: string, changes: Partial<typeof sources.$inferInsert>): Promise<void> {
+export async function updateSource(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof sources.$inferInsert>,
+): Promise<void> {
   await db
     .update(sources)
     .set({ ...changes, updatedAt: sql`now()` })
@@ -195,7 +211,11 @@ export async function requeueProcessing(db: Executor, sourceId: string): Promise
     .where(and(eq(documents.sourceId, sourceId), eq(documents.status, 'processing')));
 }
 
-export async function updateDocument(db: Executor, id: string, changes: Partial<typeof documents.$inferInsert>): Promise<void> {
+export async function updateDocument(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof documents.$inferInsert>,
+): Promise<void> {
   await db
     .update(documents)
     .set({ ...changes, updatedAt: sql`now()` })
@@ -228,7 +248,11 @@ export async function findStaleQueued(db: Executor, limit: number): Promise<Sour
     .limit(limit);
 }
 
-export async function findDocumentByUrl(db: Executor, sourceId: string, url: string): Promise<DocumentRow | null> {
+export async function findDocumentByUrl(
+  db: Executor,
+  sourceId: string,
+  url: string,
+): Promise<DocumentRow | null> {
   const [row] = await db
     .select()
     .from(documents)

@@ -7,8 +7,8 @@ import { AppError } from '../../http/errors.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { decodeId } from '../../lib/ids.ts';
 import {
-  type CreateSourceInput,
   CreateSourceBody,
+  type CreateSourceInput,
   DocumentResponse,
   presentDocument,
   presentSource,
@@ -31,10 +31,15 @@ async function readMultipart(request: FastifyRequest): Promise<void> {
   for await (const part of request.parts()) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') {
-        throw AppError.invalid('unknown_parameter', `Unknown file field '${part.fieldname}': send the file as 'file'.`, part.fieldname);
+        throw AppError.invalid(
+          'unknown_parameter',
+          `Unknown file field '${part.fieldname}': send the file as 'file'.`,
+          part.fieldname,
+        );
       }
       const bytes = await part.toBuffer();
-      if (bytes.length === 0) throw AppError.invalid('invalid_parameter', 'The uploaded file is empty.', 'file');
+      if (bytes.length === 0)
+        throw AppError.invalid('invalid_parameter', 'The uploaded file is empty.', 'file');
       request.uploadedFile = { filename: part.filename || 'upload', contentType: part.mimetype || '', bytes };
     } else {
       fields[part.fieldname] = String(part.value);
@@ -88,7 +93,7 @@ export function sourceRoutes(deps: { sources: SourceService }) {
       async (request, reply) => {
         const body = request.body as CreateSourceInput;
         if (body.type !== 'file' && request.uploadedFile) {
-          throw AppError.invalid('invalid_parameter', "A file upload needs the field type=file.", 'type');
+          throw AppError.invalid('invalid_parameter', 'A file upload needs the field type=file.', 'type');
         }
         const row = await sources.create(
           scopeOf(request),
@@ -103,7 +108,8 @@ export function sourceRoutes(deps: { sources: SourceService }) {
     app.get(
       '/v1/sources/:id',
       { schema: { operationId: 'getSource', tags, params: IdParams, response: { 200: SourceResponse } } },
-      async (request) => presentSource(await sources.get(scopeOf(request), decodeId('src', request.params.id, 'id'))),
+      async (request) =>
+        presentSource(await sources.get(scopeOf(request), decodeId('src', request.params.id, 'id'))),
     );
 
     app.delete(
@@ -112,7 +118,8 @@ export function sourceRoutes(deps: { sources: SourceService }) {
         schema: {
           operationId: 'deleteSource',
           tags,
-          description: 'Deletes the source, its documents and their chunks: the bot stops using them at once.',
+          description:
+            'Deletes the source, its documents and their chunks: the bot stops using them at once.',
           params: IdParams,
           response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
         },
@@ -136,7 +143,11 @@ export function sourceRoutes(deps: { sources: SourceService }) {
         },
       },
       async (request, reply) =>
-        reply.code(202).send(presentSource(await sources.resync(scopeOf(request), decodeId('src', request.params.id, 'id')))),
+        reply
+          .code(202)
+          .send(
+            presentSource(await sources.resync(scopeOf(request), decodeId('src', request.params.id, 'id'))),
+          ),
     );
 
     app.get(
@@ -145,7 +156,8 @@ export function sourceRoutes(deps: { sources: SourceService }) {
         schema: {
           operationId: 'listSourceDocuments',
           tags,
-          description: 'The documents of a source in the order they were found, with their status and errors.',
+          description:
+            'The documents of a source in the order they were found, with their status and errors.',
           params: IdParams,
           querystring: PageQuery,
           response: { 200: pageSchema(DocumentResponse) },

@@ -8,7 +8,12 @@ export type DocumentRow = typeof documents.$inferSelect;
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Url = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://', description: 'An http(s) URL.' });
+const Url = Type.String({
+  minLength: 8,
+  maxLength: 2048,
+  pattern: '^https?://',
+  description: 'An http(s) URL.',
+});
 const Pattern = Type.String({ minLength: 1, maxLength: 500 });
 const ResyncHours = Type.Integer({
   minimum: 1,
@@ -74,7 +79,15 @@ const FileSource = Type.Object(
   { additionalProperties: false },
 );
 
-export const CreateSourceBody = Type.Union([TextSource, QaSource, UrlSource, WebsiteSource, SitemapSource, FileSource], {
+/**
+ * Discriminated by `type`, so a bad request is reported against the variant it meant
+ * (`url` of a website source) rather than the first variant tried.
+ */
+export const CreateSourceBody = Type.Unsafe<CreateSourceInput>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [TextSource, QaSource, UrlSource, WebsiteSource, SitemapSource, FileSource],
   description:
     'One of: text, qa, url, website, sitemap (JSON), or file (multipart/form-data with fields `type=file` and `file`).',
 });
@@ -92,7 +105,14 @@ export type CreateSourceInput =
       max_depth?: number;
       resync_interval_hours?: number;
     }
-  | { type: 'sitemap'; url: string; include?: string[]; exclude?: string[]; max_pages?: number; resync_interval_hours?: number }
+  | {
+      type: 'sitemap';
+      url: string;
+      include?: string[];
+      exclude?: string[];
+      max_pages?: number;
+      resync_interval_hours?: number;
+    }
   | { type: 'file'; title?: string };
 
 export const SourceResponse = Type.Object({

@@ -24,7 +24,9 @@ function titleOf(input: CreateSourceInput, file: UploadedFile | null): string {
     case 'text':
       return input.title;
     case 'qa':
-      return input.title ?? `${input.pairs.length} question${input.pairs.length === 1 ? '' : 's'} and answers`;
+      return (
+        input.title ?? `${input.pairs.length} question${input.pairs.length === 1 ? '' : 's'} and answers`
+      );
     case 'file':
       return input.title ?? file?.filename ?? 'Uploaded file';
     default:
@@ -49,10 +51,19 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
   return {
     get,
 
-    async create(scope: Scope, chatbotId: string, input: CreateSourceInput, file: UploadedFile | null): Promise<SourceRow> {
+    async create(
+      scope: Scope,
+      chatbotId: string,
+      input: CreateSourceInput,
+      file: UploadedFile | null,
+    ): Promise<SourceRow> {
       await deps.chatbots.assertExists(scope, chatbotId);
       if (input.type === 'file' && !file) {
-        throw AppError.invalid('missing_required_field', "Send the file as multipart/form-data in the field 'file'.", 'file');
+        throw AppError.invalid(
+          'missing_required_field',
+          "Send the file as multipart/form-data in the field 'file'.",
+          'file',
+        );
       }
       const { type: _type, ...rest } = input as Record<string, unknown>;
       const resyncHours = 'resync_interval_hours' in input ? (input.resync_interval_hours ?? null) : null;
@@ -60,7 +71,12 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
       delete rest.title;
       const config = {
         ...rest,
-        ...(input.type === 'website' ? { max_pages: input.max_pages ?? DEFAULT_MAX_PAGES, max_depth: input.max_depth ?? DEFAULT_MAX_DEPTH } : {}),
+        ...(input.type === 'website'
+          ? {
+              max_pages: input.max_pages ?? DEFAULT_MAX_PAGES,
+              max_depth: input.max_depth ?? DEFAULT_MAX_DEPTH,
+            }
+          : {}),
         ...(input.type === 'sitemap' ? { max_pages: input.max_pages ?? DEFAULT_MAX_PAGES } : {}),
       };
       const source = await db.orm.transaction(async (tx) => {
@@ -97,7 +113,11 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
     async resync(scope: Scope, id: string): Promise<SourceRow> {
       const source = await get(scope, id);
       if (source.type === 'text' || source.type === 'qa' || source.type === 'file') {
-        throw new AppError('conflict_error', 'resync_not_applicable', `A ${source.type} source has nothing to fetch again.`);
+        throw new AppError(
+          'conflict_error',
+          'resync_not_applicable',
+          `A ${source.type} source has nothing to fetch again.`,
+        );
       }
       await repo.updateSource(db.orm, id, { status: 'queued', error: null });
       await queueIngest(id, true);

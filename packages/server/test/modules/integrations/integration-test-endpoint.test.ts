@@ -22,7 +22,14 @@ afterAll(async () => {
 });
 
 async function integrationFor(provider: string, overrides: Record<string, unknown> = {}) {
-  const bot = (await t.request({ method: 'POST', url: '/v1/chatbots', key: ws.liveKey, body: { name: `${provider} bot` } })).json();
+  const bot = (
+    await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: `${provider} bot` },
+    })
+  ).json();
   const fake = fakes[provider === 'openai_compatible' ? 'openai' : provider]!;
   const body = {
     provider,
@@ -31,7 +38,12 @@ async function integrationFor(provider: string, overrides: Record<string, unknow
     ...(provider === 'ollama' ? {} : { api_key: KEY }),
     ...overrides,
   };
-  const created = await t.request({ method: 'POST', url: `/v1/chatbots/${bot.id}/integrations`, key: ws.liveKey, body });
+  const created = await t.request({
+    method: 'POST',
+    url: `/v1/chatbots/${bot.id}/integrations`,
+    key: ws.liveKey,
+    body,
+  });
   expect(created.statusCode, created.body).toBe(201);
   return created.json();
 }
@@ -43,7 +55,11 @@ describe('POST /v1/integrations/{id}/test', () => {
       const integration = await integrationFor(provider);
       const fake = fakes[provider === 'openai_compatible' ? 'openai' : provider]!;
       const before = fake.requests.length;
-      const response = await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey });
+      const response = await t.request({
+        method: 'POST',
+        url: `/v1/integrations/${integration.id}/test`,
+        key: ws.liveKey,
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ ok: true, error: null });
       expect(response.json().latency_ms).toBeGreaterThanOrEqual(0);
@@ -58,7 +74,11 @@ describe('POST /v1/integrations/{id}/test', () => {
 
   it('marks the integration failing when the provider refuses the key, without echoing it', async () => {
     const integration = await integrationFor('anthropic', { api_key: 'sk-wrong-key-0000' });
-    const response = await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey });
+    const response = await t.request({
+      method: 'POST',
+      url: `/v1/integrations/${integration.id}/test`,
+      key: ws.liveKey,
+    });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.ok).toBe(false);
@@ -70,28 +90,38 @@ describe('POST /v1/integrations/{id}/test', () => {
     expect(after.last_error).toBe(body.error.message);
     expect(JSON.stringify(after)).not.toContain('sk-wrong-key');
     // The bot still shows the provider: a failing integration is still the one it answers through.
-    expect((await t.request({ url: `/v1/chatbots/${after.chatbot_id}`, key: ws.liveKey })).json().provider).toBe('anthropic');
+    expect(
+      (await t.request({ url: `/v1/chatbots/${after.chatbot_id}`, key: ws.liveKey })).json().provider,
+    ).toBe('anthropic');
   });
 
   it('reports a server error and recovers once the provider works again', async () => {
     const integration = await integrationFor('openai');
     fakes.openai!.setBehavior({ type: 'error', status: 500 });
     try {
-      const failed = (await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey })).json();
+      const failed = (
+        await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey })
+      ).json();
       expect(failed).toMatchObject({ ok: false, error: { code: 'provider_unavailable' } });
     } finally {
       fakes.openai!.setBehavior(null);
     }
-    const ok = (await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey })).json();
+    const ok = (
+      await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey })
+    ).json();
     expect(ok.ok).toBe(true);
-    expect((await t.request({ url: `/v1/integrations/${integration.id}`, key: ws.liveKey })).json().status).toBe('active');
+    expect(
+      (await t.request({ url: `/v1/integrations/${integration.id}`, key: ws.liveKey })).json().status,
+    ).toBe('active');
   });
 
   it('refuses to reach a private address unless the private network is allowed', async () => {
     const guarded = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'false' });
     try {
       const own = await buildWorkspace(guarded.context);
-      const bot = (await guarded.request({ method: 'POST', url: '/v1/chatbots', key: own.liveKey, body: { name: 'b' } })).json();
+      const bot = (
+        await guarded.request({ method: 'POST', url: '/v1/chatbots', key: own.liveKey, body: { name: 'b' } })
+      ).json();
       const integration = (
         await guarded.request({
           method: 'POST',
@@ -101,7 +131,13 @@ describe('POST /v1/integrations/{id}/test', () => {
         })
       ).json();
       const before = fakes.openai!.requests.length;
-      const result = (await guarded.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: own.liveKey })).json();
+      const result = (
+        await guarded.request({
+          method: 'POST',
+          url: `/v1/integrations/${integration.id}/test`,
+          key: own.liveKey,
+        })
+      ).json();
       expect(result.ok).toBe(false);
       expect(result.error.message).toMatch(/private|loopback|not allowed/i);
       expect(fakes.openai!.requests.length).toBe(before);

@@ -13,7 +13,12 @@ afterAll(async () => {
 });
 
 async function createBot(key = ws.liveKey) {
-  const response = await t.request({ method: 'POST', url: '/v1/chatbots', key, body: { name: 'Integrated' } });
+  const response = await t.request({
+    method: 'POST',
+    url: '/v1/chatbots',
+    key,
+    body: { name: 'Integrated' },
+  });
   return response.json();
 }
 
@@ -24,7 +29,11 @@ async function createIntegration(botId: string, body: Record<string, unknown>, k
 describe('POST /v1/chatbots/{id}/integrations', () => {
   it('stores the provider key encrypted, shows only its last four, and sets the bot provider', async () => {
     const bot = await createBot();
-    const response = await createIntegration(bot.id, { provider: 'chatgpt', model: 'gpt-4o-mini', api_key: 'sk-secret-provider-key-9876' });
+    const response = await createIntegration(bot.id, {
+      provider: 'chatgpt',
+      model: 'gpt-4o-mini',
+      api_key: 'sk-secret-provider-key-9876',
+    });
     expect(response.statusCode).toBe(201);
     const integration = response.json();
     expect(integration).toMatchObject({
@@ -44,36 +53,70 @@ describe('POST /v1/chatbots/{id}/integrations', () => {
     expect(response.body).not.toContain('sk-secret');
     const stored = await t.context.db.query<Record<string, unknown>>('SELECT * FROM integrations');
     expect(JSON.stringify(stored)).not.toContain('sk-secret-provider-key');
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe('openai');
+    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe(
+      'openai',
+    );
     const got = await t.request({ url: `/v1/integrations/${integration.id}`, key: ws.liveKey });
     expect(got.json()).toEqual(integration);
   });
 
   it('keeps one enabled integration per bot: a new one disables the previous', async () => {
     const bot = await createBot();
-    const first = (await createIntegration(bot.id, { provider: 'openai', model: 'gpt-4o-mini', api_key: 'sk-1' })).json();
-    const second = (await createIntegration(bot.id, { provider: 'ollama', model: 'llama3.2', base_url: 'http://127.0.0.1:11434' })).json();
+    const first = (
+      await createIntegration(bot.id, { provider: 'openai', model: 'gpt-4o-mini', api_key: 'sk-1' })
+    ).json();
+    const second = (
+      await createIntegration(bot.id, {
+        provider: 'ollama',
+        model: 'llama3.2',
+        base_url: 'http://127.0.0.1:11434',
+      })
+    ).json();
     expect(second.status).toBe('active');
-    expect((await t.request({ url: `/v1/integrations/${first.id}`, key: ws.liveKey })).json().status).toBe('disabled');
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe('ollama');
+    expect((await t.request({ url: `/v1/integrations/${first.id}`, key: ws.liveKey })).json().status).toBe(
+      'disabled',
+    );
+    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe(
+      'ollama',
+    );
 
-    const reenabled = await t.request({ method: 'PATCH', url: `/v1/integrations/${first.id}`, key: ws.liveKey, body: { status: 'active' } });
+    const reenabled = await t.request({
+      method: 'PATCH',
+      url: `/v1/integrations/${first.id}`,
+      key: ws.liveKey,
+      body: { status: 'active' },
+    });
     expect(reenabled.json().status).toBe('active');
-    expect((await t.request({ url: `/v1/integrations/${second.id}`, key: ws.liveKey })).json().status).toBe('disabled');
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe('openai');
+    expect((await t.request({ url: `/v1/integrations/${second.id}`, key: ws.liveKey })).json().status).toBe(
+      'disabled',
+    );
+    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe(
+      'openai',
+    );
 
     const list = (await t.request({ url: `/v1/chatbots/${bot.id}/integrations`, key: ws.liveKey })).json();
     expect(list.data.map((i: { id: string }) => i.id)).toEqual([second.id, first.id]);
 
-    await t.request({ method: 'PATCH', url: `/v1/integrations/${first.id}`, key: ws.liveKey, body: { status: 'disabled' } });
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe('extractive');
+    await t.request({
+      method: 'PATCH',
+      url: `/v1/integrations/${first.id}`,
+      key: ws.liveKey,
+      body: { status: 'disabled' },
+    });
+    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe(
+      'extractive',
+    );
   });
 
   it("uses the server's environment credential when no key is given", async () => {
     const bot = await createBot();
     const response = await createIntegration(bot.id, { provider: 'gemini', model: 'gemini-2.0-flash' });
     expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({ api_key_set: false, api_key_last_four: null, api_key_source: 'environment' });
+    expect(response.json()).toMatchObject({
+      api_key_set: false,
+      api_key_last_four: null,
+      api_key_source: 'environment',
+    });
     expect(response.body).not.toContain('env-gemini-key');
   });
 
@@ -104,7 +147,14 @@ describe('POST /v1/chatbots/{id}/integrations', () => {
 describe('PATCH and DELETE /v1/integrations/{id}', () => {
   it('replaces or removes the stored key', async () => {
     const bot = await createBot();
-    const created = (await createIntegration(bot.id, { provider: 'openai_compatible', model: 'local', base_url: 'https://llm.example.com/v1/', api_key: 'first-key-AAAA' })).json();
+    const created = (
+      await createIntegration(bot.id, {
+        provider: 'openai_compatible',
+        model: 'local',
+        base_url: 'https://llm.example.com/v1/',
+        api_key: 'first-key-AAAA',
+      })
+    ).json();
     expect(created.base_url).toBe('https://llm.example.com/v1');
     const patched = await t.request({
       method: 'PATCH',
@@ -112,23 +162,53 @@ describe('PATCH and DELETE /v1/integrations/{id}', () => {
       key: ws.liveKey,
       body: { api_key: 'second-key-BBBB', model: 'other', embedding_model: 'embed-small' },
     });
-    expect(patched.json()).toMatchObject({ api_key_last_four: 'BBBB', model: 'other', embedding_model: 'embed-small' });
-    const cleared = await t.request({ method: 'PATCH', url: `/v1/integrations/${created.id}`, key: ws.liveKey, body: { api_key: null } });
-    expect(cleared.json()).toMatchObject({ api_key_set: false, api_key_last_four: null, api_key_source: 'none' });
-    const noBase = await t.request({ method: 'PATCH', url: `/v1/integrations/${created.id}`, key: ws.liveKey, body: { base_url: null } });
+    expect(patched.json()).toMatchObject({
+      api_key_last_four: 'BBBB',
+      model: 'other',
+      embedding_model: 'embed-small',
+    });
+    const cleared = await t.request({
+      method: 'PATCH',
+      url: `/v1/integrations/${created.id}`,
+      key: ws.liveKey,
+      body: { api_key: null },
+    });
+    expect(cleared.json()).toMatchObject({
+      api_key_set: false,
+      api_key_last_four: null,
+      api_key_source: 'none',
+    });
+    const noBase = await t.request({
+      method: 'PATCH',
+      url: `/v1/integrations/${created.id}`,
+      key: ws.liveKey,
+      body: { base_url: null },
+    });
     expect(noBase.statusCode).toBe(400);
-    const deleted = await t.request({ method: 'DELETE', url: `/v1/integrations/${created.id}`, key: ws.liveKey });
+    const deleted = await t.request({
+      method: 'DELETE',
+      url: `/v1/integrations/${created.id}`,
+      key: ws.liveKey,
+    });
     expect(deleted.json()).toEqual({ id: created.id, deleted: true });
-    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).statusCode).toBe(404);
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe('extractive');
+    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).statusCode).toBe(
+      404,
+    );
+    expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().provider).toBe(
+      'extractive',
+    );
   });
 
   it('goes away with its chatbot', async () => {
     const bot = await createBot();
     const created = (await createIntegration(bot.id, { provider: 'ollama', model: 'llama3.2' })).json();
     await t.request({ method: 'DELETE', url: `/v1/chatbots/${bot.id}`, key: ws.liveKey });
-    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).statusCode).toBe(404);
-    expect((await t.request({ url: `/v1/chatbots/${bot.id}/integrations`, key: ws.liveKey })).statusCode).toBe(404);
+    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).statusCode).toBe(
+      404,
+    );
+    expect(
+      (await t.request({ url: `/v1/chatbots/${bot.id}/integrations`, key: ws.liveKey })).statusCode,
+    ).toBe(404);
   });
 });
 
@@ -139,12 +219,27 @@ describe('security', () => {
     const other = await buildWorkspace(t.context);
     for (const key of [other.liveKey, ws.testKey]) {
       expect((await t.request({ url: `/v1/integrations/${created.id}`, key })).statusCode).toBe(404);
-      expect((await t.request({ method: 'PATCH', url: `/v1/integrations/${created.id}`, key, body: { model: 'x' } })).statusCode).toBe(404);
-      expect((await t.request({ method: 'DELETE', url: `/v1/integrations/${created.id}`, key })).statusCode).toBe(404);
-      expect((await t.request({ method: 'POST', url: `/v1/integrations/${created.id}/test`, key })).statusCode).toBe(404);
+      expect(
+        (
+          await t.request({
+            method: 'PATCH',
+            url: `/v1/integrations/${created.id}`,
+            key,
+            body: { model: 'x' },
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect(
+        (await t.request({ method: 'DELETE', url: `/v1/integrations/${created.id}`, key })).statusCode,
+      ).toBe(404);
+      expect(
+        (await t.request({ method: 'POST', url: `/v1/integrations/${created.id}/test`, key })).statusCode,
+      ).toBe(404);
       expect((await createIntegration(bot.id, { provider: 'ollama', model: 'x' }, key)).statusCode).toBe(404);
       expect((await t.request({ url: `/v1/chatbots/${bot.id}/integrations`, key })).statusCode).toBe(404);
     }
-    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).json().model).toBe('llama3.2');
+    expect((await t.request({ url: `/v1/integrations/${created.id}`, key: ws.liveKey })).json().model).toBe(
+      'llama3.2',
+    );
   });
 });
