@@ -6,10 +6,11 @@ import { AppError } from '../../http/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import { recordEvent } from '../events/event-outbox.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import type { LlmProvider, ProviderConnection, ProviderName } from '../providers/provider-types.ts';
 import * as repo from './integration-repository.ts';
-import type { IntegrationRow } from './integration-schemas.ts';
+import { type IntegrationRow, presentIntegration } from './integration-schemas.ts';
 
 export type Scope = repo.Scope;
 type KeySource = 'integration' | 'environment' | 'none';
@@ -216,11 +217,17 @@ export function createIntegrationService(deps: {
         };
       }
       const latency = Math.round(performance.now() - started);
-      await repo.updateIntegration(db.orm, scope, id, {
-        lastCheckedAt: new Date(),
-        lastError: error?.message ?? null,
-        // A disabled integration stays disabled; an enabled one is active or failing by the result.
-        ...(row.status === 'disabled' ? {} : { status: error ? 'failing' : 'active' }),
+      await db.orm.transaction(async (tx) => {
+        const updated = await repo.updateIntegration(tx, scope, id, {
+          lastCheckedAt: new Date(),
+          lastError: error?.message ?? null,
+          // A disabled integration stays disabled; an enabled one is active or failing by the result.
+          ...(row.status === 'disabled' ? {} : { status: error ? 'failing' : 'active' }),
+        });
+        // Announced once, when a working integration starts failing.
+        if (error && row.status === 'active' && updated) {
+          await recordEvent(tx, scope, 'integration.failed', presentIntegration(updated, keySource(updated)));
+        }
       });
       return { ok: error === null, latency_ms: latency, error };
     },

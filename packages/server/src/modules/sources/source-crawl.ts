@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
+import { sqlState } from '../../lib/db-errors.ts';
 import { newUuid } from '../../lib/ids.ts';
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import { fetchDocument } from './crawl-fetch.ts';
@@ -65,12 +66,10 @@ export async function crawlSource(
   async function enqueue(urls: string[], depth: number): Promise<void> {
     const room = maxPages - (await repo.countSeen(db.orm, source.id, source.generation));
     if (room <= 0) return;
-    const unique = [...new Set(urls)].slice(0, room);
-    await repo.addPending(
-      db.orm,
-      source,
-      unique.map((url) => ({ id: newUuid(), url, depth })),
-    );
+    // Sorted, so concurrent inserts lock rows in the same order and cannot deadlock.
+    const unique = [...new Set(urls)].slice(0, room).sort();
+    const entries = unique.map((url) => ({ id: newUuid(), url, depth }));
+    await withDeadlockRetry(() => repo.addPending(db.orm, source, entries));
   }
 
   // Seeding is idempotent: a resumed run adds nothing new. A sitemap is not a page itself.
@@ -100,11 +99,15 @@ export async function crawlSource(
           limiter
             .run(document.url, () => processPage(document))
             .catch((error: unknown) => {
-              deps.logger.warn({ err: error, url: document.url }, 'page failed');
+              // Our own failure, not the page's: the details go to the log, not to the API.
+              deps.logger.error({ err: error, url: document.url }, 'page processing failed');
               return failDocument(
                 db,
                 { source, document, language },
-                { status: 'failed', error: String((error as Error)?.message ?? error) },
+                {
+                  status: 'failed',
+                  error: 'Parley could not process this page (see the server log); re-sync to try again.',
+                },
               );
             }),
         ),
@@ -200,6 +203,18 @@ export async function crawlSource(
         .map((link) => normalizeUrl(link))
         .filter((url): url is string => !!url && allowed(url));
       await enqueue(links, document.depth + 1);
+    }
+  }
+}
+
+/** Retries a statement that PostgreSQL aborted to break a deadlock (SQLSTATE 40P01). */
+async function withDeadlockRetry<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (sqlState(error) !== '40P01' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
 }

@@ -89,6 +89,20 @@ describe('POST /v1/integrations/{id}/test', () => {
     expect(after.status).toBe('failing');
     expect(after.last_error).toBe(body.error.message);
     expect(JSON.stringify(after)).not.toContain('sk-wrong-key');
+    const events = await t.context.db.query<{ type: string; data: { id: string; status: string } }>(
+      "SELECT type, data FROM events WHERE type = 'integration.failed'",
+    );
+    expect(events.filter((e) => e.data.id === integration.id)).toEqual([
+      {
+        type: 'integration.failed',
+        data: expect.objectContaining({ id: integration.id, status: 'failing' }),
+      },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('sk-wrong-key');
+    // A second failing test does not announce it again.
+    await t.request({ method: 'POST', url: `/v1/integrations/${integration.id}/test`, key: ws.liveKey });
+    const again = await t.context.db.query("SELECT id FROM events WHERE type = 'integration.failed'");
+    expect(again).toHaveLength(events.length);
     // The bot still shows the provider: a failing integration is still the one it answers through.
     expect(
       (await t.request({ url: `/v1/chatbots/${after.chatbot_id}`, key: ws.liveKey })).json().provider,

@@ -1,0 +1,126 @@
+// `parley bots` and `parley sources`: a chatbot and its knowledge from the command line, with
+// the server running (through its socket) and without it (the CLI processes the source itself).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  makeTempDir,
+  runCli,
+  runCliJson,
+  startParley,
+  stopParley,
+  useProcessCleanup,
+} from './process-helpers.ts';
+
+useProcessCleanup();
+
+interface Bot {
+  id: string;
+  name: string;
+  provider: string;
+  system_prompt: string;
+}
+interface Source {
+  id: string;
+  type: string;
+  status: string;
+  chunks: number;
+  pages_processed: number;
+}
+
+describe('parley bots and sources', () => {
+  it('creates a bot and trains it on a file with no server running; the server then serves both', async () => {
+    const dataDir = makeTempDir();
+    // The default workspace comes from the first start.
+    const first = await startParley(dataDir);
+    const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;
+    await stopParley(first);
+
+    const bot = await runCliJson<Bot>(dataDir, [
+      'bots',
+      'create',
+      '--name',
+      'Help desk',
+      '--system-prompt',
+      'Be brief.',
+      '--json',
+    ]);
+    expect(bot).toMatchObject({ name: 'Help desk', provider: 'extractive', system_prompt: 'Be brief.' });
+    expect(bot.id).toMatch(/^bot_/);
+
+    const file = path.join(dataDir, 'opening-hours.md');
+    writeFileSync(
+      file,
+      '# Opening hours\n\nThe shop is open from 9 to 17 on weekdays.\n\n## Holidays\n\nClosed on public holidays.\n',
+    );
+    const source = await runCliJson<Source>(dataDir, ['sources', 'add', bot.id, '--file', file, '--json']);
+    expect(source).toMatchObject({ type: 'file', status: 'ready', pages_processed: 1 });
+    expect(source.chunks).toBeGreaterThan(0);
+
+    const listed = await runCliJson<{ data: Bot[] }>(dataDir, ['bots', 'list', '--json']);
+    expect(listed.data.map((b) => b.id)).toEqual([bot.id]);
+
+    const server = await startParley(dataDir);
+    const fetched = await api(server.url, `/v1/sources/${source.id}`, { key });
+    expect(fetched.body).toMatchObject({ status: 'ready', chunks: source.chunks });
+
+    // With the server running, the CLI goes through it and waits for the server's workers.
+    const text = await runCliJson<Source>(dataDir, [
+      'sources',
+      'add',
+      bot.id,
+      '--text',
+      'Returns are accepted within 30 days.',
+      '--title',
+      'Returns',
+      '--json',
+    ]);
+    expect(text).toMatchObject({ type: 'text', status: 'ready' });
+    const sources = await runCliJson<{ data: Source[] }>(dataDir, ['sources', 'list', bot.id, '--json']);
+    expect(sources.data.map((s) => s.id).sort()).toEqual([source.id, text.id].sort());
+    await stopParley(server);
+  }, 180_000);
+
+  it('refuses bad input with a clear message and creates nothing', async () => {
+    const dataDir = makeTempDir();
+    await stopParley(await startParley(dataDir));
+    const noKey = await runCli(dataDir, [
+      'bots',
+      'create',
+      '--name',
+      'Needs a key',
+      '--provider',
+      'anthropic',
+    ]);
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.stderr).toMatch(/api_key/);
+    const tooLong = await runCli(dataDir, ['bots', 'create', '--name', 'x'.repeat(101)]);
+    expect(tooLong.code).not.toBe(0);
+    expect(tooLong.stderr).toMatch(/'name'/);
+    const listed = await runCliJson<{ data: Bot[] }>(dataDir, ['bots', 'list', '--json']);
+    expect(listed.data).toEqual([]);
+    const unknownBot = await runCli(dataDir, [
+      'sources',
+      'add',
+      'bot_01jdz6qg0ef8s9cm8y0d7sv9k2',
+      '--text',
+      'hello',
+    ]);
+    expect(unknownBot.code).not.toBe(0);
+    expect(unknownBot.stderr).toMatch(/No chatbot found/);
+  }, 180_000);
+
+  it('uses the environment credential for --provider', async () => {
+    const dataDir = makeTempDir();
+    await stopParley(await startParley(dataDir));
+    const bot = await runCliJson<Bot>(
+      dataDir,
+      ['bots', 'create', '--name', 'GPT', '--provider', 'openai', '--json'],
+      {
+        env: { OPENAI_API_KEY: 'sk-from-the-environment' },
+      },
+    );
+    expect(bot.provider).toBe('openai');
+  }, 120_000);
+});
