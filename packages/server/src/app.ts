@@ -15,9 +15,9 @@ import { registerValidation } from './http/validation.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
+import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import { sourceRoutes } from './modules/sources/source-routes.ts';
 import type { SourceService } from './modules/sources/source-service.ts';
-import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -63,7 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   registerValidation(app);
-  await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 10 }, throwFileSizeLimit: true });
+  await app.register(multipart, {
+    limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 10 },
+    throwFileSizeLimit: true,
+  });
   decorateAuth(app);
   await registerOpenApi(app, PARLEY_VERSION);
   await app.register(healthRoutes({ db: deps.db }));

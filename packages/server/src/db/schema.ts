@@ -223,7 +223,13 @@ export const sourceFiles = pgTable('source_files', {
   bytes: customType<{ data: Buffer }>({ dataType: () => 'bytea' })('bytes').notNull(),
 });
 
-export const documentStatusEnum = pgEnum('document_status', ['pending', 'processing', 'ready', 'failed', 'skipped']);
+export const documentStatusEnum = pgEnum('document_status', [
+  'pending',
+  'processing',
+  'ready',
+  'failed',
+  'skipped',
+]);
 
 export const documents = pgTable(
   'documents',

@@ -53,7 +53,12 @@ describe('POST /v1/chatbots', () => {
     expect((await createBot(a.liveKey, { name: 'Sales!' })).slug).toBe('sales-2');
     expect((await createBot(a.testKey, { name: 'Sales' })).slug).toBe('sales');
     expect((await createBot(b.liveKey, { name: 'Sales' })).slug).toBe('sales');
-    const taken = await t.request({ method: 'POST', url: '/v1/chatbots', key: a.liveKey, body: { name: 'X', slug: 'sales' } });
+    const taken = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: a.liveKey,
+      body: { name: 'X', slug: 'sales' },
+    });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error).toMatchObject({ type: 'conflict_error', code: 'slug_taken', param: 'slug' });
   });
@@ -104,10 +109,16 @@ describe('POST /v1/chatbots', () => {
     [{ name: 'ok', model_settings: { top_p: 1 } }, 'model_settings.top_p'],
     [{ name: 'ok', retrieval_settings: { language: 'klingon' } }, 'retrieval_settings.language'],
     [{ name: 'ok', retrieval_settings: { top_k: 0 } }, 'retrieval_settings.top_k'],
-    [{ name: 'ok', widget_settings: { allowed_origins: ['https://example.com/path'] } }, 'widget_settings.allowed_origins.0'],
+    [
+      { name: 'ok', widget_settings: { allowed_origins: ['https://example.com/path'] } },
+      'widget_settings.allowed_origins.0',
+    ],
     [{ name: 'ok', widget_settings: { allowed_origins: ['*'] } }, 'widget_settings.allowed_origins.0'],
     [{ name: 'ok', widget_settings: { colors: { primary: 'red' } } }, 'widget_settings.colors.primary'],
-    [{ name: 'ok', widget_settings: { starter_questions: ['1', '2', '3', '4', '5', '6', '7'] } }, 'widget_settings.starter_questions'],
+    [
+      { name: 'ok', widget_settings: { starter_questions: ['1', '2', '3', '4', '5', '6', '7'] } },
+      'widget_settings.starter_questions',
+    ],
   ])('rejects %j naming %s, and creates nothing', async (body, param) => {
     const { liveKey } = await buildWorkspace(t.context);
     const response = await t.request({ method: 'POST', url: '/v1/chatbots', key: liveKey, body });
@@ -124,7 +135,9 @@ describe('GET /v1/chatbots', () => {
     await createBot(own.testKey, { name: 'Test only' });
     const first = (await t.request({ url: '/v1/chatbots?page_size=2', key: own.liveKey })).json();
     expect(first.data.map((b: { name: string }) => b.name)).toEqual(['Three', 'Two']);
-    const second = (await t.request({ url: `/v1/chatbots?page_size=2&cursor=${first.next_cursor}`, key: own.liveKey })).json();
+    const second = (
+      await t.request({ url: `/v1/chatbots?page_size=2&cursor=${first.next_cursor}`, key: own.liveKey })
+    ).json();
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
     expect(second.data.map((b: { name: string }) => b.name)).toEqual(['One']);
     const test = (await t.request({ url: '/v1/chatbots', key: own.testKey })).json();
@@ -139,7 +152,11 @@ describe('PATCH /v1/chatbots/{id}', () => {
       method: 'PATCH',
       url: `/v1/chatbots/${bot.id}`,
       key: ws.liveKey,
-      body: { is_active: false, model_settings: { max_output_tokens: 300 }, widget_settings: { colors: { text: '#000000' } } },
+      body: {
+        is_active: false,
+        model_settings: { max_output_tokens: 300 },
+        widget_settings: { colors: { text: '#000000' } },
+      },
     });
     expect(response.statusCode).toBe(200);
     const patched = response.json();
@@ -155,9 +172,19 @@ describe('PATCH /v1/chatbots/{id}', () => {
   it('refuses an empty patch, a taken slug, bad values; changes nothing', async () => {
     const a = await createBot(ws.liveKey, { name: 'Slug A' });
     const b = await createBot(ws.liveKey, { name: 'Slug B' });
-    const empty = await t.request({ method: 'PATCH', url: `/v1/chatbots/${a.id}`, key: ws.liveKey, body: {} });
+    const empty = await t.request({
+      method: 'PATCH',
+      url: `/v1/chatbots/${a.id}`,
+      key: ws.liveKey,
+      body: {},
+    });
     expect(empty.statusCode).toBe(400);
-    const taken = await t.request({ method: 'PATCH', url: `/v1/chatbots/${a.id}`, key: ws.liveKey, body: { slug: b.slug } });
+    const taken = await t.request({
+      method: 'PATCH',
+      url: `/v1/chatbots/${a.id}`,
+      key: ws.liveKey,
+      body: { slug: b.slug },
+    });
     expect(taken.statusCode).toBe(409);
     const bad = await t.request({
       method: 'PATCH',
@@ -179,12 +206,20 @@ describe('DELETE /v1/chatbots/{id}', () => {
     expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).statusCode).toBe(404);
     const list = (await t.request({ url: '/v1/chatbots?page_size=100', key: ws.liveKey })).json();
     expect(list.data.map((b: { id: string }) => b.id)).not.toContain(bot.id);
-    expect((await t.request({ method: 'DELETE', url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).statusCode,
+    ).toBe(404);
     // The slug is free again.
     expect((await createBot(ws.liveKey, { name: 'Doomed' })).slug).toBe('doomed');
 
-    const uuid = (await t.context.db.query<{ id: string }>("SELECT id FROM chatbots WHERE deleted_at IS NOT NULL AND name = 'Doomed'"))[0]!.id;
-    const jobs = await t.context.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'chatbots-purge'");
+    const uuid = (
+      await t.context.db.query<{ id: string }>(
+        "SELECT id FROM chatbots WHERE deleted_at IS NOT NULL AND name = 'Doomed'",
+      )
+    )[0]!.id;
+    const jobs = await t.context.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'chatbots-purge'",
+    );
     expect(jobs[0]!.n).toBeGreaterThan(0);
     expect(await t.context.chatbots.purgeDeleted()).toBeGreaterThanOrEqual(1);
     expect(await t.context.db.query('SELECT id FROM chatbots WHERE id = $1', [uuid])).toEqual([]);
@@ -197,8 +232,13 @@ describe('security', () => {
     const bot = await createBot(ws.liveKey, { name: 'Private' });
     for (const key of [other.liveKey, ws.testKey]) {
       expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key })).statusCode).toBe(404);
-      expect((await t.request({ method: 'PATCH', url: `/v1/chatbots/${bot.id}`, key, body: { name: 'Hijacked' } })).statusCode).toBe(404);
-      expect((await t.request({ method: 'DELETE', url: `/v1/chatbots/${bot.id}`, key })).statusCode).toBe(404);
+      expect(
+        (await t.request({ method: 'PATCH', url: `/v1/chatbots/${bot.id}`, key, body: { name: 'Hijacked' } }))
+          .statusCode,
+      ).toBe(404);
+      expect((await t.request({ method: 'DELETE', url: `/v1/chatbots/${bot.id}`, key })).statusCode).toBe(
+        404,
+      );
     }
     expect((await t.request({ url: `/v1/chatbots/${bot.id}`, key: ws.liveKey })).json().name).toBe('Private');
     const malformed = await t.request({ url: `/v1/chatbots/${encodeId('ws', ws.id)}`, key: ws.liveKey });

@@ -7,8 +7,8 @@ import { fetchDocument } from '../../../src/modules/sources/crawl-fetch.ts';
 import { crawlDelayToMs, createHostLimiter } from '../../../src/modules/sources/crawl-politeness.ts';
 import { loadRobots } from '../../../src/modules/sources/crawl-robots.ts';
 import { collectSitemapUrls, discoverSitemapUrls } from '../../../src/modules/sources/crawl-sitemap.ts';
-import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 import { createUrlFilter, normalizeUrl } from '../../../src/modules/sources/crawl-url.ts';
+import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });
 

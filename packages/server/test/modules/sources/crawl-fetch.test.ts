@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
-import { DEFAULT_USER_AGENT, type FetchDocumentResult, fetchDocument } from '../../../src/modules/sources/crawl-fetch.ts';
-import { GUIDE_ETAG, GUIDE_LAST_MODIFIED, startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
+import {
+  DEFAULT_USER_AGENT,
+  type FetchDocumentResult,
+  fetchDocument,
+} from '../../../src/modules/sources/crawl-fetch.ts';
+import {
+  GUIDE_ETAG,
+  GUIDE_LAST_MODIFIED,
+  startTestSite,
+  type TestSite,
+} from '../../fakes/crawl-test-site.ts';
 
 const open = createSafeFetch({ allowPrivateNetwork: true });
 let site: TestSite;

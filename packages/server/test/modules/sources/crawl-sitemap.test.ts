@@ -4,9 +4,14 @@ import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
 import type { FetchFailure } from '../../../src/modules/sources/crawl-fetch.ts';
 import { createHostLimiter } from '../../../src/modules/sources/crawl-politeness.ts';
 import { loadRobots } from '../../../src/modules/sources/crawl-robots.ts';
-import { collectSitemapUrls, discoverSitemapUrls, parseSitemap, SITEMAP_MAX_BYTES } from '../../../src/modules/sources/crawl-sitemap.ts';
-import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
+import {
+  collectSitemapUrls,
+  discoverSitemapUrls,
+  parseSitemap,
+  SITEMAP_MAX_BYTES,
+} from '../../../src/modules/sources/crawl-sitemap.ts';
 import { createUrlFilter } from '../../../src/modules/sources/crawl-url.ts';
+import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });
 const BASE = 'https://example.com/sitemap.xml';

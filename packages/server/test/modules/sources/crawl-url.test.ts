@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compileUrlPattern, createUrlFilter, hasNonDocumentExtension, normalizeUrl } from '../../../src/modules/sources/crawl-url.ts';
+import {
+  compileUrlPattern,
+  createUrlFilter,
+  hasNonDocumentExtension,
+  normalizeUrl,
+} from '../../../src/modules/sources/crawl-url.ts';
 
 describe('normalizeUrl', () => {
   it('canonicalises scheme, host, port, fragment and slashes', () => {

@@ -1,0 +1,297 @@
+// Cuts an extracted document into retrieval chunks of about `targetTokens` cl100k tokens.
+//
+// Where a chunk may end, best first: at a section boundary (a heading), at a paragraph boundary,
+// between lines of a list, table or code block, between sentences, and only for a sentence longer
+// than a whole chunk, between words. Rules:
+//  - A chunk never exceeds targetTokens (the overlap included).
+//  - A chunk never spans two top-level sections (different first heading), unless one side is
+//    too small to stand alone: a tiny intro at the start of the document (a reference page's
+//    one-line summary) flows into what follows, and a tiny section ("See Also" and two links)
+//    joins the chunk before it. A tiny section intro likewise flows into its first subsection.
+//  - Small consecutive sections of one top-level section share a chunk when they fit whole; the
+//    headings of the sections after the first are kept in the text as lines of their own.
+//  - When a section continues into the next chunk, that chunk starts with the last sentences (or
+//    lines) of the previous one, up to overlapTokens, so a fact cut at the boundary is whole in
+//    one of them. A chunk that starts a section has no overlap: the previous text is unrelated.
+//  - Consecutive sections under the same headings (the pages of a PDF) read as one text: a page
+//    break is a paragraph break, not a section boundary.
+//  - A chunk carries the headingPath and page of the section it starts in.
+import { splitSentences, splitWords } from './chunk-sentences.ts';
+import { countTokens } from './chunk-tokens.ts';
+import type { Chunk, ChunkOptions, ExtractedDocument, Section } from './source-types.ts';
+
+export const DEFAULT_TARGET_TOKENS = 400;
+export const DEFAULT_OVERLAP_TOKENS = 60;
+/** A chunk smaller than this share of the target may flow into the next section. */
+const TINY = 0.15;
+/** A paragraph that does not fit starts a new chunk when the current one is at least this full. */
+const FULL_ENOUGH = 0.5;
+
+type Separator = '\n\n' | '\n' | ' ';
+/** A paragraph break or a line break is one token ("\n\n", ".\n"); a space joins the next word. */
+const SEPARATOR_TOKENS: Record<Separator, number> = { '\n\n': 1, '\n': 1, ' ': 0 };
+
+/** A run of text that goes into a chunk whole, and what separates it from the text before it. */
+interface Piece {
+  text: string;
+  tokens: number;
+  sep: Separator;
+}
+
+function piece(text: string, sep: Separator): Piece {
+  return { text, tokens: countTokens(text), sep };
+}
+
+/**
+ * Hard cut of a "word" longer than a chunk (a base64 blob, a URL with no spaces): slices that
+ * fit, so the size bound holds for any input.
+ */
+function sliceWord(word: string, max: number): string[] {
+  const slices: string[] = [];
+  let rest = word;
+  while (rest) {
+    let size = Math.min(rest.length, max * 2);
+    while (size > 1 && countTokens(rest.slice(0, size)) > max) size = Math.floor(size * 0.75);
+    slices.push(rest.slice(0, size));
+    rest = rest.slice(size);
+  }
+  return slices;
+}
+
+/** A sentence longer than a chunk, packed by words. */
+function packWords(text: string, max: number, sep: Separator): Piece[] {
+  const out: Piece[] = [];
+  let words: string[] = [];
+  let used = 0;
+  const flush = (): void => {
+    if (words.length > 0) out.push(piece(words.join(' '), out.length === 0 ? sep : ' '));
+    words = [];
+    used = 0;
+  };
+  for (const word of splitWords(text)) {
+    const tokens = countTokens(` ${word}`);
+    if (tokens > max) {
+      flush();
+      for (const slice of sliceWord(word, max)) out.push(piece(slice, out.length === 0 ? sep : ' '));
+      continue;
+    }
+    if (used + tokens > max) flush();
+    words.push(word);
+    used += tokens;
+  }
+  flush();
+  return out;
+}
+
+/** Splits a piece into pieces of at most `max` tokens: by lines, then sentences, then words. */
+function splitToFit(whole: Piece, max: number): Piece[] {
+  if (whole.tokens <= max) return [whole];
+  const { text, sep } = whole;
+  if (text.includes('\n')) {
+    return text
+      .split('\n')
+      .flatMap((line, i) => (line ? splitToFit(piece(line, i === 0 ? sep : '\n'), max) : []));
+  }
+  const sentences = splitSentences(text);
+  if (sentences.length > 1) {
+    return sentences.flatMap((sentence, i) => splitToFit(piece(sentence, i === 0 ? sep : ' '), max));
+  }
+  return packWords(text, max, sep);
+}
+
+/**
+ * The end of a chunk's text, at most `limit` tokens, in whole sentences or lines when possible,
+ * and the index of the part it starts in.
+ */
+function tailOf(parts: Piece[], limit: number): { tail: Piece[]; from: number } {
+  const tail: Piece[] = [];
+  let used = 0;
+  let from = parts.length - 1;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    from = i;
+    const part = parts[i]!;
+    if (used + part.tokens + SEPARATOR_TOKENS[part.sep] <= limit) {
+      tail.unshift(part);
+      used += part.tokens + SEPARATOR_TOKENS[part.sep];
+      continue;
+    }
+    // The last part is too long to repeat whole: its last lines or sentences, counted from the
+    // end only as far as needed (not the whole paragraph), else its last words.
+    if (tail.length === 0) {
+      const units = part.text.includes('\n') ? part.text.split('\n') : splitSentences(part.text);
+      const unitSep: Separator = part.text.includes('\n') ? '\n' : ' ';
+      for (let j = units.length - 1; j > 0; j--) {
+        const sub = piece(units[j]!, unitSep);
+        if (used + sub.tokens + SEPARATOR_TOKENS[sub.sep] > limit) break;
+        tail.unshift(sub);
+        used += sub.tokens + SEPARATOR_TOKENS[sub.sep];
+      }
+      if (tail.length === 0) {
+        const words = splitWords(part.text);
+        const kept: string[] = [];
+        while (
+          words.length > 0 &&
+          countTokens(` ${[words[words.length - 1]!, ...kept].join(' ')}`) <= limit
+        ) {
+          kept.unshift(words.pop()!);
+        }
+        if (kept.length > 0) tail.push(piece(kept.join(' '), ' '));
+      }
+    } else from = i + 1;
+    break;
+  }
+  return { tail, from };
+}
+
+function render(parts: Piece[]): string {
+  let text = parts[0]?.text ?? '';
+  for (let i = 1; i < parts.length; i++) text += parts[i]!.sep + parts[i]!.text;
+  return text;
+}
+
+function resolveOptions(options: ChunkOptions): { target: number; overlap: number } {
+  const target = options.targetTokens ?? DEFAULT_TARGET_TOKENS;
+  const overlap = options.overlapTokens ?? DEFAULT_OVERLAP_TOKENS;
+  if (!Number.isInteger(target) || target < 16)
+    throw new RangeError(`targetTokens must be an integer >= 16, got ${target}`);
+  if (!Number.isInteger(overlap) || overlap < 0)
+    throw new RangeError(`overlapTokens must be an integer >= 0, got ${overlap}`);
+  // An overlap of half a chunk or more would leave no room for new text.
+  return { target, overlap: Math.min(overlap, Math.floor(target / 2)) };
+}
+
+/** Headings a section adds below the path it shares with the previous one, as one text line. */
+function headingLine(previous: string[], next: string[]): string {
+  let shared = 0;
+  while (shared < previous.length && shared < next.length && previous[shared] === next[shared]) shared++;
+  return next.slice(shared).join(' > ');
+}
+
+/** Whether `path` is below `parent` in the heading tree. */
+function isWithin(path: string[], parent: string[]): boolean {
+  return path.length > parent.length && parent.every((heading, i) => path[i] === heading);
+}
+
+/** Splits a document's sections into chunks; deterministic for a given document and options. */
+export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}): Chunk[] {
+  const { target, overlap } = resolveOptions(options);
+  const chunks: Chunk[] = [];
+  let parts: Piece[] = [];
+  /** The section each part comes from, for the page and headings of a chunk starting with it. */
+  let origins: Section[] = [];
+  let used = 0;
+  let pendingOverlap: Piece[] = [];
+  let head: Section | null = null;
+  let last: Section | null = null;
+
+  const cost = (next: Piece, after: number): number =>
+    (after > 0 ? SEPARATOR_TOKENS[next.sep] : 0) + next.tokens;
+  let overlapOrigin: Section | null = null;
+  const push = (next: Piece, origin: Section): void => {
+    used += cost(next, parts.length);
+    parts.push(next);
+    origins.push(origin);
+  };
+  const add = (next: Piece): void => {
+    if (parts.length === 0) for (const kept of pendingOverlap) push(kept, overlapOrigin ?? last!);
+    pendingOverlap = [];
+    push(next, last!);
+  };
+  const fits = (next: Piece): boolean => {
+    if (parts.length > 0) return used + cost(next, 1) <= target;
+    let start = 0;
+    for (const kept of pendingOverlap) start += cost(kept, start);
+    return start + cost(next, start) <= target;
+  };
+  const close = (withOverlap: boolean): void => {
+    if (parts.length === 0 || head === null) return;
+    const text = render(parts);
+    const tokens = parts.length === 1 ? parts[0]!.tokens : countTokens(text);
+    chunks.push({
+      index: chunks.length,
+      text,
+      headingPath: head.headingPath,
+      tokens,
+      page: head.page ?? null,
+    });
+    const { tail, from } = withOverlap && overlap > 0 ? tailOf(parts, overlap) : { tail: [], from: 0 };
+    pendingOverlap = tail;
+    // The next chunk starts where its overlap comes from (a PDF page may end in the previous one),
+    // else in the section being read: not the one this chunk started in.
+    overlapOrigin = tail.length > 0 ? origins[from]! : null;
+    head = overlapOrigin ?? last;
+    parts = [];
+    origins = [];
+    used = 0;
+  };
+  const dropOverlap = (): void => {
+    pendingOverlap = [];
+    if (overlapOrigin !== null && parts.length === 0) head = last;
+    overlapOrigin = null;
+  };
+  const flow = (paragraphs: Piece[]): void => {
+    for (const paragraph of paragraphs) {
+      if (fits(paragraph)) {
+        add(paragraph);
+        continue;
+      }
+      if (parts.length > 0 && used >= target * FULL_ENOUGH && paragraph.tokens + overlap + 1 <= target) {
+        close(true);
+        if (fits(paragraph)) {
+          add(paragraph);
+          continue;
+        }
+      }
+      // Lines or sentences, each cut on words only if longer than a whole chunk.
+      for (const small of splitToFit(paragraph, target)) {
+        if (!fits(small) && parts.length > 0) close(true);
+        // A sentence too long to follow the overlap starts its chunk without one.
+        if (!fits(small)) dropOverlap();
+        add(small);
+      }
+    }
+  };
+
+  for (const section of doc.sections) {
+    const paragraphs = section.text
+      .split(/\n{2,}/)
+      .filter((text) => text.trim() !== '')
+      .map((text) => piece(text, '\n\n'));
+    if (paragraphs.length === 0) continue;
+    if (parts.length > 0 && head !== null && last !== null) {
+      const sectionTokens = paragraphs.reduce((sum, p) => sum + p.tokens + 1, 0);
+      const line = headingLine(last.headingPath, section.headingPath);
+      const heading = line ? piece(line, '\n\n') : null;
+      const headingTokens = heading ? heading.tokens + 1 : 0;
+      const sameTop = (section.headingPath[0] ?? '') === (head.headingPath[0] ?? '');
+      // A tiny chunk is an intro: of the document (a reference page's one-line summary before
+      // its first section) or of a section, before its first subsection.
+      const intro =
+        used < target * TINY && (chunks.length === 0 || isWithin(section.headingPath, head.headingPath));
+      // A section too small to be worth a chunk of its own ("See Also" and two links) joins the
+      // chunk before it even across top-level sections.
+      const small = sectionTokens < target * TINY;
+      if ((sameTop || intro || small) && used + headingTokens + sectionTokens <= target) {
+        if (heading) add(heading);
+        for (const paragraph of paragraphs) add(paragraph);
+        last = section;
+        continue;
+      }
+      // Sections under the same headings (the pages of a PDF) are one text: keep flowing.
+      if (intro || line === '') {
+        if (heading) add(heading);
+        last = section;
+        flow(paragraphs);
+        continue;
+      }
+      close(false);
+    }
+    pendingOverlap = [];
+    overlapOrigin = null;
+    head = section;
+    last = section;
+    flow(paragraphs);
+  }
+  close(false);
+  return chunks;
+}
