@@ -13,6 +13,8 @@ export interface Config {
   logLevel: string;
   plans: PlanTable;
   maxActiveApiKeys: number;
+  /** PostgreSQL schema of the job queue; separate deployments on one database need their own. */
+  jobSchema: string;
   /** Largest file a source upload or a crawled page may be. */
   maxUploadBytes: number;
   /** Simultaneous requests to one host while crawling. */
@@ -49,6 +51,14 @@ function boolSetting(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got '${env[name]}'.`);
 }
 
+function schemaName(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim() || fallback;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(`${name} must be a lower-case SQL identifier, got '${value}'.`);
+  }
+  return value;
+}
+
 function optional(env: Env, name: string): string | null {
   const value = env[name]?.trim();
   return value ? value : null;
@@ -81,6 +91,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     plans,
     maxActiveApiKeys: intSetting(env, 'PARLEY_MAX_API_KEYS', 5, 1, 1000),
     apiKeyCacheTtlSeconds: intSetting(env, 'PARLEY_API_KEY_CACHE_TTL', 60, 0, 3600),
+    jobSchema: schemaName(env, 'PARLEY_JOB_SCHEMA', 'pgboss'),
     maxUploadBytes: intSetting(env, 'PARLEY_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     providerDefaults: {

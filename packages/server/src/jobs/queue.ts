@@ -43,12 +43,12 @@ function executorFor(db: Database) {
   return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) };
 }
 
-export async function startQueue(options: { db: Database; logger: Logger }): Promise<Queue> {
-  const { db, logger } = options;
+export async function startQueue(options: { db: Database; logger: Logger; schema: string }): Promise<Queue> {
+  const { db, logger, schema } = options;
   const boss = new PgBoss({
     db: executorFor(db) as never,
     backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
-    schema: 'pgboss',
+    schema,
     supervise: false,
     schedule: false,
   });
@@ -77,7 +77,7 @@ export async function startQueue(options: { db: Database; logger: Logger }): Pro
       working = new PgBoss({
         db: executorFor(db) as never,
         backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
-        schema: 'pgboss',
+        schema,
         supervise: true,
         // Often enough that a job whose worker was killed (no heartbeat) is retried within ~20 s.
         superviseIntervalSeconds: 10,

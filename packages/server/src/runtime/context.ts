@@ -97,7 +97,7 @@ export async function buildContext(
   });
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
-  const queue = await startQueue({ db, logger });
+  const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretBox = createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger));
   const safeFetch = createSafeFetch({
     allowPrivateNetwork: config.allowPrivateNetwork,

@@ -1,5 +1,6 @@
 // Builds the real app on a real database for integration tests: an in-memory PGlite by
 // default, the PostgreSQL server named by DATABASE_URL when set (and Redis when REDIS_URL is).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PARLEY_DATA_DIR: dataDir,
     PARLEY_SECRET_KEY: 'test-secret-key-not-for-production',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    // Test files share one PostgreSQL database: each app gets its own job queue, so a job is
+    // run by the app (and configuration) that queued it.
+    ...(process.env.DATABASE_URL
+      ? { DATABASE_URL: process.env.DATABASE_URL, PARLEY_JOB_SCHEMA: `pgboss_${randomBytes(6).toString('hex')}` }
+      : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });

@@ -218,7 +218,7 @@ describe('DELETE /v1/chatbots/{id}', () => {
       )
     )[0]!.id;
     const jobs = await t.context.db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'chatbots-purge'",
+      `SELECT count(*)::int AS n FROM ${t.config.jobSchema}.job WHERE name = 'chatbots-purge'`,
     );
     expect(jobs[0]!.n).toBeGreaterThan(0);
     expect(await t.context.chatbots.purgeDeleted()).toBeGreaterThanOrEqual(1);
