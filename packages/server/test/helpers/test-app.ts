@@ -37,7 +37,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     // Test files share one PostgreSQL database: each app gets its own job queue, so a job is
     // run by the app (and configuration) that queued it.
     ...(process.env.DATABASE_URL
-      ? { DATABASE_URL: process.env.DATABASE_URL, PARLEY_JOB_SCHEMA: `pgboss_${randomBytes(6).toString('hex')}` }
+      ? {
+          DATABASE_URL: process.env.DATABASE_URL,
+          PARLEY_JOB_SCHEMA: `pgboss_${randomBytes(6).toString('hex')}`,
+        }
       : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
