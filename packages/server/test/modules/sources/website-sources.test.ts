@@ -1,5 +1,7 @@
 // Crawling a web site: boilerplate removed, robots.txt and sitemaps honoured, redirects and
 // errors recorded, re-sync keeps unchanged pages and removes vanished ones.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeId } from '../../../src/lib/ids.ts';
 import { page, type StaticSite, startStaticSite } from '../../fakes/static-site.ts';
@@ -9,6 +11,7 @@ import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
 let t: TestApp;
 let ws: TestWorkspace;
 let site: StaticSite;
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/sources/${name}`, import.meta.url));
 
 function buildSite(s: StaticSite) {
   const o = s.origin;
@@ -24,9 +27,17 @@ function buildSite(s: StaticSite) {
     '/',
     page(
       'Welcome',
-      `<p>Acme makes invoicing simple for small teams.</p><p><a href="/docs/start">Get started</a> or read the <a href="/old-docs">old docs</a>.</p><p><a href="/missing">A broken link</a></p>`,
+      `<p>Acme makes invoicing simple for small teams.</p><p><a href="/docs/start">Get started</a> or read the <a href="/old-docs">old docs</a>.</p><p><a href="/missing">A broken link</a></p><p>Downloads: <a href="/files/returns-guide.pdf">returns guide</a>, <a href="/files/handbook.docx">handbook</a>.</p>`,
     ),
   );
+  s.set('/files/returns-guide.pdf', {
+    type: 'application/pdf',
+    body: readFileSync(fixture('returns-guide.pdf')),
+  });
+  s.set('/files/handbook.docx', {
+    type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    body: readFileSync(fixture('handbook.docx')),
+  });
   s.set(
     '/pricing',
     page(
@@ -123,6 +134,11 @@ describe('website sources', () => {
     expect(byUrl.get('/private/admin')).toMatchObject({ status: 'skipped' });
     expect(byUrl.get('/private/admin')!.error).toMatch(/robots/i);
     expect(byUrl.get('/missing')).toMatchObject({ status: 'failed', http_status: 404 });
+    expect(byUrl.get('/files/returns-guide.pdf')).toMatchObject({
+      status: 'ready',
+      title: 'Acme Returns Guide',
+    });
+    expect(byUrl.get('/files/handbook.docx')).toMatchObject({ status: 'ready' });
     // The redirect lands on a page already indexed: it is not indexed twice.
     const redirected = byUrl.get('/old-docs');
     expect(redirected?.status === 'skipped' || redirected === undefined).toBe(true);
@@ -134,6 +150,7 @@ describe('website sources', () => {
     expect(text).toContain('Confirm your email address.');
     expect(text).toContain('acme invoice create --customer 42');
     expect(text).toContain('cancel your subscription at any time');
+    expect(text).toContain('Write to returns@example.com or call +1 555 0100');
     expect(text).not.toContain('We use cookies');
     expect(text).not.toContain('All rights reserved');
     expect(text).not.toContain('Secret admin console');
