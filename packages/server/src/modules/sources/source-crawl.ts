@@ -34,6 +34,7 @@ export async function crawlSource(
   deps: CrawlDeps,
   source: SourceRow,
   language: IndexTarget['language'],
+  embed?: IndexTarget['embed'],
 ): Promise<void> {
   const { db } = deps;
   const config = source.config;
@@ -117,7 +118,7 @@ export async function crawlSource(
   }
 
   async function processPage(document: DocumentRow): Promise<void> {
-    const target: IndexTarget = { source, document, language };
+    const target: IndexTarget = { source, document, language, embed };
     const robots = await robotsFor(document.url);
     if (!robots.isAllowed(document.url)) {
       const error =

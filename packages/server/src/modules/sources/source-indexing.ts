@@ -12,6 +12,8 @@ export interface IndexTarget {
   source: SourceRow;
   document: DocumentRow;
   language: TextSearchLanguage;
+  /** Embeds the document's new chunks, when the chatbot has an embedding model. */
+  embed?: (documentId: string) => Promise<void>;
 }
 
 /** A hash of the text that gets indexed: the same text means nothing to re-index. */
@@ -85,6 +87,16 @@ export async function indexDocument(
       error: chunks.length > 0 ? null : 'No text found',
     });
   });
+  if (chunks.length > 0 && target.embed) {
+    try {
+      await target.embed(document.id);
+    } catch (error) {
+      // The chunks stay searchable by text; the document says what went wrong.
+      await repo.updateDocument(db.orm, document.id, {
+        error: `Indexed for text search; embeddings failed: ${(error as Error).message}`,
+      });
+    }
+  }
   return { status: chunks.length > 0 ? 'indexed' : 'empty', chunks: chunks.length };
 }
 

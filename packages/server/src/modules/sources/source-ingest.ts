@@ -8,8 +8,11 @@ import { newUuid } from '../../lib/ids.ts';
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
+import type { IntegrationService } from '../integrations/integration-service.ts';
+import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { extractDocument, UnsupportedDocumentError } from './extract-document.ts';
 import { crawlSource } from './source-crawl.ts';
+import { embedDocument } from './source-embedding.ts';
 import { failDocument, type IndexTarget, indexDocument } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
 import { presentSource, type SourceRow } from './source-schemas.ts';
@@ -19,6 +22,10 @@ export interface IngestDeps {
   logger: Logger;
   jobs: JobSender;
   chatbots: ChatbotService;
+  integrations: IntegrationService;
+  providers: ProviderRegistry;
+  /** pgvector is installed (the vector migrations applied). */
+  vectorEnabled: boolean;
   fetch: SafeFetch;
   fetchTimeoutMs: number;
   maxBytes: number;
@@ -80,7 +87,26 @@ export function createSourceIngest(deps: IngestDeps) {
   }
 
   /** Text, Q&A and files: documents made from what the source holds, no fetching. */
-  async function ingestStored(source: SourceRow, language: IndexTarget['language']): Promise<void> {
+  /**
+   * How this run embeds chunks: only with pgvector, only for live data (test mode never calls a
+   * paid provider), and only when the chatbot's integration names an embedding model.
+   */
+  async function embedderFor(source: SourceRow): Promise<IndexTarget['embed']> {
+    if (!deps.vectorEnabled || source.environment !== 'live') return undefined;
+    const scope = { workspaceId: source.workspaceId, environment: source.environment };
+    const connection = await deps.integrations.connectionFor(scope, source.chatbotId);
+    const model = connection?.embeddingModel ? deps.providers.embeddingModel(connection) : null;
+    if (!model) return undefined;
+    return async (documentId) => {
+      await embedDocument(deps, model, { chatbotId: source.chatbotId, documentId });
+    };
+  }
+
+  async function ingestStored(
+    source: SourceRow,
+    language: IndexTarget['language'],
+    embed: IndexTarget['embed'],
+  ): Promise<void> {
     const config = source.config;
     if (source.type === 'qa') {
       const pairs = config.pairs ?? [];
@@ -98,7 +124,7 @@ export function createSourceIngest(deps: IngestDeps) {
       const batch = await repo.claimPending(db.orm, source.id, 20);
       if (batch.length === 0) return;
       for (const document of batch) {
-        const target = { source, document, language };
+        const target = { source, document, language, embed };
         try {
           await indexStoredDocument(source, target);
         } catch (error) {
@@ -160,10 +186,11 @@ export function createSourceIngest(deps: IngestDeps) {
         'ingesting source',
       );
       try {
+        const embed = await embedderFor(source);
         if (source.type === 'url' || source.type === 'website' || source.type === 'sitemap') {
-          await crawlSource(deps, source, language);
+          await crawlSource(deps, source, language, embed);
         } else {
-          await ingestStored(source, language);
+          await ingestStored(source, language, embed);
         }
       } catch (error) {
         logger.error({ err: error, source: source.id }, 'source ingestion failed');

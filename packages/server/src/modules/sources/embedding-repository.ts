@@ -1,0 +1,34 @@
+// SQL for chunk embeddings (pgvector). Only used where the vector migrations applied.
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { chunks } from '../../db/schema.ts';
+
+export interface EmbeddingRow {
+  chunkId: string;
+  chatbotId: string;
+  model: string;
+  embedding: number[];
+}
+
+export async function insertEmbeddings(db: Executor, rows: EmbeddingRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map(
+      (row) =>
+        sql`(${row.chunkId}, ${row.chatbotId}, ${row.model}, ${row.embedding.length}, ${`[${row.embedding.join(',')}]`}::vector)`,
+    ),
+    sql`, `,
+  );
+  await db.execute(sql`
+    INSERT INTO chunk_embeddings (chunk_id, chatbot_id, model, dimensions, embedding) VALUES ${values}
+    ON CONFLICT (chunk_id) DO UPDATE SET model = excluded.model, dimensions = excluded.dimensions, embedding = excluded.embedding`);
+}
+
+/** Chunks of a document, in order, for embedding. */
+export function documentChunks(db: Executor, documentId: string) {
+  return db
+    .select({ id: chunks.id, text: chunks.text, title: chunks.title, heading: chunks.heading })
+    .from(chunks)
+    .where(eq(chunks.documentId, documentId))
+    .orderBy(chunks.position);
+}
