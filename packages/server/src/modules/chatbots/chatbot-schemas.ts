@@ -64,19 +64,11 @@ export const CreateChatbotBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const UpdateChatbotBody = Type.Object(
-  {
-    name: Type.Optional(Name),
-    slug: Type.Optional(Slug),
-    system_prompt: Type.Optional(SystemPrompt),
-    fallback_message: Type.Optional(FallbackMessage),
-    is_active: Type.Optional(Type.Boolean()),
-    model_settings: Type.Optional(ModelSettingsPatch),
-    retrieval_settings: Type.Optional(RetrievalSettingsPatch),
-    widget_settings: Type.Optional(WidgetSettingsPatch),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+/** Every field of the create body, all optional; at least one must be sent. */
+export const UpdateChatbotBody = Type.Partial(CreateChatbotBody, {
+  additionalProperties: false,
+  minProperties: 1,
+});
 
 export const ChatbotParams = Type.Object({ id: Type.String() });
 
