@@ -1,11 +1,11 @@
 // The `parley` command: serve, worker, workspaces, keys, bots, sources.
 import { Command, InvalidArgumentError } from 'commander';
-import { AdminRequestError } from './cli/admin-socket.ts';
+import { AdminRequestError } from './admin/admin-socket.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { AppError } from './http/errors.ts';
+import { AppError } from './lib/errors.ts';
 import { createLogger } from './lib/logger.ts';
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
 import { startServer, stopOnSignals } from './runtime/serve.ts';

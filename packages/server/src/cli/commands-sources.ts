@@ -3,8 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import type { AdminOps } from '../admin/admin-ops.ts';
 import type { Config } from '../config.ts';
-import type { AdminOps } from './admin-ops.ts';
 import { withAdminOps } from './connect.ts';
 import { printJson, printTable } from './output.ts';
 

@@ -1,12 +1,13 @@
 // Gives a CLI command the operator actions: through the running server's socket when it holds
 // the embedded database, otherwise by opening the database in this process.
+
+import { type AdminOps, createAdminOps } from '../admin/admin-ops.ts';
+import { socketAdminOps } from '../admin/admin-socket.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createContext } from '../runtime/context.ts';
 import { acquireDataDirLock, DataDirLockedError, readLockHolder } from '../runtime/data-dir-lock.ts';
 import { jobHandlers } from '../runtime/job-handlers.ts';
-import { type AdminOps, createAdminOps } from './admin-ops.ts';
-import { socketAdminOps } from './admin-socket.ts';
 
 /**
  * `workers`: when the CLI opens the embedded database itself, also run the job workers while

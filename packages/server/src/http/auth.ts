@@ -1,7 +1,7 @@
 // Bearer authentication for /v1. Every handler behind it can rely on request.principal.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../lib/errors.ts';
 import type { ApiKeyService, Principal } from '../modules/workspaces/api-key-service.ts';
-import { AppError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,7 +1,7 @@
 // Writes every error in the envelope of architecture §3. Unknown errors become a generic 500:
 // the full error goes to the log with the request id, never to the caller.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorBody } from './errors.ts';
+import { AppError, type ErrorBody } from '../lib/errors.ts';
 
 interface AjvError {
   keyword: string;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/client.ts';
 import { migrationsApplied } from '../db/migrate.ts';
-import { AppError } from './errors.ts';
+import { AppError } from '../lib/errors.ts';
 
 export function healthRoutes(deps: { db: Database }) {
   return async function register(app: FastifyInstance): Promise<void> {

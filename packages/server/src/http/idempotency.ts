@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/client.ts';
+import { AppError } from '../lib/errors.ts';
 import { principalOf } from './auth.ts';
-import { AppError } from './errors.ts';
 import * as repo from './idempotency-repository.ts';
 
 declare module 'fastify' {

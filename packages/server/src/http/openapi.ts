@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
-import { ERROR_STATUS } from './errors.ts';
+import { ERROR_STATUS } from '../lib/errors.ts';
 
 export const ErrorEnvelope = Type.Object(
   {

@@ -1,7 +1,7 @@
 // Cursor pagination: `?page_size=20&cursor=…` → `{data, has_more, next_cursor}`.
 // Cursors are opaque: base64url of the last row's sort key (a UUIDv7, so newest-first is id order).
 import { Type } from 'typebox';
-import { AppError } from './errors.ts';
+import { AppError } from '../lib/errors.ts';
 
 export const PageQuery = Type.Object({
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

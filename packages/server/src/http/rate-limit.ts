@@ -8,8 +8,8 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import { AppError } from '../lib/errors.ts';
 import { principalOf } from './auth.ts';
-import { AppError } from './errors.ts';
 
 const WINDOW_SECONDS = 60;
 

@@ -1,7 +1,7 @@
 // One helper for every id: UUIDv7 in the database, TypeID strings on the wire.
 import { fromString, fromUUID, toUUID } from 'typeid-js';
 import { v7 as uuidv7 } from 'uuid';
-import { AppError } from '../http/errors.ts';
+import { AppError } from './errors.ts';
 
 export const ID_PREFIXES = {
   workspace: 'ws',

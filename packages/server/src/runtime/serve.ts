@@ -1,9 +1,9 @@
 // `parley serve`: the API (and, unless --no-workers, the job workers) in one process.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createAdminOps } from '../admin/admin-ops.ts';
+import { startAdminSocket } from '../admin/admin-socket.ts';
 import { buildApp } from '../app.ts';
-import { createAdminOps } from '../cli/admin-ops.ts';
-import { startAdminSocket } from '../cli/admin-socket.ts';
 import type { Config } from '../config.ts';
 import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
 import { type Context, createContext } from './context.ts';

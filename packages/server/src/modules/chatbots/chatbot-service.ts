@@ -1,8 +1,8 @@
 // Chatbots: creation with a unique slug, settings, pause, soft delete and purge.
 import type { Database } from '../../db/client.ts';
-import { AppError } from '../../http/errors.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import { isUniqueViolation } from '../../lib/db-errors.ts';
+import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import { nextFreeSlug, slugify } from '../../lib/slug.ts';
 import * as repo from './chatbot-repository.ts';

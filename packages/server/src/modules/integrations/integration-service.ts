@@ -2,7 +2,7 @@
 // integration. Provider keys are sealed at rest and only ever leave as their last four characters.
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';

@@ -3,7 +3,7 @@
 // messages are written for the workspace owner; none of them may ever carry a credential, because
 // providers like to echo the key they refused ("Incorrect API key provided: sk-…").
 import { AISDKError, APICallError, LoadAPIKeyError, RetryError, StreamProviderError } from 'ai';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../lib/errors.ts';
 import { BlockedAddressError } from '../../lib/safe-fetch.ts';
 import type { ProviderName } from './provider-types.ts';
 

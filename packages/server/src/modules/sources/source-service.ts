@@ -1,8 +1,8 @@
 // Knowledge sources: what the API does with them. The work of fetching, extracting and indexing
 // happens in the ingestion job (source-ingest.ts); this service records, queues and reports.
 import type { Database } from '../../db/client.ts';
-import { AppError } from '../../http/errors.ts';
 import type { JobSender } from '../../jobs/queue.ts';
+import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import * as repo from './source-repository.ts';

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../db/client.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../lib/errors.ts';
 import { newUuid } from '../../lib/ids.ts';
 import { API_KEY_CHANNEL, ApiKeyCache, type CacheInvalidation } from './api-key-cache.ts';
 import { type Environment, generateApiKey, hashApiKey, parseApiKey } from './api-key-secrets.ts';

@@ -3,8 +3,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.ts';
-import { AppError } from '../../http/errors.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { ApiKeyService } from './api-key-service.ts';
 import {

@@ -1,6 +1,6 @@
 // Workspaces: the tenant. Created by the CLI (or at first start), each on a plan.
 import type { Database } from '../../db/client.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../lib/errors.ts';
 import { newUuid } from '../../lib/ids.ts';
 import type { ApiKeyService, CreatedKey } from './api-key-service.ts';
 import type { PlanTable } from './plans.ts';

@@ -1,6 +1,7 @@
 // Operator actions on knowledge sources: what `parley sources …` does.
-import { AppError } from '../http/errors.ts';
+
 import { validateInput } from '../http/validation.ts';
+import { AppError } from '../lib/errors.ts';
 import { decodeId } from '../lib/ids.ts';
 import type { ChatbotService } from '../modules/chatbots/chatbot-service.ts';
 import {

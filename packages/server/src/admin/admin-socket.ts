@@ -5,7 +5,7 @@ import http from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerErrorHandling } from '../http/error-handler.ts';
-import { AppError, type ErrorBody } from '../http/errors.ts';
+import { AppError, type ErrorBody } from '../lib/errors.ts';
 import { ADMIN_OPERATIONS, type AdminOps } from './admin-ops.ts';
 
 export async function startAdminSocket(

@@ -1,5 +1,5 @@
 // Operator actions on workspaces and API keys (see admin-ops.ts).
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../lib/errors.ts';
 import { decodeId } from '../lib/ids.ts';
 import type { Environment } from '../modules/workspaces/api-key-secrets.ts';
 import type { ApiKeyService } from '../modules/workspaces/api-key-service.ts';
