@@ -237,6 +237,41 @@ describe('website sources', () => {
   });
 });
 
+describe('scheduled re-sync', () => {
+  it('re-syncs a source when its interval has passed', async () => {
+    const botId = await newBot();
+    const created = (
+      await t.request({
+        method: 'POST',
+        url: `/v1/chatbots/${botId}/sources`,
+        key: ws.liveKey,
+        body: { type: 'url', url: `${site.origin}/faq`, resync_interval_hours: 6 },
+      })
+    ).json();
+    expect(created.resync_interval_hours).toBe(6);
+    const first = await waitUntilDone(created.id);
+    const lastSynced = Date.parse(String(first.last_synced_at));
+    const next = Date.parse(String(first.next_resync_at));
+    expect(next - lastSynced).toBe(6 * 3_600_000);
+
+    // Time passes: the sweep (a cron job every 5 minutes) finds the source due and queues it.
+    await t.context.db.query(
+      "UPDATE sources SET next_resync_at = now() - interval '1 minute' WHERE id = $1",
+      [decodeId('src', created.id, 'id')],
+    );
+    await t.context.ingest.sweep();
+    await expect
+      .poll(
+        async () => {
+          const source = (await t.request({ url: `/v1/sources/${created.id}`, key: ws.liveKey })).json();
+          return source.status === 'ready' && Date.parse(source.last_synced_at) > lastSynced;
+        },
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe(true);
+  });
+});
+
 describe('SSRF guard', () => {
   it('refuses to crawl private addresses unless allowed', async () => {
     const guarded = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'false' }, { workers: true });
