@@ -33,11 +33,20 @@ export interface AppDeps {
   config: Pick<Config, 'maxUploadBytes'>;
 }
 
+// Request ids: a random per-process prefix and a counter; unique across nodes and restarts
+// without a random draw per request.
+const REQUEST_ID_PREFIX = randomBytes(8).toString('hex');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter += 1;
+  return `req_${REQUEST_ID_PREFIX}${requestCounter.toString(16).padStart(8, '0')}`;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    genReqId: nextRequestId,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     // Lets SIGTERM finish in-flight requests while refusing new ones.
