@@ -54,6 +54,10 @@ program.addCommand(botCommands(() => loadConfig()));
 program.addCommand(sourceCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return `${(error as Error).message.replace(/^listen /, '')}: another program uses that port. Choose another with PORT or --port.`;
+  }
   if (error instanceof AdminRequestError) return error.body.message;
   if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirLockedError) {
     return error.message;
