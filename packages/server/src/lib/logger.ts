@@ -25,5 +25,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     flusher.unref();
     process.once('exit', () => (stream as pino.DestinationStream & { flushSync(): void }).flushSync());
   }
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'parley' } }, stream);
+  return pino(
+    { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'parley' } },
+    stream,
+  );
 }
