@@ -177,8 +177,6 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       touch(principal.keyId);
       return principal;
     },
-
-    limitsFor,
   };
 }
 
