@@ -129,11 +129,6 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       return revoked;
     },
 
-    /** Tells every node that a workspace's plan or name changed. */
-    async workspaceChanged(workspaceId: string): Promise<void> {
-      await notify(db.orm, { workspaceId });
-      cache.onNotification(JSON.stringify({ workspaceId }));
-    },
 
     /** The principal of a bearer secret, or an authentication error. */
     async authenticate(secret: string | undefined): Promise<Principal> {
