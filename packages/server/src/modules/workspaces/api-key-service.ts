@@ -129,7 +129,6 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       return revoked;
     },
 
-
     /** The principal of a bearer secret, or an authentication error. */
     async authenticate(secret: string | undefined): Promise<Principal> {
       if (!secret) {
