@@ -60,6 +60,7 @@ interface CaseResult {
 }
 
 const children = new Set<ChildProcess>();
+const logFiles = new Map<ChildProcess, string>();
 let tempDir = '';
 let benchDatabase: string | null = null;
 
@@ -128,6 +129,7 @@ async function startProcess(name: string, args: string[], env: Record<string, st
   });
   closeSync(fd);
   children.add(child);
+  logFiles.set(child, logFile);
   child.on('exit', () => children.delete(child));
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     await sleep(100);
@@ -162,9 +164,10 @@ async function httpCase(name: string, url: string, key: string | null, server: C
   const shares = cpu.stop();
   // A 401 or a 429 is cheaper than a real answer and would flatter the figures.
   if (result.errors || result.timeouts || result.non2xx) {
-    throw new Error(
-      `${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
+    const counts = `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
+    const output = readFileSync(logFiles.get(server)!, 'utf8').split('\n').slice(-20).join('\n');
+    const state = server.exitCode ?? server.signalCode ?? 'still running';
+    throw new Error(`${name}: ${counts}; the server: ${state}; the end of its output:\n${output}`);
   }
   const perSecond = result.requests.total / result.duration;
   return { name, perSecond, ...percentiles(latencies), cpu: shares } satisfies CaseResult;
