@@ -94,6 +94,46 @@ export interface RetrievalSettings {
   language: TextSearchLanguage;
 }
 
+export interface HandoffSettings {
+  /** Whether the bot hands a conversation to a human, by request or after fallbacks. */
+  enabled: boolean;
+  /** A visitor message containing one of these asks for a human. */
+  phrases: string[];
+  /** Fallback replies in a row that hand over (0: never). */
+  after_fallbacks: number;
+  /** Said to the visitor when a human takes over. */
+  message: string;
+}
+
+export interface LeadSettings {
+  /** An email address written in chat becomes a lead of the bot. */
+  capture_from_chat: boolean;
+  /** The widget asks for email (and name) before the first message. */
+  ask_in_widget: boolean;
+}
+
+export const DEFAULT_HANDOFF_SETTINGS: HandoffSettings = {
+  enabled: true,
+  phrases: [
+    'talk to a human',
+    'speak to a human',
+    'talk to a person',
+    'speak to a person',
+    'real person',
+    'human agent',
+    'live agent',
+    'talk to someone',
+    'speak to someone',
+    'customer service representative',
+    'talk to an agent',
+    'speak to an agent',
+  ],
+  after_fallbacks: 2,
+  message: 'You are now connected with our team. A member of our team will reply here as soon as possible.',
+};
+
+export const DEFAULT_LEAD_SETTINGS: LeadSettings = { capture_from_chat: false, ask_in_widget: false };
+
 export interface WidgetSettings {
   allowed_origins: string[];
   title: string;
@@ -119,6 +159,11 @@ export const chatbots = pgTable(
     modelSettings: jsonb('model_settings').$type<ModelSettings>().notNull(),
     retrievalSettings: jsonb('retrieval_settings').$type<RetrievalSettings>().notNull(),
     widgetSettings: jsonb('widget_settings').$type<WidgetSettings>().notNull(),
+    handoffSettings: jsonb('handoff_settings')
+      .$type<HandoffSettings>()
+      .notNull()
+      .default(DEFAULT_HANDOFF_SETTINGS),
+    leadSettings: jsonb('lead_settings').$type<LeadSettings>().notNull().default(DEFAULT_LEAD_SETTINGS),
     ...timestamps,
     /** Soft delete: the bot is gone from the API at once; a job purges its data. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
@@ -343,6 +388,7 @@ export const conversations = pgTable(
   (table) => [
     index('conversations_scope_idx').on(table.workspaceId, table.environment, table.lastMessageAt, table.id),
     index('conversations_chatbot_idx').on(table.chatbotId, table.lastMessageAt),
+    index('conversations_email_idx').on(table.workspaceId, table.environment, table.customerEmail),
   ],
 );
 
@@ -355,6 +401,8 @@ export interface StoredSource {
   title: string;
   url: string | null;
   snippet: string;
+  /** The [n] marker the reply uses for this passage. */
+  citation: number;
 }
 
 export interface RetrievedRef {
@@ -397,6 +445,8 @@ export const messages = pgTable(
   (table) => [
     index('messages_conversation_idx').on(table.conversationId, table.id),
     index('messages_scope_idx').on(table.workspaceId, table.environment, table.id),
+    // Inbox search (`q`) matches message text with ILIKE, which this index serves.
+    index('messages_content_trgm_idx').using('gin', sql`${table.content} gin_trgm_ops`),
   ],
 );
 
@@ -413,4 +463,32 @@ export const usageCounters = pgTable(
     updatedAt: timestamps.updatedAt,
   },
   (table) => [uniqueIndex('usage_counters_period_idx').on(table.workspaceId, table.period)],
+);
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: uuid('id').primaryKey(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+    chatbotId: uuid('chatbot_id')
+      .notNull()
+      .references(() => chatbots.id, { onDelete: 'cascade' }),
+    /** The conversation the lead was last captured in, if any. */
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    /** Lower-cased: one lead per bot and address. */
+    email: text('email').notNull(),
+    name: text('name'),
+    phone: text('phone'),
+    fields: jsonb('fields').$type<Record<string, unknown>>().notNull().default({}),
+    /** How it was captured: api, widget or chat. */
+    capturedVia: text('captured_via').notNull(),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex('leads_chatbot_email_idx').on(table.chatbotId, table.email),
+    index('leads_scope_idx').on(table.workspaceId, table.environment, table.id),
+  ],
 );
