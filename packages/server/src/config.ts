@@ -21,6 +21,8 @@ export interface Config {
   crawlConcurrencyPerHost: number;
   /** Seconds a cached API key lookup may be served before it is read again. */
   apiKeyCacheTtlSeconds: number;
+  /** Longest chat message a visitor may send, in characters. */
+  maxMessageChars: number;
   providerDefaults: {
     openaiApiKey: string | null;
     geminiApiKey: string | null;
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jobSchema: schemaName(env, 'PARLEY_JOB_SCHEMA', 'pgboss'),
     maxUploadBytes: intSetting(env, 'PARLEY_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
+    maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     providerDefaults: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),
       geminiApiKey: optional(env, 'GEMINI_API_KEY'),

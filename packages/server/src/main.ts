@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { AdminRequestError } from './admin/admin-socket.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
+import { chatCommands } from './cli/commands-chat.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { AppError } from './lib/errors.ts';
@@ -52,6 +53,7 @@ program.addCommand(workspaceCommands(() => loadConfig()));
 program.addCommand(keyCommands(() => loadConfig()));
 program.addCommand(botCommands(() => loadConfig()));
 program.addCommand(sourceCommands(() => loadConfig()));
+program.addCommand(chatCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

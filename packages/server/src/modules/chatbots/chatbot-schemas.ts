@@ -3,6 +3,10 @@ import { Type } from 'typebox';
 import type { chatbots } from '../../db/schema.ts';
 import { encodeId } from '../../lib/ids.ts';
 import {
+  HandoffSettingsPatch,
+  HandoffSettingsSchema,
+  LeadSettingsPatch,
+  LeadSettingsSchema,
   ModelSettingsPatch,
   ModelSettingsSchema,
   RetrievalSettingsPatch,
@@ -46,6 +50,8 @@ export const ChatbotResponse = Type.Object({
   model_settings: ModelSettingsSchema,
   retrieval_settings: RetrievalSettingsSchema,
   widget_settings: WidgetSettingsSchema,
+  handoff_settings: HandoffSettingsSchema,
+  lead_settings: LeadSettingsSchema,
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -60,6 +66,8 @@ export const CreateChatbotBody = Type.Object(
     model_settings: Type.Optional(ModelSettingsPatch),
     retrieval_settings: Type.Optional(RetrievalSettingsPatch),
     widget_settings: Type.Optional(WidgetSettingsPatch),
+    handoff_settings: Type.Optional(HandoffSettingsPatch),
+    lead_settings: Type.Optional(LeadSettingsPatch),
   },
   { additionalProperties: false },
 );
@@ -84,6 +92,8 @@ export function presentChatbot(row: ChatbotRow, provider: (typeof PROVIDER_NAMES
     model_settings: row.modelSettings,
     retrieval_settings: row.retrievalSettings,
     widget_settings: row.widgetSettings,
+    handoff_settings: row.handoffSettings,
+    lead_settings: row.leadSettings,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -1,5 +1,6 @@
 // Chatbots: creation with a unique slug, settings, pause, soft delete and purge.
 import type { Database } from '../../db/client.ts';
+import { DEFAULT_HANDOFF_SETTINGS, DEFAULT_LEAD_SETTINGS } from '../../db/schema.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import { isUniqueViolation } from '../../lib/db-errors.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -28,6 +29,8 @@ export interface ChatbotInput {
   model_settings?: Partial<ChatbotRow['modelSettings']>;
   retrieval_settings?: Partial<ChatbotRow['retrievalSettings']>;
   widget_settings?: WidgetSettingsInput;
+  handoff_settings?: Partial<ChatbotRow['handoffSettings']>;
+  lead_settings?: Partial<ChatbotRow['leadSettings']>;
 }
 
 const PURGE_BATCH = 100;
@@ -67,6 +70,8 @@ export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
           modelSettings: { ...DEFAULT_MODEL_SETTINGS, ...input.model_settings },
           retrievalSettings: { ...DEFAULT_RETRIEVAL_SETTINGS, ...input.retrieval_settings },
           widgetSettings: mergeWidget(defaultWidgetSettings(name), input.widget_settings),
+          handoffSettings: { ...DEFAULT_HANDOFF_SETTINGS, ...input.handoff_settings },
+          leadSettings: { ...DEFAULT_LEAD_SETTINGS, ...input.lead_settings },
         });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -112,6 +117,12 @@ export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
             : {}),
           ...(input.widget_settings
             ? { widgetSettings: mergeWidget(current.widgetSettings, input.widget_settings) }
+            : {}),
+          ...(input.handoff_settings
+            ? { handoffSettings: { ...current.handoffSettings, ...input.handoff_settings } }
+            : {}),
+          ...(input.lead_settings
+            ? { leadSettings: { ...current.leadSettings, ...input.lead_settings } }
             : {}),
         });
         if (!updated) throw AppError.notFound('chatbot', encodeId('bot', id));

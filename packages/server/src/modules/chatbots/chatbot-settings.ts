@@ -52,9 +52,36 @@ export const WidgetSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const HandoffSettingsSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Hand conversations to a human by request or after fallbacks.' }),
+    phrases: Type.Array(Type.String({ minLength: 2, maxLength: 100 }), {
+      maxItems: 50,
+      description: 'A visitor message containing one of these (any case) asks for a human.',
+    }),
+    after_fallbacks: Type.Integer({
+      minimum: 0,
+      maximum: 20,
+      description: 'Fallback replies in a row that hand the conversation over; 0: never.',
+    }),
+    message: Type.String({ minLength: 1, maxLength: 1000, description: 'Told to the visitor at handoff.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const LeadSettingsSchema = Type.Object(
+  {
+    capture_from_chat: Type.Boolean({ description: 'An email address written in chat becomes a lead.' }),
+    ask_in_widget: Type.Boolean({ description: 'The widget asks for email and name before chatting.' }),
+  },
+  { additionalProperties: false },
+);
+
 /** The same objects with every field optional, for create and PATCH. */
 export const ModelSettingsPatch = Type.Partial(ModelSettingsSchema, { additionalProperties: false });
 export const RetrievalSettingsPatch = Type.Partial(RetrievalSettingsSchema, { additionalProperties: false });
+export const HandoffSettingsPatch = Type.Partial(HandoffSettingsSchema, { additionalProperties: false });
+export const LeadSettingsPatch = Type.Partial(LeadSettingsSchema, { additionalProperties: false });
 export const WidgetSettingsPatch = Type.Object(
   {
     ...Type.Partial(WidgetSettingsSchema).properties,

@@ -119,9 +119,31 @@ export function createIntegrationService(deps: {
     };
   }
 
+  /**
+   * Records the result of a real call: a failure marks an enabled integration failing (and
+   * announces it once, when it was working); a success makes a failing one active again.
+   */
+  async function recordOutcome(scope: Scope, row: IntegrationRow, failure: string | null): Promise<void> {
+    if (row.status === 'disabled') {
+      await repo.updateIntegration(db.orm, scope, row.id, { lastCheckedAt: new Date(), lastError: failure });
+      return;
+    }
+    await db.orm.transaction(async (tx) => {
+      const updated = await repo.updateIntegration(tx, scope, row.id, {
+        lastCheckedAt: new Date(),
+        lastError: failure,
+        status: failure ? 'failing' : 'active',
+      });
+      if (failure && row.status === 'active' && updated) {
+        await recordEvent(tx, scope, 'integration.failed', presentIntegration(updated, keySource(updated)));
+      }
+    });
+  }
+
   return {
     keySource,
     get,
+    recordOutcome,
 
     async create(
       scope: Scope,
@@ -217,18 +239,7 @@ export function createIntegrationService(deps: {
         };
       }
       const latency = Math.round(performance.now() - started);
-      await db.orm.transaction(async (tx) => {
-        const updated = await repo.updateIntegration(tx, scope, id, {
-          lastCheckedAt: new Date(),
-          lastError: error?.message ?? null,
-          // A disabled integration stays disabled; an enabled one is active or failing by the result.
-          ...(row.status === 'disabled' ? {} : { status: error ? 'failing' : 'active' }),
-        });
-        // Announced once, when a working integration starts failing.
-        if (error && row.status === 'active' && updated) {
-          await recordEvent(tx, scope, 'integration.failed', presentIntegration(updated, keySource(updated)));
-        }
-      });
+      await recordOutcome(scope, row, error?.message ?? null);
       return { ok: error === null, latency_ms: latency, error };
     },
 
@@ -244,6 +255,15 @@ export function createIntegrationService(deps: {
     async connectionFor(scope: Scope, chatbotId: string): Promise<ProviderConnection | null> {
       const [row] = await repo.findEnabled(db.orm, scope, [chatbotId]);
       return row ? connectionOf(row) : null;
+    },
+
+    /** The chatbot's enabled integration with its decrypted connection, or null (extractive). */
+    async enabledFor(
+      scope: Scope,
+      chatbotId: string,
+    ): Promise<{ row: IntegrationRow; connection: ProviderConnection } | null> {
+      const [row] = await repo.findEnabled(db.orm, scope, [chatbotId]);
+      return row ? { row, connection: connectionOf(row) } : null;
     },
   };
 }

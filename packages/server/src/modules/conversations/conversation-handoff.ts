@@ -1,0 +1,149 @@
+// Human handoff: a conversation moves between the bot (mode ai) and people (mode human) — on
+// request through the API, when the visitor asks for a human, after fallbacks in a row, or when an
+// agent replies — and back. Each change is one transaction with its event and live notice.
+import type { Database } from '../../db/client.ts';
+import { AppError } from '../../lib/errors.ts';
+import { encodeId } from '../../lib/ids.ts';
+import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import { recordEvent } from '../events/event-outbox.ts';
+import { announce } from './conversation-live.ts';
+import * as repo from './conversation-repository.ts';
+import {
+  type ConversationRow,
+  type MessageRow,
+  presentConversation,
+  presentMessage,
+} from './conversation-schemas.ts';
+import type { ConversationService, Scope } from './conversation-service.ts';
+
+export type EscalationTrigger = 'api' | 'visitor_request' | 'fallbacks' | 'agent_reply';
+
+export interface Escalation {
+  conversation: ConversationRow;
+  /** What the visitor was told; null when nothing changed or an agent took over by replying. */
+  systemMessage: MessageRow | null;
+  /** False when the conversation was already with a human. */
+  escalated: boolean;
+}
+
+/** Whether a visitor's message asks for a human, by the bot's phrases (any case, any spacing). */
+export function asksForHuman(text: string, phrases: string[]): boolean {
+  const normalise = (value: string) => value.toLowerCase().replace(/\s+/g, ' ').trim();
+  const message = normalise(text);
+  return phrases.some((phrase) => {
+    const wanted = normalise(phrase);
+    return wanted !== '' && message.includes(wanted);
+  });
+}
+
+export function createHandoffService(deps: {
+  db: Database;
+  chatbots: ChatbotService;
+  conversations: ConversationService;
+}) {
+  const { db } = deps;
+
+  async function locked(tx: Parameters<typeof repo.lockConversation>[0], scope: Scope, id: string) {
+    const row = await repo.lockConversation(tx, scope, id);
+    if (!row) throw AppError.notFound('conversation', encodeId('conv', id));
+    return row;
+  }
+
+  async function escalate(
+    scope: Scope,
+    conversationId: string,
+    input: { reason?: string | null; trigger: EscalationTrigger },
+  ): Promise<Escalation> {
+    return db.orm.transaction(async (tx) => {
+      const current = await locked(tx, scope, conversationId);
+      if (current.mode === 'human') return { conversation: current, systemMessage: null, escalated: false };
+      const conversation = (await repo.updateConversation(tx, scope, conversationId, {
+        mode: 'human',
+        status: 'open',
+        consecutiveFallbacks: 0,
+      }))!;
+      let systemMessage: MessageRow | null = null;
+      if (input.trigger !== 'agent_reply') {
+        const bot = await deps.chatbots.get(scope, conversation.chatbotId).catch(() => null);
+        const text = bot?.handoffSettings.message;
+        if (text) {
+          systemMessage = await deps.conversations.addStaffMessage(tx, scope, conversation, {
+            role: 'system',
+            content: text,
+            metadata: { handoff: true },
+          });
+        }
+      }
+      await recordEvent(tx, scope, 'conversation.escalated', {
+        ...presentConversation(conversation),
+        reason: input.reason ?? null,
+        trigger: input.trigger,
+        system_message: systemMessage ? presentMessage(systemMessage) : null,
+      });
+      await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
+      return { conversation, systemMessage, escalated: true };
+    });
+  }
+
+  return {
+    escalate,
+
+    /** PATCH: status, mode, assignee, metadata. Closing emits conversation.closed. */
+    async update(
+      scope: Scope,
+      conversationId: string,
+      input: {
+        status?: 'open' | 'closed';
+        mode?: 'ai' | 'human';
+        assignee?: string | null;
+        metadata?: Record<string, unknown>;
+      },
+    ): Promise<ConversationRow> {
+      if (input.mode === 'human') await escalate(scope, conversationId, { trigger: 'api' });
+      return db.orm.transaction(async (tx) => {
+        const current = await locked(tx, scope, conversationId);
+        const handBack = input.mode === 'ai' && current.mode === 'human';
+        const closing = input.status === 'closed' && current.status !== 'closed';
+        const updated = (await repo.updateConversation(tx, scope, conversationId, {
+          ...(input.status === undefined ? {} : { status: input.status }),
+          ...(handBack ? { mode: 'ai' as const, consecutiveFallbacks: 0 } : {}),
+          ...(input.assignee === undefined ? {} : { assignee: input.assignee }),
+          ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+        }))!;
+        if (closing) await recordEvent(tx, scope, 'conversation.closed', presentConversation(updated));
+        if (closing || handBack || input.status !== undefined) {
+          await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
+        }
+        return updated;
+      });
+    },
+
+    /**
+     * An agent's reply, delivered to the visitor. A conversation the bot was handling is taken
+     * over (mode human) so that the bot and the agent do not both answer.
+     */
+    async agentReply(
+      scope: Scope,
+      conversationId: string,
+      input: { content: string; author_name?: string },
+    ): Promise<MessageRow> {
+      const content = input.content.trim();
+      if (!content)
+        throw AppError.invalid('invalid_parameter', "The field 'content' must not be blank.", 'content');
+      await escalate(scope, conversationId, { trigger: 'agent_reply' });
+      return db.orm.transaction(async (tx) => {
+        const conversation = await locked(tx, scope, conversationId);
+        if (input.author_name && !conversation.assignee) {
+          await repo.updateConversation(tx, scope, conversationId, { assignee: input.author_name });
+        }
+        return deps.conversations.addStaffMessage(tx, scope, conversation, {
+          role: 'agent',
+          content,
+          authorName: input.author_name ?? null,
+        });
+      });
+    },
+  };
+}
+
+export type HandoffService = ReturnType<typeof createHandoffService>;

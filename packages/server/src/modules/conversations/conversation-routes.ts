@@ -1,0 +1,285 @@
+// /v1/conversations: the inbox. Lists, one conversation, its messages, agent replies, handoff,
+// a live event stream, and exports.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Database } from '../../db/client.ts';
+import { scopeOf } from '../../http/auth.ts';
+import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { AppError } from '../../lib/errors.ts';
+import { decodeId } from '../../lib/ids.ts';
+import { exportConversations } from './conversation-export.ts';
+import type { HandoffService } from './conversation-handoff.ts';
+import type { ConversationHub } from './conversation-live.ts';
+import type { ActivityCursor, ConversationFilters } from './conversation-queries.ts';
+import { deleteConversation, listConversations } from './conversation-queries.ts';
+import {
+  AgentMessageBody,
+  ConversationParams,
+  ConversationResponse,
+  EscalateBody,
+  EscalationResponse,
+  ExportQuery,
+  ListConversationsQuery,
+  MessageResponse,
+  presentConversation,
+  presentMessage,
+  UpdateConversationBody,
+} from './conversation-schemas.ts';
+import type { ConversationService } from './conversation-service.ts';
+import { followConversation } from './conversation-stream.ts';
+
+function filtersOf(query: {
+  chatbot_id?: string;
+  status?: 'open' | 'closed';
+  mode?: 'ai' | 'human';
+  channel?: string;
+  email?: string;
+  updated_after?: string;
+  q?: string;
+}): ConversationFilters {
+  return {
+    ...(query.chatbot_id ? { chatbotId: decodeId('bot', query.chatbot_id, 'chatbot_id') } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.mode ? { mode: query.mode } : {}),
+    ...(query.channel ? { channel: query.channel } : {}),
+    ...(query.email ? { email: query.email } : {}),
+    ...(query.updated_after ? { updatedAfter: new Date(query.updated_after) } : {}),
+    ...(query.q ? { q: query.q } : {}),
+  };
+}
+
+function encodeActivityCursor(row: { lastMessageAt: Date; id: string }): string {
+  return Buffer.from(`a1:${row.lastMessageAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeActivityCursor(cursor: string | undefined): ActivityCursor | null {
+  if (!cursor) return null;
+  const match = /^a1:(.+)\|([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const at = match ? new Date(match[1]!) : null;
+  if (!match || !at || Number.isNaN(at.getTime())) {
+    throw AppError.invalid(
+      'invalid_cursor',
+      'The cursor is not valid: pass next_cursor from a previous page.',
+      'cursor',
+    );
+  }
+  return { lastMessageAt: at, id: match[2]! };
+}
+
+export function conversationRoutes(deps: {
+  db: Database;
+  conversations: ConversationService;
+  handoff: HandoffService;
+  conversationHub: ConversationHub;
+}) {
+  return async function register(instance: FastifyInstance): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['Conversations'];
+    const idOf = (wire: string) => decodeId('conv', wire, 'id');
+
+    app.get(
+      '/v1/conversations',
+      {
+        schema: {
+          operationId: 'listConversations',
+          tags,
+          description: 'Lists conversations, newest activity first, with filters.',
+          querystring: ListConversationsQuery,
+          response: { 200: pageSchema(ConversationResponse) },
+        },
+      },
+      async (request) => {
+        const pageSize = request.query.page_size ?? 20;
+        const rows = await listConversations(deps.db.orm, scopeOf(request), filtersOf(request.query), {
+          limit: pageSize + 1,
+          after: decodeActivityCursor(request.query.cursor),
+        });
+        const hasMore = rows.length > pageSize;
+        const page = hasMore ? rows.slice(0, pageSize) : rows;
+        return {
+          data: page.map(presentConversation),
+          has_more: hasMore,
+          next_cursor: hasMore ? encodeActivityCursor(page.at(-1)!) : null,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/conversations/export',
+      {
+        schema: {
+          operationId: 'exportConversations',
+          tags,
+          description:
+            'Streams every matching conversation with its messages: NDJSON (one conversation per line, `messages` inside) or CSV (one row per message). Same filters as the list.',
+          querystring: ExportQuery,
+        },
+      },
+      async (request, reply) => {
+        const format = request.query.format ?? 'ndjson';
+        const stamp = new Date().toISOString().slice(0, 10);
+        return reply
+          .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+          .header('content-disposition', `attachment; filename="conversations-${stamp}.${format}"`)
+          .send(exportConversations(deps.db, scopeOf(request), filtersOf(request.query), format));
+      },
+    );
+
+    app.get(
+      '/v1/conversations/:id',
+      {
+        schema: {
+          operationId: 'getConversation',
+          tags,
+          params: ConversationParams,
+          response: { 200: ConversationResponse },
+        },
+      },
+      async (request) =>
+        presentConversation(await deps.conversations.get(scopeOf(request), idOf(request.params.id))),
+    );
+
+    app.patch(
+      '/v1/conversations/:id',
+      {
+        schema: {
+          operationId: 'updateConversation',
+          tags,
+          description:
+            'Changes status, mode (`human` hands over to people, `ai` hands back to the bot), assignee or metadata. Closing emits conversation.closed.',
+          params: ConversationParams,
+          body: UpdateConversationBody,
+          response: { 200: ConversationResponse },
+        },
+      },
+      async (request) =>
+        presentConversation(
+          await deps.handoff.update(scopeOf(request), idOf(request.params.id), request.body),
+        ),
+    );
+
+    app.delete(
+      '/v1/conversations/:id',
+      {
+        schema: {
+          operationId: 'deleteConversation',
+          tags,
+          description: 'Deletes the conversation and its messages.',
+          params: ConversationParams,
+          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+        },
+      },
+      async (request) => {
+        const id = idOf(request.params.id);
+        if (!(await deleteConversation(deps.db.orm, scopeOf(request), id))) {
+          throw AppError.notFound('conversation', request.params.id);
+        }
+        return { id: request.params.id, deleted: true as const };
+      },
+    );
+
+    app.get(
+      '/v1/conversations/:id/messages',
+      {
+        schema: {
+          operationId: 'listConversationMessages',
+          tags,
+          description: 'The messages of a conversation, oldest first.',
+          params: ConversationParams,
+          querystring: PageQuery,
+          response: { 200: pageSchema(MessageResponse) },
+        },
+      },
+      async (request) => {
+        const scope = scopeOf(request);
+        const conversation = await deps.conversations.get(scope, idOf(request.params.id));
+        const page = parsePage(request.query);
+        const rows = await deps.conversations.listMessages(scope, conversation.id, {
+          limit: page.pageSize + 1,
+          afterId: page.afterId,
+        });
+        return toPage(rows, page, presentMessage);
+      },
+    );
+
+    app.post(
+      '/v1/conversations/:id/messages',
+      {
+        schema: {
+          operationId: 'sendAgentMessage',
+          tags,
+          description:
+            'Sends a human agent’s message to the visitor (live to the widget, or to the channel). The bot stops answering the conversation (mode human). Emits message.sent.',
+          params: ConversationParams,
+          body: AgentMessageBody,
+          response: { 201: MessageResponse },
+        },
+      },
+      async (request, reply) => {
+        const message = await deps.handoff.agentReply(
+          scopeOf(request),
+          idOf(request.params.id),
+          request.body,
+        );
+        return reply.code(201).send(presentMessage(message));
+      },
+    );
+
+    app.post(
+      '/v1/conversations/:id/escalate',
+      {
+        schema: {
+          operationId: 'escalateConversation',
+          tags,
+          description:
+            'Hands the conversation to a human: mode human, the bot’s handoff message to the visitor, conversation.escalated.',
+          params: ConversationParams,
+          body: Type.Optional(EscalateBody),
+          response: { 200: EscalationResponse },
+        },
+      },
+      async (request) => {
+        const result = await deps.handoff.escalate(scopeOf(request), idOf(request.params.id), {
+          reason: request.body?.reason ?? null,
+          trigger: 'api',
+        });
+        return {
+          conversation: presentConversation(result.conversation),
+          escalated: result.escalated,
+          system_message: result.systemMessage ? presentMessage(result.systemMessage) : null,
+        };
+      },
+    );
+
+    app.get(
+      '/v1/conversations/:id/events',
+      {
+        schema: {
+          operationId: 'streamConversationEvents',
+          tags,
+          description:
+            'Server-sent events: `conversation` (its state, first and on every mode or status change) and `message` (each new message, with `id` for Last-Event-ID).',
+          params: ConversationParams,
+        },
+      },
+      async (request, reply) => {
+        const scope = scopeOf(request);
+        const conversation = await deps.conversations.get(scope, idOf(request.params.id));
+        const lastEventId = request.headers['last-event-id'];
+        const afterMessageId =
+          typeof lastEventId === 'string' && /^[0-9a-f-]{36}$/.test(lastEventId) ? lastEventId : null;
+        followConversation(
+          reply,
+          { hub: deps.conversationHub, conversations: deps.conversations },
+          scope,
+          conversation,
+          {
+            afterMessageId,
+          },
+        );
+        return reply;
+      },
+    );
+  };
+}

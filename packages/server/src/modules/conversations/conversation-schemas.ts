@@ -1,0 +1,189 @@
+// API schemas of conversations and messages, and how rows are presented on the wire (the same
+// objects go into webhook events).
+import { Type } from 'typebox';
+import type { conversations, messages } from '../../db/schema.ts';
+import { encodeId } from '../../lib/ids.ts';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+
+const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const SourceUsed = Type.Object({
+  id: Type.String({ description: 'The source (src_…) the passage comes from.' }),
+  chunk_id: Type.String(),
+  document_id: Type.String(),
+  title: Type.String(),
+  url: Nullable(Type.String()),
+  snippet: Type.String(),
+  citation: Type.Integer({ description: 'The [n] marker the reply uses for this passage.' }),
+});
+
+export const ConversationResponse = Type.Object({
+  id: Type.String({ examples: ['conv_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
+  chatbot_id: Type.String(),
+  channel: Type.String(),
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  mode: Type.Union([Type.Literal('ai'), Type.Literal('human')]),
+  customer_email: Nullable(Type.String()),
+  customer_name: Nullable(Type.String()),
+  visitor_id: Nullable(Type.String()),
+  assignee: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  message_count: Type.Integer(),
+  last_message_at: Timestamp,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const MessageResponse = Type.Object({
+  id: Type.String({ examples: ['msg_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
+  conversation_id: Type.String(),
+  chatbot_id: Type.String(),
+  role: Type.Union([
+    Type.Literal('user'),
+    Type.Literal('assistant'),
+    Type.Literal('agent'),
+    Type.Literal('system'),
+  ]),
+  content: Type.String(),
+  status: Type.Union([Type.Literal('complete'), Type.Literal('failed')]),
+  grounded: Nullable(Type.Boolean()),
+  sources_used: Type.Array(SourceUsed),
+  provider: Nullable(Type.String()),
+  model: Nullable(Type.String()),
+  usage: Type.Object({ input_tokens: Type.Integer(), output_tokens: Type.Integer() }),
+  latency_ms: Nullable(Type.Integer()),
+  author_name: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  feedback: Nullable(
+    Type.Object({
+      rating: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+      comment: Nullable(Type.String()),
+      created_at: Timestamp,
+    }),
+  ),
+  created_at: Timestamp,
+});
+
+export function presentConversation(row: ConversationRow) {
+  return {
+    id: encodeId('conv', row.id),
+    chatbot_id: encodeId('bot', row.chatbotId),
+    channel: row.channel,
+    status: row.status,
+    mode: row.mode,
+    customer_email: row.customerEmail,
+    customer_name: row.customerName,
+    visitor_id: row.visitorId,
+    assignee: row.assignee,
+    metadata: row.metadata,
+    message_count: row.messageCount,
+    last_message_at: row.lastMessageAt.toISOString(),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export function presentSources(row: Pick<MessageRow, 'sourcesUsed'>) {
+  return row.sourcesUsed.map((source) => ({
+    id: encodeId('src', source.source_id),
+    chunk_id: encodeId('chunk', source.chunk_id),
+    document_id: encodeId('doc', source.document_id),
+    title: source.title,
+    url: source.url,
+    snippet: source.snippet,
+    citation: source.citation,
+  }));
+}
+
+export function presentMessage(row: MessageRow) {
+  return {
+    id: encodeId('msg', row.id),
+    conversation_id: encodeId('conv', row.conversationId),
+    chatbot_id: encodeId('bot', row.chatbotId),
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    grounded: row.grounded,
+    sources_used: presentSources(row),
+    provider: row.provider,
+    model: row.model,
+    usage: { input_tokens: row.inputTokens, output_tokens: row.outputTokens },
+    latency_ms: row.latencyMs,
+    author_name: row.authorName,
+    metadata: row.metadata,
+    feedback:
+      row.feedbackRating && row.feedbackAt
+        ? {
+            rating: row.feedbackRating,
+            comment: row.feedbackComment,
+            created_at: row.feedbackAt.toISOString(),
+          }
+        : null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export const ConversationFilterQuery = {
+  chatbot_id: Type.Optional(Type.String({ maxLength: 100 })),
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+  mode: Type.Optional(Type.Union([Type.Literal('ai'), Type.Literal('human')])),
+  channel: Type.Optional(Type.String({ maxLength: 50 })),
+  email: Type.Optional(Type.String({ maxLength: 320 })),
+  updated_after: Type.Optional(Type.String({ format: 'date-time' })),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Text one of its messages contains.' }),
+  ),
+};
+
+export const ListConversationsQuery = Type.Object(
+  {
+    ...ConversationFilterQuery,
+    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ExportQuery = Type.Object(
+  {
+    ...ConversationFilterQuery,
+    format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' })),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateConversationBody = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+    mode: Type.Optional(Type.Union([Type.Literal('ai'), Type.Literal('human')])),
+    assignee: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    metadata: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 50 }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const AgentMessageBody = Type.Object(
+  {
+    content: Type.String({ minLength: 1, maxLength: 10_000 }),
+    author_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const EscalateBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+
+export const EscalationResponse = Type.Object({
+  conversation: ConversationResponse,
+  escalated: Type.Boolean({ description: 'false: it was already with a human; nothing changed.' }),
+  system_message: Nullable(MessageResponse),
+});
+
+export const ConversationParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
