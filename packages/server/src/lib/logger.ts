@@ -1,18 +1,49 @@
 // Structured JSON logs. Secrets never reach them: auth headers and secret-looking fields are redacted.
 import pino, { type Logger } from 'pino';
 
+/** Field names censored one level down in every logged object: `{config: {token}}`, `{err: {key}}`. */
+export const SECRET_FIELDS = ['api_key', 'apiKey', 'secret', 'key', 'password', 'token'] as const;
+
+/**
+ * Paths pino redacts itself. Errors are redacted here rather than in `censorSecretFields`: their
+ * serializer runs after it, and copies every enumerable field of the error.
+ */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
   'authorization',
-  '*.api_key',
-  '*.apiKey',
-  '*.secret',
-  '*.key',
-  '*.password',
-  '*.token',
+  ...SECRET_FIELDS.map((field) => `err.${field}`),
 ];
+
+const CENSOR = '[redacted]';
+
+/**
+ * What wildcard paths (`*.token`) do, without their cost: pino runs a wildcard redactor over
+ * every field of every line, ~5% of a request's CPU time. Returns the object itself when nothing
+ * is secret, else a copy; the caller's objects are never changed.
+ */
+export function censorSecretFields(obj: Record<string, unknown>): Record<string, unknown> {
+  let out = obj;
+  for (const name in obj) {
+    if (name === 'err' || !Object.hasOwn(obj, name)) continue;
+    const value = obj[name];
+    // An array's named fields never reach its JSON.
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    let copy: Record<string, unknown> | null = null;
+    for (const field of SECRET_FIELDS) {
+      if (!Object.hasOwn(value, field)) continue;
+      // Same prototype, so a toJSON still applies, as with pino's own redaction.
+      copy ??= Object.assign(Object.create(Object.getPrototypeOf(value)), value) as Record<string, unknown>;
+      copy[field] = CENSOR;
+    }
+    if (copy) {
+      if (out === obj) out = { ...obj };
+      out[name] = copy;
+    }
+  }
+  return out;
+}
 
 /**
  * Writes to stdout through a buffer (flushed every 4 KB, on a timer and at exit) unless another
@@ -26,7 +57,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     process.once('exit', () => (stream as pino.DestinationStream & { flushSync(): void }).flushSync());
   }
   return pino(
-    { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'parley' } },
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      formatters: { log: censorSecretFields },
+      base: { service: 'parley' },
+    },
     stream,
   );
 }

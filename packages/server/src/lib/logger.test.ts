@@ -1,0 +1,103 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  return { lines, stream };
+}
+
+/** One line as an object, without the fields that change between two loggers (time, pid). */
+function parsed(line: string | undefined): Record<string, unknown> {
+  const { time: _time, pid: _pid, hostname: _hostname, ...rest } = JSON.parse(line ?? '{}');
+  return rest;
+}
+
+class WithToJson {
+  key = 'k';
+  other = 1;
+  toJSON() {
+    return { key: this.key, other: this.other };
+  }
+}
+
+describe('createLogger', () => {
+  it('censors secrets one level down, in errors and in auth headers', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger('info', stream);
+    const config = { token: 'tok-123', name: 'n' };
+    logger.info({ config, method: 'GET' }, 'm');
+    logger.error({ err: Object.assign(new Error('boom'), { key: 'key-123' }) }, 'failed');
+    logger.info({ req: { headers: { authorization: 'Bearer prl_live_x', host: 'h' } } }, 'r');
+    expect(parsed(lines[0])).toMatchObject({ config: { token: '[redacted]', name: 'n' }, method: 'GET' });
+    expect(config.token).toBe('tok-123'); // the caller's object is left alone
+    expect(parsed(lines[1])).toMatchObject({ err: { key: '[redacted]', message: 'boom' } });
+    expect(parsed(lines[2])).toMatchObject({ req: { headers: { authorization: '[redacted]', host: 'h' } } });
+    expect(lines.join('')).not.toMatch(/tok-123|key-123|prl_live_x/);
+  });
+
+  // The explicit paths and the log formatter replace wildcard paths (`*.key`), which cost every line.
+  it('writes what wildcard redaction paths wrote', () => {
+    const wildcard = capture();
+    const reference = pino(
+      {
+        redact: {
+          paths: [
+            'req.headers.authorization',
+            'req.headers.cookie',
+            'headers.authorization',
+            'authorization',
+            '*.api_key',
+            '*.apiKey',
+            '*.secret',
+            '*.key',
+            '*.password',
+            '*.token',
+          ],
+          censor: '[redacted]',
+        },
+        base: { service: 'parley' },
+      },
+      wildcard.stream,
+    );
+    const ours = capture();
+    const logger = createLogger('info', ours.stream);
+    const error = Object.assign(new Error('boom'), { key: 'k', token: 't', code: 'E_X' });
+    const samples: object[] = [
+      { method: 'GET', url: '/v1/workspace', status: 200, ms: 1 },
+      {
+        config: { token: 't', name: 'n' },
+        other: { apiKey: 'a', api_key: 'b', password: 'p', secret: 's', key: 'k', kept: 1 },
+      },
+      { err: error },
+      { err: 'a string' },
+      { err: { key: 'k', message: 'm' } },
+      { error },
+      { req: { headers: { authorization: 'a', cookie: 'c', host: 'h' }, key: 'k' } },
+      { headers: { authorization: 'a', key: 'k' } },
+      { authorization: 'a' },
+      { list: [{ key: 1 }], array: Object.assign([1], { key: 2 }) },
+      { nested: { deeper: { key: 'two levels down' } } },
+      { instance: new WithToJson() },
+      { date: new Date(0), none: null, missing: undefined },
+      Object.assign(Object.create({ inherited: { key: 1 } }), { own: { token: 2 } }),
+      error,
+    ];
+    for (const sample of samples) {
+      reference.info(sample, 'm');
+      logger.info(sample, 'm');
+    }
+    reference.child({ reqId: 'r1' }).info({ x: { key: 1 } }, 'child');
+    logger.child({ reqId: 'r1' }).info({ x: { key: 1 } }, 'child');
+    const timeless = (line: string) => line.replace(/"time":\d+,/, '');
+    expect(ours.lines.map(timeless)).toEqual(wildcard.lines.map(timeless));
+    expect(ours.lines).toHaveLength(samples.length + 1);
+  });
+});
