@@ -10,7 +10,7 @@ import { registerErrorHandling } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerOpenApi } from './http/openapi.ts';
-import { type RateLimiter, registerRateLimit } from './http/rate-limit.ts';
+import type { RateLimiter } from './http/rate-limit.ts';
 import { registerValidation } from './http/validation.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
@@ -82,8 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
   await app.register(async (v1) => {
-    registerAuth(v1, deps.apiKeys);
-    registerRateLimit(v1, deps.rateLimiter);
+    registerAuth(v1, deps);
     registerIdempotency(v1, deps.db);
     await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
     await v1.register(chatbotRoutes(deps));

@@ -1,7 +1,9 @@
-// Bearer authentication for /v1. Every handler behind it can rely on request.principal.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Bearer authentication and rate limiting for /v1. Every handler behind them can rely on
+// request.principal.
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from '../lib/errors.ts';
 import type { ApiKeyService, Principal } from '../modules/workspaces/api-key-service.ts';
+import { limitRequest, type RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,9 +30,44 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export function registerAuth(scope: FastifyInstance, apiKeys: ApiKeyService): void {
-  scope.addHook('onRequest', async (request) => {
-    request.principal = await apiKeys.authenticate(bearerToken(request));
+/**
+ * One onRequest hook that authenticates the key, then counts the request against its plan's
+ * limit. A callback hook, not an async one: with the key in the cache and the counters in memory
+ * (the common case) nothing here waits, and no promise is made per request.
+ */
+export function registerAuth(
+  scope: FastifyInstance,
+  deps: { apiKeys: ApiKeyService; rateLimiter: RateLimiter },
+): void {
+  const { apiKeys, rateLimiter } = deps;
+
+  function admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    done: HookHandlerDoneFunction,
+  ): void {
+    request.principal = principal;
+    let limited: void | Promise<void>;
+    try {
+      limited = limitRequest(rateLimiter, principal, reply);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (limited) limited.then(() => done(), done);
+    else done();
+  }
+
+  scope.addHook('onRequest', (request, reply, done) => {
+    // A malformed header throws here, and Fastify answers with the error.
+    const secret = bearerToken(request);
+    const cached = apiKeys.cachedPrincipal(secret);
+    if (cached) {
+      admit(request, reply, cached, done);
+      return;
+    }
+    apiKeys.authenticate(secret).then((principal) => admit(request, reply, principal, done), done);
   });
 }
 

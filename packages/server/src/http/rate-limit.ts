@@ -1,6 +1,6 @@
-// Per-key request limits by workspace plan. Counters live in memory when embedded and in
-// Redis when REDIS_URL is set, so several nodes share one limit.
-import type { FastifyInstance } from 'fastify';
+// Per-key request limits by workspace plan: fixed windows of a minute. Counters live in memory
+// when embedded and in Redis when REDIS_URL is set, so several nodes share one limit.
+import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
@@ -9,7 +9,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { AppError } from '../lib/errors.ts';
-import { principalOf } from './auth.ts';
+import type { Principal } from '../modules/workspaces/api-key-service.ts';
 
 const WINDOW_SECONDS = 60;
 
@@ -23,10 +23,64 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  consume(subject: string, limit: number): Promise<RateDecision>;
+  /** Counts one request; answers at once (no promise) when the counters are in this process. */
+  consume(subject: string, limit: number): RateDecision | Promise<RateDecision>;
+}
+
+function decide(limit: number, consumed: number, msBeforeNext: number, now: number): RateDecision {
+  return {
+    allowed: consumed <= limit,
+    limit,
+    remaining: Math.max(0, limit - consumed),
+    resetAt: Math.ceil((now + msBeforeNext) / 1000),
+    retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)),
+  };
+}
+
+interface Window {
+  consumed: number;
+  expiresAt: number;
+}
+
+/**
+ * In-memory fixed windows, counted as rate-limiter-flexible's memory limiter counts them (a
+ * window opens at a subject's first request and lasts a minute; one counter per subject and
+ * limit), but synchronously: its promise per request cost more than the counting.
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, Window>();
+  private nextSweep = 0;
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  consume(subject: string, limit: number): RateDecision {
+    const now = this.now();
+    if (now >= this.nextSweep) this.sweep(now);
+    // A plan change gives the key another limit, and with it a fresh counter.
+    const key = `${limit}:${subject}`;
+    let window = this.windows.get(key);
+    if (window && window.expiresAt > now) {
+      window.consumed += 1;
+    } else {
+      window = { consumed: 1, expiresAt: now + WINDOW_SECONDS * 1000 };
+      this.windows.set(key, window);
+    }
+    return decide(limit, window.consumed, window.expiresAt - now, now);
+  }
+
+  /** Forgets ended windows, at most once a window, so keys that went quiet cost no memory. */
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) if (window.expiresAt <= now) this.windows.delete(key);
+    this.nextSweep = now + WINDOW_SECONDS * 1000;
+  }
 }
 
 export function createRateLimiter(options: { redis: Redis | null; prefix?: string }): RateLimiter {
+  const redis = options.redis;
+  if (!redis) return new MemoryRateLimiter();
   // One limiter per distinct limit: rate-limiter-flexible fixes `points` per instance.
   const limiters = new Map<number, RateLimiterAbstract>();
   const prefix = options.prefix ?? 'parley:rl';
@@ -34,21 +88,18 @@ export function createRateLimiter(options: { redis: Redis | null; prefix?: strin
   function limiterFor(points: number): RateLimiterAbstract {
     let limiter = limiters.get(points);
     if (!limiter) {
-      const memory = new RateLimiterMemory({
+      limiter = new RateLimiterRedis({
+        storeClient: redis,
         points,
         duration: WINDOW_SECONDS,
         keyPrefix: `${prefix}:${points}`,
+        // If Redis is unreachable, limit per node rather than fail every request.
+        insuranceLimiter: new RateLimiterMemory({
+          points,
+          duration: WINDOW_SECONDS,
+          keyPrefix: `${prefix}:${points}`,
+        }),
       });
-      limiter = options.redis
-        ? new RateLimiterRedis({
-            storeClient: options.redis,
-            points,
-            duration: WINDOW_SECONDS,
-            keyPrefix: `${prefix}:${points}`,
-            // If Redis is unreachable, limit per node rather than fail every request.
-            insuranceLimiter: memory,
-          })
-        : memory;
       limiters.set(points, limiter);
     }
     return limiter;
@@ -56,40 +107,45 @@ export function createRateLimiter(options: { redis: Redis | null; prefix?: strin
 
   return {
     async consume(subject, limit) {
-      const decide = (res: RateLimiterRes, allowed: boolean): RateDecision => ({
-        allowed,
-        limit,
-        remaining: Math.max(0, res.remainingPoints),
-        resetAt: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
-        retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-      });
       try {
-        return decide(await limiterFor(limit).consume(subject, 1), true);
+        const res = await limiterFor(limit).consume(subject, 1);
+        return decide(limit, res.consumedPoints, res.msBeforeNext, Date.now());
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return decide(rejection, false);
+        if (rejection instanceof RateLimiterRes) {
+          return decide(limit, rejection.consumedPoints, rejection.msBeforeNext, Date.now());
+        }
         throw rejection;
       }
     },
   };
 }
 
-/** Runs after authentication: adds the X-RateLimit-* headers and refuses over-limit keys. */
-export function registerRateLimit(scope: FastifyInstance, limiter: RateLimiter): void {
-  scope.addHook('onRequest', async (request, reply) => {
-    const principal = principalOf(request);
-    const limit = principal.limits.requests_per_minute;
-    if (limit === null) return; // unlimited plan: nothing to count
-    const decision = await limiter.consume(principal.keyId, limit);
-    reply.header('X-RateLimit-Limit', decision.limit);
-    reply.header('X-RateLimit-Remaining', decision.remaining);
-    reply.header('X-RateLimit-Reset', decision.resetAt);
-    if (!decision.allowed) {
-      throw new AppError(
-        'rate_limit_error',
-        'rate_limit_exceeded',
-        `Too many requests: this key may make ${limit} requests per minute on the '${principal.workspace.plan}' plan. Retry after ${decision.retryAfterSeconds} s.`,
-        { headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
-      );
-    }
-  });
+/**
+ * Counts the request against its key's plan limit, adds the X-RateLimit-* headers, and throws
+ * the 429 over the limit. Returns a promise only when the counter is elsewhere (Redis).
+ */
+export function limitRequest(
+  limiter: RateLimiter,
+  principal: Principal,
+  reply: FastifyReply,
+): void | Promise<void> {
+  const limit = principal.limits.requests_per_minute;
+  if (limit === null) return; // unlimited plan: nothing to count
+  const decision = limiter.consume(principal.keyId, limit);
+  if (decision instanceof Promise) return decision.then((settled) => answer(principal, reply, settled));
+  answer(principal, reply, decision);
+}
+
+function answer(principal: Principal, reply: FastifyReply, decision: RateDecision): void {
+  reply.header('X-RateLimit-Limit', decision.limit);
+  reply.header('X-RateLimit-Remaining', decision.remaining);
+  reply.header('X-RateLimit-Reset', decision.resetAt);
+  if (!decision.allowed) {
+    throw new AppError(
+      'rate_limit_error',
+      'rate_limit_exceeded',
+      `Too many requests: this key may make ${decision.limit} requests per minute on the '${principal.workspace.plan}' plan. Retry after ${decision.retryAfterSeconds} s.`,
+      { headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
+    );
+  }
 }

@@ -129,6 +129,17 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       return revoked;
     },
 
+    /**
+     * The principal of a key this node authenticated recently, without waiting on anything; when
+     * undefined, call `authenticate`. Revocation reaches the cache through NOTIFY, as for `authenticate`.
+     */
+    cachedPrincipal(secret: string | undefined): Principal | undefined {
+      if (!secret) return undefined;
+      const cached = cache.get(hashApiKey(secret));
+      if (cached) touch(cached.keyId);
+      return cached;
+    },
+
     /** The principal of a bearer secret, or an authentication error. */
     async authenticate(secret: string | undefined): Promise<Principal> {
       if (!secret) {

@@ -6,7 +6,7 @@ import { principalOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
-import type { ApiKeyService } from './api-key-service.ts';
+import type { ApiKeyService, Principal } from './api-key-service.ts';
 import {
   ApiKeyParams,
   ApiKeyResponse,
@@ -22,10 +22,21 @@ export function workspaceRoutes(deps: { apiKeys: ApiKeyService }) {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['Workspace'];
 
+    // A cached principal is the same object for every request of its key until it is dropped
+    // (revocation, plan change, expiry), so its presentation is built once.
+    const presented = new WeakMap<Principal, ReturnType<typeof presentWorkspace>>();
     app.get(
       '/v1/workspace',
       { schema: { operationId: 'getWorkspace', tags, response: { 200: WorkspaceResponse } } },
-      async (request) => presentWorkspace(principalOf(request)),
+      (request) => {
+        const principal = principalOf(request);
+        let body = presented.get(principal);
+        if (!body) {
+          body = presentWorkspace(principal);
+          presented.set(principal, body);
+        }
+        return body;
+      },
     );
 
     app.get(
