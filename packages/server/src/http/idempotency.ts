@@ -2,7 +2,7 @@
 // with `Idempotent-Replayed: true`; the same key with another request is a 422; a duplicate
 // that arrives while the first is still running is a 409.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/client.ts';
 import { AppError } from '../lib/errors.ts';
 import { principalOf } from './auth.ts';
@@ -41,11 +41,16 @@ function readKey(request: FastifyRequest): string | null {
   return key;
 }
 
+/**
+ * Puts the two idempotency hooks on the POST, PATCH and DELETE routes registered in the scope
+ * after this call, ahead of the routes' own hooks, where hooks of the scope would run. Other
+ * routes get none rather than two that do nothing: every hook costs every request.
+ */
 export function registerIdempotency(scope: FastifyInstance, db: Database): void {
   scope.decorateRequest('idempotencyRecordId', null);
 
   // preValidation: the body is parsed, and a replay is answered before validation or the handler.
-  scope.addHook('preValidation', async (request, reply) => {
+  async function claimKey(request: FastifyRequest, reply: FastifyReply) {
     if (!METHODS.has(request.method)) return;
     const key = readKey(request);
     if (!key) return;
@@ -77,9 +82,9 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
       return;
     }
     throw conflict();
-  });
+  }
 
-  scope.addHook('onSend', async (request, reply, payload) => {
+  async function storeResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const id = request.idempotencyRecordId;
     if (!id) return payload;
     request.idempotencyRecordId = null;
@@ -98,7 +103,19 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
     }
     await repo.complete(db.orm, id, { status: reply.statusCode, body: payload ?? '', headers });
     return payload;
+  }
+
+  scope.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => METHODS.has(method))) return;
+    route.preValidation = [claimKey, ...hooksOf(route.preValidation)];
+    route.onSend = [storeResponse, ...hooksOf(route.onSend)];
   });
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 function conflict(): AppError {
