@@ -12,11 +12,26 @@ export interface EventStream {
   signal: AbortSignal;
 }
 
+/** The open streams of each server, ended when it shuts down (a stream would never end by itself). */
+const openStreams = new WeakMap<object, Set<EventStream>>();
+
+/** Ends every event stream of this server: called when it stops taking requests. */
+export function endEventStreams(server: object): void {
+  for (const stream of openStreams.get(server) ?? []) stream.end();
+}
+
 /** Starts the response: headers go out at once, then each event as it is written. */
 export function openEventStream(reply: FastifyReply): EventStream {
   const body = new PassThrough();
   const closed = new AbortController();
+  let streams = openStreams.get(reply.server.server);
+  if (!streams) {
+    streams = new Set();
+    openStreams.set(reply.server.server, streams);
+  }
+  const registry = streams;
   reply.raw.on('close', () => {
+    registry.delete(stream);
     if (!reply.raw.writableFinished) closed.abort(new DOMException('The client disconnected.', 'AbortError'));
   });
   reply
@@ -26,7 +41,7 @@ export function openEventStream(reply: FastifyReply): EventStream {
     // Proxies such as nginx would otherwise hold the events back.
     .header('x-accel-buffering', 'no')
     .send(body);
-  return {
+  const stream: EventStream = {
     send(event, data, id) {
       if (body.writableEnded) return;
       body.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -35,8 +50,11 @@ export function openEventStream(reply: FastifyReply): EventStream {
       if (!body.writableEnded) body.write(': keep-alive\n\n');
     },
     end() {
+      registry.delete(stream);
       if (!body.writableEnded) body.end();
     },
     signal: closed.signal,
   };
+  registry.add(stream);
+  return stream;
 }

@@ -34,13 +34,16 @@ export const FAQ_PAIRS = [
   },
 ];
 
+/** Polls until the source is trained (works in hooks too, where expect.poll may not be used). */
 async function waitReady(t: TestApp, key: string, sourceId: string): Promise<void> {
-  await expect
-    .poll(async () => (await t.request({ url: `/v1/sources/${sourceId}`, key })).json().status, {
-      timeout: 30_000,
-      interval: 100,
-    })
-    .toBe('ready');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const source = (await t.request({ url: `/v1/sources/${sourceId}`, key })).json();
+    if (source.status === 'ready') return;
+    if (source.status === 'failed') throw new Error(`source ${sourceId} failed: ${source.error}`);
+    if (Date.now() > deadline) throw new Error(`source ${sourceId} is still ${source.status} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Creates a chatbot with the help center as text sources and the FAQ as Q&A; waits until trained. */

@@ -37,7 +37,7 @@ function sourceOf(chunk: RetrievedChunk, citation: number): StoredSource {
     document_id: chunk.documentId,
     title: chunk.title,
     url: chunk.url,
-    snippet: snippetOf(chunk.question ? `${chunk.question} ${chunk.text}` : chunk.text),
+    snippet: snippetOf(chunk.text),
     citation,
   };
 }

@@ -247,7 +247,7 @@ export function createChatService(deps: {
       title: chunk.title,
       url: chunk.url,
       heading: chunk.heading,
-      text: chunk.question ? `Q: ${chunk.question}\nA: ${chunk.text}` : chunk.text,
+      text: chunk.text,
       score: chunk.score,
     }));
     const request = {

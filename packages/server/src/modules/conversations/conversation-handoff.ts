@@ -54,6 +54,10 @@ export function createHandoffService(deps: {
     conversationId: string,
     input: { reason?: string | null; trigger: EscalationTrigger },
   ): Promise<Escalation> {
+    // Read before the transaction: an embedded database has one connection, which the
+    // transaction holds until it ends.
+    const before = await deps.conversations.get(scope, conversationId);
+    const bot = await deps.chatbots.get(scope, before.chatbotId).catch(() => null);
     return db.orm.transaction(async (tx) => {
       const current = await locked(tx, scope, conversationId);
       if (current.mode === 'human') return { conversation: current, systemMessage: null, escalated: false };
@@ -62,18 +66,14 @@ export function createHandoffService(deps: {
         status: 'open',
         consecutiveFallbacks: 0,
       }))!;
-      let systemMessage: MessageRow | null = null;
-      if (input.trigger !== 'agent_reply') {
-        const bot = await deps.chatbots.get(scope, conversation.chatbotId).catch(() => null);
-        const text = bot?.handoffSettings.message;
-        if (text) {
-          systemMessage = await deps.conversations.addStaffMessage(tx, scope, conversation, {
+      const text = input.trigger === 'agent_reply' ? null : bot?.handoffSettings.message;
+      const systemMessage = text
+        ? await deps.conversations.addStaffMessage(tx, scope, conversation, {
             role: 'system',
             content: text,
             metadata: { handoff: true },
-          });
-        }
-      }
+          })
+        : null;
       await recordEvent(tx, scope, 'conversation.escalated', {
         ...presentConversation(conversation),
         reason: input.reason ?? null,

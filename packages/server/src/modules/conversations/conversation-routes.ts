@@ -235,13 +235,17 @@ export function conversationRoutes(deps: {
           description:
             'Hands the conversation to a human: mode human, the bot’s handoff message to the visitor, conversation.escalated.',
           params: ConversationParams,
-          body: Type.Optional(EscalateBody),
+          body: EscalateBody,
           response: { 200: EscalationResponse },
+        },
+        // The body is optional: a bare POST escalates without a reason.
+        preValidation: async (request) => {
+          request.body ??= {};
         },
       },
       async (request) => {
         const result = await deps.handoff.escalate(scopeOf(request), idOf(request.params.id), {
-          reason: request.body?.reason ?? null,
+          reason: request.body.reason ?? null,
           trigger: 'api',
         });
         return {

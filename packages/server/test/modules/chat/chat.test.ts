@@ -185,7 +185,12 @@ describe('POST /v1/chatbots/{id}/chat', () => {
       testBot.id,
     );
     expect(crossed.statusCode).toBe(404);
-    expect((await chat({ message: 'hi' }, undefined)).statusCode).toBe(401);
+    const anonymous = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/chat`,
+      body: { message: 'hi' },
+    });
+    expect(anonymous.statusCode).toBe(401);
   });
 });
 

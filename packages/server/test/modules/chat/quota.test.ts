@@ -76,14 +76,16 @@ describe('monthly message quota', () => {
   it('gives the message back when the provider fails', async () => {
     const ws = await buildWorkspace(t.context, { plan: 'free' });
     const bot = await createTrainedBot(t, ws.liveKey);
-    await t.request({
+    const integration = await t.request({
       method: 'POST',
       url: `/v1/chatbots/${bot.id}/integrations`,
       key: ws.liveKey,
       body: { provider: 'openai_compatible', model: 'acme-chat', base_url: fake.baseUrl },
     });
+    expect(integration.statusCode).toBe(201);
     fake.setBehavior({ type: 'error', status: 400 });
     expect((await chat(ws.liveKey, bot.id)).statusCode).toBe(502);
+    expect(fake.requests.length).toBeGreaterThan(0);
     expect((await t.request({ url: '/v1/usage', key: ws.liveKey })).json().messages.used).toBe(0);
     fake.setBehavior(null);
   });

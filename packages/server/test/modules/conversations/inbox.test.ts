@@ -14,7 +14,9 @@ beforeAll(async () => {
   t = await startTestApp({}, { workers: true });
   ws = await buildWorkspace(t.context);
   botA = (await createTrainedBot(t, ws.liveKey, { name: 'A' })).id;
-  botB = (await t.request({ method: 'POST', url: '/v1/chatbots', key: ws.liveKey, body: { name: 'B' } })).json().id;
+  botB = (
+    await t.request({ method: 'POST', url: '/v1/chatbots', key: ws.liveKey, body: { name: 'B' } })
+  ).json().id;
 });
 afterAll(async () => {
   await t.close();
@@ -34,7 +36,10 @@ async function list(query: string, key = ws.liveKey) {
 
 describe('GET /v1/conversations', () => {
   it('lists newest activity first, with the fields of each conversation, page by page', async () => {
-    const first = await chat(botA, { message: 'How do I reset my password?', visitor: { email: 'Zoe@Example.com', name: 'Zoe' } });
+    const first = await chat(botA, {
+      message: 'How do I reset my password?',
+      visitor: { email: 'Zoe@Example.com', name: 'Zoe' },
+    });
     const second = await chat(botA, { message: 'How long does shipping take?' });
     // New activity moves the first conversation back to the top.
     await chat(botA, { message: 'And the refund policy?', conversation_id: first.conversation_id });
@@ -59,14 +64,29 @@ describe('GET /v1/conversations', () => {
   });
 
   it('filters by chatbot, status, mode, channel, email, updated_after and text', async () => {
-    const onB = await chat(botB, { message: 'Is anyone there? My parcel 7731 is lost', visitor: { email: 'max@example.com' } });
+    const onB = await chat(botB, {
+      message: 'Is anyone there? My parcel 7731 is lost',
+      visitor: { email: 'max@example.com' },
+    });
     const closed = await chat(botB, { message: 'thanks, all good' });
-    await t.request({ method: 'PATCH', url: `/v1/conversations/${closed.conversation_id}`, key: ws.liveKey, body: { status: 'closed' } });
+    await t.request({
+      method: 'PATCH',
+      url: `/v1/conversations/${closed.conversation_id}`,
+      key: ws.liveKey,
+      body: { status: 'closed' },
+    });
     const human = await chat(botB, { message: 'hello there' });
-    await t.request({ method: 'POST', url: `/v1/conversations/${human.conversation_id}/escalate`, key: ws.liveKey, body: {} });
+    await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${human.conversation_id}/escalate`,
+      key: ws.liveKey,
+      body: {},
+    });
 
     const ids = (page: { data: { id: string }[] }) => page.data.map((c) => c.id).sort();
-    expect(ids(await list(`?chatbot_id=${botB}`))).toEqual([onB.conversation_id, closed.conversation_id, human.conversation_id].sort());
+    expect(ids(await list(`?chatbot_id=${botB}`))).toEqual(
+      [onB.conversation_id, closed.conversation_id, human.conversation_id].sort(),
+    );
     expect(ids(await list(`?chatbot_id=${botB}&status=closed`))).toEqual([closed.conversation_id]);
     expect(ids(await list(`?chatbot_id=${botB}&mode=human`))).toEqual([human.conversation_id]);
     expect(ids(await list('?email=MAX@example.com'))).toEqual([onB.conversation_id]);
@@ -94,12 +114,22 @@ describe('one conversation', () => {
     await chat(botA, { message: 'How do I reset my password?', conversation_id: first.conversation_id });
     const got = await t.request({ url: `/v1/conversations/${first.conversation_id}`, key: ws.liveKey });
     expect(got.json()).toMatchObject({ id: first.conversation_id, message_count: 4 });
-    const messages = (await t.request({ url: `/v1/conversations/${first.conversation_id}/messages?page_size=3`, key: ws.liveKey })).json();
+    const messages = (
+      await t.request({
+        url: `/v1/conversations/${first.conversation_id}/messages?page_size=3`,
+        key: ws.liveKey,
+      })
+    ).json();
     expect(messages.data.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(messages.data[0].content).toBe('How long do I have to ask for a refund?');
     expect(messages.data[1].sources_used[0].title).toBe('Refund policy');
     expect(messages.has_more).toBe(true);
-    const rest = (await t.request({ url: `/v1/conversations/${first.conversation_id}/messages?cursor=${messages.next_cursor}`, key: ws.liveKey })).json();
+    const rest = (
+      await t.request({
+        url: `/v1/conversations/${first.conversation_id}/messages?cursor=${messages.next_cursor}`,
+        key: ws.liveKey,
+      })
+    ).json();
     expect(rest.data.map((m: { role: string }) => m.role)).toEqual(['assistant']);
   });
 
@@ -112,30 +142,63 @@ describe('one conversation', () => {
       body: { status: 'closed', assignee: 'agent-7', metadata: { ticket: 'T-1' } },
     });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json()).toMatchObject({ status: 'closed', assignee: 'agent-7', metadata: { ticket: 'T-1' } });
-    await t.request({ method: 'PATCH', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey, body: { status: 'closed' } });
-    const closedEvents = await t.context.db.query(`SELECT id FROM events WHERE type = 'conversation.closed' AND data->>'id' = $1`, [c.conversation_id]);
+    expect(patched.json()).toMatchObject({
+      status: 'closed',
+      assignee: 'agent-7',
+      metadata: { ticket: 'T-1' },
+    });
+    await t.request({
+      method: 'PATCH',
+      url: `/v1/conversations/${c.conversation_id}`,
+      key: ws.liveKey,
+      body: { status: 'closed' },
+    });
+    const closedEvents = await t.context.db.query(
+      `SELECT id FROM events WHERE type = 'conversation.closed' AND data->>'id' = $1`,
+      [c.conversation_id],
+    );
     expect(closedEvents).toHaveLength(1);
     // The visitor writing again opens it.
     await chat(botA, { message: 'one more thing', conversation_id: c.conversation_id });
-    expect((await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).json().status).toBe('open');
+    expect(
+      (await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).json().status,
+    ).toBe('open');
 
-    const empty = await t.request({ method: 'PATCH', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey, body: {} });
+    const empty = await t.request({
+      method: 'PATCH',
+      url: `/v1/conversations/${c.conversation_id}`,
+      key: ws.liveKey,
+      body: {},
+    });
     expect(empty.statusCode).toBe(400);
-    const bad = await t.request({ method: 'PATCH', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey, body: { status: 'archived' } });
+    const bad = await t.request({
+      method: 'PATCH',
+      url: `/v1/conversations/${c.conversation_id}`,
+      key: ws.liveKey,
+      body: { status: 'archived' },
+    });
     expect(bad.statusCode).toBe(400);
   });
 
   it('deletes a conversation with its messages', async () => {
     const c = await chat(botA, { message: 'hello' });
-    const deleted = await t.request({ method: 'DELETE', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey });
+    const deleted = await t.request({
+      method: 'DELETE',
+      url: `/v1/conversations/${c.conversation_id}`,
+      key: ws.liveKey,
+    });
     expect(deleted.json()).toEqual({ id: c.conversation_id, deleted: true });
-    expect((await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).statusCode).toBe(404);
+    expect(
+      (await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).statusCode,
+    ).toBe(404);
     const rows = await t.context.db.query(`SELECT id FROM messages WHERE id = $1`, [
       decodeId('msg', c.message_id, 'id'),
     ]);
     expect(rows).toEqual([]);
-    expect((await t.request({ method: 'DELETE', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('keeps other workspaces and the other environment out of every endpoint', async () => {
@@ -145,7 +208,11 @@ describe('one conversation', () => {
       { url: `/v1/conversations/${c.conversation_id}` },
       { url: `/v1/conversations/${c.conversation_id}/messages` },
       { method: 'PATCH' as const, url: `/v1/conversations/${c.conversation_id}`, body: { status: 'closed' } },
-      { method: 'POST' as const, url: `/v1/conversations/${c.conversation_id}/messages`, body: { content: 'hi' } },
+      {
+        method: 'POST' as const,
+        url: `/v1/conversations/${c.conversation_id}/messages`,
+        body: { content: 'hi' },
+      },
       { method: 'POST' as const, url: `/v1/conversations/${c.conversation_id}/escalate`, body: {} },
       { method: 'DELETE' as const, url: `/v1/conversations/${c.conversation_id}` },
     ];
@@ -156,8 +223,13 @@ describe('one conversation', () => {
     }
     expect((await list('', other.liveKey)).data).toEqual([]);
     expect((await list('', ws.testKey)).data).toEqual([]);
-    expect((await t.request({ url: '/v1/conversations/msg_01jdz6qg0ef8s9cm8y0d7sv9k2', key: ws.liveKey })).statusCode).toBe(400);
+    expect(
+      (await t.request({ url: '/v1/conversations/msg_01jdz6qg0ef8s9cm8y0d7sv9k2', key: ws.liveKey }))
+        .statusCode,
+    ).toBe(400);
     // Still there for its owner.
-    expect((await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).json().status).toBe('open');
+    expect(
+      (await t.request({ url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey })).json().status,
+    ).toBe('open');
   });
 });
