@@ -1,5 +1,6 @@
 // The only file that reads the environment. Everything else receives a Config.
 import path from 'node:path';
+import { DEFAULT_RETRY_DELAYS_SECONDS, parseRetryDelays } from './modules/webhooks/webhook-retry.ts';
 import { type PlanTable, parsePlans } from './modules/workspaces/plans.ts';
 
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   apiKeyCacheTtlSeconds: number;
   /** Longest chat message a visitor may send, in characters. */
   maxMessageChars: number;
+  /** Seconds between a failed webhook attempt and the next, one per retry. */
+  webhookRetryDelaysSeconds: number[];
   providerDefaults: {
     openaiApiKey: string | null;
     geminiApiKey: string | null;
@@ -81,6 +84,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   } catch (error) {
     throw new ConfigError(`PARLEY_PLANS is invalid: ${(error as Error).message}`);
   }
+  let webhookRetryDelaysSeconds = DEFAULT_RETRY_DELAYS_SECONDS;
+  const retryDelays = optional(env, 'PARLEY_WEBHOOK_RETRY_DELAYS');
+  if (retryDelays) {
+    try {
+      webhookRetryDelaysSeconds = parseRetryDelays(retryDelays);
+    } catch (error) {
+      throw new ConfigError(`PARLEY_WEBHOOK_RETRY_DELAYS is invalid: ${(error as Error).message}.`);
+    }
+  }
   return {
     port: intSetting(env, 'PORT', 8787, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -97,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxUploadBytes: intSetting(env, 'PARLEY_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
+    webhookRetryDelaysSeconds,
     providerDefaults: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),
       geminiApiKey: optional(env, 'GEMINI_API_KEY'),

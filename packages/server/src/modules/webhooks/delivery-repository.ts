@@ -1,0 +1,265 @@
+// SQL for deliveries and their attempts. The engine's queries work across tenants (by id);
+// the API's queries reach a delivery only through a webhook of the caller's scope.
+import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { events, webhookAttempts, webhookDeliveries, webhooks } from '../../db/schema.ts';
+import { newUuid } from '../../lib/ids.ts';
+import type { Scope } from './webhook-repository.ts';
+import type { AttemptRow, DeliveryRow } from './webhook-schemas.ts';
+
+const isPending = sql`${webhookDeliveries.status} = 'pending'`;
+
+/** Not held by a live sender: never claimed, or its lease ran out (the sender died). */
+function unclaimed(now: Date) {
+  return or(isNull(webhookDeliveries.lockedUntil), lt(webhookDeliveries.lockedUntil, now));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch: events → deliveries
+
+/** Takes the oldest events not yet dispatched; concurrent dispatchers skip each other's rows. */
+export async function lockUndispatched(db: Executor, limit: number): Promise<{ id: string }[]> {
+  return db
+    .select({ id: events.id })
+    .from(events)
+    .where(isNull(events.dispatchedAt))
+    .orderBy(asc(events.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** The enabled endpoints of each event's workspace and environment that subscribe to its type. */
+export async function matchEndpoints(
+  db: Executor,
+  eventIds: string[],
+): Promise<{ eventId: string; eventType: string; webhookId: string }[]> {
+  return db
+    .select({ eventId: events.id, eventType: events.type, webhookId: webhooks.id })
+    .from(events)
+    .innerJoin(
+      webhooks,
+      and(eq(webhooks.workspaceId, events.workspaceId), eq(webhooks.environment, events.environment)),
+    )
+    .where(
+      and(
+        inArray(events.id, eventIds),
+        eq(webhooks.enabled, true),
+        // An endpoint receives the events that happened after it was created.
+        lte(webhooks.createdAt, events.createdAt),
+        sql`(${webhooks.eventTypes} @> ARRAY[${events.type}] OR ${webhooks.eventTypes} @> ARRAY['*'])`,
+      ),
+    )
+    .orderBy(asc(events.id));
+}
+
+/** Creates deliveries due at `now`; a pair that exists already is left as it is. */
+export async function insertDeliveries(
+  db: Executor,
+  rows: { eventId: string; eventType: string; webhookId: string }[],
+  now: Date,
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += 1000) {
+    await db
+      .insert(webhookDeliveries)
+      .values(
+        rows.slice(start, start + 1000).map((row) => ({
+          id: newUuid(),
+          webhookId: row.webhookId,
+          eventId: row.eventId,
+          eventType: row.eventType,
+          status: 'pending' as const,
+          nextAttemptAt: now,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+}
+
+export async function markDispatched(db: Executor, eventIds: string[], now: Date): Promise<void> {
+  await db.update(events).set({ dispatchedAt: now }).where(inArray(events.id, eventIds));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine
+
+/** Endpoints with deliveries due and not held by a sender. */
+export async function dueWebhookIds(db: Executor, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ webhookId: webhookDeliveries.webhookId })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, and(eq(webhooks.id, webhookDeliveries.webhookId), eq(webhooks.enabled, true)))
+    .where(and(isPending, lte(webhookDeliveries.nextAttemptAt, now), unclaimed(now)))
+    .groupBy(webhookDeliveries.webhookId)
+    .limit(limit);
+  return rows.map((row) => row.webhookId);
+}
+
+/** Claims up to `limit` due deliveries of one endpoint until `leaseUntil`, oldest due first. */
+export async function claimDue(
+  db: Executor,
+  webhookId: string,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<DeliveryRow[]> {
+  const due = db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, webhookId),
+        isPending,
+        lte(webhookDeliveries.nextAttemptAt, now),
+        unclaimed(now),
+      ),
+    )
+    .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const rows = await db
+    .update(webhookDeliveries)
+    .set({ lockedUntil: leaseUntil })
+    .where(inArray(webhookDeliveries.id, due))
+    .returning();
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Claims one delivery whatever its status (a manual retry), unless a sender holds it. */
+export async function claimOne(
+  db: Executor,
+  id: string,
+  now: Date,
+  leaseUntil: Date,
+): Promise<DeliveryRow | null> {
+  const [row] = await db
+    .update(webhookDeliveries)
+    .set({ lockedUntil: leaseUntil })
+    .where(and(eq(webhookDeliveries.id, id), unclaimed(now)))
+    .returning();
+  return row ?? null;
+}
+
+export async function eventsByIds(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, { type: string; createdAt: Date; data: Record<string, unknown> }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: events.id, type: events.type, createdAt: events.createdAt, data: events.data })
+    .from(events)
+    .where(inArray(events.id, ids));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export interface AttemptRecord {
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseBody: string | null;
+}
+
+/** Stores an attempt and the delivery's new state, and releases the claim. */
+export async function recordAttempt(
+  db: Executor,
+  deliveryId: string,
+  attempt: AttemptRecord,
+  next: { status: DeliveryRow['status']; nextAttemptAt: Date | null },
+): Promise<DeliveryRow | null> {
+  await db.insert(webhookAttempts).values({ id: newUuid(), deliveryId, ...attempt });
+  const [row] = await db
+    .update(webhookDeliveries)
+    .set({
+      status: next.status,
+      nextAttemptAt: next.nextAttemptAt,
+      attemptCount: sql`${webhookDeliveries.attemptCount} + 1`,
+      lastAttemptAt: attempt.attemptedAt,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(webhookDeliveries.id, deliveryId))
+    .returning();
+  return row ?? null;
+}
+
+/** Releases claims without an attempt (the endpoint was disabled or deleted meanwhile). */
+export async function releaseClaims(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(webhookDeliveries).set({ lockedUntil: null }).where(inArray(webhookDeliveries.id, ids));
+}
+
+/** A one-off delivery (the test event): created claimed, so no sender takes it meanwhile. */
+export async function insertClaimedDelivery(
+  db: Executor,
+  row: { webhookId: string; eventId: string; eventType: string; leaseUntil: Date },
+): Promise<DeliveryRow> {
+  const [created] = await db
+    .insert(webhookDeliveries)
+    .values({
+      id: newUuid(),
+      webhookId: row.webhookId,
+      eventId: row.eventId,
+      eventType: row.eventType,
+      status: 'pending',
+      nextAttemptAt: null,
+      lockedUntil: row.leaseUntil,
+    })
+    .returning();
+  return created!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+export async function findDeliveryInScope(
+  db: Executor,
+  scope: Scope,
+  id: string,
+): Promise<DeliveryRow | null> {
+  const [row] = await db
+    .select({ delivery: webhookDeliveries })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(
+      and(
+        eq(webhookDeliveries.id, id),
+        eq(webhooks.workspaceId, scope.workspaceId),
+        eq(webhooks.environment, scope.environment),
+      ),
+    );
+  return row?.delivery ?? null;
+}
+
+export async function listDeliveries(
+  db: Executor,
+  webhookId: string,
+  filter: { status?: DeliveryRow['status']; eventType?: string },
+  page: { limit: number; beforeId: string | null },
+): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, webhookId),
+        filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
+        filter.eventType ? eq(webhookDeliveries.eventType, filter.eventType) : undefined,
+        page.beforeId ? lt(webhookDeliveries.id, page.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(page.limit);
+}
+
+/** Attempts of the given deliveries, oldest first, grouped by delivery. */
+export async function attemptsOf(db: Executor, deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
+  const grouped = new Map<string, AttemptRow[]>(deliveryIds.map((id) => [id, []]));
+  if (deliveryIds.length === 0) return grouped;
+  const rows = await db
+    .select()
+    .from(webhookAttempts)
+    .where(inArray(webhookAttempts.deliveryId, deliveryIds))
+    .orderBy(asc(webhookAttempts.id));
+  for (const row of rows) grouped.get(row.deliveryId)?.push(row);
+  return grouped;
+}

@@ -1,0 +1,96 @@
+// SQL for webhook endpoints. Every query filters on workspace and environment.
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { webhooks } from '../../db/schema.ts';
+import type { WebhookRow } from './webhook-schemas.ts';
+
+export interface Scope {
+  workspaceId: string;
+  environment: 'live' | 'test';
+}
+
+function inScope(scope: Scope) {
+  return and(eq(webhooks.workspaceId, scope.workspaceId), eq(webhooks.environment, scope.environment));
+}
+
+export async function insertWebhook(db: Executor, row: typeof webhooks.$inferInsert): Promise<WebhookRow> {
+  const [created] = await db.insert(webhooks).values(row).returning();
+  return created!;
+}
+
+export async function findWebhook(db: Executor, scope: Scope, id: string): Promise<WebhookRow | null> {
+  const [row] = await db
+    .select()
+    .from(webhooks)
+    .where(and(inScope(scope), eq(webhooks.id, id)));
+  return row ?? null;
+}
+
+/** For the delivery engine, which works across tenants. */
+export async function findWebhookById(db: Executor, id: string): Promise<WebhookRow | null> {
+  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+  return row ?? null;
+}
+
+export async function listWebhooks(
+  db: Executor,
+  scope: Scope,
+  page: { limit: number; beforeId: string | null },
+): Promise<WebhookRow[]> {
+  return db
+    .select()
+    .from(webhooks)
+    .where(and(inScope(scope), page.beforeId ? lt(webhooks.id, page.beforeId) : undefined))
+    .orderBy(desc(webhooks.id))
+    .limit(page.limit);
+}
+
+export async function updateWebhook(
+  db: Executor,
+  scope: Scope,
+  id: string,
+  changes: Partial<typeof webhooks.$inferInsert>,
+): Promise<WebhookRow | null> {
+  const [row] = await db
+    .update(webhooks)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(and(inScope(scope), eq(webhooks.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteWebhook(db: Executor, scope: Scope, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(webhooks)
+    .where(and(inScope(scope), eq(webhooks.id, id)))
+    .returning({ id: webhooks.id });
+  return rows.length > 0;
+}
+
+/** After a failed attempt: remember when the failures began (kept if already set). */
+export async function markFailing(db: Executor, id: string, at: Date): Promise<WebhookRow | null> {
+  const [row] = await db
+    .update(webhooks)
+    .set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${at.toISOString()}::timestamptz)` })
+    .where(eq(webhooks.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** After a successful attempt: the endpoint is healthy again. */
+export async function markHealthy(db: Executor, id: string): Promise<void> {
+  await db
+    .update(webhooks)
+    .set({ failingSince: null })
+    .where(and(eq(webhooks.id, id), sql`${webhooks.failingSince} IS NOT NULL`));
+}
+
+/** Turns off an endpoint that kept failing, unless someone turned it off already. */
+export async function disableFailing(db: Executor, id: string, reason: string): Promise<boolean> {
+  const rows = await db
+    .update(webhooks)
+    .set({ enabled: false, disabledReason: reason, updatedAt: sql`now()` })
+    .where(and(eq(webhooks.id, id), eq(webhooks.enabled, true)))
+    .returning({ id: webhooks.id });
+  return rows.length > 0;
+}
