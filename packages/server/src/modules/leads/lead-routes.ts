@@ -1,0 +1,111 @@
+// POST /v1/chatbots/{id}/leads, GET /v1/leads, GET/DELETE /v1/leads/{id}
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { scopeOf } from '../../http/auth.ts';
+import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { decodeId } from '../../lib/ids.ts';
+import { ChatbotParams } from '../chatbots/chatbot-schemas.ts';
+import { CaptureLeadBody, LeadParams, LeadResponse, ListLeadsQuery, presentLead } from './lead-schemas.ts';
+import type { LeadService } from './lead-service.ts';
+
+export function leadRoutes(deps: { leads: LeadService }) {
+  return async function register(instance: FastifyInstance): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['Leads'];
+
+    app.post(
+      '/v1/chatbots/:id/leads',
+      {
+        schema: {
+          operationId: 'captureLead',
+          tags,
+          description: [
+            'Captures a lead: one per chatbot and email address (compared without case). The first',
+            'capture creates it (201); later ones update it (200): `fields` are merged, the earlier',
+            '`name` and `phone` are kept unless new ones are sent, `conversation_id` is set when sent.',
+            'With `conversation_id`, the conversation’s customer email (and name, when it has none)',
+            'are set too. A new or changed lead emits `lead.captured`.',
+          ].join(' '),
+          params: ChatbotParams,
+          body: CaptureLeadBody,
+          response: { 200: LeadResponse, 201: LeadResponse },
+        },
+      },
+      async (request, reply) => {
+        const scope = scopeOf(request);
+        const chatbotId = decodeId('bot', request.params.id, 'id');
+        const { conversation_id, ...body } = request.body;
+        const conversationId =
+          conversation_id === undefined ? undefined : decodeId('conv', conversation_id, 'conversation_id');
+        const { lead, created } = await deps.leads.capture(
+          scope,
+          chatbotId,
+          { ...body, ...(conversationId ? { conversationId } : {}) },
+          'api',
+        );
+        return reply.code(created ? 201 : 200).send(presentLead(lead));
+      },
+    );
+
+    app.get(
+      '/v1/leads',
+      {
+        schema: {
+          operationId: 'listLeads',
+          tags,
+          description: 'Lists leads, newest first, optionally of one chatbot or captured after a time.',
+          querystring: ListLeadsQuery,
+          response: { 200: pageSchema(LeadResponse) },
+        },
+      },
+      async (request) => {
+        const scope = scopeOf(request);
+        const page = parsePage(request.query);
+        const { chatbot_id, created_after } = request.query;
+        const rows = await deps.leads.list(
+          scope,
+          {
+            ...(chatbot_id === undefined ? {} : { chatbotId: decodeId('bot', chatbot_id, 'chatbot_id') }),
+            ...(created_after === undefined ? {} : { createdAfter: new Date(created_after) }),
+          },
+          { limit: page.pageSize + 1, beforeId: page.afterId },
+        );
+        return toPage(rows, page, presentLead);
+      },
+    );
+
+    app.get(
+      '/v1/leads/:id',
+      {
+        schema: {
+          operationId: 'getLead',
+          tags,
+          params: LeadParams,
+          response: { 200: LeadResponse },
+        },
+      },
+      async (request) => {
+        const scope = scopeOf(request);
+        return presentLead(await deps.leads.get(scope, decodeId('lead', request.params.id, 'id')));
+      },
+    );
+
+    app.delete(
+      '/v1/leads/:id',
+      {
+        schema: {
+          operationId: 'deleteLead',
+          tags,
+          description: 'Deletes a lead for good. The conversation it was captured in is kept.',
+          params: LeadParams,
+          response: { 204: Type.Null({ description: 'Deleted.' }) },
+        },
+      },
+      async (request, reply) => {
+        await deps.leads.remove(scopeOf(request), decodeId('lead', request.params.id, 'id'));
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
