@@ -22,8 +22,16 @@ export type NotificationHandler = (payload: string) => void;
 export interface Database {
   kind: 'pglite' | 'postgres';
   orm: Orm;
-  /** Raw parameterised SQL; returns the rows. */
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Raw parameterised SQL; returns the rows, with the driver's own type parsing (timestamps as
+   * Dates). A `name` makes it a prepared statement on PostgreSQL, parsed once per connection:
+   * one name, one text. PGlite prepares nothing, and ignores it.
+   */
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<Row[]>;
   /** Runs one SQL string that may hold several statements (no parameters). */
   exec(text: string): Promise<void>;
   /** Subscribes to a NOTIFY channel. Resolves once the subscription is active. */
@@ -33,6 +41,10 @@ export interface Database {
   pglite?: PGlite;
   /** The pool, when kind is 'postgres'. */
   pool?: pg.Pool;
+}
+
+export interface QueryOptions {
+  name?: string;
 }
 
 export interface DatabaseOptions {
@@ -88,8 +100,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     kind: 'postgres',
     orm,
     pool,
-    async query<Row>(text: string, params: unknown[] = []) {
-      const result = await pool.query(text, params);
+    async query<Row>(text: string, params: unknown[] = [], queryOptions: QueryOptions = {}) {
+      const result = queryOptions.name
+        ? await pool.query({ name: queryOptions.name, text, values: params })
+        : await pool.query(text, params);
       return result.rows as Row[];
     },
     async exec(text: string) {

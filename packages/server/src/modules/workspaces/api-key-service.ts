@@ -37,6 +37,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
   const { db, logger } = deps;
   const cache = new ApiKeyCache<Principal>(deps.cacheTtlSeconds * 1000);
   const lastTouched = new Map<string, number>();
+  const listPage = repo.prepareApiKeyPages(db);
 
   function limitsFor(plan: string): PlanLimits {
     // A plan removed from PARLEY_PLANS after workspaces were created on it: no limits rather than a crash.
@@ -99,8 +100,12 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
     list(
       scope: { workspaceId: string; environment?: Environment },
       page: { limit: number; beforeId: string | null },
-    ) {
-      return repo.listApiKeys(db.orm, scope, page);
+    ): Promise<repo.ApiKeyRow[]> {
+      const { workspaceId, environment } = scope;
+      // The API lists one environment (the fast path); the operator's CLI lists both.
+      return environment
+        ? listPage({ workspaceId, environment }, page)
+        : repo.listApiKeys(db.orm, scope, page);
     },
 
     async get(
