@@ -8,6 +8,8 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -340,6 +342,43 @@ export const chunks = pgTable(
   ],
 );
 
+// The lexical index of retrieval: postings, document frequencies and corpus sizes per chatbot, so
+// BM25 runs over each bot's own statistics. Triggers on chunks (migration 0008) keep all three
+// current on every insert and delete, cascades included; nothing else writes them.
+
+/** One row per lexeme of a chunk; the index covers every column so scoring never reads the heap. */
+export const retrievalPostings = pgTable(
+  'retrieval_postings',
+  {
+    chatbotId: uuid('chatbot_id').notNull(),
+    lexeme: text('lexeme').notNull(),
+    chunkId: uuid('chunk_id').notNull(),
+    /** The BM25 term-frequency part (saturated, length-normalised, title and heading count extra). */
+    impact: real('impact').notNull(),
+  },
+  (table) => [index('retrieval_postings_idx').on(table.chatbotId, table.lexeme, table.chunkId, table.impact)],
+);
+
+export const retrievalTerms = pgTable(
+  'retrieval_terms',
+  {
+    chatbotId: uuid('chatbot_id').notNull(),
+    lexeme: text('lexeme').notNull(),
+    /** Chunks of the bot containing the lexeme. */
+    df: integer('df').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.chatbotId, table.lexeme] }),
+    // Misspelled query words are matched to the bot's own vocabulary.
+    index('retrieval_terms_trgm_idx').using('gin', sql`${table.lexeme} gin_trgm_ops`),
+  ],
+);
+
+export const retrievalCorpus = pgTable('retrieval_corpus', {
+  chatbotId: uuid('chatbot_id').primaryKey(),
+  chunks: integer('chunks').notNull(),
+});
+
 /** The event outbox: written in the same transaction as the change; delivered after commit. */
 export const events = pgTable(
   'events',
@@ -389,7 +428,11 @@ export const webhooks = pgTable(
   (table) => [index('webhooks_scope_idx').on(table.workspaceId, table.environment, table.id)],
 );
 
-export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', ['pending', 'succeeded', 'failed']);
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', [
+  'pending',
+  'succeeded',
+  'failed',
+]);
 
 /** One event for one endpoint: created once (unique pair), attempted until it succeeds or gives up. */
 export const webhookDeliveries = pgTable(

@@ -1,0 +1,162 @@
+// Pure ranking code of retrieval: query term weights, spelling repair, page-aware ordering,
+// reciprocal-rank fusion and the 0..1 relevance score. Every constant here was measured on the
+// question set of bench/retrieval.ts; see bench/README.md.
+
+/** BM25 inverse document frequency (the +1 form: never negative). */
+export function idf(chunks: number, df: number): number {
+  return Math.log(1 + (chunks - df + 0.5) / (df + 0.5));
+}
+
+/**
+ * Words that say how a question is asked rather than what about ("the best way to get…"),
+ * as PostgreSQL's English stemmer writes them. They still count, at a third of their weight:
+ * in a keyword query ("explain analyze") the same word may be the subject.
+ */
+const ENGLISH_FILLERS = new Set([
+  'abl',
+  'anyon',
+  'best',
+  'explain',
+  'get',
+  'good',
+  'happen',
+  'help',
+  'know',
+  'like',
+  'make',
+  'mean',
+  'need',
+  'pleas',
+  'possibl',
+  'someth',
+  'tell',
+  'thing',
+  'tri',
+  'use',
+  'want',
+  'way',
+]);
+const FILLER_WEIGHT = 0.3;
+
+export function fillerWeight(language: string, lexeme: string): number {
+  return language === 'english' && ENGLISH_FILLERS.has(lexeme) ? FILLER_WEIGHT : 1;
+}
+
+/** Optimal string alignment distance (Levenshtein with adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d = new Array<number>(rows * cols);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        d[(i - 1) * cols + j]! + 1,
+        d[i * cols + j - 1]! + 1,
+        d[(i - 1) * cols + j - 1]! + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      }
+      d[i * cols + j] = best;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
+
+export interface Correction {
+  lexeme: string;
+  df: number;
+  /** How much the corrected term counts, relative to a term the user spelled right. */
+  confidence: number;
+}
+
+/**
+ * Picks the known lexeme a misspelled query lexeme most likely meant, among trigram neighbours
+ * from the bot's vocabulary: one edit for short words, two for longer ones, or a stem the word
+ * starts with (a misspelling often stops the stemmer: "isolaton" keeps its suffix, "isolation"
+ * becomes "isol"). Ties go to the more frequent lexeme. Short words and numbers are never
+ * corrected: "oil" is not a typo of "oid".
+ */
+export function chooseCorrection(
+  word: string,
+  candidates: { lexeme: string; df: number }[],
+): Correction | null {
+  if (word.length < 5 || /\d/.test(word)) return null;
+  const maxEdits = word.length <= 6 ? 1 : 2;
+  let best: (Correction & { rank: number }) | null = null;
+  for (const candidate of candidates) {
+    if (candidate.lexeme === word) continue;
+    let cost = editDistance(word, candidate.lexeme);
+    const remainder = word.length - candidate.lexeme.length;
+    if (candidate.lexeme.length >= 4 && word.startsWith(candidate.lexeme) && remainder <= 4) {
+      cost = Math.min(cost, 1 + remainder * 0.25);
+    }
+    if (cost > maxEdits) continue;
+    const rank = cost - Math.log10(candidate.df + 1) * 0.1;
+    if (!best || rank < best.rank) {
+      best = { lexeme: candidate.lexeme, df: candidate.df, confidence: cost <= 1 ? 0.8 : 0.6, rank };
+    }
+  }
+  return best && { lexeme: best.lexeme, df: best.df, confidence: best.confidence };
+}
+
+export interface LexicalHit {
+  chunkId: string;
+  documentId: string;
+  /** BM25 over the chunk. */
+  score: number;
+  /** Summed weight of the query terms the chunk contains. */
+  matched: number;
+}
+
+/**
+ * Orders chunks by their page: a page's score is its best chunk plus a share of its next two
+ * (a page that answers usually does so in several chunks), then chunks by their own score.
+ */
+export function orderByPage<T extends LexicalHit>(hits: T[]): T[] {
+  const best = new Map<string, number[]>();
+  for (const hit of [...hits].sort((a, b) => b.score - a.score)) {
+    const scores = best.get(hit.documentId) ?? [];
+    if (scores.length < 3) scores.push(hit.score);
+    best.set(hit.documentId, scores);
+  }
+  const pageScore = new Map<string, number>();
+  for (const [documentId, [first = 0, second = 0, third = 0]] of best) {
+    pageScore.set(documentId, first + 0.3 * second + 0.25 * third);
+  }
+  return [...hits].sort(
+    (a, b) => pageScore.get(b.documentId)! - pageScore.get(a.documentId)! || b.score - a.score,
+  );
+}
+
+/** Reciprocal-rank fusion of ranked id lists (k = 60, the usual constant). */
+export function fuseRanks(lists: string[][], k = 60): Map<string, number> {
+  const fused = new Map<string, number>();
+  for (const list of lists) {
+    list.forEach((id, rank) => {
+      fused.set(id, (fused.get(id) ?? 0) + 1 / (k + rank + 1));
+    });
+  }
+  return fused;
+}
+
+/**
+ * Relevance 0..1 from the share of the question's weight a chunk matches. Squared, so a chunk
+ * matching one of three rare words (0.33 → 0.11) sits at the default min_relevance of 0.1 and an
+ * off-topic question, whose key words the bot has never seen, falls below it.
+ */
+export function lexicalRelevance(coverage: number): number {
+  const clamped = Math.min(1, Math.max(0, coverage));
+  return clamped * clamped;
+}
+
+/**
+ * Relevance 0..1 from an embedding's cosine similarity: unrelated texts sit near 0.2 with common
+ * embedding models, paraphrases of each other above 0.6.
+ */
+export function vectorRelevance(cosine: number): number {
+  return Math.min(1, Math.max(0, (cosine - 0.25) / 0.55));
+}

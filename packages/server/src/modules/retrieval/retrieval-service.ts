@@ -1,0 +1,238 @@
+// Retrieval: the chunks of a chatbot's knowledge that answer a question, best first, each with a
+// relevance from 0 to 1 that the bot's min_relevance is compared with.
+//
+// Candidates come from BM25 over the bot's own statistics (an OR of the question's lexemes:
+// natural questions rarely contain every word of the page that answers them; misspelled words
+// repaired against the bot's vocabulary with pg_trgm), ordered page by page, and, when the bot's
+// integration has an embedding model and pgvector is there, from the nearest embeddings (live
+// data only). The lists are fused by reciprocal rank; Q&A pairs whose question matches come first.
+import type { Database } from '../../db/client.ts';
+import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
+import type { IntegrationService } from '../integrations/integration-service.ts';
+import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import {
+  chooseCorrection,
+  fillerWeight,
+  fuseRanks,
+  idf,
+  lexicalRelevance,
+  orderByPage,
+  vectorRelevance,
+} from './retrieval-ranking.ts';
+import * as repo from './retrieval-repository.ts';
+
+export interface RetrievedChunk {
+  /** uuid */
+  chunkId: string;
+  sourceId: string;
+  documentId: string;
+  title: string;
+  url: string | null;
+  heading: string;
+  text: string;
+  /** Set for Q&A pairs. */
+  question: string | null;
+  /** Relevance 0..1, comparable with the bot's retrieval_settings.min_relevance. */
+  score: number;
+}
+
+export interface RetrievalDeps {
+  db: Database;
+  integrations: Pick<IntegrationService, 'connectionFor'>;
+  providers: Pick<ProviderRegistry, 'embeddingModel'>;
+  /** pgvector is installed (the vector migrations applied). */
+  vectorEnabled: boolean;
+  /** How long the question's embedding may take before retrieval goes on without it. */
+  embeddingTimeoutMs?: number;
+}
+
+export type Scope = repo.Scope;
+
+/** Longest part of a question that is searched: a pasted log says what it is about early. */
+const MAX_QUERY_CHARS = 2000;
+const MAX_TERMS = 24;
+/**
+ * Postings read in full per question. Rarer terms are read until this many; the chunks they
+ * find are completed with the commoner terms' postings. Bounds the work on bots with 50k chunks.
+ */
+const POSTINGS_BUDGET = 6000;
+const CANDIDATES = 400;
+const LEXICAL_LIMIT = 150;
+const VECTOR_LIMIT = 30;
+/** A Q&A pair whose question covers this share of the question's weight is answered first. */
+const QUESTION_MATCH = 0.6;
+
+interface Candidate {
+  relevance: number;
+  questionMatch: number;
+}
+
+export function createRetrievalService(deps: RetrievalDeps) {
+  const { db } = deps;
+
+  async function lexical(bot: ChatbotRow, query: string) {
+    const language = bot.retrievalSettings.language;
+    const { chunks, terms } = await repo.queryTerms(db, bot.id, language, query.slice(0, MAX_QUERY_CHARS));
+    if (chunks === 0 || terms.length === 0) return null;
+    // A word no chunk contains weighs as much as the rarest one: it is what the question is about.
+    const unknownWeight = idf(chunks, 0);
+    const weighted = new Map<string, { lexeme: string; weight: number; df: number }>();
+    let total = 0;
+    for (const term of terms) {
+      const filler = fillerWeight(language, term.lexeme);
+      if (term.df > 0) {
+        const weight = idf(chunks, term.df) * filler;
+        weighted.set(term.lexeme, { lexeme: term.lexeme, weight, df: term.df });
+        total += weight;
+        continue;
+      }
+      const correction = chooseCorrection(term.lexeme, term.neighbours);
+      if (correction) {
+        const weight = idf(chunks, correction.df) * correction.confidence * filler;
+        const known = weighted.get(correction.lexeme);
+        if (!known || known.weight < weight) {
+          weighted.set(correction.lexeme, { lexeme: correction.lexeme, weight, df: correction.df });
+        }
+        total += weight;
+      } else if (!/\d/.test(term.lexeme)) {
+        // Numbers (ports, ids, counts in error messages) say nothing about the subject.
+        total += unknownWeight * filler;
+      }
+    }
+    const chosen = [...weighted.values()].sort((a, b) => b.weight - a.weight).slice(0, MAX_TERMS);
+    if (chosen.length === 0) return { hits: [], total };
+    let read = 0;
+    const driving = new Set<string>();
+    for (const term of [...chosen].sort((a, b) => a.df - b.df)) {
+      if (driving.size > 0 && read + term.df > POSTINGS_BUDGET) break;
+      driving.add(term.lexeme);
+      read += term.df;
+    }
+    const hits = await repo.scoreChunks(
+      db,
+      bot.id,
+      language,
+      chosen.map((term) => ({ lexeme: term.lexeme, weight: term.weight, driving: driving.has(term.lexeme) })),
+      { candidates: CANDIDATES, limit: LEXICAL_LIMIT },
+    );
+    const weights = new Map(chosen.map((term) => [term.lexeme, term.weight]));
+    return { hits, total, weights };
+  }
+
+  async function vector(scope: Scope, bot: ChatbotRow, query: string, signal: AbortSignal | undefined) {
+    // Test mode never calls a provider; without pgvector there is nothing to search.
+    if (!deps.vectorEnabled || scope.environment !== 'live') return [];
+    const connection = await deps.integrations.connectionFor(scope, bot.id);
+    const model = connection?.embeddingModel ? deps.providers.embeddingModel(connection) : null;
+    if (!model) return [];
+    const timeout = AbortSignal.timeout(deps.embeddingTimeoutMs ?? 10_000);
+    try {
+      const { embeddings } = await model.embed([query.slice(0, MAX_QUERY_CHARS)], {
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      const embedding = embeddings[0];
+      if (!embedding) return [];
+      return await repo.nearestChunks(db, bot.id, model.model, embedding, VECTOR_LIMIT);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // The provider failed or timed out: the text search still answers.
+      return [];
+    }
+  }
+
+  return {
+    /**
+     * Ranked best first, at most topK (default: the bot's top_k), only chunks scoring at least
+     * the bot's min_relevance. Empty when nothing is relevant.
+     */
+    async search(
+      scope: Scope,
+      bot: ChatbotRow,
+      query: string,
+      options: { topK?: number; signal?: AbortSignal } = {},
+    ): Promise<RetrievedChunk[]> {
+      const topK = Math.max(1, Math.min(50, Math.floor(options.topK ?? bot.retrievalSettings.top_k)));
+      const minRelevance = bot.retrievalSettings.min_relevance;
+      const [text, nearest] = await Promise.all([
+        lexical(bot, query),
+        vector(scope, bot, query, options.signal),
+      ]);
+      options.signal?.throwIfAborted();
+
+      const candidates = new Map<string, Candidate>();
+      const lexicalOrder: string[] = [];
+      if (text && text.hits.length > 0 && text.total > 0) {
+        for (const hit of orderByPage(text.hits)) {
+          lexicalOrder.push(hit.chunkId);
+          let questionMatch = 0;
+          if (hit.questionLexemes && text.weights) {
+            const asked = new Set(hit.questionLexemes);
+            let covered = 0;
+            for (const [lexeme, weight] of text.weights) if (asked.has(lexeme)) covered += weight;
+            questionMatch = covered / text.total;
+          }
+          candidates.set(hit.chunkId, {
+            relevance: lexicalRelevance(hit.matched / text.total),
+            questionMatch,
+          });
+        }
+      }
+      for (const near of nearest) {
+        const relevance = vectorRelevance(near.similarity);
+        const known = candidates.get(near.chunkId);
+        if (known) known.relevance = Math.max(known.relevance, relevance);
+        else candidates.set(near.chunkId, { relevance, questionMatch: 0 });
+      }
+
+      const fused = fuseRanks([lexicalOrder, nearest.map((near) => near.chunkId)]);
+      const ranked = [...candidates.entries()]
+        .map(([chunkId, candidate]) => ({
+          chunkId,
+          ...candidate,
+          first: candidate.questionMatch >= QUESTION_MATCH,
+          score: Math.max(
+            candidate.relevance,
+            candidate.questionMatch >= QUESTION_MATCH ? candidate.questionMatch : 0,
+          ),
+          fused: fused.get(chunkId) ?? 0,
+        }))
+        .filter((candidate) => candidate.score >= minRelevance)
+        .sort(
+          (a, b) =>
+            Number(b.first) - Number(a.first) ||
+            (a.first ? b.questionMatch - a.questionMatch : 0) ||
+            b.fused - a.fused,
+        )
+        .slice(0, topK);
+
+      const rows = await repo.findChunks(
+        db,
+        scope,
+        bot.id,
+        ranked.map((candidate) => candidate.chunkId),
+      );
+      const results: RetrievedChunk[] = [];
+      let ceiling = 1;
+      for (const candidate of ranked) {
+        const row = rows.get(candidate.chunkId);
+        if (!row) continue; // deleted since it was scored
+        // Scores never rise down the list: a result is at most as relevant as the one above it.
+        ceiling = Math.min(ceiling, candidate.score);
+        results.push({
+          chunkId: row.id,
+          sourceId: row.source_id,
+          documentId: row.document_id,
+          title: row.title,
+          url: row.url,
+          heading: row.heading,
+          text: row.text,
+          question: row.question,
+          score: ceiling,
+        });
+      }
+      return results;
+    },
+  };
+}
+
+export type RetrievalService = ReturnType<typeof createRetrievalService>;
