@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
@@ -99,5 +102,24 @@ describe('createLogger', () => {
     const timeless = (line: string) => line.replace(/"time":\d+,/, '');
     expect(ours.lines.map(timeless)).toEqual(wildcard.lines.map(timeless));
     expect(ours.lines).toHaveLength(samples.length + 1);
+  });
+
+  it('writes every line to stdout in order, those still buffered at exit included', async () => {
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(logger)});
+      const log = createLogger('info');
+      for (let i = 0; i < 3000; i++) log.info({ i }, 'line');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (let i = 3000; i < 3010; i++) log.info({ i }, 'line');
+      process.exit(0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    const numbers = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).i);
+    expect(numbers).toEqual(Array.from({ length: 3010 }, (_, i) => i));
   });
 });

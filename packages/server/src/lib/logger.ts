@@ -46,15 +46,60 @@ export function censorSecretFields(obj: Record<string, unknown>): Record<string,
 }
 
 /**
+ * Gathers log lines and hands them to SonicBoom about 4 KB at a time. SonicBoom measures the
+ * byte length of all it holds on every write it is given, which made each request's log line
+ * cost more than formatting it; once per 4 KB it costs next to nothing.
+ */
+class LineBuffer implements pino.DestinationStream {
+  private lines: string[] = [];
+  private length = 0;
+  private readonly sink: SonicBoom;
+
+  constructor(sink: SonicBoom) {
+    this.sink = sink;
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.length += line.length;
+    if (this.length >= BUFFER_LENGTH) this.hand();
+  }
+
+  flush(): void {
+    this.hand();
+    this.sink.flush();
+  }
+
+  flushSync(): void {
+    this.hand();
+    this.sink.flushSync();
+  }
+
+  private hand(): void {
+    if (this.lines.length === 0) return;
+    const chunk = this.lines.join('');
+    this.lines = [];
+    this.length = 0;
+    this.sink.write(chunk);
+  }
+}
+
+const BUFFER_LENGTH = 4096;
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
  * Writes to stdout through a buffer (flushed every 4 KB, on a timer and at exit) unless another
  * destination is given: a synchronous write per request line costs more than the request itself.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const stream = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  if (!destination) {
-    const flusher = setInterval(() => (stream as pino.DestinationStream & { flush(): void }).flush(), 1000);
+  let stream = destination;
+  if (!stream) {
+    const buffer = new LineBuffer(pino.destination({ dest: 1, sync: false }));
+    const flusher = setInterval(() => buffer.flush(), 1000);
     flusher.unref();
-    process.once('exit', () => (stream as pino.DestinationStream & { flushSync(): void }).flushSync());
+    process.once('exit', () => buffer.flushSync());
+    stream = buffer;
   }
   return pino(
     {
