@@ -99,12 +99,12 @@ export function leadRoutes(deps: { leads: LeadService }) {
           tags,
           description: 'Deletes a lead for good. The conversation it was captured in is kept.',
           params: LeadParams,
-          response: { 204: Type.Null({ description: 'Deleted.' }) },
+          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         await deps.leads.remove(scopeOf(request), decodeId('lead', request.params.id, 'id'));
-        return reply.code(204).send(null);
+        return { id: request.params.id, deleted: true as const };
       },
     );
   };

@@ -275,8 +275,8 @@ describe('DELETE /v1/leads/{id}', () => {
       await capture(t, ws.liveKey, botId, { email: 'gus@example.com', conversation_id: conversationId })
     ).json();
     const deleted = await t.request({ method: 'DELETE', url: `/v1/leads/${lead.id}`, key: ws.liveKey });
-    expect(deleted.statusCode).toBe(204);
-    expect(deleted.body).toBe('');
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toEqual({ id: lead.id, deleted: true });
     expect((await t.request({ url: `/v1/leads/${lead.id}`, key: ws.liveKey })).statusCode).toBe(404);
     const again = await t.request({ method: 'DELETE', url: `/v1/leads/${lead.id}`, key: ws.liveKey });
     expect(again.statusCode).toBe(404);
