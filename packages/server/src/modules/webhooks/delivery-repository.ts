@@ -159,26 +159,37 @@ export interface AttemptRecord {
   responseBody: string | null;
 }
 
-/** Stores an attempt and the delivery's new state, and releases the claim. */
-export async function recordAttempt(
-  db: Executor,
-  deliveryId: string,
-  attempt: AttemptRecord,
-  next: { status: DeliveryRow['status']; nextAttemptAt: Date | null },
-): Promise<DeliveryRow | null> {
-  await db.insert(webhookAttempts).values({ id: newUuid(), deliveryId, ...attempt });
-  const [row] = await db
-    .update(webhookDeliveries)
-    .set({
-      status: next.status,
-      nextAttemptAt: next.nextAttemptAt,
-      attemptCount: sql`${webhookDeliveries.attemptCount} + 1`,
-      lastAttemptAt: attempt.attemptedAt,
-      lockedUntil: null,
-      updatedAt: sql`now()`,
-    })
-    .where(eq(webhookDeliveries.id, deliveryId))
-    .returning();
+export interface RecordedAttempt {
+  deliveryId: string;
+  attempt: AttemptRecord;
+  status: DeliveryRow['status'];
+  nextAttemptAt: Date | null;
+}
+
+/** Stores attempts and their deliveries' new states, and releases the claims: three statements. */
+export async function recordAttempts(db: Executor, recorded: RecordedAttempt[]): Promise<void> {
+  if (recorded.length === 0) return;
+  await db
+    .insert(webhookAttempts)
+    .values(recorded.map((item) => ({ id: newUuid(), deliveryId: item.deliveryId, ...item.attempt })));
+  const rows = recorded.map(
+    (item) =>
+      sql`(${item.deliveryId}::uuid, ${item.status}::text, ${item.nextAttemptAt?.toISOString() ?? null}::timestamptz, ${item.attempt.attemptedAt.toISOString()}::timestamptz)`,
+  );
+  await db.execute(sql`
+    UPDATE webhook_deliveries AS d SET
+      status = v.status::webhook_delivery_status,
+      next_attempt_at = v.next_attempt_at,
+      attempt_count = d.attempt_count + 1,
+      last_attempt_at = v.attempted_at,
+      locked_until = NULL,
+      updated_at = now()
+    FROM (VALUES ${sql.join(rows, sql`, `)}) AS v(id, status, next_attempt_at, attempted_at)
+    WHERE d.id = v.id`);
+}
+
+export async function findDelivery(db: Executor, id: string): Promise<DeliveryRow | null> {
+  const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
   return row ?? null;
 }
 

@@ -95,13 +95,18 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
     return next ? { status: 'pending', nextAttemptAt: next } : { status: 'failed', nextAttemptAt: null };
   }
 
-  /** Sends one claimed delivery and records the attempt. Returns false when the endpoint got disabled. */
-  async function attempt(
+  interface Sent {
+    recorded: deliveries.RecordedAttempt;
+    result: AttemptResult;
+  }
+
+  /** Sends one claimed delivery; records nothing. */
+  async function send(
     webhook: WebhookRow,
     delivery: DeliveryRow,
     event: EventData,
     mode: Mode,
-  ): Promise<{ delivery: DeliveryRow; disabled: boolean }> {
+  ): Promise<Sent> {
     const at = now();
     const body = JSON.stringify({
       type: event.type,
@@ -118,40 +123,81 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
       { url: webhook.url, headers, body, sentAt: at },
     );
     const state = nextState(delivery, result, mode, at);
-    let disabled = false;
-    const updated = await db.orm.transaction(async (tx) => {
-      const row = await deliveries.recordAttempt(
+    const attempt = {
+      attemptedAt: at,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error,
+      responseBody: result.responseBody,
+    };
+    return { recorded: { deliveryId: delivery.id, attempt, ...state }, result };
+  }
+
+  /**
+   * Records attempts to one endpoint in one transaction, and the endpoint's health: a success
+   * clears its failure streak; failures only start one, and one lasting too long disables it.
+   * Returns whether the endpoint got disabled.
+   */
+  async function record(webhook: WebhookRow, sent: Sent[]): Promise<boolean> {
+    if (sent.length === 0) return false;
+    const disabled = await db.orm.transaction(async (tx) => {
+      await deliveries.recordAttempts(
         tx,
-        delivery.id,
-        {
-          attemptedAt: at,
-          statusCode: result.statusCode,
-          durationMs: result.durationMs,
-          error: result.error,
-          responseBody: result.responseBody,
-        },
-        state,
+        sent.map((item) => item.recorded),
       );
-      if (result.outcome.kind === 'succeeded') {
+      if (sent.some((item) => item.result.outcome.kind === 'succeeded')) {
         await webhooksRepo.markHealthy(tx, webhook.id);
-      } else {
-        const failing = await webhooksRepo.markFailing(tx, webhook.id, at);
-        if (failing?.failingSince && at.getTime() - failing.failingSince.getTime() >= disableAfterMs) {
-          disabled = await webhooksRepo.disableFailing(
-            tx,
-            webhook.id,
-            disabledReason(failing.failingSince, at, result),
-          );
-        }
+        return false;
       }
-      return row;
+      const last = sent[sent.length - 1]!;
+      const at = last.recorded.attempt.attemptedAt;
+      const failing = await webhooksRepo.markFailing(tx, webhook.id, sent[0]!.recorded.attempt.attemptedAt);
+      if (!failing?.failingSince || at.getTime() - failing.failingSince.getTime() < disableAfterMs)
+        return false;
+      return webhooksRepo.disableFailing(
+        tx,
+        webhook.id,
+        disabledReason(failing.failingSince, at, last.result),
+      );
     });
-    if (disabled)
+    if (disabled) {
       logger.warn(
         { webhook: encodeId('wh', webhook.id) },
         'webhook endpoint disabled after failing for days',
       );
-    return { delivery: updated ?? delivery, disabled };
+    }
+    return disabled;
+  }
+
+  /**
+   * Group commit: attempts finishing while a write is under way are written together by the
+   * next one, so concurrent sends to an endpoint cost one transaction per round, not one each.
+   */
+  function createRecorder(webhook: WebhookRow) {
+    let pending: { sent: Sent; done: (disabled: boolean) => void; fail: (error: unknown) => void }[] = [];
+    let writing = false;
+    async function drain(): Promise<void> {
+      writing = true;
+      while (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        try {
+          const disabled = await record(
+            webhook,
+            batch.map((item) => item.sent),
+          );
+          for (const item of batch) item.done(disabled);
+        } catch (error) {
+          for (const item of batch) item.fail(error);
+        }
+      }
+      writing = false;
+    }
+    return (sent: Sent) =>
+      new Promise<boolean>((done, fail) => {
+        pending.push({ sent, done, fail });
+        if (!writing) void drain();
+      });
   }
 
   function disabledReason(since: Date, at: Date, result: AttemptResult): string {
@@ -218,6 +264,7 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
         );
         let disabled = false;
         const skipped: string[] = [];
+        const recordOne = createRecorder(webhook);
         await Promise.all(
           batch.map((delivery) =>
             limit(async () => {
@@ -226,9 +273,9 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
                 skipped.push(delivery.id);
                 return;
               }
-              const result = await attempt(webhook, delivery, event, 'scheduled');
+              const sentOne = await send(webhook, delivery, event, 'scheduled');
               sent += 1;
-              if (result.disabled) disabled = true;
+              if (await recordOne(sentOne)) disabled = true;
             }),
           ),
         );
@@ -251,7 +298,8 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
         await deliveries.releaseClaims(db.orm, [claimed.id]);
         return claimed;
       }
-      return (await attempt(webhook, claimed, event, 'manual')).delivery;
+      await record(webhook, [await send(webhook, claimed, event, 'manual')]);
+      return (await deliveries.findDelivery(db.orm, claimed.id)) ?? claimed;
     },
 
     /** Sends a `webhook.test` event to one endpoint, once, and returns its delivery. */
@@ -279,7 +327,8 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
         });
         return { event, delivery };
       });
-      return (await attempt(webhook, delivery, event, 'test')).delivery;
+      await record(webhook, [await send(webhook, delivery, event, 'test')]);
+      return (await deliveries.findDelivery(db.orm, delivery.id)) ?? delivery;
     },
   };
 }
