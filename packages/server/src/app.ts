@@ -16,6 +16,8 @@ import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
+import { retrievalRoutes } from './modules/retrieval/retrieval-routes.ts';
+import type { RetrievalService } from './modules/retrieval/retrieval-service.ts';
 import { sourceRoutes } from './modules/sources/source-routes.ts';
 import type { SourceService } from './modules/sources/source-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
@@ -30,6 +32,7 @@ export interface AppDeps {
   chatbots: ChatbotService;
   integrations: IntegrationService;
   sources: SourceService;
+  retrieval: RetrievalService;
   config: Pick<Config, 'maxUploadBytes'>;
 }
 
@@ -91,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(chatbotRoutes(deps));
     await v1.register(integrationRoutes(deps));
     await v1.register(sourceRoutes(deps));
+    await v1.register(retrievalRoutes(deps));
   });
 
   return app;

@@ -15,6 +15,7 @@ import {
   type IntegrationService,
 } from '../modules/integrations/integration-service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
+import { createRetrievalService, type RetrievalService } from '../modules/retrieval/retrieval-service.ts';
 import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
@@ -38,6 +39,7 @@ export interface Context {
   integrations: IntegrationService;
   sources: SourceService;
   ingest: SourceIngest;
+  retrieval: RetrievalService;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function buildContext(
     maxBytes: config.maxUploadBytes,
     perHostConcurrency: config.crawlConcurrencyPerHost,
   });
+  const retrieval = createRetrievalService({ db, integrations, providers, vectorEnabled: migrations.vector });
   return {
     config,
     logger,
@@ -146,6 +149,7 @@ export async function buildContext(
     integrations,
     sources,
     ingest,
+    retrieval,
     async close() {
       await queue.stop();
       await apiKeys.stop();

@@ -66,6 +66,29 @@ export function editDistance(a: string, b: string): number {
   return d[rows * cols - 1]!;
 }
 
+/** Whether an unknown lexeme is worth repairing: long enough, and not a number or an identifier. */
+export function repairable(word: string): boolean {
+  return word.length >= 5 && word.length <= 30 && !/\d/.test(word);
+}
+
+/** Every string one edit (deletion, transposition, substitution, insertion) away from `word`. */
+export function oneEditVariants(word: string): string[] {
+  const letters = [...new Set([...'abcdefghijklmnopqrstuvwxyz', ...word])];
+  const variants = new Set<string>();
+  for (let i = 0; i <= word.length; i++) {
+    const head = word.slice(0, i);
+    const tail = word.slice(i);
+    if (tail) variants.add(head + tail.slice(1));
+    if (tail.length > 1) variants.add(head + tail[1] + tail[0] + tail.slice(2));
+    for (const letter of letters) {
+      if (tail) variants.add(head + letter + tail.slice(1));
+      variants.add(head + letter + tail);
+    }
+  }
+  variants.delete(word);
+  return [...variants];
+}
+
 export interface Correction {
   lexeme: string;
   df: number;
@@ -151,6 +174,11 @@ export function fuseRanks(lists: string[][], k = 60): Map<string, number> {
 export function lexicalRelevance(coverage: number): number {
   const clamped = Math.min(1, Math.max(0, coverage));
   return clamped * clamped;
+}
+
+/** The least coverage with a lexical relevance of at least `relevance`. */
+export function minCoverage(relevance: number): number {
+  return Math.sqrt(Math.min(1, Math.max(0, relevance)));
 }
 
 /**

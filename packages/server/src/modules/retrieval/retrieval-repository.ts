@@ -14,12 +14,7 @@ export interface QueryTerm {
   lexeme: string;
   /** 0 when the bot has no chunk with this lexeme. */
   df: number;
-  /** For unknown lexemes: known ones that look alike (pg_trgm), to repair misspellings. */
-  neighbours: { lexeme: string; df: number }[];
 }
-
-/** Trigram neighbours are looked up only for unknown words this long or longer. */
-const MIN_REPAIR_LENGTH = 5;
 
 /**
  * The question's lexemes as the bot's text search configuration makes them, with their document
@@ -31,43 +26,56 @@ export async function queryTerms(
   language: TextSearchLanguage,
   query: string,
 ): Promise<{ chunks: number; terms: QueryTerm[] }> {
-  const rows = await db.query<{
-    lexeme: string | null;
-    df: number | null;
-    chunks: number | null;
-    neighbours: { lexeme: string; df: number }[] | null;
-  }>(
-    `WITH corpus AS (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1),
-     q AS (
-       SELECT DISTINCT q.lexeme, t.df
-       FROM unnest(to_tsvector($2::regconfig, $3)) AS q
-       LEFT JOIN retrieval_terms AS t ON t.chatbot_id = $1 AND t.lexeme = q.lexeme
-     )
-     SELECT q.lexeme, q.df, (SELECT chunks FROM corpus) AS chunks,
-       CASE WHEN q.df IS NULL AND length(q.lexeme) >= ${MIN_REPAIR_LENGTH} THEN (
-         SELECT json_agg(json_build_object('lexeme', n.lexeme, 'df', n.df))
-         FROM (
-           SELECT t.lexeme, t.df FROM retrieval_terms AS t
-           WHERE t.chatbot_id = $1 AND t.lexeme % q.lexeme
-           ORDER BY similarity(t.lexeme, q.lexeme) DESC, t.df DESC
-           LIMIT 8
-         ) AS n
-       ) END AS neighbours
-     FROM q
+  const rows = await db.query<{ lexeme: string | null; df: number | null; chunks: number | null }>(
+    `SELECT q.lexeme, t.df, NULL::integer AS chunks
+     FROM unnest(to_tsvector($2::regconfig, $3)) AS q
+     LEFT JOIN retrieval_terms AS t ON t.chatbot_id = $1 AND t.lexeme = q.lexeme
      UNION ALL
-     SELECT NULL, NULL, (SELECT chunks FROM corpus), NULL`,
+     SELECT NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
     [chatbotId, language, query],
   );
   let chunks = 0;
   const terms: QueryTerm[] = [];
   for (const row of rows) {
-    if (row.lexeme === null) {
-      chunks = row.chunks ?? 0;
-      continue;
-    }
-    terms.push({ lexeme: row.lexeme, df: row.df ?? 0, neighbours: row.neighbours ?? [] });
+    if (row.lexeme === null) chunks = row.chunks ?? 0;
+    else terms.push({ lexeme: row.lexeme, df: row.df ?? 0 });
   }
   return { chunks, terms };
+}
+
+/**
+ * Known lexemes that may be what an unknown word meant: its trigram neighbours in the bot's
+ * vocabulary (pg_trgm), and those of its one-edit variants that the bot knows (pg_trgm misses
+ * transpositions in short words: "idnex" shares two trigrams with "index").
+ */
+export async function vocabularyNeighbours(
+  db: Database,
+  chatbotId: string,
+  words: { word: string; variants: string[] }[],
+): Promise<Map<string, { lexeme: string; df: number }[]>> {
+  const neighbours = new Map<string, { lexeme: string; df: number }[]>(words.map(({ word }) => [word, []]));
+  if (words.length === 0) return neighbours;
+  const variantOf = words.flatMap(({ word, variants }) => variants.map(() => word));
+  const rows = await db.query<{ word: string; lexeme: string; df: number }>(
+    `SELECT w.word, n.lexeme, n.df
+     FROM unnest($2::text[]) AS w(word)
+     CROSS JOIN LATERAL (
+       SELECT t.lexeme, t.df FROM retrieval_terms AS t
+       WHERE t.chatbot_id = $1 AND t.lexeme % w.word
+       ORDER BY similarity(t.lexeme, w.word) DESC, t.df DESC
+       LIMIT 8
+     ) AS n
+     UNION ALL
+     SELECT v.word, t.lexeme, t.df
+     FROM unnest($3::text[], $4::text[]) AS v(word, variant)
+     JOIN retrieval_terms AS t ON t.chatbot_id = $1 AND t.lexeme = v.variant`,
+    [chatbotId, words.map(({ word }) => word), variantOf, words.flatMap(({ variants }) => variants)],
+  );
+  for (const row of rows) {
+    const list = neighbours.get(row.word)!;
+    if (!list.some((known) => known.lexeme === row.lexeme)) list.push({ lexeme: row.lexeme, df: row.df });
+  }
+  return neighbours;
 }
 
 export interface WeightedTerm {
@@ -91,14 +99,20 @@ export interface ScoredChunk {
 /**
  * BM25 over the postings, in two steps that keep the work bounded on large bots: the postings of
  * the driving (rarer) terms are summed to pick `candidates` chunks, then the other terms'
- * postings are looked up for those chunks only, through the covering index.
+ * postings are looked up for those chunks only, through the covering index. Chunks that match
+ * too little of the question to be relevant are dropped before the sort, the costly part.
  */
 export async function scoreChunks(
   db: Database,
   chatbotId: string,
   language: TextSearchLanguage,
   terms: WeightedTerm[],
-  options: { candidates: number; limit: number },
+  options: {
+    candidates: number;
+    limit: number;
+    /** Chunks whose driving terms weigh less than this cannot reach the relevance asked for. */
+    minDrivingWeight: number;
+  },
 ): Promise<ScoredChunk[]> {
   const rows = await db.query<{
     chunk_id: string;
@@ -116,6 +130,7 @@ export async function scoreChunks(
        FROM q JOIN retrieval_postings AS p ON p.chatbot_id = $1 AND p.lexeme = q.lexeme
        WHERE q.driving
        GROUP BY p.chunk_id
+       HAVING sum(q.weight) >= $8
        ORDER BY score DESC
        LIMIT $5
      ),
@@ -150,6 +165,7 @@ export async function scoreChunks(
       options.candidates,
       options.limit,
       language,
+      options.minDrivingWeight,
     ],
   );
   return rows.map((row) => ({

@@ -16,7 +16,10 @@ import {
   fuseRanks,
   idf,
   lexicalRelevance,
+  minCoverage,
+  oneEditVariants,
   orderByPage,
+  repairable,
   vectorRelevance,
 } from './retrieval-ranking.ts';
 import * as repo from './retrieval-repository.ts';
@@ -51,6 +54,8 @@ export type Scope = repo.Scope;
 /** Longest part of a question that is searched: a pasted log says what it is about early. */
 const MAX_QUERY_CHARS = 2000;
 const MAX_TERMS = 24;
+/** Unknown words looked up for a misspelling, per question. */
+const MAX_REPAIRS = 6;
 /**
  * Postings read in full per question. Rarer terms are read until this many; the chunks they
  * find are completed with the commoner terms' postings. Bounds the work on bots with 50k chunks.
@@ -70,12 +75,20 @@ interface Candidate {
 export function createRetrievalService(deps: RetrievalDeps) {
   const { db } = deps;
 
-  async function lexical(bot: ChatbotRow, query: string) {
+  async function lexical(bot: ChatbotRow, query: string, minRelevance: number) {
     const language = bot.retrievalSettings.language;
     const { chunks, terms } = await repo.queryTerms(db, bot.id, language, query.slice(0, MAX_QUERY_CHARS));
     if (chunks === 0 || terms.length === 0) return null;
     // A word no chunk contains weighs as much as the rarest one: it is what the question is about.
     const unknownWeight = idf(chunks, 0);
+    const unknown = terms.filter((term) => term.df === 0 && repairable(term.lexeme));
+    const neighbours = await repo.vocabularyNeighbours(
+      db,
+      bot.id,
+      unknown
+        .slice(0, MAX_REPAIRS)
+        .map((term) => ({ word: term.lexeme, variants: oneEditVariants(term.lexeme) })),
+    );
     const weighted = new Map<string, { lexeme: string; weight: number; df: number }>();
     let total = 0;
     for (const term of terms) {
@@ -86,7 +99,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
         total += weight;
         continue;
       }
-      const correction = chooseCorrection(term.lexeme, term.neighbours);
+      const correction = chooseCorrection(term.lexeme, neighbours.get(term.lexeme) ?? []);
       if (correction) {
         const weight = idf(chunks, correction.df) * correction.confidence * filler;
         const known = weighted.get(correction.lexeme);
@@ -108,12 +121,21 @@ export function createRetrievalService(deps: RetrievalDeps) {
       driving.add(term.lexeme);
       read += term.df;
     }
+    // A chunk's relevance grows with the weight it matches: below this share it cannot reach
+    // min_relevance, even with every non-driving term.
+    const needed = minCoverage(minRelevance) * total;
+    const otherWeight = chosen.reduce((sum, term) => sum + (driving.has(term.lexeme) ? 0 : term.weight), 0);
     const hits = await repo.scoreChunks(
       db,
       bot.id,
       language,
       chosen.map((term) => ({ lexeme: term.lexeme, weight: term.weight, driving: driving.has(term.lexeme) })),
-      { candidates: CANDIDATES, limit: LEXICAL_LIMIT },
+      {
+        candidates: CANDIDATES,
+        limit: LEXICAL_LIMIT,
+        // Rounding slack: a chunk exactly at the threshold stays.
+        minDrivingWeight: Math.max(0, needed - otherWeight - 1e-9),
+      },
     );
     const weights = new Map(chosen.map((term) => [term.lexeme, term.weight]));
     return { hits, total, weights };
@@ -154,7 +176,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
       const topK = Math.max(1, Math.min(50, Math.floor(options.topK ?? bot.retrievalSettings.top_k)));
       const minRelevance = bot.retrievalSettings.min_relevance;
       const [text, nearest] = await Promise.all([
-        lexical(bot, query),
+        lexical(bot, query, minRelevance),
         vector(scope, bot, query, options.signal),
       ]);
       options.signal?.throwIfAborted();
