@@ -166,17 +166,17 @@ export interface RecordedAttempt {
   nextAttemptAt: Date | null;
 }
 
-/** Stores attempts and their deliveries' new states, and releases the claims: three statements. */
+/**
+ * Stores attempts and their deliveries' new states, and releases the claims. A delivery deleted
+ * meanwhile (its endpoint or event was) is skipped: its attempt has nothing to belong to.
+ */
 export async function recordAttempts(db: Executor, recorded: RecordedAttempt[]): Promise<void> {
   if (recorded.length === 0) return;
-  await db
-    .insert(webhookAttempts)
-    .values(recorded.map((item) => ({ id: newUuid(), deliveryId: item.deliveryId, ...item.attempt })));
   const rows = recorded.map(
     (item) =>
       sql`(${item.deliveryId}::uuid, ${item.status}::text, ${item.nextAttemptAt?.toISOString() ?? null}::timestamptz, ${item.attempt.attemptedAt.toISOString()}::timestamptz)`,
   );
-  await db.execute(sql`
+  const updated = await db.execute(sql`
     UPDATE webhook_deliveries AS d SET
       status = v.status::webhook_delivery_status,
       next_attempt_at = v.next_attempt_at,
@@ -185,7 +185,15 @@ export async function recordAttempts(db: Executor, recorded: RecordedAttempt[]):
       locked_until = NULL,
       updated_at = now()
     FROM (VALUES ${sql.join(rows, sql`, `)}) AS v(id, status, next_attempt_at, attempted_at)
-    WHERE d.id = v.id`);
+    WHERE d.id = v.id
+    RETURNING d.id`);
+  // Both drivers (pg and PGlite) answer with `rows`.
+  const present = new Set((updated as unknown as { rows: { id: string }[] }).rows.map((row) => row.id));
+  const attempts = recorded.filter((item) => present.has(item.deliveryId));
+  if (attempts.length === 0) return;
+  await db
+    .insert(webhookAttempts)
+    .values(attempts.map((item) => ({ id: newUuid(), deliveryId: item.deliveryId, ...item.attempt })));
 }
 
 export async function findDelivery(db: Executor, id: string): Promise<DeliveryRow | null> {
@@ -199,7 +207,10 @@ export async function releaseClaims(db: Executor, ids: string[]): Promise<void> 
   await db.update(webhookDeliveries).set({ lockedUntil: null }).where(inArray(webhookDeliveries.id, ids));
 }
 
-/** A one-off delivery (the test event): created claimed, so no sender takes it meanwhile. */
+/**
+ * A one-off delivery (the test event), created claimed so no sender takes it, and `failed` until
+ * its one attempt is recorded: if the process dies before, it says it was not delivered.
+ */
 export async function insertClaimedDelivery(
   db: Executor,
   row: { webhookId: string; eventId: string; eventType: string; leaseUntil: Date },
@@ -211,7 +222,7 @@ export async function insertClaimedDelivery(
       webhookId: row.webhookId,
       eventId: row.eventId,
       eventType: row.eventType,
-      status: 'pending',
+      status: 'failed',
       nextAttemptAt: null,
       lockedUntil: row.leaseUntil,
     })
