@@ -61,6 +61,19 @@ describe('parley bots and sources', () => {
     const listed = await runCliJson<{ data: Bot[] }>(dataDir, ['bots', 'list', '--json']);
     expect(listed.data.map((b) => b.id)).toEqual([bot.id]);
 
+    // `parley chat` answers from the knowledge, with the source cited.
+    const answer = await runCliJson<{ reply: string; grounded: boolean; conversation_id: string }>(dataDir, [
+      'chat',
+      bot.id,
+      'When is the shop open?',
+      '--json',
+    ]);
+    expect(answer).toMatchObject({ grounded: true });
+    expect(answer.reply).toContain('9 to 17');
+    const plain = await runCli(dataDir, ['chat', bot.id, 'When is the shop open?']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/9 to 17[\s\S]*\[1\] Opening hours/);
+
     const server = await startParley(dataDir);
     const fetched = await api(server.url, `/v1/sources/${source.id}`, { key });
     expect(fetched.body).toMatchObject({ status: 'ready', chunks: source.chunks });
@@ -79,8 +92,19 @@ describe('parley bots and sources', () => {
     expect(text).toMatchObject({ type: 'text', status: 'ready' });
     const sources = await runCliJson<{ data: Source[] }>(dataDir, ['sources', 'list', bot.id, '--json']);
     expect(sources.data.map((s) => s.id).sort()).toEqual([source.id, text.id].sort());
+    // Through the running server, the conversation continues where the CLI left it.
+    const followUp = await runCliJson<{ reply: string; conversation_id: string }>(dataDir, [
+      'chat',
+      bot.id,
+      'How many days do I have for returns?',
+      '--conversation',
+      answer.conversation_id,
+      '--json',
+    ]);
+    expect(followUp.conversation_id).toBe(answer.conversation_id);
+    expect(followUp.reply).toContain('30 days');
     await stopParley(server);
-  }, 180_000);
+  }, 300_000);
 
   it('refuses bad input with a clear message and creates nothing', async () => {
     const dataDir = makeTempDir();
