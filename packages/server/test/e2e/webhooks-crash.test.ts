@@ -3,6 +3,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
+import { isolatedDatabase } from '../modules/webhooks/webhook-helpers.ts';
 import {
   api,
   makeTempDir,
@@ -19,6 +20,8 @@ const EVENTS = 60;
 describe('webhook delivery survives kill -9', () => {
   it('delivers every event after the server is killed mid-delivery and restarted', async () => {
     const receiver = await startWebhookReceiver();
+    // With DATABASE_URL, both servers use a fresh database on that PostgreSQL server.
+    const database = await isolatedDatabase();
     try {
       // Slow answers, so that deliveries are in flight when the server dies.
       receiver.respond = () => ({ status: 200, delayMs: 300 });
@@ -26,6 +29,7 @@ describe('webhook delivery survives kill -9', () => {
       const env = {
         PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
         PARLEY_WEBHOOK_RETRY_DELAYS: '1,1,1,1,1,1,1,1,1,1',
+        ...database.env,
       };
       const first = await startParley(dataDir, { env });
       const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;
@@ -87,6 +91,7 @@ describe('webhook delivery survives kill -9', () => {
       await stopParley(second);
     } finally {
       await receiver.close();
+      await database.drop();
     }
   }, 360_000);
 });
