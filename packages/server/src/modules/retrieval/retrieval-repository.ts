@@ -2,6 +2,11 @@
 // written only by the triggers on chunks (migration 0008); this file only reads it. Every query
 // starts from a chatbot id the service has already checked against the caller's scope, and the
 // rows returned to callers are filtered on workspace and environment again.
+//
+// Lookups go through LATERAL subqueries fenced with OFFSET 0: each becomes one index probe per
+// term or chunk whatever the planner's statistics say. With stale statistics (right after a big
+// ingest, or on the embedded database, which has no autoanalyze) a plain join was seen hashing
+// all 21k terms of a bot for a five-word question.
 import type { Database } from '../../db/client.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
 
@@ -29,7 +34,9 @@ export async function queryTerms(
   const rows = await db.query<{ lexeme: string | null; df: number | null; chunks: number | null }>(
     `SELECT q.lexeme, t.df, NULL::integer AS chunks
      FROM unnest(to_tsvector($2::regconfig, $3)) AS q
-     LEFT JOIN retrieval_terms AS t ON t.chatbot_id = $1 AND t.lexeme = q.lexeme
+     LEFT JOIN LATERAL (
+       SELECT t.df FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = q.lexeme OFFSET 0
+     ) AS t ON true
      UNION ALL
      SELECT NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
     [chatbotId, language, query],
@@ -55,8 +62,11 @@ export async function vocabularyNeighbours(
 ): Promise<Map<string, { lexeme: string; df: number }[]>> {
   const neighbours = new Map<string, { lexeme: string; df: number }[]>(words.map(({ word }) => [word, []]));
   if (words.length === 0) return neighbours;
-  const variantOf = words.flatMap(({ word, variants }) => variants.map(() => word));
-  const rows = await db.query<{ word: string; lexeme: string; df: number }>(
+  const variantOf = new Map<string, string[]>();
+  for (const { word, variants } of words) {
+    for (const variant of variants) variantOf.set(variant, [...(variantOf.get(variant) ?? []), word]);
+  }
+  const rows = await db.query<{ word: string | null; lexeme: string; df: number }>(
     `SELECT w.word, n.lexeme, n.df
      FROM unnest($2::text[]) AS w(word)
      CROSS JOIN LATERAL (
@@ -66,14 +76,15 @@ export async function vocabularyNeighbours(
        LIMIT 8
      ) AS n
      UNION ALL
-     SELECT v.word, t.lexeme, t.df
-     FROM unnest($3::text[], $4::text[]) AS v(word, variant)
-     JOIN retrieval_terms AS t ON t.chatbot_id = $1 AND t.lexeme = v.variant`,
-    [chatbotId, words.map(({ word }) => word), variantOf, words.flatMap(({ variants }) => variants)],
+     SELECT NULL, t.lexeme, t.df FROM retrieval_terms AS t
+     WHERE t.chatbot_id = $1 AND t.lexeme = ANY($3::text[])`,
+    [chatbotId, words.map(({ word }) => word), [...variantOf.keys()]],
   );
   for (const row of rows) {
-    const list = neighbours.get(row.word)!;
-    if (!list.some((known) => known.lexeme === row.lexeme)) list.push({ lexeme: row.lexeme, df: row.df });
+    for (const word of row.word === null ? (variantOf.get(row.lexeme) ?? []) : [row.word]) {
+      const list = neighbours.get(word)!;
+      if (!list.some((known) => known.lexeme === row.lexeme)) list.push({ lexeme: row.lexeme, df: row.df });
+    }
   }
   return neighbours;
 }
@@ -127,7 +138,11 @@ export async function scoreChunks(
      ),
      candidates AS (
        SELECT p.chunk_id, sum(q.weight * p.impact) AS score, sum(q.weight) AS matched
-       FROM q JOIN retrieval_postings AS p ON p.chatbot_id = $1 AND p.lexeme = q.lexeme
+       FROM q
+       CROSS JOIN LATERAL (
+         SELECT p.chunk_id, p.impact FROM retrieval_postings AS p
+         WHERE p.chatbot_id = $1 AND p.lexeme = q.lexeme OFFSET 0
+       ) AS p
        WHERE q.driving
        GROUP BY p.chunk_id
        HAVING sum(q.weight) >= $8
@@ -155,7 +170,10 @@ export async function scoreChunks(
      SELECT r.chunk_id, ch.document_id, r.score, r.matched, ch.question,
        CASE WHEN ch.question IS NOT NULL
          THEN tsvector_to_array(to_tsvector($7::regconfig, ch.question)) END AS question_lexemes
-     FROM ranked AS r JOIN chunks AS ch ON ch.id = r.chunk_id
+     FROM ranked AS r
+     CROSS JOIN LATERAL (
+       SELECT ch.document_id, ch.question FROM chunks AS ch WHERE ch.id = r.chunk_id OFFSET 0
+     ) AS ch
      ORDER BY r.score DESC`,
     [
       chatbotId,

@@ -55,7 +55,7 @@ export type Scope = repo.Scope;
 const MAX_QUERY_CHARS = 2000;
 const MAX_TERMS = 24;
 /** Unknown words looked up for a misspelling, per question. */
-const MAX_REPAIRS = 6;
+const MAX_REPAIRS = 3;
 /**
  * Postings read in full per question. Rarer terms are read until this many; the chunks they
  * find are completed with the commoner terms' postings. Bounds the work on bots with 50k chunks.
@@ -72,12 +72,38 @@ interface Candidate {
   questionMatch: number;
 }
 
+/** Bots this large have their postings vacuumed on the embedded database; see maintain(). */
+const VACUUM_MIN_CHUNKS = 2000;
+
 export function createRetrievalService(deps: RetrievalDeps) {
   const { db } = deps;
+  /** Chunk count of each bot when its postings were last vacuumed by this process. */
+  const vacuumed = new Map<string, number>();
+  let vacuuming = false;
+
+  /**
+   * Scoring reads postings through index-only scans, which need the visibility map that VACUUM
+   * sets. PostgreSQL's autovacuum keeps it; the embedded database has no autovacuum, so after a
+   * bot's knowledge has grown or shrunk by a tenth, the next search vacuums the postings in the
+   * background (it skips pages already all-visible, so a vacuum after a change is short).
+   */
+  function maintain(chatbotId: string, chunks: number): void {
+    if (db.kind !== 'pglite' || vacuuming || chunks < VACUUM_MIN_CHUNKS) return;
+    const last = vacuumed.get(chatbotId);
+    if (last !== undefined && Math.abs(chunks - last) < last * 0.1) return;
+    vacuuming = true;
+    vacuumed.set(chatbotId, chunks);
+    db.exec('VACUUM (ANALYZE) retrieval_postings, retrieval_terms')
+      .catch(() => vacuumed.delete(chatbotId))
+      .finally(() => {
+        vacuuming = false;
+      });
+  }
 
   async function lexical(bot: ChatbotRow, query: string, minRelevance: number) {
     const language = bot.retrievalSettings.language;
     const { chunks, terms } = await repo.queryTerms(db, bot.id, language, query.slice(0, MAX_QUERY_CHARS));
+    maintain(bot.id, chunks);
     if (chunks === 0 || terms.length === 0) return null;
     // A word no chunk contains weighs as much as the rarest one: it is what the question is about.
     const unknownWeight = idf(chunks, 0);
@@ -121,9 +147,10 @@ export function createRetrievalService(deps: RetrievalDeps) {
       driving.add(term.lexeme);
       read += term.df;
     }
-    // A chunk's relevance grows with the weight it matches: below this share it cannot reach
-    // min_relevance, even with every non-driving term.
-    const needed = minCoverage(minRelevance) * total;
+    // Chunks matching too little to reach half of min_relevance, even with every non-driving
+    // term, are dropped in SQL; the rest still count for their page (see orderByPage) and are
+    // held to min_relevance itself afterwards.
+    const needed = minCoverage(minRelevance / 2) * total;
     const otherWeight = chosen.reduce((sum, term) => sum + (driving.has(term.lexeme) ? 0 : term.weight), 0);
     const hits = await repo.scoreChunks(
       db,

@@ -128,7 +128,7 @@ describe('ranking', () => {
   });
 
   it('answers a natural question worded differently from the page', async () => {
-    const data = await results(botId, 'How long until my refund arrives once I return something?');
+    const data = await results(botId, 'How long until my refund arrives after I return an order?');
     expect(data[0]!.text).toContain('refund is paid back');
   });
 
