@@ -23,6 +23,8 @@ export interface ReceiverAnswer {
   delayMs?: number;
   /** Never answer (the sender times out). */
   hang?: boolean;
+  /** Close the connection without answering. */
+  reset?: boolean;
 }
 
 export interface WebhookReceiver {
@@ -81,6 +83,10 @@ export async function startWebhookReceiver(path = '/hooks'): Promise<WebhookRece
           requests.push(received);
           for (const waiter of [...waiters]) waiter();
           const answer = receiver.respond(received, index);
+          if (answer.reset) {
+            request.socket.destroy();
+            return;
+          }
           if (answer.hang) {
             hanging.add(response);
             response.on('close', () => hanging.delete(response));

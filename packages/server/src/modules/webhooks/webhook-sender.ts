@@ -16,6 +16,9 @@ export interface AttemptResult {
   retryAfterSeconds: number | null;
 }
 
+/** The connection was closed under the request: typical of a kept-alive connection gone stale. */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
@@ -31,8 +34,8 @@ export async function sendAttempt(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('timeout')), deps.timeoutMs);
   const elapsed = () => Math.round(performance.now() - started);
-  try {
-    const response = await deps.fetch(request.url, {
+  const post = () =>
+    deps.fetch(request.url, {
       method: 'POST',
       headers: {
         ...request.headers,
@@ -42,6 +45,22 @@ export async function sendAttempt(
       body: request.body,
       signal: controller.signal,
     });
+  try {
+    let response: Response;
+    try {
+      response = await post();
+    } catch (error) {
+      // A kept-alive connection the receiver closed just as it was reused fails before any
+      // answer: send once more on a new one rather than wait for the next retry. Receivers
+      // tell the repeat by its webhook-id.
+      if (
+        controller.signal.aborted ||
+        !causeChain(error).some((cause) => STALE_CONNECTION_CODES.has(codeOf(cause) ?? ''))
+      ) {
+        throw error;
+      }
+      response = await post();
+    }
     const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT);
     const outcome = classifyStatus(response.status);
     return {

@@ -171,6 +171,20 @@ describe('retry schedule', () => {
     );
   });
 
+  it('sends again at once when the connection is closed under the request', async () => {
+    const clock = makeClock();
+    const engine = makeEngine(clock);
+    const site = await receiver();
+    site.respond = (_request, index) => (index === 0 ? { reset: true } : { status: 200 });
+    const { key, webhook, emit } = await setup(site.url);
+    await emit();
+    await engine.dispatch();
+    await engine.deliverDue(uuid(webhook.id));
+    const [delivery] = await listDeliveries(t, key, webhook.id);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: [{ status_code: 200 }] });
+    expect(site.requests.map((r) => r.headers['webhook-id'])).toEqual([delivery.event_id, delivery.event_id]);
+  });
+
   it('retries a refused connection', async () => {
     const clock = makeClock();
     const engine = makeEngine(clock);
