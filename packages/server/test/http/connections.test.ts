@@ -7,7 +7,9 @@ import net from 'node:net';
 import { expect, it } from 'vitest';
 import { startTestApp } from '../helpers/test-app.ts';
 
-it('closes spare and idle connections at shutdown instead of waiting for their keep-alive timeout', async () => {
+it('closes spare and idle connections at shutdown instead of waiting for their keep-alive timeout', {
+  timeout: 120_000,
+}, async () => {
   const t = await startTestApp();
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.app.server.address() as AddressInfo;
