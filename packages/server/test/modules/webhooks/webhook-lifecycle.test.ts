@@ -243,6 +243,50 @@ describe('re-sending and testing through the API', () => {
   });
 });
 
+describe('listing deliveries', () => {
+  it('filters by status and event type, and pages newest first', async () => {
+    const clock = makeClock();
+    const engine = engineFor(t, clock);
+    const site = await receiver();
+    site.respond = (_request, index) => (index === 0 ? { status: 400 } : { status: 200 });
+    const { key, webhook, emit } = await setup(site.url);
+    for (let i = 0; i < 3; i++) await emit();
+    await engine.dispatch();
+    await engine.deliverDue(uuid(webhook.id));
+    await t.request({ method: 'POST', url: `/v1/webhooks/${webhook.id}/test`, key });
+
+    const all = await listDeliveries(t, key, webhook.id);
+    expect(all.map((d) => d.event_type)).toEqual([
+      'webhook.test',
+      'lead.captured',
+      'lead.captured',
+      'lead.captured',
+    ]);
+    const failed = await listDeliveries(t, key, webhook.id, '&status=failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0].attempts[0].status_code).toBe(400);
+    expect(await listDeliveries(t, key, webhook.id, '&status=succeeded')).toHaveLength(3);
+    expect(await listDeliveries(t, key, webhook.id, '&status=pending')).toEqual([]);
+    expect((await listDeliveries(t, key, webhook.id, '&event_type=webhook.test')).map((d) => d.id)).toEqual([
+      all[0].id,
+    ]);
+    expect(
+      await listDeliveries(t, key, webhook.id, '&event_type=lead.captured&status=succeeded'),
+    ).toHaveLength(2);
+
+    const first = (await t.request({ url: `/v1/webhooks/${webhook.id}/deliveries?page_size=3`, key })).json();
+    expect(first).toMatchObject({ has_more: true, next_cursor: expect.any(String) });
+    const second = (
+      await t.request({
+        url: `/v1/webhooks/${webhook.id}/deliveries?page_size=3&cursor=${first.next_cursor}`,
+        key,
+      })
+    ).json();
+    expect([...first.data, ...second.data].map((d: { id: string }) => d.id)).toEqual(all.map((d) => d.id));
+    expect(second).toMatchObject({ has_more: false, next_cursor: null });
+  });
+});
+
 describe('the event log', () => {
   it('lists the events a receiver missed, filtered by type and time, each with its data', async () => {
     const ws = await buildWorkspace(t.context);
