@@ -6,20 +6,36 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { decorateAuth, registerAuth } from './http/auth.ts';
+import { trackConnections } from './http/connections.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
+import { chatRoutes } from './modules/chat/chat-routes.ts';
+import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
+import type { HandoffService } from './modules/conversations/conversation-handoff.ts';
+import type { ConversationHub } from './modules/conversations/conversation-live.ts';
+import { conversationRoutes } from './modules/conversations/conversation-routes.ts';
+import type { ConversationService } from './modules/conversations/conversation-service.ts';
+import { eventRoutes } from './modules/events/event-routes.ts';
+import type { EventService } from './modules/events/event-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
+import { leadRoutes } from './modules/leads/lead-routes.ts';
+import type { LeadService } from './modules/leads/lead-service.ts';
 import { retrievalRoutes } from './modules/retrieval/retrieval-routes.ts';
 import type { RetrievalService } from './modules/retrieval/retrieval-service.ts';
 import { sourceRoutes } from './modules/sources/source-routes.ts';
 import type { SourceService } from './modules/sources/source-service.ts';
+import { usageRoutes } from './modules/usage/usage-routes.ts';
+import type { UsageService } from './modules/usage/usage-service.ts';
+import { webhookRoutes } from './modules/webhooks/webhook-routes.ts';
+import type { WebhookService } from './modules/webhooks/webhook-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -33,6 +49,14 @@ export interface AppDeps {
   integrations: IntegrationService;
   sources: SourceService;
   retrieval: RetrievalService;
+  chat: ChatService;
+  conversations: ConversationService;
+  conversationHub: ConversationHub;
+  handoff: HandoffService;
+  leads: LeadService;
+  usage: UsageService;
+  events: EventService;
+  webhooks: WebhookService;
   config: Pick<Config, 'maxUploadBytes'>;
 }
 
@@ -76,6 +100,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Live event streams never end by themselves: end them when the server stops taking requests,
+  // so a graceful shutdown does not wait for them (clients reconnect to another node).
+  const connections = trackConnections(app.server);
+  app.addHook('preClose', async () => {
+    endEventStreams(app.server);
+    connections.drain();
+  });
   registerErrorHandling(app);
   registerValidation(app);
   await app.register(multipart, {
@@ -95,6 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(integrationRoutes(deps));
     await v1.register(sourceRoutes(deps));
     await v1.register(retrievalRoutes(deps));
+    await v1.register(chatRoutes(deps));
+    await v1.register(conversationRoutes(deps));
+    await v1.register(usageRoutes(deps));
+    await v1.register(leadRoutes(deps));
+    await v1.register(webhookRoutes(deps));
+    await v1.register(eventRoutes(deps));
   });
 
   return app;

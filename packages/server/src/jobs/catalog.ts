@@ -7,6 +7,11 @@ export interface JobDefinition {
   /** A job whose worker stops sending heartbeats (killed) is retried after this long. */
   heartbeatSeconds?: number;
   cron?: string;
+  /**
+   * Runs in every worker process every this many seconds, outside the queue: for work that must
+   * start within seconds, finer than cron. Runs never overlap within a process.
+   */
+  everySeconds?: number;
   retryLimit?: number;
   timeoutSeconds?: number;
   concurrency?: number;
@@ -24,6 +29,18 @@ export const JOBS = {
     concurrency: 2,
   },
   sweepSources: { name: 'sources-sweep', cron: '*/5 * * * *' },
+  /** Sends one endpoint's due webhook deliveries; one job at a time per endpoint. */
+  deliverWebhook: {
+    name: 'webhook-deliver',
+    policy: 'stately',
+    heartbeatSeconds: 10,
+    retryLimit: 5,
+    timeoutSeconds: 600,
+    concurrency: 4,
+  },
+  /** Turns new events into webhook deliveries and queues the endpoints with deliveries due. */
+  pumpWebhooks: { name: 'webhooks-pump', everySeconds: 1 },
+  purgeEvents: { name: 'events-purge', cron: '41 3 * * *' },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

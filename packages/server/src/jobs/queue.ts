@@ -7,6 +7,9 @@ import type { Database } from '../db/client.ts';
 import { JOBS, type JobDefinition, type JobName } from './catalog.ts';
 
 const DEFINITIONS: JobDefinition[] = Object.values(JOBS);
+/** Jobs of the queue proper; the others are in-process ticks (`everySeconds`). */
+const QUEUED: JobDefinition[] = DEFINITIONS.filter((job) => !job.everySeconds);
+const TICKS: JobDefinition[] = DEFINITIONS.filter((job) => job.everySeconds);
 
 export interface SendOptions {
   /** At most one queued job per key: repeated sends of the same work collapse. */
@@ -54,7 +57,7 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
   });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
-  for (const job of DEFINITIONS) {
+  for (const job of QUEUED) {
     await boss.createQueue(job.name, {
       policy: job.policy ?? 'standard',
       ...(job.heartbeatSeconds ? { heartbeatSeconds: job.heartbeatSeconds } : {}),
@@ -64,6 +67,7 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
     });
   }
   let working: PgBoss | null = null;
+  const ticks = startTicks(logger);
   return {
     boss,
     async send(name, data, sendOptions = {}) {
@@ -86,7 +90,7 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
       });
       working.on('error', (error) => logger.error({ err: error }, 'job worker error'));
       await working.start();
-      for (const job of DEFINITIONS) {
+      for (const job of QUEUED) {
         const handle = handlers[job.name as JobName];
         await working.work(
           job.name,
@@ -97,10 +101,44 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
         );
         if (job.cron) await working.schedule(job.name, job.cron);
       }
+      for (const job of TICKS) ticks.start(job, handlers[job.name as JobName] as () => Promise<void>);
     },
     async stop() {
+      await ticks.stop();
       if (working) await working.stop({ graceful: true, timeout: 10_000 });
       await boss.stop({ graceful: true, timeout: 10_000 });
+    },
+  };
+}
+
+/** In-process periodic jobs: each runs again `everySeconds` after its previous run ended. */
+function startTicks(logger: Logger) {
+  const timers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  return {
+    start(job: JobDefinition, handle: () => Promise<void>) {
+      const schedule = () => {
+        if (stopped) return;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          const run = handle()
+            .catch((error) => logger.error({ err: error, job: job.name }, 'job failed'))
+            .finally(() => {
+              running.delete(run);
+              schedule();
+            });
+          running.add(run);
+        }, job.everySeconds! * 1000);
+        timers.add(timer);
+      };
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await Promise.all(running);
     },
   };
 }

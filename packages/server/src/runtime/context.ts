@@ -9,15 +9,27 @@ import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
 import { type Queue, startQueue } from '../jobs/queue.ts';
 import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
 import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
+import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
+import { type ConversationHub, createConversationHub } from '../modules/conversations/conversation-live.ts';
+import {
+  type ConversationService,
+  createConversationService,
+} from '../modules/conversations/conversation-service.ts';
+import { createEventService, type EventService } from '../modules/events/event-service.ts';
 import {
   createIntegrationService,
   type IntegrationService,
 } from '../modules/integrations/integration-service.ts';
+import { createLeadService, type LeadService } from '../modules/leads/lead-service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
 import { createRetrievalService, type RetrievalService } from '../modules/retrieval/retrieval-service.ts';
 import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
+import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
+import { createWebhookDelivery, type WebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
+import { createWebhookService, type WebhookService } from '../modules/webhooks/webhook-service.ts';
 import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
 import { resolveSecretKey } from './secret-key.ts';
@@ -40,6 +52,15 @@ export interface Context {
   sources: SourceService;
   ingest: SourceIngest;
   retrieval: RetrievalService;
+  conversations: ConversationService;
+  conversationHub: ConversationHub;
+  handoff: HandoffService;
+  leads: LeadService;
+  usage: UsageService;
+  chat: ChatService;
+  events: EventService;
+  webhooks: WebhookService;
+  webhookDelivery: WebhookDelivery;
   close(): Promise<void>;
 }
 
@@ -132,6 +153,41 @@ export async function buildContext(
     perHostConcurrency: config.crawlConcurrencyPerHost,
   });
   const retrieval = createRetrievalService({ db, integrations, providers, vectorEnabled: migrations.vector });
+  const conversations = createConversationService({ db });
+  const conversationHub = createConversationHub({ db, logger });
+  await conversationHub.start();
+  const handoff = createHandoffService({ db, chatbots, conversations });
+  const leads = createLeadService({ db, chatbots, conversations });
+  const usage = createUsageService({ db });
+  const chat = createChatService({
+    db,
+    logger,
+    chatbots,
+    integrations,
+    providers,
+    retrieval,
+    conversations,
+    handoff,
+    leads,
+    usage,
+    maxMessageChars: config.maxMessageChars,
+  });
+  const events = createEventService({ db });
+  const webhookDelivery = createWebhookDelivery({
+    db,
+    logger,
+    jobs: queue,
+    secretBox,
+    // Its own guard, without the trusted hosts of providers: an endpoint is never trusted.
+    fetch: createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork }),
+    retryDelaysSeconds: config.webhookRetryDelaysSeconds,
+  });
+  const webhooks = createWebhookService({
+    db,
+    secretBox,
+    delivery: webhookDelivery,
+    allowPrivateNetwork: config.allowPrivateNetwork,
+  });
   return {
     config,
     logger,
@@ -150,9 +206,20 @@ export async function buildContext(
     sources,
     ingest,
     retrieval,
+    conversations,
+    conversationHub,
+    handoff,
+    leads,
+    usage,
+    chat,
+    events,
+    webhooks,
+    webhookDelivery,
     async close() {
+      webhookDelivery.stop();
       await queue.stop();
       await apiKeys.stop();
+      await conversationHub.stop();
       if (redis) redis.disconnect();
     },
   };

@@ -20,5 +20,16 @@ export function jobHandlers(context: Context): JobHandlers {
       const purged = await context.chatbots.purgeDeleted();
       if (purged > 0) logger.info({ purged }, 'purged deleted chatbots');
     },
+    'webhook-deliver': async (data: { webhookId: string }) => {
+      await context.webhookDelivery.deliverDue(data.webhookId);
+    },
+    'webhooks-pump': async () => {
+      await context.webhookDelivery.dispatch();
+      await context.webhookDelivery.sweep();
+    },
+    'events-purge': async () => {
+      const purged = await context.events.purgeExpired();
+      if (purged > 0) logger.info({ purged }, 'purged events past retention');
+    },
   };
 }
