@@ -6,6 +6,7 @@
 //   node bench/retrieval.ts --pg             # PostgreSQL: BENCH_DATABASE_URL, or the local server
 //   node bench/retrieval.ts --data-dir DIR   # PGlite in DIR, kept; a manual ingested there is reused
 //   node bench/retrieval.ts --verbose        # every question with the rank of its first right page
+//   node bench/retrieval.ts --scale 9        # also latency on a bot holding the manual's chunks 9 times
 //
 // The manual is served on localhost and crawled as a `website` source by the product's own
 // ingestion (in this process, job workers on), so the chunks are the product's real chunks.
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     pg: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    scale: { type: 'string', default: '0' },
   },
 });
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -140,6 +142,62 @@ function measure(questions: Question[], results: string[][]): Metrics {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/**
+ * Latency on a large bot: one holding the manual's chunks `copies` times (inserted through the
+ * same triggers that index ingested chunks), searched with the bot's default top_k as the chat
+ * does. Postings are vacuumed and analysed first, the steady state that autovacuum (PostgreSQL)
+ * or the retrieval service itself (PGlite) reaches after a change.
+ */
+async function scaledLatency(
+  context: Awaited<ReturnType<typeof createContext>>,
+  scope: { workspaceId: string; environment: 'live' },
+  bot: ChatbotRow,
+  copies: number,
+  questions: Question[],
+): Promise<void> {
+  const name = `${BOT_NAME} x${copies}`;
+  const [existing] = await context.db.query<{ id: string }>(
+    'SELECT id FROM chatbots WHERE name = $1 AND workspace_id = $2 AND deleted_at IS NULL',
+    [name, scope.workspaceId],
+  );
+  const big = existing
+    ? await context.chatbots.get(scope, existing.id)
+    : await context.chatbots.create(scope, { name });
+  if (!existing) {
+    const started = performance.now();
+    for (let copy = 1; copy <= copies; copy++) {
+      await context.db.query(
+        `INSERT INTO chunks (id, workspace_id, environment, chatbot_id, source_id, document_id, position,
+           title, heading, url, text, tokens, page, question, search)
+         SELECT gen_random_uuid(), workspace_id, environment, $2, source_id, document_id, position,
+           title, heading, url, text, tokens, page, question, search
+         FROM chunks WHERE chatbot_id = $1`,
+        [bot.id, big.id],
+      );
+      process.stdout.write(`\r  copying the manual: ${copy}/${copies}`);
+    }
+    console.log(` in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  await context.db.exec('VACUUM (ANALYZE) retrieval_postings, retrieval_terms');
+  const [{ chunks } = { chunks: 0 }] = await context.db.query<{ chunks: number }>(
+    'SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1',
+    [big.id],
+  );
+  for (const question of questions) await context.retrieval.search(scope, big, question.q);
+  const latencies: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const question of questions) {
+      const started = performance.now();
+      await context.retrieval.search(scope, big, question.q);
+      latencies.push(performance.now() - started);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `  latency at ${chunks} chunks  p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} searches, top ${big.retrievalSettings.top_k}, in process)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -274,8 +332,10 @@ async function main(): Promise<void> {
       `  MRR@10 by style        ${[...ours.byStyle.keys()].map((style) => `${style} ${ours.byStyle.get(style)!.toFixed(2)} / ${theirs.byStyle.get(style)!.toFixed(2)}`).join(', ')}  (Parley / baseline)`,
     );
     console.log(
-      `  search latency         p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} questions, in process)`,
+      `  search latency         p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} questions, top 50, in process)`,
     );
+    const scale = Number(flags.scale);
+    if (scale > 1) await scaledLatency(context, scope, bot, scale, questions);
   } finally {
     await context.close();
     await site.close();

@@ -61,7 +61,7 @@ const MAX_REPAIRS = 3;
  * find are completed with the commoner terms' postings. Bounds the work on bots with 50k chunks.
  */
 const POSTINGS_BUDGET = 6000;
-const CANDIDATES = 400;
+const CANDIDATES = 200;
 const LEXICAL_LIMIT = 150;
 const VECTOR_LIMIT = 30;
 /** A Q&A pair whose question covers this share of the question's weight is answered first. */
