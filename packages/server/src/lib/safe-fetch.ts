@@ -30,6 +30,8 @@ export interface SafeFetchOptions {
   trustedHosts?: string[];
   /** Connect timeout; the caller's AbortSignal bounds the whole request. */
   connectTimeoutMs?: number;
+  /** How long an idle connection is kept for reuse (undici's default: 4 s). */
+  keepAliveTimeoutMs?: number;
 }
 
 export type SafeFetch = typeof fetch;
@@ -59,6 +61,7 @@ export function createSafeFetch(options: SafeFetchOptions): SafeFetch {
   };
   const agent = new Agent({
     connect: { lookup: guardedLookup as never, timeout: options.connectTimeoutMs ?? 10_000 },
+    ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs }),
   });
 
   return (async (input: string | URL | Request, init?: RequestInit) => {

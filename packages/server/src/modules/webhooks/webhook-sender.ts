@@ -18,6 +18,7 @@ export interface AttemptResult {
 
 /** The connection was closed under the request: typical of a kept-alive connection gone stale. */
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+const STALE_CONNECTION_TRIES = 3;
 
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
@@ -46,20 +47,17 @@ export async function sendAttempt(
       signal: controller.signal,
     });
   try {
-    let response: Response;
-    try {
-      response = await post();
-    } catch (error) {
-      // A kept-alive connection the receiver closed just as it was reused fails before any
-      // answer: send once more on a new one rather than wait for the next retry. Receivers
-      // tell the repeat by its webhook-id.
-      if (
-        controller.signal.aborted ||
-        !causeChain(error).some((cause) => STALE_CONNECTION_CODES.has(codeOf(cause) ?? ''))
-      ) {
-        throw error;
+    // A kept-alive connection the receiver closed just as it was reused fails before any
+    // answer: send again (the pool may hold more such connections) rather than wait for the
+    // next retry. Receivers tell a repeat by its webhook-id.
+    let response: Response | null = null;
+    for (let tries = 1; !response; tries++) {
+      try {
+        response = await post();
+      } catch (error) {
+        const stale = causeChain(error).some((cause) => STALE_CONNECTION_CODES.has(codeOf(cause) ?? ''));
+        if (controller.signal.aborted || !stale || tries >= STALE_CONNECTION_TRIES) throw error;
       }
-      response = await post();
     }
     const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT);
     const outcome = classifyStatus(response.status);
