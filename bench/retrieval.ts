@@ -140,6 +140,20 @@ function measure(questions: Question[], results: string[][]): Metrics {
   };
 }
 
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * On the embedded database the whole search runs in this process, so its CPU time per search is
+ * the work done, which a busy machine inflates less than the wall time.
+ */
+function cpuNote(sortedCpu: number[]): string {
+  if (USE_PG) return '';
+  return `; CPU per search p50 ${percentile(sortedCpu, 0.5).toFixed(1)} ms, p99 ${percentile(sortedCpu, 0.99).toFixed(1)} ms`;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
@@ -187,16 +201,20 @@ async function scaledLatency(
   );
   for (const question of questions) await context.retrieval.search(scope, big, question.q);
   const latencies: number[] = [];
+  const cpu: number[] = [];
   for (let round = 0; round < 3; round++) {
     for (const question of questions) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       await context.retrieval.search(scope, big, question.q);
+      cpu.push(cpuMs(cpuBefore));
       latencies.push(performance.now() - started);
     }
   }
   latencies.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   console.log(
-    `  latency at ${chunks} chunks  p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} searches, top ${big.retrievalSettings.top_k}, in process)`,
+    `  latency at ${chunks} chunks  p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} searches, top ${big.retrievalSettings.top_k}, in process)${cpuNote(cpu)}`,
   );
 }
 
@@ -293,14 +311,18 @@ async function main(): Promise<void> {
     const search = (q: string) => context.retrieval.search(scope, bot, q, { topK: 50 });
     for (const question of questions) await search(question.q);
     const latencies: number[] = [];
+    const cpu: number[] = [];
     const parley: string[][] = [];
     for (const question of questions) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const results = await search(question.q);
+      cpu.push(cpuMs(cpuBefore));
       latencies.push(performance.now() - started);
       parley.push(pagesInOrder(results.map((result) => result.url)));
     }
     latencies.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
 
     const ours = measure(questions, parley);
     const theirs = measure(questions, baseline);
@@ -332,7 +354,7 @@ async function main(): Promise<void> {
       `  MRR@10 by style        ${[...ours.byStyle.keys()].map((style) => `${style} ${ours.byStyle.get(style)!.toFixed(2)} / ${theirs.byStyle.get(style)!.toFixed(2)}`).join(', ')}  (Parley / baseline)`,
     );
     console.log(
-      `  search latency         p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} questions, top 50, in process)`,
+      `  search latency         p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (${latencies.length} questions, top 50, in process)${cpuNote(cpu)}`,
     );
     const scale = Number(flags.scale);
     if (scale > 1) await scaledLatency(context, scope, bot, scale, questions);

@@ -241,8 +241,10 @@ export async function findChunks(
 ): Promise<Map<string, ChunkRow>> {
   if (ids.length === 0) return new Map();
   const rows = await db.query<ChunkRow>(
-    `SELECT id, source_id, document_id, title, url, heading, text, question FROM chunks
-     WHERE id = ANY($1::uuid[]) AND workspace_id = $2 AND environment = $3 AND chatbot_id = $4`,
+    `SELECT c.id, c.source_id, c.document_id, c.title, c.url, c.heading, c.text, c.question
+     FROM unnest($1::uuid[]) AS wanted(id)
+     CROSS JOIN LATERAL (SELECT * FROM chunks WHERE chunks.id = wanted.id OFFSET 0) AS c
+     WHERE c.workspace_id = $2 AND c.environment = $3 AND c.chatbot_id = $4`,
     [ids, scope.workspaceId, scope.environment, chatbotId],
   );
   return new Map(rows.map((row) => [row.id, row]));

@@ -116,13 +116,11 @@ export function createRetrievalService(deps: RetrievalDeps) {
         .map((term) => ({ word: term.lexeme, variants: oneEditVariants(term.lexeme) })),
     );
     const weighted = new Map<string, { lexeme: string; weight: number; df: number }>();
-    let total = 0;
+    let unseen = 0;
     for (const term of terms) {
       const filler = fillerWeight(language, term.lexeme);
       if (term.df > 0) {
-        const weight = idf(chunks, term.df) * filler;
-        weighted.set(term.lexeme, { lexeme: term.lexeme, weight, df: term.df });
-        total += weight;
+        weighted.set(term.lexeme, { lexeme: term.lexeme, weight: idf(chunks, term.df) * filler, df: term.df });
         continue;
       }
       const correction = chooseCorrection(term.lexeme, neighbours.get(term.lexeme) ?? []);
@@ -132,13 +130,14 @@ export function createRetrievalService(deps: RetrievalDeps) {
         if (!known || known.weight < weight) {
           weighted.set(correction.lexeme, { lexeme: correction.lexeme, weight, df: correction.df });
         }
-        total += weight;
       } else if (!/\d/.test(term.lexeme)) {
         // Numbers (ports, ids, counts in error messages) say nothing about the subject.
-        total += unknownWeight * filler;
+        unseen += unknownWeight * filler;
       }
     }
     const chosen = [...weighted.values()].sort((a, b) => b.weight - a.weight).slice(0, MAX_TERMS);
+    // The whole question's weight: what a chunk's matched weight is a share of.
+    const total = chosen.reduce((sum, term) => sum + term.weight, 0) + unseen;
     if (chosen.length === 0) return { hits: [], total };
     let read = 0;
     const driving = new Set<string>();
