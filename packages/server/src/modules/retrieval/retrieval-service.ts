@@ -120,7 +120,11 @@ export function createRetrievalService(deps: RetrievalDeps) {
     for (const term of terms) {
       const filler = fillerWeight(language, term.lexeme);
       if (term.df > 0) {
-        weighted.set(term.lexeme, { lexeme: term.lexeme, weight: idf(chunks, term.df) * filler, df: term.df });
+        weighted.set(term.lexeme, {
+          lexeme: term.lexeme,
+          weight: idf(chunks, term.df) * filler,
+          df: term.df,
+        });
         continue;
       }
       const correction = chooseCorrection(term.lexeme, neighbours.get(term.lexeme) ?? []);
