@@ -166,6 +166,9 @@ export const chatbots = pgTable(
       .notNull()
       .default(DEFAULT_HANDOFF_SETTINGS),
     leadSettings: jsonb('lead_settings').$type<LeadSettings>().notNull().default(DEFAULT_LEAD_SETTINGS),
+    /** Identity verification: the secret sites sign their users' ids with, sealed by the secret box. */
+    identitySecret: text('identity_secret'),
+    identitySecretCreatedAt: timestamp('identity_secret_created_at', { withTimezone: true, precision: 3 }),
     ...timestamps,
     /** Soft delete: the bot is gone from the API at once; a job purges its data. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
@@ -502,6 +505,8 @@ export const conversations = pgTable(
     visitorId: text('visitor_id'),
     customerEmail: text('customer_email'),
     customerName: text('customer_name'),
+    /** The visitor's identity was signed by the site (identity verification). */
+    verified: boolean('verified').notNull().default(false),
     assignee: text('assignee'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
