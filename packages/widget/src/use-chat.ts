@@ -1,0 +1,251 @@
+// The conversation's logic, as one hook: config, resuming a saved conversation, sending a
+// message and reading its streamed reply, the live events stream, feedback, leads, handoff.
+// Components only render what it returns and call its actions.
+
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { type Api, ApiError, describeError } from './api.ts';
+import type { Store } from './storage.ts';
+import * as T from './thread.ts';
+import type { ChatEvent, Conversation, Identity, Message, WidgetConfig } from './types.ts';
+
+export type Session = { id: string; token: string; mode?: string };
+
+export type ChatState = ReturnType<typeof useChat>;
+
+const FORGET_ON = new Set([401, 403, 404]);
+
+export function useChat(api: Api, store: Store, identity: Identity | null) {
+  const [config, setConfig] = useState<WidgetConfig | null>(null);
+  const [thread, setThread] = useState<T.Thread>([]);
+  const [session, setSessionState] = useState<Session | null>(null);
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [leadDone, setLeadDone] = useState(() => store.leadCaptured());
+  const [escalating, setEscalating] = useState(false);
+
+  // Read from callbacks that outlive a render (stream handlers, EventSource listeners).
+  const sessionRef = useRef<Session | null>(null);
+  const streamingRef = useRef(false);
+  const deferredRef = useRef<Message[]>([]);
+  const identityRef = useRef(identity);
+  identityRef.current = identity;
+  const threadRef = useRef(thread);
+  threadRef.current = thread;
+
+  const setSession = useCallback((next: Session | null) => {
+    sessionRef.current = next;
+    setSessionState(next);
+  }, []);
+
+  const fail = useCallback((err: unknown) => setError(describeError(err)), []);
+
+  // A message pushed by the events stream. While a reply streams, the bot's messages wait:
+  // the one being streamed would otherwise show twice until `done` names its id.
+  const incoming = useCallback((message: Message) => {
+    if (!message?.id || !message.role) return;
+    if (streamingRef.current && message.role === 'assistant') deferredRef.current.push(message);
+    else setThread((t) => T.mergeMessage(t, message));
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    api.config().then(
+      (c) => live && setConfig(c),
+      (err) => live && fail(err),
+    );
+    const saved = store.conversation();
+    if (saved) {
+      setSession({ id: saved.id, token: saved.token });
+      api.messages(saved.id, saved.token).then(
+        ({ conversation, messages }) => {
+          if (!live) return;
+          setThread((t) => messages.reduce(T.mergeMessage, t));
+          if (conversation?.mode) setSession({ ...saved, mode: conversation.mode });
+        },
+        (err) => {
+          if (!live) return;
+          if (err instanceof ApiError && FORGET_ON.has(err.status) && err.code !== 'origin_not_allowed') {
+            // The token expired, or the conversation was deleted: start afresh, quietly.
+            store.forgetConversation();
+            setSession(null);
+          } else fail(err);
+        },
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [api, store, fail, setSession]);
+
+  // The live events stream, once there is a conversation. EventSource reconnects by itself
+  // and resumes with Last-Event-ID; it is reopened only when the conversation changes.
+  const sessionId = session?.id;
+  useEffect(() => {
+    const current = sessionRef.current;
+    if (!sessionId || !current || typeof EventSource === 'undefined') return;
+    const source = new EventSource(api.eventsUrl(sessionId, current.token));
+    const parse = (e: MessageEvent) => {
+      try {
+        return JSON.parse(e.data) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    };
+    source.addEventListener('message', (e) => {
+      const data = parse(e);
+      if (data) incoming((data.message ?? data) as Message);
+    });
+    source.addEventListener('conversation', (e) => {
+      const data = parse(e);
+      const conversation = (data?.conversation ?? data) as Conversation | null;
+      const now = sessionRef.current;
+      if (conversation?.mode && now) setSession({ ...now, mode: conversation.mode });
+    });
+    return () => source.close();
+  }, [api, sessionId, incoming, setSession]);
+
+  /** Sends a message; resolves false when the server did not take it (the draft is kept). */
+  const send = useCallback(
+    async (text: string): Promise<boolean> => {
+      const message = text.trim();
+      if (!message || streamingRef.current) return false;
+      setError(null);
+      const userId = T.localId();
+      const replyId = T.localId();
+      setThread((t) =>
+        T.addLocal(T.addLocal(t, { id: userId, role: 'user', content: message }), {
+          id: replyId,
+          role: 'assistant',
+          content: '',
+          streaming: true,
+        }),
+      );
+      streamingRef.current = true;
+      setSending(true);
+      let accepted = false;
+      let finished = false;
+      const before = sessionRef.current;
+      const body = {
+        message,
+        conversation_id: before?.id,
+        visitor: { id: store.visitorId(randomId) },
+        identity: identityRef.current ?? undefined,
+      };
+      const onEvent = (event: ChatEvent) => {
+        if (event.type === 'conversation') {
+          accepted = true;
+          store.saveConversation(event.conversation_id, event.conversation_token);
+          setSession({ id: event.conversation_id, token: event.conversation_token, mode: event.mode });
+          if (event.user_message_id) setThread((t) => T.confirmId(t, userId, event.user_message_id!));
+          const system = event.system_message;
+          if (system && typeof system === 'object') setThread((t) => T.mergeMessage(t, system));
+        } else if (event.type === 'delta' && typeof event.text === 'string') {
+          setThread((t) => T.appendDelta(t, replyId, event.text));
+        } else if (event.type === 'sources' && Array.isArray(event.sources)) {
+          setThread((t) => T.setSources(t, replyId, event.sources));
+        } else if (event.type === 'done' && event.message?.id) {
+          finished = true;
+          setThread((t) => T.finishReply(t, replyId, event.message));
+        } else if (event.type === 'error') {
+          throw new ApiError(event.error?.status ?? 500, event.error);
+        }
+      };
+      try {
+        await api.chat(body, before?.token ?? null, onEvent);
+        // In human mode the stream ends after `conversation`: a person answers later.
+        if (!finished && sessionRef.current?.mode !== 'human') setError('The reply was interrupted.');
+      } catch (err) {
+        fail(err);
+      } finally {
+        streamingRef.current = false;
+        setSending(false);
+        setThread((t) => {
+          let next = finished ? t : T.abandonReply(t, replyId);
+          if (!accepted) next = T.removeMessage(next, userId);
+          for (const m of deferredRef.current) next = T.mergeMessage(next, m);
+          deferredRef.current = [];
+          return next;
+        });
+      }
+      return accepted;
+    },
+    [api, store, fail, setSession],
+  );
+
+  const rate = useCallback(
+    async (messageId: string, rating: 'up' | 'down') => {
+      const current = sessionRef.current;
+      if (!current) return;
+      const previous = threadRef.current.find((m) => m.id === messageId)?.feedback ?? null;
+      setThread((t) => T.setFeedback(t, messageId, rating));
+      try {
+        await api.feedback(messageId, rating, current.token);
+      } catch (err) {
+        setThread((t) => T.setFeedback(t, messageId, previous));
+        fail(err);
+      }
+    },
+    [api, fail],
+  );
+
+  const escalate = useCallback(async () => {
+    const current = sessionRef.current;
+    if (!current) return;
+    setEscalating(true);
+    setError(null);
+    try {
+      const { conversation } = await api.escalate(current.id, current.token);
+      const now = sessionRef.current ?? current;
+      setSession({ ...now, mode: conversation?.mode ?? 'human' });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setEscalating(false);
+    }
+  }, [api, fail, setSession]);
+
+  const submitLead = useCallback(
+    async (email: string, name: string): Promise<boolean> => {
+      setError(null);
+      try {
+        const current = sessionRef.current;
+        await api.lead(
+          { email, ...(name ? { name } : {}), ...(current ? { conversation_id: current.id } : {}) },
+          current?.token,
+        );
+        store.markLeadCaptured();
+        setLeadDone(true);
+        return true;
+      } catch (err) {
+        fail(err);
+        return false;
+      }
+    },
+    [api, store, fail],
+  );
+
+  // The form comes before the first message only; a visitor the site identified with an
+  // email is already known.
+  const needsLead = Boolean(config?.lead_form && !leadDone && !session && !identity?.email);
+
+  return {
+    config,
+    thread,
+    session,
+    sending,
+    error,
+    needsLead,
+    escalating,
+    send,
+    rate,
+    escalate,
+    submitLead,
+    dismissError: () => setError(null),
+  };
+}
+
+function randomId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
