@@ -22,6 +22,8 @@ import type { HandoffService } from './modules/conversations/conversation-handof
 import type { ConversationHub } from './modules/conversations/conversation-live.ts';
 import { conversationRoutes } from './modules/conversations/conversation-routes.ts';
 import type { ConversationService } from './modules/conversations/conversation-service.ts';
+import { demoRoutes } from './modules/demo/demo-routes.ts';
+import type { DemoService } from './modules/demo/demo-service.ts';
 import { eventRoutes } from './modules/events/event-routes.ts';
 import type { EventService } from './modules/events/event-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
@@ -36,6 +38,10 @@ import { usageRoutes } from './modules/usage/usage-routes.ts';
 import type { UsageService } from './modules/usage/usage-service.ts';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.ts';
 import type { WebhookService } from './modules/webhooks/webhook-service.ts';
+import { identityRoutes } from './modules/widget/identity-routes.ts';
+import { widgetPublicRoutes } from './modules/widget/widget-public-routes.ts';
+import { widgetScriptRoute } from './modules/widget/widget-script.ts';
+import type { WidgetService } from './modules/widget/widget-service.ts';
 import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -57,7 +63,9 @@ export interface AppDeps {
   usage: UsageService;
   events: EventService;
   webhooks: WebhookService;
-  config: Pick<Config, 'maxUploadBytes'>;
+  demo: DemoService;
+  widget: WidgetService;
+  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy'>;
 }
 
 // Request ids: a random per-process prefix and a counter; unique across nodes and restarts
@@ -79,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Lets SIGTERM finish in-flight requests while refusing new ones.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: deps.config.trustProxy,
   });
 
   // Callback hooks, not async ones: they never wait, and a promise per hook costs every request.
@@ -116,6 +125,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   decorateAuth(app);
   await registerOpenApi(app, PARLEY_VERSION);
   await app.register(healthRoutes({ db: deps.db }));
+  await app.register(demoRoutes(deps));
+  await app.register(widgetScriptRoute());
+  // The widget's API: no key; the bot's allowed origins and per-visitor limits guard it.
+  await app.register(widgetPublicRoutes({ ...deps, publicLimits: deps.config.publicRateLimits }));
 
   // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
   await app.register(async (v1) => {
@@ -132,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(leadRoutes(deps));
     await v1.register(webhookRoutes(deps));
     await v1.register(eventRoutes(deps));
+    await v1.register(identityRoutes(deps));
   });
 
   return app;

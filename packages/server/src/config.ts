@@ -24,8 +24,14 @@ export interface Config {
   apiKeyCacheTtlSeconds: number;
   /** Longest chat message a visitor may send, in characters. */
   maxMessageChars: number;
+  /** Widget (public API) limits: requests a minute per IP, chat messages a minute per conversation. */
+  publicRateLimits: { perIp: number; perVisitor: number };
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Seconds between a failed webhook attempt and the next, one per retry. */
   webhookRetryDelaysSeconds: number[];
+  /** The first-run demo: a chatbot trained on Parley's docs, embedded on the page at `/`. */
+  demo: boolean;
   providerDefaults: {
     openaiApiKey: string | null;
     geminiApiKey: string | null;
@@ -110,6 +116,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     webhookRetryDelaysSeconds,
+    demo: boolSetting(env, 'PARLEY_DEMO', true),
+    publicRateLimits: {
+      perIp: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_IP', 120, 1, 1_000_000),
+      perVisitor: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_VISITOR', 20, 1, 1_000_000),
+    },
+    trustProxy: boolSetting(env, 'PARLEY_TRUST_PROXY', false),
     providerDefaults: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),
       geminiApiKey: optional(env, 'GEMINI_API_KEY'),

@@ -20,9 +20,13 @@ export const ErrorEnvelope = Type.Object(
   { $id: 'ErrorEnvelope', description: 'Every error has this shape.' },
 );
 
-/** Adds the error envelope to every /v1 route's responses, so the document shows it everywhere. */
+/**
+ * Adds the error envelope to every API route's responses, so the document shows it everywhere.
+ * /v1 needs an API key; the widget's /public/v1 needs none (a conversation token, where said).
+ */
 function addErrorResponses(route: RouteOptions): void {
-  if (!route.url.startsWith('/v1') || route.url === '/v1/openapi.json') return;
+  const isPublic = route.url.startsWith('/public/v1');
+  if (!(route.url.startsWith('/v1') || isPublic) || route.url === '/v1/openapi.json') return;
   route.schema ??= {};
   const schema = route.schema;
   schema.response ??= {};
@@ -30,7 +34,9 @@ function addErrorResponses(route: RouteOptions): void {
   response['4XX'] ??= { $ref: 'ErrorEnvelope#' };
   response['5XX'] ??= { $ref: 'ErrorEnvelope#' };
   const current = (schema as { security?: unknown }).security;
-  if (current === undefined) (schema as { security?: unknown }).security = [{ bearerAuth: [] }];
+  if (current === undefined) {
+    (schema as { security?: unknown }).security = isPublic ? [] : [{ bearerAuth: [] }];
+  }
 }
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {

@@ -17,6 +17,8 @@ import {
   type ConversationService,
   createConversationService,
 } from '../modules/conversations/conversation-service.ts';
+import { REPO_ROOT } from '../modules/demo/demo-docs.ts';
+import { createDemoService, type DemoService } from '../modules/demo/demo-service.ts';
 import { createEventService, type EventService } from '../modules/events/event-service.ts';
 import {
   createIntegrationService,
@@ -30,6 +32,8 @@ import { createSourceService, type SourceService } from '../modules/sources/sour
 import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
 import { createWebhookDelivery, type WebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
 import { createWebhookService, type WebhookService } from '../modules/webhooks/webhook-service.ts';
+import { createConversationTokens } from '../modules/widget/conversation-token.ts';
+import { createWidgetService, type WidgetService } from '../modules/widget/widget-service.ts';
 import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
 import { resolveSecretKey } from './secret-key.ts';
@@ -61,6 +65,8 @@ export interface Context {
   events: EventService;
   webhooks: WebhookService;
   webhookDelivery: WebhookDelivery;
+  demo: DemoService;
+  widget: WidgetService;
   close(): Promise<void>;
 }
 
@@ -121,7 +127,8 @@ export async function buildContext(
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
-  const secretBox = createSecretBox(resolveSecretKey(config.secretKey, config.dataDir, logger));
+  const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
+  const secretBox = createSecretBox(secretKey);
   const safeFetch = createSafeFetch({
     allowPrivateNetwork: config.allowPrivateNetwork,
     // The operator's own Ollama (often on localhost) is reachable even when private addresses are not.
@@ -189,6 +196,24 @@ export async function buildContext(
     delivery: webhookDelivery,
     allowPrivateNetwork: config.allowPrivateNetwork,
   });
+  const widget = createWidgetService({
+    db,
+    secretBox,
+    tokens: createConversationTokens(secretKey),
+    plans: config.plans,
+    chat,
+    conversations,
+    handoff,
+    leads,
+  });
+  const demo = createDemoService({
+    db,
+    logger,
+    chatbots,
+    sources,
+    enabled: config.demo,
+    docsRoot: REPO_ROOT,
+  });
   return {
     config,
     logger,
@@ -216,6 +241,8 @@ export async function buildContext(
     events,
     webhooks,
     webhookDelivery,
+    demo,
+    widget,
     async close() {
       webhookDelivery.stop();
       await queue.stop();

@@ -78,13 +78,23 @@ describe('OpenAPI', () => {
         'POST /v1/webhook-deliveries/{id}/retry',
         'GET /v1/events',
         'GET /v1/events/{id}',
+        'POST /v1/chatbots/{id}/identity-secret',
+        'DELETE /v1/chatbots/{id}/identity-secret',
+        'GET /public/v1/chatbots/{id}/config',
+        'POST /public/v1/chatbots/{id}/chat',
+        'GET /public/v1/chatbots/{id}/conversations/{conversation_id}/messages',
+        'GET /public/v1/chatbots/{id}/conversations/{conversation_id}/events',
+        'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/escalate',
+        'POST /public/v1/chatbots/{id}/leads',
+        'POST /public/v1/chatbots/{id}/feedback',
       ].sort(),
     );
     for (const [name, operation] of operations) {
       expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       const error = operation.responses['4XX']?.content?.['application/json']?.schema;
       expect(JSON.stringify(error), name).toContain('ErrorEnvelope');
-      expect(operation.security, name).toEqual([{ bearerAuth: [] }]);
+      // The widget's public API takes no API key.
+      expect(operation.security, name).toEqual(name.includes(' /public/') ? [] : [{ bearerAuth: [] }]);
     }
     const ids = operations.map(([, operation]) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);

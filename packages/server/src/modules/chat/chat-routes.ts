@@ -1,9 +1,7 @@
 // POST /v1/chatbots/{id}/chat (JSON or server-sent events), POST /v1/messages/{id}/feedback.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { principalOf, scopeOf } from '../../http/auth.ts';
-import { openEventStream } from '../../http/sse.ts';
-import { AppError } from '../../lib/errors.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
 import { ChatbotParams } from '../chatbots/chatbot-schemas.ts';
 import { MessageResponse, presentMessage } from '../conversations/conversation-schemas.ts';
@@ -18,16 +16,7 @@ import {
   presentReply,
 } from './chat-schemas.ts';
 import type { ChatService } from './chat-service.ts';
-
-function errorBody(error: unknown, request: FastifyRequest) {
-  if (error instanceof AppError) return { error: error.toBody(request.id) };
-  request.log.error({ err: error }, 'chat stream failed');
-  return {
-    error: new AppError('api_error', 'internal_error', 'Something went wrong on our side.').toBody(
-      request.id,
-    ),
-  };
-}
+import { streamTurn } from './chat-stream.ts';
 
 export function chatRoutes(deps: { chat: ChatService; conversations: ConversationService }) {
   return async function register(instance: FastifyInstance): Promise<void> {
@@ -67,37 +56,27 @@ export function chatRoutes(deps: { chat: ChatService; conversations: Conversatio
           if (turn.mode === 'human') return reply.code(202).send(presentHumanTurn(turn));
           return presentReply(await deps.chat.answer(turn));
         }
-        const events = openEventStream(reply);
-        if (turn.mode === 'human') {
-          // The bot stays quiet: the stream ends after its first event.
-          const human = presentHumanTurn(turn);
-          events.send('conversation', {
-            conversation_id: human.conversation_id,
-            user_message_id: human.message_id,
-            mode: 'human',
-            escalated: human.escalated,
-            system_message: human.system_message,
-          });
-          events.end();
-          return reply;
-        }
-        events.send('conversation', {
-          conversation_id: encodeId('conv', turn.conversation.id),
-          user_message_id: encodeId('msg', turn.userMessage.id),
-          mode: turn.mode,
+        await streamTurn(request, reply, deps.chat, turn, {
+          conversation(current) {
+            if (current.mode === 'ai') {
+              return {
+                conversation_id: encodeId('conv', current.conversation.id),
+                user_message_id: encodeId('msg', current.userMessage.id),
+                mode: current.mode,
+              };
+            }
+            const human = presentHumanTurn(current);
+            return {
+              conversation_id: human.conversation_id,
+              user_message_id: human.message_id,
+              mode: 'human',
+              escalated: human.escalated,
+              system_message: human.system_message,
+            };
+          },
+          sources: (answered) => ({ sources_used: presentReply(answered).sources_used }),
+          done: (answered) => presentReply(answered),
         });
-        try {
-          const answered = await deps.chat.answer(turn, {
-            signal: events.signal,
-            onDelta: (text) => events.send('delta', { text }),
-          });
-          const presented = presentReply(answered);
-          events.send('sources', { sources_used: presented.sources_used });
-          events.send('done', presented);
-        } catch (error) {
-          events.send('error', errorBody(error, request));
-        }
-        events.end();
         return reply;
       },
     );

@@ -52,6 +52,9 @@ export const ChatbotResponse = Type.Object({
   widget_settings: WidgetSettingsSchema,
   handoff_settings: HandoffSettingsSchema,
   lead_settings: LeadSettingsSchema,
+  identity_verification: Type.Boolean({
+    description: 'true: the bot has an identity secret; the widget verifies signed visitor identities.',
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -94,6 +97,7 @@ export function presentChatbot(row: ChatbotRow, provider: (typeof PROVIDER_NAMES
     widget_settings: row.widgetSettings,
     handoff_settings: row.handoffSettings,
     lead_settings: row.leadSettings,
+    identity_verification: row.identitySecret !== null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

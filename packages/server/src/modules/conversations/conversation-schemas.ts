@@ -29,6 +29,9 @@ export const ConversationResponse = Type.Object({
   customer_email: Nullable(Type.String()),
   customer_name: Nullable(Type.String()),
   visitor_id: Nullable(Type.String()),
+  verified: Type.Boolean({
+    description: "true: the visitor's identity was signed by the site (identity verification).",
+  }),
   assignee: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   message_count: Type.Integer(),
@@ -77,6 +80,7 @@ export function presentConversation(row: ConversationRow) {
     customer_email: row.customerEmail,
     customer_name: row.customerName,
     visitor_id: row.visitorId,
+    verified: row.verified,
     assignee: row.assignee,
     metadata: row.metadata,
     message_count: row.messageCount,

@@ -22,6 +22,8 @@ export interface Visitor {
   id?: string;
   email?: string;
   name?: string;
+  /** The site signed this identity (widget identity verification); never set from a request body. */
+  verified?: boolean;
 }
 
 export interface BotReply {
@@ -44,6 +46,7 @@ function visitorFields(visitor: Visitor | undefined) {
     ...(visitor?.id ? { visitorId: visitor.id } : {}),
     ...(visitor?.email ? { customerEmail: visitor.email.toLowerCase() } : {}),
     ...(visitor?.name ? { customerName: visitor.name } : {}),
+    ...(visitor?.verified ? { verified: true } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ export interface FollowOptions {
   afterMessageId: string | null;
   /** How a message is shown to this audience (the widget hides internal fields). */
   presentMessage?: (row: MessageRow) => unknown;
+  /** How the conversation's state is shown to this audience. */
+  presentConversation?: (row: ConversationRow) => unknown;
 }
 
 export function followConversation(
@@ -31,6 +33,7 @@ export function followConversation(
 ): void {
   const conversationId = conversation.id;
   const present = options.presentMessage ?? presentMessage;
+  const presentState = options.presentConversation ?? presentConversation;
   const stream = openEventStream(reply);
   const sent = new Set<string>();
   let lastId = options.afterMessageId;
@@ -64,7 +67,7 @@ export function followConversation(
       return;
     }
     const current = await deps.conversations.get(scope, conversationId).catch(() => null);
-    if (current) stream.send('conversation', presentConversation(current));
+    if (current) stream.send('conversation', presentState(current));
     else stream.end(); // deleted
   }
 
@@ -81,6 +84,6 @@ export function followConversation(
   });
   // Subscribed first, then the state and the catch-up: nothing stored in between is missed
   // (a message both caught up and announced is sent once).
-  stream.send('conversation', presentConversation(conversation));
+  stream.send('conversation', presentState(conversation));
   chain = chain.then(catchUp);
 }

@@ -1,0 +1,302 @@
+// The widget's public API, /public/v1/chatbots/{id}/…: no API key. Every request is admitted by
+// the bot's allowed origins and limited per IP; chat messages also per conversation. A visitor's
+// conversation token opens their own conversation and nothing else.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parsePage, toPage } from '../../http/pagination.ts';
+import type { RateLimiter } from '../../http/rate-limit.ts';
+import { AppError } from '../../lib/errors.ts';
+import { encodeId } from '../../lib/ids.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import { streamTurn } from '../chat/chat-stream.ts';
+import type { ConversationHub } from '../conversations/conversation-live.ts';
+import type { ConversationService } from '../conversations/conversation-service.ts';
+import { followConversation } from '../conversations/conversation-stream.ts';
+import { requestOrigin } from './widget-origins.ts';
+import {
+  CapturedResponse,
+  EscalatedResponse,
+  FeedbackResponse,
+  PublicChatBody,
+  PublicChatbotParams,
+  PublicConversationParams,
+  PublicEscalateBody,
+  PublicEventsQuery,
+  PublicFeedbackBody,
+  PublicLeadBody,
+  PublicMessagesQuery,
+  presentWidgetConfig,
+  presentWidgetConversation,
+  presentWidgetMessage,
+  WidgetConfigResponse,
+  WidgetMessagesResponse,
+} from './widget-schemas.ts';
+import type { WidgetAccess, WidgetService } from './widget-service.ts';
+
+export interface PublicLimits {
+  /** Requests a minute per IP address, over the whole public API. */
+  perIp: number;
+  /** Chat messages a minute per conversation (or per IP for new conversations). */
+  perVisitor: number;
+}
+
+const tags = ['Widget (public)'];
+
+function rateLimited(what: string, retryAfterSeconds: number): AppError {
+  return new AppError(
+    'rate_limit_error',
+    'rate_limit_exceeded',
+    `Too many ${what}. Retry after ${retryAfterSeconds} s.`,
+    { headers: { 'Retry-After': String(retryAfterSeconds) } },
+  );
+}
+
+async function limit(limiter: RateLimiter, subject: string, max: number, what: string): Promise<void> {
+  const decision = await limiter.consume(subject, max);
+  if (!decision.allowed) throw rateLimited(what, decision.retryAfterSeconds);
+}
+
+/** The visitor's conversation token: Authorization: Bearer …, or ?token= for EventSource. */
+function tokenOf(request: FastifyRequest, query?: { token?: string }): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1] ?? query?.token;
+}
+
+export function widgetPublicRoutes(deps: {
+  widget: WidgetService;
+  chat: Pick<ChatService, 'answer'>;
+  conversations: ConversationService;
+  conversationHub: ConversationHub;
+  rateLimiter: RateLimiter;
+  publicLimits: PublicLimits;
+}) {
+  const { widget, rateLimiter, publicLimits } = deps;
+
+  /** Admits the request for its chatbot; errors stay readable by the page, so the widget can say why. */
+  async function admit(request: FastifyRequest, reply: FastifyReply, chatbotId: string) {
+    const origin = requestOrigin(request);
+    if (request.headers.origin) {
+      reply.header('access-control-allow-origin', request.headers.origin).header('vary', 'Origin');
+      reply.header('access-control-expose-headers', 'Retry-After, X-Request-Id');
+    }
+    return widget.admit(chatbotId, origin);
+  }
+
+  return async function register(instance: FastifyInstance): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.addHook('onRequest', async (request) => {
+      await limit(rateLimiter, `widget-ip:${request.ip}`, publicLimits.perIp, 'requests from this address');
+    });
+
+    // Preflight: only the bot's allowed origins may send what needs one (JSON bodies, tokens).
+    app.options('/public/v1/chatbots/:id/*', { schema: { hide: true } }, async (request, reply) => {
+      const origin = request.headers.origin;
+      await widget.admit((request.params as { id: string }).id, origin ?? null);
+      return reply
+        .code(204)
+        .header('access-control-allow-origin', origin)
+        .header('vary', 'Origin')
+        .header('access-control-allow-methods', 'GET, POST')
+        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID')
+        .header('access-control-max-age', '600')
+        .send();
+    });
+
+    app.get(
+      '/public/v1/chatbots/:id/config',
+      {
+        schema: {
+          operationId: 'widgetConfig',
+          tags,
+          description:
+            'The widget settings a page needs: title, greeting, starter questions, colours, lead form, handoff.',
+          params: PublicChatbotParams,
+          response: { 200: WidgetConfigResponse },
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        return presentWidgetConfig(access.bot);
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/chat',
+      {
+        schema: {
+          operationId: 'widgetChat',
+          tags,
+          description: [
+            'A visitor message, answered as text/event-stream: `conversation` (ids and a fresh',
+            '`conversation_token`), `delta`, `sources`, `done` (`{message}`) or `error`. Continuing a',
+            'conversation needs its token (Authorization: Bearer).',
+          ].join(' '),
+          params: PublicChatbotParams,
+          body: PublicChatBody,
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const subject = request.body.conversation_id ?? `new:${request.ip}`;
+        await limit(
+          rateLimiter,
+          `widget-visitor:${subject}`,
+          publicLimits.perVisitor,
+          'messages in this conversation',
+        );
+        const turn = await widget.prepareChat(access, request.body, tokenOf(request));
+        const token = await widget.tokenFor(turn);
+        await streamTurn(request, reply, deps.chat, turn, {
+          conversation: (current) => ({
+            conversation_id: encodeId('conv', current.conversation.id),
+            conversation_token: token,
+            user_message_id: encodeId('msg', current.userMessage.id),
+            mode: current.escalation?.conversation.mode ?? current.conversation.mode,
+            system_message: current.escalation?.systemMessage
+              ? presentWidgetMessage(current.escalation.systemMessage)
+              : null,
+          }),
+          sources: (answered) => ({ sources: presentWidgetMessage(answered.message).sources }),
+          done: (answered) => ({
+            message: presentWidgetMessage(answered.message),
+            mode: answered.conversation.mode,
+            system_message: answered.escalation?.systemMessage
+              ? presentWidgetMessage(answered.escalation.systemMessage)
+              : null,
+          }),
+        });
+        return reply;
+      },
+    );
+
+    app.get(
+      '/public/v1/chatbots/:id/conversations/:conversation_id/messages',
+      {
+        schema: {
+          operationId: 'widgetMessages',
+          tags,
+          description: "The visitor's conversation, oldest message first. Needs its token.",
+          params: PublicConversationParams,
+          querystring: PublicMessagesQuery,
+          response: { 200: WidgetMessagesResponse },
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const conversation = await widget.openConversation(
+          access,
+          request.params.conversation_id,
+          tokenOf(request),
+        );
+        const page = parsePage(request.query);
+        const rows = await deps.conversations.listMessages(access.scope, conversation.id, {
+          limit: page.pageSize + 1,
+          afterId: page.afterId,
+        });
+        return {
+          conversation: presentWidgetConversation(conversation),
+          ...toPage(rows, page, presentWidgetMessage),
+        };
+      },
+    );
+
+    app.get(
+      '/public/v1/chatbots/:id/conversations/:conversation_id/events',
+      {
+        schema: {
+          operationId: 'widgetEvents',
+          tags,
+          description:
+            'Server-sent events of the visitor’s conversation: `conversation` (state) and `message` (each new one; Last-Event-ID resumes). The token may be in `?token=`.',
+          params: PublicConversationParams,
+          querystring: PublicEventsQuery,
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const conversation = await widget.openConversation(
+          access,
+          request.params.conversation_id,
+          tokenOf(request, request.query),
+        );
+        const lastEventId = request.headers['last-event-id'];
+        followConversation(
+          reply,
+          { hub: deps.conversationHub, conversations: deps.conversations },
+          access.scope,
+          conversation,
+          {
+            afterMessageId:
+              typeof lastEventId === 'string' && /^[0-9a-f-]{36}$/.test(lastEventId) ? lastEventId : null,
+            presentMessage: presentWidgetMessage,
+            presentConversation: presentWidgetConversation,
+          },
+        );
+        return reply;
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/conversations/:conversation_id/escalate',
+      {
+        schema: {
+          operationId: 'widgetEscalate',
+          tags,
+          description: 'The visitor asks for a person: the conversation goes to human mode. Needs its token.',
+          params: PublicConversationParams,
+          body: PublicEscalateBody,
+          response: { 200: EscalatedResponse },
+        },
+      },
+      async (request, reply) => {
+        const access: WidgetAccess = await admit(request, reply, request.params.id);
+        const conversation = await widget.escalate(
+          access,
+          request.params.conversation_id,
+          tokenOf(request),
+          request.body.reason,
+        );
+        return { conversation: presentWidgetConversation(conversation) };
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/leads',
+      {
+        schema: {
+          operationId: 'widgetLead',
+          tags,
+          description: 'The visitor leaves their email (and name). With `conversation_id`, needs its token.',
+          params: PublicChatbotParams,
+          body: PublicLeadBody,
+          response: { 201: CapturedResponse },
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        await widget.captureLead(access, request.body, tokenOf(request));
+        return reply.code(201).send({ captured: true as const });
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/feedback',
+      {
+        schema: {
+          operationId: 'widgetFeedback',
+          tags,
+          description: 'Thumbs up or down on a reply of the visitor’s conversation. Needs its token.',
+          params: PublicChatbotParams,
+          body: PublicFeedbackBody,
+          response: { 200: FeedbackResponse },
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const message = await widget.feedback(access, request.body, tokenOf(request));
+        return { message: presentWidgetMessage(message) };
+      },
+    );
+  };
+}

@@ -1,0 +1,424 @@
+// The widget's public API through the app on a real database: allowed origins and CORS,
+// conversation tokens, history, escalation, leads, feedback, test-mode isolation.
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainedBot, parseEvents } from '../../helpers/chat-fixtures.ts';
+import { buildWorkspace, type TestWorkspace } from '../../helpers/factories.ts';
+import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+const SITE = 'https://shop.example.com';
+
+let t: TestApp;
+let ws: TestWorkspace;
+let bot: string;
+
+/** A visitor's address: random, so counters of earlier runs (in Redis) do not carry over. */
+function visitorIp(): string {
+  return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+}
+
+function pub(options: {
+  method?: 'GET' | 'POST' | 'OPTIONS';
+  url: string;
+  body?: unknown;
+  origin?: string | null;
+  token?: string;
+  ip?: string;
+  headers?: Record<string, string>;
+}) {
+  const { method = 'GET', url, body, origin = SITE, token, ip = visitorIp(), headers = {} } = options;
+  return t.app.inject({
+    method,
+    url,
+    remoteAddress: ip,
+    headers: {
+      ...(origin ? { origin } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}
+
+/** One chat message through the public API; returns the stream's events and the conversation. */
+async function chat(botId: string, body: Record<string, unknown>, token?: string) {
+  const response = await pub({ method: 'POST', url: `/public/v1/chatbots/${botId}/chat`, body, token });
+  const events = response.statusCode === 200 ? parseEvents(response.body) : [];
+  const first = events[0]?.data ?? {};
+  return {
+    response,
+    events,
+    conversationId: first.conversation_id as string,
+    token: first.conversation_token as string,
+  };
+}
+
+beforeAll(async () => {
+  t = await startTestApp(
+    { PARLEY_PUBLIC_RATE_LIMIT_IP: '25', PARLEY_PUBLIC_RATE_LIMIT_VISITOR: '4' },
+    { workers: true },
+  );
+  ws = await buildWorkspace(t.context);
+  bot = (
+    await createTrainedBot(t, ws.liveKey, {
+      widget_settings: {
+        allowed_origins: [SITE, 'https://*.example.org'],
+        title: 'Acme help',
+        starter_questions: ['How do refunds work?'],
+      },
+      handoff_settings: { enabled: true },
+    })
+  ).id;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('allowed origins', () => {
+  it('gives the widget settings to an allowed origin, with CORS for it', async () => {
+    const response = await pub({ url: `/public/v1/chatbots/${bot}/config` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBe(SITE);
+    expect(response.json()).toMatchObject({
+      chatbot_id: bot,
+      title: 'Acme help',
+      starter_questions: ['How do refunds work?'],
+      position: 'bottom-right',
+      lead_form: false,
+      handoff: true,
+      identity_verification: false,
+    });
+    // Internal settings stay private.
+    expect(response.body).not.toContain('allowed_origins');
+    expect(response.body).not.toContain('system_prompt');
+  });
+
+  it('accepts subdomains of a wildcard entry, not the bare domain', async () => {
+    const sub = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: 'https://help.example.org' });
+    expect(sub.statusCode).toBe(200);
+    const bare = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: 'https://example.org' });
+    expect(bare.statusCode).toBe(403);
+  });
+
+  it('refuses other sites, requests without an origin, and a bot with no allowed origins', async () => {
+    const other = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: 'https://evil.example.net' });
+    expect(other.statusCode).toBe(403);
+    expect(other.json().error).toMatchObject({ type: 'permission_error', code: 'origin_not_allowed' });
+    expect(other.json().error.message).toContain('https://evil.example.net');
+
+    const none = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: null });
+    expect(none.statusCode).toBe(403);
+
+    const fresh = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: 'Closed' },
+    });
+    const closed = await pub({ url: `/public/v1/chatbots/${fresh.json().id}/config` });
+    expect(closed.statusCode).toBe(403);
+    expect(closed.json().error.code).toBe('origin_not_allowed');
+  });
+
+  it('stores nothing for a chat from a site that is not allowed', async () => {
+    const before = await t.request({
+      url: `/v1/conversations?chatbot_id=${bot}&page_size=100`,
+      key: ws.liveKey,
+    });
+    const response = await pub({
+      method: 'POST',
+      url: `/public/v1/chatbots/${bot}/chat`,
+      origin: 'https://evil.example.net',
+      body: { message: 'How long do I have to ask for a refund?' },
+    });
+    expect(response.statusCode).toBe(403);
+    const after = await t.request({
+      url: `/v1/conversations?chatbot_id=${bot}&page_size=100`,
+      key: ws.liveKey,
+    });
+    expect(after.json().data.length).toBe(before.json().data.length);
+  });
+
+  it('answers the preflight for allowed origins only', async () => {
+    const allowed = await pub({
+      method: 'OPTIONS',
+      url: `/public/v1/chatbots/${bot}/chat`,
+      headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(SITE);
+    expect(String(allowed.headers['access-control-allow-headers'])).toContain('Authorization');
+    const refused = await pub({
+      method: 'OPTIONS',
+      url: `/public/v1/chatbots/${bot}/chat`,
+      origin: 'https://evil.example.net',
+      headers: { 'access-control-request-method': 'POST' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers 404 for an unknown chatbot', async () => {
+    const response = await pub({ url: '/public/v1/chatbots/bot_01jdz6qg0ef8s9cm8y0d7sv9k2/config' });
+    expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('chat and conversation tokens', () => {
+  it('streams a grounded answer and hands the visitor a token for their conversation', async () => {
+    const { response, events, conversationId, token } = await chat(bot, {
+      message: 'How long do I have to ask for a refund?',
+      visitor: { id: 'anon-1' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/event-stream');
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['conversation', 'delta', 'sources', 'done']),
+    );
+    expect(events[0]!.event).toBe('conversation');
+    expect(events.at(-1)!.event).toBe('done');
+    expect(conversationId).toMatch(/^conv_/);
+    expect(token.split('.')).toHaveLength(3);
+    const done = events.at(-1)!.data.message as Record<string, unknown>;
+    expect(done.role).toBe('assistant');
+    expect(done.content).toContain('30 days');
+    expect(done.sources).toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'Refund policy' })]),
+    );
+    // Only what a visitor needs: no model, usage or internal metadata.
+    expect(Object.keys(done).sort()).toEqual([
+      'author_name',
+      'content',
+      'created_at',
+      'feedback',
+      'id',
+      'role',
+      'sources',
+    ]);
+
+    // The team sees it in the inbox, as a widget conversation.
+    const inbox = await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey });
+    expect(inbox.json()).toMatchObject({
+      channel: 'widget',
+      visitor_id: 'anon-1',
+      verified: false,
+      message_count: 2,
+    });
+  });
+
+  it('needs the token to continue a conversation, and refuses another conversation’s token', async () => {
+    const first = await chat(bot, { message: 'How much is shipping?' });
+    const other = await chat(bot, { message: 'Do you have a phone number?' });
+
+    const without = await chat(bot, { message: 'And express?', conversation_id: first.conversationId });
+    expect(without.response.statusCode).toBe(401);
+    expect(without.response.json().error.code).toBe('missing_conversation_token');
+
+    const wrong = await chat(
+      bot,
+      { message: 'And express?', conversation_id: first.conversationId },
+      other.token,
+    );
+    expect(wrong.response.statusCode).toBe(401);
+    expect(wrong.response.json().error.code).toBe('invalid_conversation_token');
+
+    const forged = await chat(
+      bot,
+      { message: 'And express?', conversation_id: first.conversationId },
+      `${first.token}x`,
+    );
+    expect(forged.response.statusCode).toBe(401);
+
+    const right = await chat(
+      bot,
+      { message: 'And express delivery?', conversation_id: first.conversationId },
+      first.token,
+    );
+    expect(right.response.statusCode).toBe(200);
+    expect(right.conversationId).toBe(first.conversationId);
+
+    const inbox = await t.request({ url: `/v1/conversations/${first.conversationId}`, key: ws.liveKey });
+    expect(inbox.json().message_count).toBe(4);
+  });
+
+  it('shows a visitor their history with their token, and nobody else', async () => {
+    const mine = await chat(bot, { message: 'How do I reset my password?' });
+    const theirs = await chat(bot, { message: 'How much is shipping?' });
+    const url = `/public/v1/chatbots/${bot}/conversations/${mine.conversationId}/messages`;
+
+    const history = await pub({ url, token: mine.token });
+    expect(history.statusCode).toBe(200);
+    expect(history.json().conversation).toEqual({
+      id: mine.conversationId,
+      status: 'open',
+      mode: 'ai',
+      verified: false,
+    });
+    expect(history.json().data.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    expect(history.json().data[0].content).toBe('How do I reset my password?');
+
+    expect((await pub({ url })).statusCode).toBe(401);
+    expect((await pub({ url, token: theirs.token })).statusCode).toBe(401);
+    // A token is also bound to its chatbot.
+    const otherBot = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: 'Other', widget_settings: { allowed_origins: [SITE] } },
+    });
+    const crossBot = await pub({
+      url: `/public/v1/chatbots/${otherBot.json().id}/conversations/${mine.conversationId}/messages`,
+      token: mine.token,
+    });
+    expect(crossBot.statusCode).toBe(401);
+  });
+
+  it('limits the messages of one conversation a minute, with Retry-After', async () => {
+    const first = await chat(bot, { message: 'How much is shipping?' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const next = await chat(
+        bot,
+        { message: 'And express?', conversation_id: first.conversationId },
+        first.token,
+      );
+      statuses.push(next.response.statusCode);
+      if (next.response.statusCode === 429) {
+        expect(next.response.json().error.code).toBe('rate_limit_exceeded');
+        expect(Number(next.response.headers['retry-after'])).toBeGreaterThan(0);
+      }
+    }
+    // The limit is 4 messages a minute in one conversation (its first message counted per address).
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it('limits requests per address across the public API', async () => {
+    const ip = visitorIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 27; i += 1) {
+      statuses.push((await pub({ url: `/public/v1/chatbots/${bot}/config`, ip })).statusCode);
+    }
+    expect(statuses.slice(0, 25).every((status) => status === 200)).toBe(true);
+    expect(statuses.slice(25)).toEqual([429, 429]);
+    // Another visitor is not held back.
+    expect((await pub({ url: `/public/v1/chatbots/${bot}/config` })).statusCode).toBe(200);
+  });
+});
+
+describe('handoff, leads and feedback', () => {
+  it('lets the visitor ask for a person, after which the bot stays quiet', async () => {
+    const first = await chat(bot, { message: 'How much is shipping?' });
+    const url = `/public/v1/chatbots/${bot}/conversations/${first.conversationId}/escalate`;
+    expect((await pub({ method: 'POST', url, body: {} })).statusCode).toBe(401);
+    const escalated = await pub({
+      method: 'POST',
+      url,
+      body: { reason: 'Complicated order' },
+      token: first.token,
+    });
+    expect(escalated.statusCode).toBe(200);
+    expect(escalated.json().conversation.mode).toBe('human');
+
+    const next = await chat(bot, { message: 'Hello?', conversation_id: first.conversationId }, first.token);
+    expect(next.events.map((e) => e.event)).toEqual(['conversation']);
+    expect(next.events[0]!.data.mode).toBe('human');
+
+    const events = await t.request({
+      url: '/v1/events?type=conversation.escalated&page_size=100',
+      key: ws.liveKey,
+    });
+    const escalation = events
+      .json()
+      .data.find((e: { data: { id: string } }) => e.data.id === first.conversationId);
+    expect(escalation.data.reason).toBe('Complicated order');
+  });
+
+  it('refuses escalation when the bot does not hand over', async () => {
+    const quiet = (
+      await createTrainedBot(t, ws.liveKey, {
+        name: 'No handoff',
+        widget_settings: { allowed_origins: [SITE] },
+        handoff_settings: { enabled: false },
+      })
+    ).id;
+    const first = await chat(quiet, { message: 'How much is shipping?' });
+    const response = await pub({
+      method: 'POST',
+      url: `/public/v1/chatbots/${quiet}/conversations/${first.conversationId}/escalate`,
+      body: {},
+      token: first.token,
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error.code).toBe('handoff_disabled');
+  });
+
+  it('captures a lead from the widget form onto the conversation', async () => {
+    const first = await chat(bot, { message: 'How much is shipping?' });
+    const url = `/public/v1/chatbots/${bot}/leads`;
+    const body = { email: 'Ana@Example.com', name: 'Ana', conversation_id: first.conversationId };
+    expect((await pub({ method: 'POST', url, body })).statusCode).toBe(401);
+    const captured = await pub({ method: 'POST', url, body, token: first.token });
+    expect(captured.statusCode).toBe(201);
+    expect(captured.json()).toEqual({ captured: true });
+    const bad = await pub({ method: 'POST', url, body: { email: 'not-an-email' } });
+    expect(bad.statusCode).toBe(400);
+
+    const leads = await t.request({ url: `/v1/leads?chatbot_id=${bot}`, key: ws.liveKey });
+    expect(leads.json().data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ email: 'ana@example.com', captured_via: 'widget' })]),
+    );
+    const conversation = await t.request({
+      url: `/v1/conversations/${first.conversationId}`,
+      key: ws.liveKey,
+    });
+    expect(conversation.json()).toMatchObject({ customer_email: 'ana@example.com', customer_name: 'Ana' });
+  });
+
+  it('takes thumbs on the visitor’s own replies only', async () => {
+    const mine = await chat(bot, { message: 'How long do I have to ask for a refund?' });
+    const theirs = await chat(bot, { message: 'How much is shipping?' });
+    const reply = (mine.events.at(-1)!.data.message as { id: string }).id;
+    const url = `/public/v1/chatbots/${bot}/feedback`;
+
+    const rated = await pub({
+      method: 'POST',
+      url,
+      body: { message_id: reply, rating: 'down' },
+      token: mine.token,
+    });
+    expect(rated.statusCode).toBe(200);
+    expect(rated.json().message).toMatchObject({ id: reply, feedback: 'down' });
+    const stranger = await pub({
+      method: 'POST',
+      url,
+      body: { message_id: reply, rating: 'up' },
+      token: theirs.token,
+    });
+    expect(stranger.statusCode).toBe(401);
+
+    const seen = await t.request({
+      url: `/v1/conversations/${mine.conversationId}/messages`,
+      key: ws.liveKey,
+    });
+    const stored = seen.json().data.find((m: { id: string }) => m.id === reply);
+    expect(stored.feedback.rating).toBe('down');
+  });
+});
+
+describe('test mode', () => {
+  it('keeps a test chatbot’s widget conversations in the test environment', async () => {
+    const testBot = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.testKey,
+      body: { name: 'Staging', widget_settings: { allowed_origins: [SITE] } },
+    });
+    const first = await chat(testBot.json().id, { message: 'Hello' });
+    expect(first.response.statusCode).toBe(200);
+    const asTest = await t.request({ url: `/v1/conversations/${first.conversationId}`, key: ws.testKey });
+    expect(asTest.statusCode).toBe(200);
+    const asLive = await t.request({ url: `/v1/conversations/${first.conversationId}`, key: ws.liveKey });
+    expect(asLive.statusCode).toBe(404);
+  });
+});
