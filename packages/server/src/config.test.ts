@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('turns the first-run demo on by default, off with PARLEY_DEMO=false', () => {
+    expect(loadConfig({}).demo).toBe(true);
+    expect(loadConfig({ PARLEY_DEMO: 'false' }).demo).toBe(false);
+    expect(() => loadConfig({ PARLEY_DEMO: 'maybe' })).toThrow(/PARLEY_DEMO/);
+  });
+
   it('refuses bad values with the name of the setting', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT');

@@ -5,6 +5,7 @@ import { createAdminOps } from '../admin/admin-ops.ts';
 import { startAdminSocket } from '../admin/admin-socket.ts';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
+import { serverOrigins } from '../modules/demo/demo-docs.ts';
 import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
 import { type Context, createContext } from './context.ts';
 import { acquireDataDirLock, type DataDirLock, socketPath } from './data-dir-lock.ts';
@@ -38,7 +39,15 @@ export async function startServer(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    printBanner(url, config, bootstrap);
+    // After listen: the demo bot's allowed origins need the port actually taken (PORT=0 picks one).
+    // The demo is a convenience: the server serves without it.
+    const demo = await context.demo
+      .ensure({ workspaceId: bootstrap.workspace.id, origins: serverOrigins(config.host, port) })
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'the demo chatbot could not be set up');
+        return null;
+      });
+    printBanner(url, config, bootstrap, demo !== null);
     const ctx = context;
     return {
       url,
@@ -58,10 +67,11 @@ export async function startServer(
   }
 }
 
-function printBanner(url: string, config: Config, bootstrap: Bootstrap): void {
+function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: boolean): void {
   const lines = [
     '',
     `Parley is running at ${url}`,
+    ...(demo ? [`  Demo: ${url}/ (a chatbot trained on these docs)`] : []),
     `  API reference: ${url}/docs`,
     `  Database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, in ${config.dataDir}`}`,
   ];

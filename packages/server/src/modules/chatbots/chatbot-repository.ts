@@ -30,6 +30,18 @@ export async function findChatbot(db: Executor, scope: Scope, id: string): Promi
   return row ?? null;
 }
 
+export async function findChatbotBySlug(
+  db: Executor,
+  scope: Scope,
+  slug: string,
+): Promise<ChatbotRow | null> {
+  const [row] = await db
+    .select()
+    .from(chatbots)
+    .where(and(inScope(scope), eq(chatbots.slug, slug)));
+  return row ?? null;
+}
+
 export async function listChatbots(
   db: Executor,
   scope: Scope,

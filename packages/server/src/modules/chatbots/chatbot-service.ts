@@ -95,6 +95,9 @@ export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
 
     get,
 
+    /** The bot with this slug in the scope, or null. */
+    findBySlug: (scope: Scope, slug: string) => repo.findChatbotBySlug(db.orm, scope, slug),
+
     /** Throws 404 unless the bot exists in the scope (and is not deleted). */
     async assertExists(scope: Scope, id: string): Promise<void> {
       await get(scope, id);

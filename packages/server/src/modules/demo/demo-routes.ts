@@ -1,0 +1,18 @@
+// `GET /`: the demo page, outside /v1 and without a key (it holds no secret: the widget speaks
+// the public API, guarded by the bot's allowed origins). Without a demo bot, a short page says why.
+import type { FastifyInstance } from 'fastify';
+import { encodeId } from '../../lib/ids.ts';
+import { renderDemoPage, renderNoDemoPage } from './demo-page.ts';
+import { DEMO_STARTER_QUESTIONS, type DemoService } from './demo-service.ts';
+
+export function demoRoutes(deps: { demo: Pick<DemoService, 'enabled' | 'current'> }) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+      const bot = await deps.demo.current();
+      // Rendered per request: the bot may be deleted (or re-created at the next start) meanwhile.
+      reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8');
+      if (!bot) return renderNoDemoPage(deps.demo.enabled ? 'missing' : 'off');
+      return renderDemoPage({ chatbotId: encodeId('bot', bot.chatbotId), questions: DEMO_STARTER_QUESTIONS });
+    });
+  };
+}
