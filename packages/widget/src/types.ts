@@ -42,7 +42,7 @@ export type ChatEvent =
     }
   | { type: 'delta'; text: string }
   | { type: 'sources'; sources: Source[] }
-  | { type: 'done'; message: Message }
+  | { type: 'done'; message: Message; mode?: string; system_message?: Message | null }
   | { type: 'error'; error: ApiErrorBody };
 
 export type ApiErrorBody = { type?: string; code?: string; message?: string; status?: number };

@@ -146,6 +146,11 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
         } else if (event.type === 'done' && event.message?.id) {
           finished = true;
           setThread((t) => T.finishReply(t, replyId, event.message));
+          // The answer itself may have handed the visitor to a person.
+          const system = event.system_message;
+          if (system && typeof system === 'object') setThread((t) => T.mergeMessage(t, system));
+          const now = sessionRef.current;
+          if (event.mode && now) setSession({ ...now, mode: event.mode });
         } else if (event.type === 'error') {
           throw new ApiError(event.error?.status ?? 500, event.error);
         }
