@@ -72,7 +72,8 @@ export function createSourceIngest(deps: IngestDeps) {
         url: null,
         filename: `${source.title}.md`,
       });
-      await indexDocument(db, target, { ...extracted, title: source.title }, { url: null });
+      // The page where the text is published, when given, is what answers link to.
+      await indexDocument(db, target, { ...extracted, title: source.title }, { url: config.url ?? null });
     } else {
       const file = await repo.findSourceFile(db.orm, source.id);
       if (!file) throw new Error('the uploaded file is missing');

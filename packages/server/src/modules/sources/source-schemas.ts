@@ -26,6 +26,14 @@ const TextSource = Type.Object(
     type: Type.Literal('text'),
     title: Type.String({ minLength: 1, maxLength: 300 }),
     content: Type.String({ minLength: 1, maxLength: 2_000_000 }),
+    url: Type.Optional(
+      Type.String({
+        minLength: 8,
+        maxLength: 2048,
+        pattern: '^https?://',
+        description: 'Where this text is published: answers that use it link there. Nothing is fetched.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -93,7 +101,7 @@ export const CreateSourceBody = Type.Unsafe<CreateSourceInput>({
 });
 
 export type CreateSourceInput =
-  | { type: 'text'; title: string; content: string }
+  | { type: 'text'; title: string; content: string; url?: string }
   | { type: 'qa'; title?: string; pairs: { question: string; answer: string }[] }
   | { type: 'url'; url: string; resync_interval_hours?: number }
   | {

@@ -95,6 +95,43 @@ describe('text sources', () => {
   });
 });
 
+describe('text sources with the page they are published on', () => {
+  it('links answers to that page, fetching nothing', async () => {
+    const created = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body: {
+        type: 'text',
+        title: 'Warranty',
+        content: 'Every kettle has a two-year warranty.',
+        url: 'https://help.example.com/warranty',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(202);
+    expect(created.json()).toMatchObject({ type: 'text', url: 'https://help.example.com/warranty' });
+    expect(await waitUntilDone(created.json().id)).toMatchObject({ status: 'ready', pages_failed: 0 });
+    // Chunks carry the page, which retrieval and chat replies give as the source's url.
+    const chunks = await t.context.db.query<{ url: string | null; title: string }>(
+      'SELECT url, title FROM chunks WHERE source_id = $1',
+      [decodeId('src', created.json().id, 'id')],
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((c) => c.url === 'https://help.example.com/warranty' && c.title === 'Warranty')).toBe(
+      true,
+    );
+
+    const notHttp = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body: { type: 'text', title: 'x', content: 'y', url: 'javascript:alert(1)' },
+    });
+    expect(notHttp.statusCode).toBe(400);
+    expect(notHttp.json().error.param).toBe('url');
+  });
+});
+
 describe('Q&A sources', () => {
   it('keeps each pair as one chunk tagged with its question', async () => {
     const created = await t.request({
