@@ -127,6 +127,24 @@ describe('public API client', () => {
     expect(err).toMatchObject({ status: 401 });
   });
 
+  it('words other failures for a visitor', () => {
+    const quota = new ApiError(429, { code: 'monthly_message_limit_reached', message: 'Quota.' });
+    expect(describeError(quota)).toBe(
+      'This chat cannot take more messages right now. Please try again later.',
+    );
+    expect(describeError(new ApiError(429, { code: 'rate_limit_exceeded' }))).toBe(
+      'Too many messages. Please wait a moment and try again.',
+    );
+    expect(describeError(new ApiError(502, { code: 'provider_error', message: 'upstream said 500' }))).toBe(
+      'The chat service had a problem. Please try again.',
+    );
+    expect(
+      describeError(
+        new ApiError(400, { code: 'missing_required_field', message: "The 'email' field is required." }),
+      ),
+    ).toBe("The 'email' field is required.");
+  });
+
   it('says plainly when the service cannot be reached', async () => {
     const err = await createApi('http://127.0.0.1:1', 'bot_1')
       .config()
