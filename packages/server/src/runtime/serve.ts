@@ -5,7 +5,7 @@ import { createAdminOps } from '../admin/admin-ops.ts';
 import { startAdminSocket } from '../admin/admin-socket.ts';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
-import { serverOrigins } from '../modules/demo/demo-docs.ts';
+import { serverBaseUrl, serverOrigins } from '../modules/demo/demo-docs.ts';
 import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
 import { type Context, createContext } from './context.ts';
 import { acquireDataDirLock, type DataDirLock, socketPath } from './data-dir-lock.ts';
@@ -42,7 +42,11 @@ export async function startServer(
     // After listen: the demo bot's allowed origins need the port actually taken (PORT=0 picks one).
     // The demo is a convenience: the server serves without it.
     const demo = await context.demo
-      .ensure({ workspaceId: bootstrap.workspace.id, origins: serverOrigins(config.host, port) })
+      .ensure({
+        workspaceId: bootstrap.workspace.id,
+        origins: serverOrigins(config.host, port),
+        baseUrl: serverBaseUrl(config.host, port),
+      })
       .catch((error: unknown) => {
         logger.warn({ err: error }, 'the demo chatbot could not be set up');
         return null;

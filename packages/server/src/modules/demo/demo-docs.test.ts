@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { docTitle, mergeServerOrigins, REPO_ROOT, serverOrigins } from './demo-docs.ts';
+import {
+  docTitle,
+  mergeServerOrigins,
+  REPO_ROOT,
+  readDemoDoc,
+  serverBaseUrl,
+  serverOrigins,
+} from './demo-docs.ts';
 
 describe('docTitle', () => {
   it('is the first level-one heading', () => {
@@ -50,6 +57,31 @@ describe('mergeServerOrigins', () => {
       ...current,
       'https://*.example.com',
     ]);
+  });
+});
+
+describe('serverBaseUrl', () => {
+  it('is the configured host, or loopback when the host is not one a browser can open', () => {
+    expect(serverBaseUrl('127.0.0.1', 8787)).toBe('http://127.0.0.1:8787');
+    expect(serverBaseUrl('parley.internal', 80)).toBe('http://parley.internal:80');
+    expect(serverBaseUrl('0.0.0.0', 8787)).toBe('http://127.0.0.1:8787');
+    expect(serverBaseUrl('::', 8787)).toBe('http://127.0.0.1:8787');
+  });
+});
+
+describe('readDemoDoc', () => {
+  it('reads the README and docs/*.md only', () => {
+    expect(readDemoDoc(REPO_ROOT, 'README.md')).toMatch(/^# Parley/);
+    expect(readDemoDoc(REPO_ROOT, 'docs/widget.md')).toMatch(/^# The website widget/);
+    for (const other of [
+      'package.json',
+      'docs/../README.md',
+      '../README.md',
+      'docs/sub/x.md',
+      '/etc/passwd',
+    ]) {
+      expect(readDemoDoc(REPO_ROOT, other), other).toBeNull();
+    }
   });
 });
 

@@ -34,6 +34,16 @@ export function docTitle(content: string): string {
   return (heading || firstLine || 'Untitled').slice(0, MAX_TITLE_CHARS);
 }
 
+/** Only these paths are documentation: the page that serves them reads nothing else. */
+const DOC_PATH = /^(README\.md|docs\/[A-Za-z0-9._-]+\.md)$/;
+
+/** One documentation file by its path under the root (`README.md`, `docs/chat.md`), or null. */
+export function readDemoDoc(root: string, relPath: string): string | null {
+  if (!DOC_PATH.test(relPath) || relPath.includes('..')) return null;
+  const file = path.join(root, relPath);
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
 /** README.md and docs/*.md under the root, in a stable order; missing ones are skipped. */
 export function readDemoDocs(root: string): DemoDoc[] {
   const files: string[] = [];
@@ -41,7 +51,7 @@ export function readDemoDocs(root: string): DemoDoc[] {
   const docsDir = path.join(root, 'docs');
   if (existsSync(docsDir)) {
     for (const name of readdirSync(docsDir).sort()) {
-      if (name.endsWith('.md')) files.push(`docs/${name}`);
+      if (DOC_PATH.test(`docs/${name}`)) files.push(`docs/${name}`);
     }
   }
   const docs: DemoDoc[] = [];
@@ -67,6 +77,17 @@ export function serverOrigins(host: string, port: number): string[] {
     origins.push(`http://${host}:${port}`);
   }
   return origins;
+}
+
+/** Where the server's own pages are, for links: a browser cannot open an any-address or IPv6 literal host. */
+export function serverBaseUrl(host: string, port: number): string {
+  const usable = !ANY_ADDRESS.has(host) && ORIGIN_HOST.test(host);
+  return `http://${usable ? host : '127.0.0.1'}:${port}`;
+}
+
+/** Where the demo page serves a documentation file, which answers citing it link to. */
+export function demoDocUrl(baseUrl: string, relPath: string): string {
+  return `${baseUrl}/demo/${relPath}`;
 }
 
 /**

@@ -29,6 +29,8 @@ const STYLE = `
   pre { background: #0f172a; color: #e2e8f0; border-radius: 10px; padding: 14px 16px; overflow-x: auto;
         font-size: .85rem; }
   a { color: var(--brand); }
+  pre.doc { background: #fff; color: var(--ink); border: 1px solid var(--line); white-space: pre-wrap;
+            font-size: .9rem; line-height: 1.55; }
   footer { margin-top: 40px; font-size: .9rem; color: var(--muted); }
 `;
 
@@ -86,6 +88,15 @@ no key needed.</p>
 
 <footer>Turn this page off with <code>PARLEY_DEMO=false</code>.</footer>`;
   return layout('Parley demo', body, scripts);
+}
+
+/** A documentation file as the demo's answers link to it: its Markdown, as text. */
+export function renderDemoDoc(input: { path: string; content: string }): string {
+  return layout(
+    `${input.path} — Parley`,
+    `<p><a href="/">← The Parley demo</a></p>
+<pre class="doc">${escapeHtml(input.content)}</pre>`,
+  );
 }
 
 /** What `/` says when there is no demo bot to show. */

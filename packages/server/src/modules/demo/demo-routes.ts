@@ -1,11 +1,12 @@
 // `GET /`: the demo page, outside /v1 and without a key (it holds no secret: the widget speaks
 // the public API, guarded by the bot's allowed origins). Without a demo bot, a short page says why.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
-import { renderDemoPage, renderNoDemoPage } from './demo-page.ts';
+import { renderDemoDoc, renderDemoPage, renderNoDemoPage } from './demo-page.ts';
 import { DEMO_STARTER_QUESTIONS, type DemoService } from './demo-service.ts';
 
-export function demoRoutes(deps: { demo: Pick<DemoService, 'enabled' | 'current'> }) {
+export function demoRoutes(deps: { demo: Pick<DemoService, 'enabled' | 'current' | 'doc'> }) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.get('/', { schema: { hide: true } }, async (_request, reply) => {
       const bot = await deps.demo.current();
@@ -13,6 +14,16 @@ export function demoRoutes(deps: { demo: Pick<DemoService, 'enabled' | 'current'
       reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8');
       if (!bot) return renderNoDemoPage(deps.demo.enabled ? 'missing' : 'off');
       return renderDemoPage({ chatbotId: encodeId('bot', bot.chatbotId), questions: DEMO_STARTER_QUESTIONS });
+    });
+
+    // The documentation the bot was trained on, which its answers cite and link to.
+    app.get<{ Params: { '*': string } }>('/demo/*', { schema: { hide: true } }, async (request, reply) => {
+      const relPath = request.params['*'];
+      const content = deps.demo.doc(relPath);
+      if (content === null) {
+        throw new AppError('not_found_error', 'resource_not_found', `No documentation file '${relPath}'.`);
+      }
+      return reply.type('text/html; charset=utf-8').send(renderDemoDoc({ path: relPath, content }));
     });
   };
 }

@@ -13,7 +13,15 @@ import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import type { SourceRow } from '../sources/source-schemas.ts';
 import type { SourceService } from '../sources/source-service.ts';
-import { contentHash, type DemoDoc, docTitle, mergeServerOrigins, readDemoDocs } from './demo-docs.ts';
+import {
+  contentHash,
+  type DemoDoc,
+  demoDocUrl,
+  docTitle,
+  mergeServerOrigins,
+  readDemoDoc,
+  readDemoDocs,
+} from './demo-docs.ts';
 
 export const DEMO_SLUG = 'parley-demo';
 const DEMO_LOCK_ID = 727_003;
@@ -101,16 +109,21 @@ export function createDemoService(deps: DemoServiceDeps) {
     }
   }
 
-  /** Sends the files that are new or changed, removes sources of files changed or gone. */
-  async function syncSources(scope: Scope, chatbotId: string, docs: DemoDoc[]) {
+  /**
+   * Sends the files that are new or changed, removes sources of files changed or gone. A file's
+   * link (which follows the server's address) counts as part of it.
+   */
+  async function syncSources(scope: Scope, chatbotId: string, docs: DemoDoc[], baseUrl: string) {
     const fromFiles = (await allSources(scope, chatbotId)).filter(isFromFile);
     const kept = new Set<string>();
     const toSend: DemoDoc[] = [];
     for (const doc of docs) {
+      const url = demoDocUrl(baseUrl, doc.path);
       const same = fromFiles.find(
         (source) =>
           !kept.has(source.id) &&
           source.title === doc.title &&
+          (source.config.url ?? null) === url &&
           contentHash(source.config.content as string) === doc.hash,
       );
       if (same) kept.add(same.id);
@@ -120,10 +133,11 @@ export function createDemoService(deps: DemoServiceDeps) {
     // Removed before the new ones are sent: the bot never holds two versions of a file.
     for (const source of stale) await deps.sources.remove(scope, source.id);
     for (const doc of toSend) {
+      const url = demoDocUrl(baseUrl, doc.path);
       await deps.sources.create(
         scope,
         chatbotId,
-        { type: 'text', title: doc.title, content: doc.content },
+        { type: 'text', title: doc.title, content: doc.content, url },
         null,
       );
     }
@@ -135,9 +149,14 @@ export function createDemoService(deps: DemoServiceDeps) {
 
     /**
      * Makes sure the demo bot exists in the workspace's live environment, knows the current
-     * documentation, and may be embedded on `origins`. Null when the demo is turned off.
+     * documentation, and may be embedded on `origins`. `baseUrl` is where this server's pages
+     * are, for the links to the documentation. Null when the demo is turned off.
      */
-    async ensure(input: { workspaceId: string; origins: string[] }): Promise<DemoEnsureResult | null> {
+    async ensure(input: {
+      workspaceId: string;
+      origins: string[];
+      baseUrl: string;
+    }): Promise<DemoEnsureResult | null> {
       if (!deps.enabled) return null;
       const scope: Scope = { workspaceId: input.workspaceId, environment: 'live' };
       const docs = readDemoDocs(deps.docsRoot);
@@ -157,7 +176,7 @@ export function createDemoService(deps: DemoServiceDeps) {
         if (!sameOrigins) {
           await deps.chatbots.update(scope, bot.id, { widget_settings: { allowed_origins: allowedOrigins } });
         }
-        const synced = await syncSources(scope, bot.id, docs);
+        const synced = await syncSources(scope, bot.id, docs, input.baseUrl);
         return { chatbotId: bot.id, created, allowedOrigins, ...synced };
       });
       current = { scope, chatbotId: result.chatbotId };
@@ -168,6 +187,11 @@ export function createDemoService(deps: DemoServiceDeps) {
         );
       }
       return result;
+    },
+
+    /** A documentation file the demo bot was trained on, as text, or null. */
+    doc(relPath: string): string | null {
+      return deps.enabled ? readDemoDoc(deps.docsRoot, relPath) : null;
     },
 
     /** The demo bot this node ensured, if it still exists; null when off or not (yet) there. */

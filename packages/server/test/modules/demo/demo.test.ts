@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeId } from '../../../src/lib/ids.ts';
-import { REPO_ROOT, serverOrigins } from '../../../src/modules/demo/demo-docs.ts';
+import { REPO_ROOT, serverBaseUrl, serverOrigins } from '../../../src/modules/demo/demo-docs.ts';
 import { createDemoService, DEMO_SLUG } from '../../../src/modules/demo/demo-service.ts';
 import { buildWorkspace, type TestWorkspace } from '../../helpers/factories.ts';
 import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
@@ -23,6 +23,7 @@ interface Source {
   type: string;
   title: string;
   status: string;
+  url: string | null;
 }
 
 async function listSources(key: string, botId: string): Promise<Source[]> {
@@ -50,6 +51,11 @@ async function botsWithDemoSlug(key: string) {
   return (response.json().data as { id: string; slug: string }[]).filter((bot) => bot.slug === DEMO_SLUG);
 }
 
+/** What a start on this port tells the demo. */
+function at(port: number) {
+  return { origins: serverOrigins('127.0.0.1', port), baseUrl: serverBaseUrl('127.0.0.1', port) };
+}
+
 const repoDocs = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))];
 
 describe('the demo chatbot', () => {
@@ -65,7 +71,7 @@ describe('the demo chatbot', () => {
   }, async () => {
     const first = await t.context.demo.ensure({
       workspaceId: ws.id,
-      origins: serverOrigins('127.0.0.1', 4100),
+      ...at(4100),
     });
     expect(first).not.toBeNull();
     expect(first!.created).toBe(true);
@@ -121,19 +127,46 @@ describe('the demo chatbot', () => {
     }
   });
 
-  it('is found again at a later start: nothing re-sent, the new port allowed instead of the old', async () => {
+  it('is found again at a later start: nothing re-sent, nothing duplicated', async () => {
     const before = await listSources(ws.liveKey, botId);
-    const again = await t.context.demo.ensure({
-      workspaceId: ws.id,
-      origins: serverOrigins('127.0.0.1', 4200),
-    });
+    const again = await t.context.demo.ensure({ workspaceId: ws.id, ...at(4100) });
     expect(again).toMatchObject({ created: false, sent: [], removed: 0 });
     expect(encodeId('bot', again!.chatbotId)).toBe(botId);
     expect(await botsWithDemoSlug(ws.liveKey)).toHaveLength(1);
     const after = await listSources(ws.liveKey, botId);
     expect(after.map((s) => s.id).sort()).toEqual(before.map((s) => s.id).sort());
+  });
+
+  it('allows the new port instead of the old one after a start on another port', {
+    timeout: 60_000,
+  }, async () => {
+    const moved = await t.context.demo.ensure({ workspaceId: ws.id, ...at(4200) });
+    // The links to the docs follow the server's address: the files are sent again, once.
+    expect(moved).toMatchObject({ created: false, removed: repoDocs.length });
+    expect(moved!.sent).toHaveLength(repoDocs.length);
     const bot = (await t.request({ url: `/v1/chatbots/${botId}`, key: ws.liveKey })).json();
     expect(bot.widget_settings.allowed_origins).toEqual(['http://127.0.0.1:4200', 'http://localhost:4200']);
+    const sources = await waitUntilTrained(ws.liveKey, botId);
+    expect(sources).toHaveLength(repoDocs.length);
+    expect(sources.find((s) => s.title === 'Parley')).toMatchObject({
+      url: 'http://127.0.0.1:4200/demo/README.md',
+    });
+  });
+
+  it('serves the documentation its answers link to, and nothing else', async () => {
+    const readme = await t.request({ url: '/demo/README.md' });
+    expect(readme.statusCode).toBe(200);
+    expect(readme.headers['content-type']).toMatch(/^text\/html/);
+    expect(readme.body).toContain('# Parley');
+    const widgetDoc = await t.request({ url: '/demo/docs/widget.md' });
+    expect(widgetDoc.statusCode).toBe(200);
+    // Markdown shown as text: the docs' own example tags are escaped.
+    expect(widgetDoc.body).toContain('&lt;script src=');
+    for (const url of ['/demo/package.json', '/demo/docs/../package.json', '/demo/docs/nope.md', '/demo/']) {
+      const response = await t.request({ url });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json().error.type, url).toBe('not_found_error');
+    }
   });
 
   it('is served on the page at /, with the script tag a customer would use', async () => {
@@ -175,8 +208,8 @@ describe('re-syncing the documentation', () => {
   it('sends only what changed, never twice, and keeps sources added by hand', {
     timeout: 60_000,
   }, async () => {
-    const origins = serverOrigins('127.0.0.1', 4300);
-    const first = await demo.ensure({ workspaceId: ws.id, origins });
+    const origins = at(4300);
+    const first = await demo.ensure({ workspaceId: ws.id, ...origins });
     expect(first!.sent).toEqual(['README.md', 'docs/billing.md', 'docs/returns.md']);
     const botId = encodeId('bot', first!.chatbotId);
     const byHand = await t.request({
@@ -190,11 +223,11 @@ describe('re-syncing the documentation', () => {
     expect(original).toHaveLength(4);
 
     // Unchanged: nothing happens.
-    expect(await demo.ensure({ workspaceId: ws.id, origins })).toMatchObject({ sent: [], removed: 0 });
+    expect(await demo.ensure({ workspaceId: ws.id, ...origins })).toMatchObject({ sent: [], removed: 0 });
 
     // One file changed: that one alone is sent again, replacing its old source.
     writeFileSync(path.join(root, 'docs', 'returns.md'), '# Returns\n\nReturns are free within 60 days.\n');
-    const changed = await demo.ensure({ workspaceId: ws.id, origins });
+    const changed = await demo.ensure({ workspaceId: ws.id, ...origins });
     expect(changed).toMatchObject({ created: false, sent: ['docs/returns.md'], removed: 1 });
     const afterChange = await waitUntilTrained(ws.liveKey, botId);
     expect(afterChange.map((s) => s.title).sort()).toEqual(['Acme', 'Billing', 'Returns', 'Shipping']);
@@ -219,7 +252,7 @@ describe('re-syncing the documentation', () => {
     // A file gone (or retitled): its source goes; the one added by hand stays.
     rmSync(path.join(root, 'docs', 'billing.md'));
     writeFileSync(path.join(root, 'README.md'), '# Acme Inc.\n\nAcme sells anvils.\n');
-    const pruned = await demo.ensure({ workspaceId: ws.id, origins });
+    const pruned = await demo.ensure({ workspaceId: ws.id, ...origins });
     expect(pruned).toMatchObject({ sent: ['README.md'], removed: 2 });
     const titles = (await listSources(ws.liveKey, botId)).map((s) => s.title).sort();
     expect(titles).toEqual(['Acme Inc.', 'Returns', 'Shipping']);
@@ -237,9 +270,7 @@ describe('PARLEY_DEMO=false', () => {
 
   it('creates no bot, and the page says the demo is off', async () => {
     const ws = await buildWorkspace(off.context);
-    expect(
-      await off.context.demo.ensure({ workspaceId: ws.id, origins: serverOrigins('127.0.0.1', 1) }),
-    ).toBe(null);
+    expect(await off.context.demo.ensure({ workspaceId: ws.id, ...at(1) })).toBe(null);
     const bots = await off.request({ url: '/v1/chatbots', key: ws.liveKey });
     expect(bots.json().data).toEqual([]);
     const page = await off.request({ url: '/' });
