@@ -18,6 +18,11 @@ const CATCH_UP_PAGE = 100;
 export interface FollowOptions {
   /** Resume after this message (uuid): the client's Last-Event-ID. */
   afterMessageId: string | null;
+  /**
+   * Without a resume point, send the conversation's messages so far first: a client that loads
+   * the history while the stream connects then misses nothing stored in between.
+   */
+  replay?: boolean;
   /** How a message is shown to this audience (the widget hides internal fields). */
   presentMessage?: (row: MessageRow) => unknown;
   /** How the conversation's state is shown to this audience. */
@@ -47,8 +52,11 @@ export function followConversation(
     stream.send('message', present(row), row.id);
   }
 
+  let replaying = options.replay === true && !lastId;
+
   async function catchUp(): Promise<void> {
-    if (!lastId) return;
+    if (!lastId && !replaying) return;
+    replaying = false;
     for (;;) {
       const rows = await deps.conversations.listMessages(scope, conversationId, {
         limit: CATCH_UP_PAGE,

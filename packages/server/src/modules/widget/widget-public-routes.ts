@@ -231,6 +231,7 @@ export function widgetPublicRoutes(deps: {
               typeof lastEventId === 'string' && /^[0-9a-f-]{36}$/.test(lastEventId) ? lastEventId : null,
             presentMessage: presentWidgetMessage,
             presentConversation: presentWidgetConversation,
+            replay: true,
           },
         );
         return reply;

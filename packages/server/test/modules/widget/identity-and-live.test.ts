@@ -168,6 +168,13 @@ describe('live delivery to the widget', () => {
     controller.abort();
 
     const events = parseEvents(text.slice(0, text.lastIndexOf('\n\n') + 2));
+    // A fresh stream first replays the conversation so far: nothing stored while the widget
+    // loaded its history is missed.
+    expect(events.filter((e) => e.event === 'message').map((e) => e.data.role)).toEqual([
+      'user',
+      'assistant',
+      'agent',
+    ]);
     const state = events.find((e) => e.event === 'conversation')!.data;
     expect(Object.keys(state).sort()).toEqual(['id', 'mode', 'status', 'verified']);
     const agent = events.find((e) => e.event === 'message' && e.data.role === 'agent')!.data;
