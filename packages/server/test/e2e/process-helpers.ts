@@ -62,7 +62,9 @@ function parleyEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.
     }
     env[name] = value;
   }
-  return { ...env, PARLEY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...extra };
+  // The first-run demo trains a bot at every start: tests not about it turn it off, so the
+  // default workspace holds only their own rows and its ingestion does not slow them down.
+  return { ...env, PARLEY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', PARLEY_DEMO: 'false', ...extra };
 }
 
 /** A new empty directory, removed after the test. */

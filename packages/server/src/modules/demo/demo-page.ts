@@ -16,6 +16,8 @@ const STYLE = `
   body { margin: 0; font: 16px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
          background: linear-gradient(180deg, #eef2ff 0, #fff 320px); }
   main { max-width: 720px; margin: 0 auto; padding: 56px 24px 120px; }
+  /* On wide screens the text keeps left of the chat panel that opens in the corner. */
+  @media (min-width: 1100px) { main { margin-left: max(48px, calc(50vw - 560px)); } }
   h1 { font-size: 2.25rem; line-height: 1.2; margin: 0 0 12px; }
   h2 { font-size: 1.15rem; margin: 36px 0 8px; }
   p { margin: 0 0 12px; color: var(--muted); }

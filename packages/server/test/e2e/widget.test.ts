@@ -1,0 +1,241 @@
+// The widget in a real browser (Debian's Chromium, driven by playwright-core) against a real
+// `parley serve`: the first-run demo page, a streamed answer with its source, the history after
+// a reload, a person answering after "Talk to a person", a site that is not allowed, and a
+// reply carrying HTML that must stay text. Screenshots go to test-artifacts/ at the repo root.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StaticSite, startStaticSite } from '../fakes/static-site.ts';
+import {
+  api,
+  makeTempDir,
+  REPO_ROOT,
+  type RunningParley,
+  startParley,
+  useProcessCleanup,
+  waitUntil,
+} from './process-helpers.ts';
+
+useProcessCleanup();
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+/** Generous: a busy two-core machine runs the server, its ingestion and a browser at once. */
+const UI_TIMEOUT_MS = 60_000;
+
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Demo {
+  server: RunningParley;
+  liveKey: string;
+  botId: string;
+}
+
+/** A fresh server with the demo on (as `npm start` runs it), once its bot is trained. */
+async function startDemo(): Promise<Demo> {
+  const server = await startParley(makeTempDir(), { env: { PARLEY_DEMO: 'true' } });
+  expect(server.banner.text).toContain(`  Demo: ${server.url}/ (a chatbot trained on these docs)\n`);
+  const liveKey = server.banner.keys.find((key) => key.environment === 'live')!.secret;
+  const bots = await api(server.url, '/v1/chatbots', { key: liveKey });
+  const bot = (bots.body.data as { id: string; slug: string }[]).find((b) => b.slug === 'parley-demo');
+  expect(bot, JSON.stringify(bots.body)).toBeDefined();
+  await waitForTraining(server.url, liveKey, bot!.id);
+  return { server, liveKey, botId: bot!.id };
+}
+
+async function waitForTraining(url: string, key: string, botId: string): Promise<void> {
+  await waitUntil(
+    'the demo bot to be trained',
+    async () => {
+      const sources = await api(url, `/v1/chatbots/${botId}/sources?page_size=100`, { key });
+      const data = sources.body.data as { status: string }[];
+      return data.length > 0 && data.every((source) => source.status === 'ready');
+    },
+    UI_TIMEOUT_MS,
+  );
+}
+
+async function conversations(demo: Demo): Promise<{ id: string; mode: string }[]> {
+  const listed = await api(demo.server.url, '/v1/conversations?page_size=100', { key: demo.liveKey });
+  expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+  return listed.body.data;
+}
+
+function assistantMessages(page: Page) {
+  return page.locator('[data-testid="parley-message"][data-role="assistant"]');
+}
+
+async function openChat(page: Page): Promise<void> {
+  await page.getByTestId('parley-launcher').click({ timeout: UI_TIMEOUT_MS });
+  await page.getByTestId('parley-panel').waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `widget-${name}.png`) });
+}
+
+describe('the widget on the demo page, in Chromium', () => {
+  it('answers with a streamed reply and its source, keeps the history, and hands over to a person', {
+    timeout: 300_000,
+  }, async () => {
+    const demo = await startDemo();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${demo.server.url}/`);
+      // The page embeds the widget as a customer would.
+      expect(await page.locator(`script[src="/widget.js"][data-chatbot-id="${demo.botId}"]`).count()).toBe(1);
+      await openChat(page);
+      await page
+        .getByTestId('parley-greeting')
+        .filter({ hasText: 'Parley' })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
+
+      // A starter question; the reply comes as a stream of server-sent events.
+      const question = 'How do I put the chatbot on my website?';
+      const chatResponse = page.waitForResponse(
+        (response) => response.request().method() === 'POST' && response.url().endsWith('/chat'),
+        { timeout: UI_TIMEOUT_MS },
+      );
+      await page.getByTestId('parley-starter').filter({ hasText: question }).click();
+      const response = await chatResponse;
+      expect(response.status()).toBe(200);
+      expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
+
+      const answer = assistantMessages(page)
+        .filter({ has: page.getByTestId('parley-source') })
+        .first();
+      await answer.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await answer.textContent()).toMatch(/script tag/i);
+      const source = answer.getByTestId('parley-source').first();
+      expect(await source.getAttribute('href')).toBe(`${demo.server.url}/demo/docs/widget.md`);
+      expect(await source.textContent()).toBe('The website widget');
+      await screenshot(page, 'answer');
+
+      // The source opens the document the answer came from.
+      const [docPage] = await Promise.all([context.waitForEvent('page'), source.click()]);
+      await docPage.waitForLoadState();
+      expect(await docPage.locator('pre').textContent()).toContain('# The website widget');
+      await docPage.close();
+
+      // After a reload the conversation is still there.
+      await page.reload();
+      await openChat(page);
+      await page
+        .locator('[data-testid="parley-message"][data-role="user"]')
+        .filter({ hasText: question })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
+      await assistantMessages(page)
+        .filter({ hasText: /script tag/i })
+        .first()
+        .waitFor();
+      await screenshot(page, 'history');
+
+      // "Talk to a person": the conversation goes to the inbox in human mode.
+      await page.getByTestId('parley-handoff').click({ timeout: UI_TIMEOUT_MS });
+      let conversationId = '';
+      await waitUntil(
+        'the conversation to be handed to a person',
+        async () => {
+          const human = (await conversations(demo)).find((c) => c.mode === 'human');
+          conversationId = human?.id ?? '';
+          return Boolean(human);
+        },
+        UI_TIMEOUT_MS,
+      );
+      expect(await conversations(demo)).toHaveLength(1);
+
+      // A person answers through the API; the reply appears in the open widget. HTML in it
+      // is shown as text, never run.
+      const reply = 'Hi, this is Ana from support. <img src=x onerror="window.__xss=1"> shows as text.';
+      const posted = await api(demo.server.url, `/v1/conversations/${conversationId}/messages`, {
+        key: demo.liveKey,
+        method: 'POST',
+        body: { content: reply, author_name: 'Ana' },
+      });
+      expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+      const agentMessage = page
+        .locator('[data-testid="parley-message"][data-role="agent"]')
+        .filter({ hasText: 'this is Ana from support' });
+      await agentMessage.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await agentMessage.textContent()).toContain('<img src=x onerror="window.__xss=1">');
+      expect(await agentMessage.locator('img').count()).toBe(0);
+      expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
+      await screenshot(page, 'agent-reply');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('gives no chat on a site that is not allowed, and shows HTML in a bot reply as text', {
+    timeout: 300_000,
+  }, async () => {
+    const demo = await startDemo();
+    const embed = `<!doctype html><html><head><title>Another site</title></head><body><h1>Another site</h1>
+<script src="${demo.server.url}/widget.js" data-chatbot-id="${demo.botId}" async></script></body></html>`;
+    const elsewhere: StaticSite = await startStaticSite({
+      '/': { type: 'text/html; charset=utf-8', body: embed },
+    });
+    const context = await browser.newContext();
+    try {
+      // Another origin (another port): the widget loads, but the chat is refused.
+      const page = await context.newPage();
+      await page.goto(`${elsewhere.origin}/`);
+      await openChat(page);
+      const error = page.getByTestId('parley-error');
+      await error.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await error.textContent()).toMatch(/not available on this site|could not reach/i);
+      await page.getByTestId('parley-input').fill('Hello?');
+      await page.getByTestId('parley-send').click();
+      await error.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await assistantMessages(page).filter({ hasText: /\w/ }).count()).toBe(0);
+      await screenshot(page, 'disallowed-origin');
+      expect(await conversations(demo)).toEqual([]);
+
+      // A reply quoting knowledge that holds an HTML tag, on the demo page itself.
+      const added = await api(demo.server.url, `/v1/chatbots/${demo.botId}/sources`, {
+        key: demo.liveKey,
+        method: 'POST',
+        body: {
+          type: 'text',
+          title: 'Zanzibar quartz',
+          content: 'The zanzibar quartz code is <img src=x onerror="window.__xss=1"> and nothing else.',
+        },
+      });
+      expect(added.status, JSON.stringify(added.body)).toBe(202);
+      await waitForTraining(demo.server.url, demo.liveKey, demo.botId);
+      const demoPage = await context.newPage();
+      await demoPage.goto(`${demo.server.url}/`);
+      await openChat(demoPage);
+      await demoPage.getByTestId('parley-input').fill('What is the zanzibar quartz code?');
+      await demoPage.getByTestId('parley-send').click();
+      const quoted = assistantMessages(demoPage).filter({ hasText: 'zanzibar quartz code' });
+      await quoted.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await quoted.textContent()).toContain('<img src=x onerror="window.__xss=1">');
+      expect(await quoted.locator('img').count()).toBe(0);
+      expect(await demoPage.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
+      await screenshot(demoPage, 'html-as-text');
+    } finally {
+      await context.close();
+      await elsewhere.close();
+    }
+  });
+});
