@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     pg: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    'no-workers': { type: 'boolean', default: false }, // parley serve --no-workers: without job polling
     profile: { type: 'string' }, // a directory: run the servers with --cpu-prof (slows them down)
     'hello-server': { type: 'boolean', default: false }, // internal: be the server of case (a)
   },
@@ -107,9 +108,11 @@ async function startParley(databaseUrl: string | null) {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     PARLEY_PLANS: UNLIMITED_PLANS,
+    PARLEY_DEMO: 'false', // no demo bot being trained while measuring
   };
   const entry = path.resolve(import.meta.dirname, '../packages/server/src/main.ts');
-  const started = await startProcess('parley', [entry, 'serve'], env, /live key: (prl_live_\w+)/);
+  const serveArgs = flags['no-workers'] ? ['serve', '--no-workers'] : ['serve'];
+  const started = await startProcess('parley', [entry, ...serveArgs], env, /live key: (prl_live_\w+)/);
   const url = /Parley is running at (\S+)/.exec(started.output)?.[1];
   if (!url) throw new Error('the server banner has no URL');
   return { child: started.child, url, key: started.match[1]! };

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${database}`);
   }
-  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir };
+  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, PARLEY_DEMO: 'false' };
   if (database) {
     const url = new URL(ADMIN_URL);
     url.pathname = `/${database}`;

@@ -107,6 +107,7 @@ async function startParley(
         PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
         // The default workspace is on the enterprise plan: lift its limit so that no capture is refused.
         PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
+        PARLEY_DEMO: 'false', // no demo bot being trained while measuring
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -29,6 +29,8 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
   const deferredRef = useRef<Message[]>([]);
   const identityRef = useRef(identity);
   identityRef.current = identity;
+  /** Set when the server refuses this site: why, shown instead of trying to send. */
+  const blockedRef = useRef<string | null>(null);
   const threadRef = useRef(thread);
   threadRef.current = thread;
 
@@ -51,7 +53,14 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
     let live = true;
     api.config().then(
       (c) => live && setConfig(c),
-      (err) => live && fail(err),
+      (err) => {
+        if (!live) return;
+        // This site may not use the bot: every later call would fail the same way (and a
+        // refused preflight would only read as a network error), so say why once and stay put.
+        if (err instanceof ApiError && err.code === 'origin_not_allowed')
+          blockedRef.current = describeError(err);
+        fail(err);
+      },
     );
     const saved = store.conversation();
     if (saved) {
@@ -109,6 +118,10 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
     async (text: string): Promise<boolean> => {
       const message = text.trim();
       if (!message || streamingRef.current) return false;
+      if (blockedRef.current) {
+        setError(blockedRef.current);
+        return false;
+      }
       setError(null);
       const userId = T.localId();
       const replyId = T.localId();

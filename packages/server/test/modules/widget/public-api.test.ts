@@ -106,6 +106,8 @@ describe('allowed origins', () => {
     expect(other.statusCode).toBe(403);
     expect(other.json().error).toMatchObject({ type: 'permission_error', code: 'origin_not_allowed' });
     expect(other.json().error.message).toContain('https://evil.example.net');
+    // The page may read why (the widget says so); it reads nothing else.
+    expect(other.headers['access-control-allow-origin']).toBe('https://evil.example.net');
 
     const none = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: null });
     expect(none.statusCode).toBe(403);
