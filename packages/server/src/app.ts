@@ -14,6 +14,7 @@ import { registerOpenApi } from './http/openapi.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
+import type { SecretBox } from './lib/secret-box.ts';
 import { chatRoutes } from './modules/chat/chat-routes.ts';
 import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
@@ -48,6 +49,7 @@ import { PARLEY_VERSION } from './version.ts';
 
 export interface AppDeps {
   db: Database;
+  secretBox: SecretBox;
   logger: Logger;
   apiKeys: ApiKeyService;
   rateLimiter: RateLimiter;
@@ -133,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
   await app.register(async (v1) => {
     registerAuth(v1, deps);
-    registerIdempotency(v1, deps.db);
+    registerIdempotency(v1, deps.db, deps.secretBox);
     await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
     await v1.register(chatbotRoutes(deps));
     await v1.register(integrationRoutes(deps));

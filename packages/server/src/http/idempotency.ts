@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/client.ts';
 import { AppError } from '../lib/errors.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 import { principalOf } from './auth.ts';
 import * as repo from './idempotency-repository.ts';
 
@@ -46,7 +47,7 @@ function readKey(request: FastifyRequest): string | null {
  * after this call, ahead of the routes' own hooks, where hooks of the scope would run. Other
  * routes get none rather than two that do nothing: every hook costs every request.
  */
-export function registerIdempotency(scope: FastifyInstance, db: Database): void {
+export function registerIdempotency(scope: FastifyInstance, db: Database, secretBox: SecretBox): void {
   scope.decorateRequest('idempotencyRecordId', null);
 
   // preValidation: the body is parsed, and a replay is answered before validation or the handler.
@@ -75,7 +76,7 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
     if (existing.state === 'completed') {
       for (const [name, value] of Object.entries(existing.responseHeaders ?? {})) reply.header(name, value);
       reply.header('Idempotent-Replayed', 'true');
-      return reply.code(existing.responseStatus ?? 200).send(existing.responseBody ?? '');
+      return reply.code(existing.responseStatus ?? 200).send(openBody(secretBox, existing.responseBody));
     }
     if (await repo.takeOverStale(db.orm, existing.id, STALE_SECONDS)) {
       request.idempotencyRecordId = existing.id;
@@ -101,7 +102,12 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
-    await repo.complete(db.orm, id, { status: reply.statusCode, body: payload ?? '', headers });
+    // Sealed: a stored response may hold a secret shown once (an API key, a webhook or identity secret).
+    await repo.complete(db.orm, id, {
+      status: reply.statusCode,
+      body: secretBox.encrypt(payload ?? ''),
+      headers,
+    });
     return payload;
   }
 
@@ -111,6 +117,12 @@ export function registerIdempotency(scope: FastifyInstance, db: Database): void 
     route.preValidation = [claimKey, ...hooksOf(route.preValidation)];
     route.onSend = [storeResponse, ...hooksOf(route.onSend)];
   });
+}
+
+/** A stored body: sealed, or plain when stored before responses were sealed. */
+function openBody(secretBox: SecretBox, stored: string | null): string {
+  if (!stored) return '';
+  return stored.startsWith('v1:') ? secretBox.decrypt(stored) : stored;
 }
 
 function hooksOf<T>(hooks: T | T[] | undefined): T[] {

@@ -38,6 +38,15 @@ describe('Idempotency-Key', () => {
     expect(second.json()).toEqual(first.json());
     expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
     expect(await activeKeyNames(ws.liveKey)).toEqual(['once', 'live key']);
+    // The stored response holds the new key's secret: it is kept sealed, never in clear.
+    const secret = first.json().secret as string;
+    const stored = await idempotency.find(t.context.db.orm, {
+      workspaceId: ws.id,
+      environment: 'live',
+      key: 'abc-1',
+    });
+    expect(stored?.responseBody).toMatch(/^v1:/);
+    expect(stored?.responseBody).not.toContain(secret);
   });
 
   it('refuses the same key with a different body with a 422', async () => {
