@@ -20,6 +20,13 @@ export const SourceUsed = Type.Object({
   citation: Type.Integer({ description: 'The [n] marker the reply uses for this passage.' }),
 });
 
+export const MessageRole = Type.Union([
+  Type.Literal('user'),
+  Type.Literal('assistant'),
+  Type.Literal('agent'),
+  Type.Literal('system'),
+]);
+
 export const ConversationResponse = Type.Object({
   id: Type.String({ examples: ['conv_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   chatbot_id: Type.String(),
@@ -44,12 +51,7 @@ export const MessageResponse = Type.Object({
   id: Type.String({ examples: ['msg_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   conversation_id: Type.String(),
   chatbot_id: Type.String(),
-  role: Type.Union([
-    Type.Literal('user'),
-    Type.Literal('assistant'),
-    Type.Literal('agent'),
-    Type.Literal('system'),
-  ]),
+  role: MessageRole,
   content: Type.String(),
   status: Type.Union([Type.Literal('complete'), Type.Literal('failed')]),
   grounded: Nullable(Type.Boolean()),

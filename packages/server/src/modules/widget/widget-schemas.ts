@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { PageQuery } from '../../http/pagination.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
-import type { ConversationRow, MessageRow } from '../conversations/conversation-schemas.ts';
+import { type ConversationRow, MessageRole, type MessageRow } from '../conversations/conversation-schemas.ts';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -86,12 +86,7 @@ export const WidgetSource = Type.Object({
 
 export const WidgetMessage = Type.Object({
   id: Type.String(),
-  role: Type.Union([
-    Type.Literal('user'),
-    Type.Literal('assistant'),
-    Type.Literal('agent'),
-    Type.Literal('system'),
-  ]),
+  role: MessageRole,
   content: Type.String(),
   sources: Type.Array(WidgetSource),
   author_name: Nullable(Type.String()),
