@@ -187,7 +187,7 @@ async function startParley(databaseUrl: string | null, profile: boolean): Promis
       LOG_LEVEL: 'warn',
       PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake provider is on 127.0.0.1
       PARLEY_PLANS: UNLIMITED_PLANS,
-    PARLEY_DEMO: 'false', // no demo bot being trained while measuring
+      PARLEY_DEMO: 'false', // no demo bot being trained while measuring
       PARLEY_MAX_UPLOAD_BYTES: String(4 * FILE_BYTES),
     },
     stdio: ['ignore', fd, fd],
