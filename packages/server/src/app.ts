@@ -14,6 +14,7 @@ import { registerOpenApi } from './http/openapi.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
+import { loggableUrl } from './lib/logger.ts';
 import type { SecretBox } from './lib/secret-box.ts';
 import { chatRoutes } from './modules/chat/chat-routes.ts';
 import type { ChatService } from './modules/chat/chat-service.ts';
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggableUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

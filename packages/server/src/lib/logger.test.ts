@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
+import { createLogger, loggableUrl } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -121,5 +121,15 @@ describe('createLogger', () => {
       .split('\n')
       .map((line) => JSON.parse(line).i);
     expect(numbers).toEqual(Array.from({ length: 3010 }, (_, i) => i));
+  });
+});
+
+describe('loggableUrl', () => {
+  it('redacts a token in the query string and keeps the rest', () => {
+    expect(loggableUrl('/public/v1/chatbots/bot_1/conversations/conv_1/events?token=eyJ.abc.def')).toBe(
+      '/public/v1/chatbots/bot_1/conversations/conv_1/events?token=[redacted]',
+    );
+    expect(loggableUrl('/x?page_size=5&token=abc&cursor=c')).toBe('/x?page_size=5&token=[redacted]&cursor=c');
+    expect(loggableUrl('/v1/conversations?page_size=5')).toBe('/v1/conversations?page_size=5');
   });
 });

@@ -19,6 +19,15 @@ export const REDACTED_PATHS = [
 const CENSOR = '[redacted]';
 
 /**
+ * A request URL fit for the log: a `token=` query parameter (a widget's conversation token rides
+ * there on event streams, where EventSource cannot send headers) is redacted.
+ */
+export function loggableUrl(url: string): string {
+  if (!url.includes('token=')) return url;
+  return url.replace(/([?&]token=)[^&#]*/g, `$1${CENSOR}`);
+}
+
+/**
  * What wildcard paths (`*.token`) do, without their cost: pino runs a wildcard redactor over
  * every field of every line, ~5% of a request's CPU time. Returns the object itself when nothing
  * is secret, else a copy; the caller's objects are never changed.
