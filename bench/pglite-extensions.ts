@@ -5,6 +5,9 @@
 //
 //   node bench/pglite-extensions.ts              # 3 rounds, 8 s per case
 //   node bench/pglite-extensions.ts --rounds 5 --duration 10
+//   VARIANTS=alone,gunzip-only,pglite+pg_trgm node bench/pglite-extensions.ts   # some variants only
+//   EXEC_ARGS='--liftoff-only' node bench/pglite-extensions.ts                 # Node/V8 flags for the servers
+// `gunzip-only` does what PGlite does to read an extension bundle (gunzip into a Blob), no PGlite.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -20,8 +23,13 @@ const { values: flags } = parseArgs({
   },
 });
 
-type Variant = 'alone' | 'pglite' | 'pglite+pg_trgm' | 'pglite+vector';
-const VARIANTS: Variant[] = ['alone', 'pglite', 'pglite+pg_trgm', 'pglite+vector'];
+type Variant = 'alone' | 'pglite' | 'pglite+pg_trgm' | 'pglite+vector' | 'gunzip-only';
+const VARIANTS: Variant[] = (process.env.VARIANTS?.split(',') as Variant[] | undefined) ?? [
+  'alone',
+  'pglite',
+  'pglite+pg_trgm',
+  'pglite+vector',
+];
 
 if (flags.serve) {
   await serve(flags.serve as Variant);
@@ -33,7 +41,28 @@ if (flags.serve) {
 async function serve(variant: Variant): Promise<void> {
   // Resolved from the server package, where these dependencies are installed.
   const fromServer = createRequire(path.resolve(import.meta.dirname, '../packages/server/package.json'));
-  if (variant !== 'alone') {
+  if (variant === 'gunzip-only') {
+    const { createReadStream } = await import('node:fs');
+    const { createGunzip } = await import('node:zlib');
+    const { Writable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const chunks: Buffer[] = [];
+    const file = path.resolve(
+      import.meta.dirname,
+      '../node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz',
+    );
+    await pipeline(
+      createReadStream(file),
+      createGunzip(),
+      new Writable({
+        write(c, _e, cb) {
+          chunks.push(c);
+          cb();
+        },
+      }),
+    );
+    (globalThis as { keep?: unknown }).keep = new Blob(chunks);
+  } else if (variant !== 'alone') {
     const { PGlite } = await import(fromServer.resolve('@electric-sql/pglite'));
     const extensions: Record<string, unknown> = {};
     if (variant === 'pglite+pg_trgm') {
@@ -93,7 +122,8 @@ async function measure(): Promise<void> {
 }
 
 async function start(variant: Variant): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [process.argv[1]!, '--serve', variant], {
+  const execArgs = process.env.EXEC_ARGS ? process.env.EXEC_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...execArgs, process.argv[1]!, '--serve', variant], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
