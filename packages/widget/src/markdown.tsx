@@ -129,26 +129,47 @@ function joinLines(lines: string[], ctx: Ctx): ComponentChildren[] {
   return out;
 }
 
-/** Consecutive items of one kind make one list; nested items are flattened into it. */
+const indentOf = (line: string) => /^\s*/.exec(line)![0].replace(/\t/g, '    ').length;
+const isItem = (line: string) => BULLET.test(line) || NUMBERED.test(line);
+
+/**
+ * Consecutive items of one kind make one list. An item indented under another (by more than the
+ * list's own indentation) starts a list nested in that item, rendered the same way.
+ */
 function list(lines: string[], start: number, ctx: Ctx, blocks: VNode[]): number {
   const ordered = !BULLET.test(lines[start]!);
   const pattern = ordered ? NUMBERED : BULLET;
-  const items: string[][] = [];
+  const base = indentOf(lines[start]!);
+  const items: { text: string[]; nested: VNode[] }[] = [];
   let i = start;
   while (i < lines.length) {
     const line = lines[i]!;
     const m = pattern.exec(line);
-    if (m) {
-      items.push([(ordered ? m[2] : m[1])!.trim()]);
+    const indent = indentOf(line);
+    if (line.trim() && indent < base) break; // back to an outer list
+    if (isItem(line) && indent > base + 1 && items.length > 0) {
+      i = list(lines, i, ctx, items[items.length - 1]!.nested); // a list nested in the item
+    } else if (m) {
+      items.push({ text: [(ordered ? m[2] : m[1])!.trim()], nested: [] });
       i++;
-    } else if (line.trim() && /^\s/.test(line) && !startsBlock(line)) {
-      items[items.length - 1]!.push(line.trim()); // an indented continuation of the item
+    } else if (line.trim() && /^\s/.test(line) && !startsBlock(line) && items.length > 0) {
+      items[items.length - 1]!.text.push(line.trim()); // an indented continuation of the item
       i++;
-    } else if (!line.trim() && i + 1 < lines.length && pattern.test(lines[i + 1]!)) {
+    } else if (
+      !line.trim() &&
+      i + 1 < lines.length &&
+      isItem(lines[i + 1]!) &&
+      indentOf(lines[i + 1]!) >= base
+    ) {
       i++; // a blank line between items keeps one list
     } else break;
   }
-  const children = items.map((item) => <li>{joinLines(item, ctx)}</li>);
+  const children = items.map((item) => (
+    <li>
+      {joinLines(item.text, ctx)}
+      {item.nested}
+    </li>
+  ));
   if (ordered) {
     const first = Number(NUMBERED.exec(lines[start]!)![1]);
     blocks.push(<ol start={first !== 1 ? first : undefined}>{children}</ol>);

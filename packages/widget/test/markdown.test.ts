@@ -33,6 +33,13 @@ describe('Markdown rendering', () => {
     expect(html('3. third\n4. fourth')).toBe('<div><ol start="3"><li>third</li><li>fourth</li></ol></div>');
   });
 
+  it('nests a list indented under an item', () => {
+    expect(html('- Settings\n  - Widget\n  - Handoff\n- Billing\n\n1. Open\n   1. the panel\n2. Save')).toBe(
+      '<div><ul><li>Settings<ul><li>Widget</li><li>Handoff</li></ul></li><li>Billing</li></ul>' +
+        '<ol><li>Open<ol><li>the panel</li></ol></li><li>Save</li></ol></div>',
+    );
+  });
+
   it('leaves snake_case and lone asterisks as they are', () => {
     expect(html('set max_page_size to 2 * 3 * 4')).toBe('<div><p>set max_page_size to 2 * 3 * 4</p></div>');
   });
