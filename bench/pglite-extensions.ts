@@ -61,7 +61,7 @@ async function serve(variant: Variant): Promise<void> {
         },
       }),
     );
-    (globalThis as { keep?: unknown }).keep = new Blob(chunks);
+    (globalThis as { keep?: unknown }).keep = new Blob([new Uint8Array(Buffer.concat(chunks))]);
   } else if (variant !== 'alone') {
     const { PGlite } = await import(fromServer.resolve('@electric-sql/pglite'));
     const extensions: Record<string, unknown> = {};
@@ -110,11 +110,13 @@ async function measure(): Promise<void> {
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const alone = median(results.get('alone')!);
+  const aloneRuns = results.get('alone');
+  const alone = aloneRuns?.length ? median(aloneRuns) : null;
   console.log('\n| variant | req/s (median) | vs alone |\n|---|---:|---:|');
   for (const variant of VARIANTS) {
     const value = median(results.get(variant)!);
-    console.log(`| ${variant} | ${Math.round(value)} | ${((value / alone) * 100).toFixed(0)}% |`);
+    const share = alone ? `${((value / alone) * 100).toFixed(0)}%` : '–';
+    console.log(`| ${variant} | ${Math.round(value)} | ${share} |`);
   }
   console.log(
     `\n${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, ${new Date().toISOString()}`,
