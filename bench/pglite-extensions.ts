@@ -80,7 +80,9 @@ async function serve(variant: Variant): Promise<void> {
         },
       }),
     );
-    (globalThis as { keep?: unknown }).keep = new Blob([new Uint8Array(Buffer.concat(chunks))]);
+    // As PGlite does: the chunks into a Blob, read back whole to be untarred.
+    const blob = new Blob(chunks as unknown as BlobPart[]);
+    (globalThis as { keep?: unknown }).keep = new Uint8Array(await blob.arrayBuffer());
   } else if (variant !== 'alone') {
     const { PGlite } = await import(fromServer.resolve('@electric-sql/pglite'));
     const extensions: Record<string, unknown> = {};
