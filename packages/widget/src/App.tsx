@@ -10,9 +10,15 @@ import type { Store } from './storage.ts';
 import { CSS_TEXT, themeVars } from './styles.ts';
 import { useChat } from './use-chat.ts';
 
-type Props = { api: Api; store: Store; controller: Controller };
+type Props = {
+  api: Api;
+  store: Store;
+  controller: Controller;
+  /** The stylesheet goes in a <style> element: the browser cannot adopt a constructed one. */
+  inlineStyles: boolean;
+};
 
-export function App({ api, store, controller }: Props) {
+export function App({ api, store, controller, inlineStyles }: Props) {
   const [outside, setOutside] = useState(controller.get());
   useEffect(() => controller.subscribe(setOutside), [controller]);
   const { open, identity } = outside;
@@ -66,7 +72,7 @@ export function App({ api, store, controller }: Props) {
   const left = config?.position === 'bottom-left';
   return (
     <div class={`root${left ? ' left' : ''}${open ? ' open' : ''}`} style={style} ref={rootRef}>
-      <style>{CSS_TEXT}</style>
+      {inlineStyles ? <style>{CSS_TEXT}</style> : null}
       {open ? <Panel chat={chat} title={title} onClose={close} /> : null}
       <button
         type="button"

@@ -7,6 +7,7 @@ import { createApi } from './api.ts';
 import { installCommands, type ParleyFunction } from './commands.ts';
 import { createController } from './controller.ts';
 import { browserStorage, createStore } from './storage.ts';
+import { CSS_TEXT } from './styles.ts';
 
 // Only valid while this script first runs: captured here, before anything asynchronous.
 // (The fallback covers a loader that inserts the tag and runs it in a way that hides it.)
@@ -46,10 +47,26 @@ function boot() {
     host.style.setProperty('all', 'initial', 'important');
     document.body.appendChild(host);
     const shadow = host.attachShadow({ mode: 'open' });
-    render(<App api={api} store={store} controller={controller} />, shadow);
+    const adopted = adoptStyles(shadow);
+    render(<App api={api} store={store} controller={controller} inlineStyles={!adopted} />, shadow);
   };
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount, { once: true });
+}
+
+/**
+ * The stylesheet as a constructed one, adopted by the shadow root: it is not inline CSS, so the
+ * widget keeps its looks on pages whose Content-Security-Policy forbids inline styles.
+ */
+function adoptStyles(shadow: ShadowRoot): boolean {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS_TEXT);
+    shadow.adoptedStyleSheets = [sheet];
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 boot();

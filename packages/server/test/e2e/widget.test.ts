@@ -99,11 +99,21 @@ describe('the widget on the demo page, in Chromium', () => {
     const demo = await startDemo();
     const context = await browser.newContext();
     const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     try {
-      await page.goto(`${demo.server.url}/`);
-      // The page embeds the widget as a customer would.
+      const landing = await page.goto(`${demo.server.url}/`);
+      // The page embeds the widget as a customer would, under a strict Content-Security-Policy
+      // (no inline style or script but the page's own): the widget needs nothing looser.
+      expect(landing!.headers()['content-security-policy']).toContain("style-src 'self' 'nonce-");
       expect(await page.locator(`script[src="/widget.js"][data-chatbot-id="${demo.botId}"]`).count()).toBe(1);
       await openChat(page);
+      // Styled from its adopted stylesheet: the launcher sits fixed in the corner.
+      expect(await page.getByTestId('parley-launcher').evaluate((el) => getComputedStyle(el).position)).toBe(
+        'fixed',
+      );
       await page
         .getByTestId('parley-greeting')
         .filter({ hasText: 'Parley' })
@@ -129,6 +139,7 @@ describe('the widget on the demo page, in Chromium', () => {
       expect(await source.getAttribute('href')).toBe(`${demo.server.url}/demo/docs/widget.md`);
       expect(await source.textContent()).toBe('The website widget');
       await screenshot(page, 'answer');
+      expect(violations).toEqual([]);
 
       // The source opens the document the answer came from.
       const [docPage] = await Promise.all([context.waitForEvent('page'), source.click()]);

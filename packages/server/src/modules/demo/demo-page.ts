@@ -36,14 +36,14 @@ const STYLE = `
   footer { margin-top: 40px; font-size: .9rem; color: var(--muted); }
 `;
 
-function layout(title: string, body: string, scripts = ''): string {
+function layout(title: string, body: string, scripts = '', nonce = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style${nonce ? ` nonce="${nonce}"` : ''}>${STYLE}</style>
 </head>
 <body>
 <main>
@@ -54,13 +54,31 @@ ${scripts}</body>
 `;
 }
 
-/** The demo page, with the widget of `chatbotId`. */
-export function renderDemoPage(input: { chatbotId: string; questions: string[] }): string {
+/**
+ * The Content-Security-Policy of the demo page: as strict as a careful site's (no inline script
+ * or style but the page's own, by nonce), to show that the widget needs nothing looser.
+ */
+export function demoPagePolicy(nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    `style-src 'self' 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The demo page, with the widget of `chatbotId`; `nonce` marks its own inline script and style. */
+export function renderDemoPage(input: { chatbotId: string; questions: string[]; nonce: string }): string {
   const id = escapeHtml(input.chatbotId);
+  const nonce = escapeHtml(input.nonce);
   const embed = `<script src="/widget.js" data-chatbot-id="${id}" async></script>`;
   const questions = input.questions.map((q) => `<li>${escapeHtml(q)}</li>`).join('\n    ');
   // The queue stub lets the button call Parley('open') before widget.js has loaded.
-  const scripts = `<script>window.Parley = window.Parley || function () { (window.Parley.q = window.Parley.q || []).push(arguments); };</script>
+  const scripts = `<script nonce="${nonce}">window.Parley = window.Parley || function () { (window.Parley.q = window.Parley.q || []).push(arguments); };
+document.getElementById('open-chat').addEventListener('click', function () { window.Parley('open'); });</script>
 ${embed}
 `;
   const body = `<span class="tag">Parley demo</span>
@@ -77,7 +95,7 @@ no key needed.</p>
     ${questions}
     <li>Talk to a person</li>
 </ul>
-<button type="button" onclick="window.Parley('open')">Open the chat</button>
+<button type="button" id="open-chat">Open the chat</button>
 
 <h2>How it is embedded</h2>
 <p>This page embeds the widget exactly as your site would:</p>
@@ -89,7 +107,7 @@ no key needed.</p>
 <a href="/docs">API reference</a> to create your own chatbot and train it on your site.</p>
 
 <footer>Turn this page off with <code>PARLEY_DEMO=false</code>.</footer>`;
-  return layout('Parley demo', body, scripts);
+  return layout('Parley demo', body, scripts, nonce);
 }
 
 /** A documentation file as the demo's answers link to it: its Markdown, as text. */
