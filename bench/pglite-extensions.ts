@@ -8,7 +8,7 @@
 //   VARIANTS=alone,gunzip-only,pglite+pg_trgm node bench/pglite-extensions.ts   # some variants only
 //   EXEC_ARGS='--liftoff-only' node bench/pglite-extensions.ts                 # Node/V8 flags for the servers
 // `gunzip-only` does what PGlite does to read an extension bundle (gunzip into a Blob), no PGlite;
-// `worker+pg_trgm` holds the database with its extension in a worker thread.
+// `worker` and `worker+pg_trgm` hold the database (with its extension) in a worker thread.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -24,7 +24,14 @@ const { values: flags } = parseArgs({
   },
 });
 
-type Variant = 'alone' | 'pglite' | 'pglite+pg_trgm' | 'pglite+vector' | 'gunzip-only' | 'worker+pg_trgm';
+type Variant =
+  | 'alone'
+  | 'pglite'
+  | 'pglite+pg_trgm'
+  | 'pglite+vector'
+  | 'gunzip-only'
+  | 'worker'
+  | 'worker+pg_trgm';
 const VARIANTS: Variant[] = (process.env.VARIANTS?.split(',') as Variant[] | undefined) ?? [
   'alone',
   'pglite',
@@ -42,7 +49,7 @@ if (flags.serve) {
 async function serve(variant: Variant): Promise<void> {
   // Resolved from the server package, where these dependencies are installed.
   const fromServer = createRequire(path.resolve(import.meta.dirname, '../packages/server/package.json'));
-  if (variant === 'worker+pg_trgm') {
+  if (variant === 'worker' || variant === 'worker+pg_trgm') {
     // The same database with its extension, in a worker thread: the HTTP thread hosts no
     // WebAssembly instance.
     const { Worker } = await import('node:worker_threads');
@@ -52,8 +59,8 @@ async function serve(variant: Variant): Promise<void> {
       const r = createRequire(${JSON.stringify(path.resolve(import.meta.dirname, '../packages/server/package.json'))});
       (async () => {
         const { PGlite } = await import(r.resolve('@electric-sql/pglite'));
-        const { pg_trgm } = await import(r.resolve('@electric-sql/pglite/contrib/pg_trgm'));
-        const db = await PGlite.create('memory://', { extensions: { pg_trgm } });
+        const extensions = ${variant === 'worker' ? '{}' : "{ pg_trgm: (await import(r.resolve('@electric-sql/pglite/contrib/pg_trgm'))).pg_trgm }"};
+        const db = await PGlite.create('memory://', { extensions });
         await db.query('select 1');
         parentPort.postMessage('ready');
       })();`;
