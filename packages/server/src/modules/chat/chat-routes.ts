@@ -74,8 +74,10 @@ export function chatRoutes(deps: { chat: ChatService; conversations: Conversatio
               system_message: human.system_message,
             };
           },
-          sources: (answered) => ({ sources_used: presentReply(answered).sources_used }),
-          done: (answered) => presentReply(answered),
+          finished(answered) {
+            const presented = presentReply(answered);
+            return { sources: { sources_used: presented.sources_used }, done: presented };
+          },
         });
         return reply;
       },

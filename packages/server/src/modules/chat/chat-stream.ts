@@ -9,8 +9,8 @@ import type { ChatReply, ChatService, PreparedTurn } from './chat-service.ts';
 export interface TurnEvents {
   /** The first event: the conversation's ids (and, in human mode, what the visitor was told). */
   conversation(turn: PreparedTurn): unknown;
-  sources(reply: ChatReply): unknown;
-  done(reply: ChatReply): unknown;
+  /** The `sources` and `done` events of an answered turn, presented once for both. */
+  finished(reply: ChatReply): { sources: unknown; done: unknown };
 }
 
 function errorBody(error: unknown, request: FastifyRequest) {
@@ -39,8 +39,9 @@ export async function streamTurn(
         signal: stream.signal,
         onDelta: (text) => stream.send('delta', { text }),
       });
-      stream.send('sources', events.sources(answered));
-      stream.send('done', events.done(answered));
+      const finished = events.finished(answered);
+      stream.send('sources', finished.sources);
+      stream.send('done', finished.done);
     } catch (error) {
       stream.send('error', errorBody(error, request));
     }

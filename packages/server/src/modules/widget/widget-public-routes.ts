@@ -157,14 +157,19 @@ export function widgetPublicRoutes(deps: {
               ? presentWidgetMessage(current.escalation.systemMessage)
               : null,
           }),
-          sources: (answered) => ({ sources: presentWidgetMessage(answered.message).sources }),
-          done: (answered) => ({
-            message: presentWidgetMessage(answered.message),
-            mode: answered.conversation.mode,
-            system_message: answered.escalation?.systemMessage
-              ? presentWidgetMessage(answered.escalation.systemMessage)
-              : null,
-          }),
+          finished(answered) {
+            const message = presentWidgetMessage(answered.message);
+            return {
+              sources: { sources: message.sources },
+              done: {
+                message,
+                mode: answered.conversation.mode,
+                system_message: answered.escalation?.systemMessage
+                  ? presentWidgetMessage(answered.escalation.systemMessage)
+                  : null,
+              },
+            };
+          },
         });
         return reply;
       },

@@ -1,64 +1,25 @@
 // The widget's public API through the app on a real database: allowed origins and CORS,
-// conversation tokens, history, escalation, leads, feedback, test-mode isolation.
-import { randomInt } from 'node:crypto';
+// conversation tokens, history, per-address and per-conversation limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainedBot, parseEvents } from '../../helpers/chat-fixtures.ts';
+import { createTrainedBot } from '../../helpers/chat-fixtures.ts';
 import { buildWorkspace, type TestWorkspace } from '../../helpers/factories.ts';
 import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { visitorIp, widgetClient } from '../../helpers/widget-client.ts';
 
 const SITE = 'https://shop.example.com';
 
 let t: TestApp;
 let ws: TestWorkspace;
 let bot: string;
-
-/** A visitor's address: random, so counters of earlier runs (in Redis) do not carry over. */
-function visitorIp(): string {
-  return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-}
-
-function pub(options: {
-  method?: 'GET' | 'POST' | 'OPTIONS';
-  url: string;
-  body?: unknown;
-  origin?: string | null;
-  token?: string;
-  ip?: string;
-  headers?: Record<string, string>;
-}) {
-  const { method = 'GET', url, body, origin = SITE, token, ip = visitorIp(), headers = {} } = options;
-  return t.app.inject({
-    method,
-    url,
-    remoteAddress: ip,
-    headers: {
-      ...(origin ? { origin } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  });
-}
-
-/** One chat message through the public API; returns the stream's events and the conversation. */
-async function chat(botId: string, body: Record<string, unknown>, token?: string) {
-  const response = await pub({ method: 'POST', url: `/public/v1/chatbots/${botId}/chat`, body, token });
-  const events = response.statusCode === 200 ? parseEvents(response.body) : [];
-  const first = events[0]?.data ?? {};
-  return {
-    response,
-    events,
-    conversationId: first.conversation_id as string,
-    token: first.conversation_token as string,
-  };
-}
+let pub: ReturnType<typeof widgetClient>['pub'];
+let chat: ReturnType<typeof widgetClient>['chat'];
 
 beforeAll(async () => {
   t = await startTestApp(
     { PARLEY_PUBLIC_RATE_LIMIT_IP: '25', PARLEY_PUBLIC_RATE_LIMIT_VISITOR: '4' },
     { workers: true },
   );
+  ({ pub, chat } = widgetClient(t, SITE));
   ws = await buildWorkspace(t.context);
   bot = (
     await createTrainedBot(t, ws.liveKey, {
@@ -305,122 +266,5 @@ describe('chat and conversation tokens', () => {
     expect(statuses.slice(25)).toEqual([429, 429]);
     // Another visitor is not held back.
     expect((await pub({ url: `/public/v1/chatbots/${bot}/config` })).statusCode).toBe(200);
-  });
-});
-
-describe('handoff, leads and feedback', () => {
-  it('lets the visitor ask for a person, after which the bot stays quiet', async () => {
-    const first = await chat(bot, { message: 'How much is shipping?' });
-    const url = `/public/v1/chatbots/${bot}/conversations/${first.conversationId}/escalate`;
-    expect((await pub({ method: 'POST', url, body: {} })).statusCode).toBe(401);
-    const escalated = await pub({
-      method: 'POST',
-      url,
-      body: { reason: 'Complicated order' },
-      token: first.token,
-    });
-    expect(escalated.statusCode).toBe(200);
-    expect(escalated.json().conversation.mode).toBe('human');
-
-    const next = await chat(bot, { message: 'Hello?', conversation_id: first.conversationId }, first.token);
-    expect(next.events.map((e) => e.event)).toEqual(['conversation']);
-    expect(next.events[0]!.data.mode).toBe('human');
-
-    const events = await t.request({
-      url: '/v1/events?type=conversation.escalated&page_size=100',
-      key: ws.liveKey,
-    });
-    const escalation = events
-      .json()
-      .data.find((e: { data: { id: string } }) => e.data.id === first.conversationId);
-    expect(escalation.data.reason).toBe('Complicated order');
-  });
-
-  it('refuses escalation when the bot does not hand over', async () => {
-    const quiet = (
-      await createTrainedBot(t, ws.liveKey, {
-        name: 'No handoff',
-        widget_settings: { allowed_origins: [SITE] },
-        handoff_settings: { enabled: false },
-      })
-    ).id;
-    const first = await chat(quiet, { message: 'How much is shipping?' });
-    const response = await pub({
-      method: 'POST',
-      url: `/public/v1/chatbots/${quiet}/conversations/${first.conversationId}/escalate`,
-      body: {},
-      token: first.token,
-    });
-    expect(response.statusCode).toBe(409);
-    expect(response.json().error.code).toBe('handoff_disabled');
-  });
-
-  it('captures a lead from the widget form onto the conversation', async () => {
-    const first = await chat(bot, { message: 'How much is shipping?' });
-    const url = `/public/v1/chatbots/${bot}/leads`;
-    const body = { email: 'Ana@Example.com', name: 'Ana', conversation_id: first.conversationId };
-    expect((await pub({ method: 'POST', url, body })).statusCode).toBe(401);
-    const captured = await pub({ method: 'POST', url, body, token: first.token });
-    expect(captured.statusCode).toBe(201);
-    expect(captured.json()).toEqual({ captured: true });
-    const bad = await pub({ method: 'POST', url, body: { email: 'not-an-email' } });
-    expect(bad.statusCode).toBe(400);
-
-    const leads = await t.request({ url: `/v1/leads?chatbot_id=${bot}`, key: ws.liveKey });
-    expect(leads.json().data).toEqual(
-      expect.arrayContaining([expect.objectContaining({ email: 'ana@example.com', captured_via: 'widget' })]),
-    );
-    const conversation = await t.request({
-      url: `/v1/conversations/${first.conversationId}`,
-      key: ws.liveKey,
-    });
-    expect(conversation.json()).toMatchObject({ customer_email: 'ana@example.com', customer_name: 'Ana' });
-  });
-
-  it('takes thumbs on the visitor’s own replies only', async () => {
-    const mine = await chat(bot, { message: 'How long do I have to ask for a refund?' });
-    const theirs = await chat(bot, { message: 'How much is shipping?' });
-    const reply = (mine.events.at(-1)!.data.message as { id: string }).id;
-    const url = `/public/v1/chatbots/${bot}/feedback`;
-
-    const rated = await pub({
-      method: 'POST',
-      url,
-      body: { message_id: reply, rating: 'down' },
-      token: mine.token,
-    });
-    expect(rated.statusCode).toBe(200);
-    expect(rated.json().message).toMatchObject({ id: reply, feedback: 'down' });
-    const stranger = await pub({
-      method: 'POST',
-      url,
-      body: { message_id: reply, rating: 'up' },
-      token: theirs.token,
-    });
-    expect(stranger.statusCode).toBe(401);
-
-    const seen = await t.request({
-      url: `/v1/conversations/${mine.conversationId}/messages`,
-      key: ws.liveKey,
-    });
-    const stored = seen.json().data.find((m: { id: string }) => m.id === reply);
-    expect(stored.feedback.rating).toBe('down');
-  });
-});
-
-describe('test mode', () => {
-  it('keeps a test chatbot’s widget conversations in the test environment', async () => {
-    const testBot = await t.request({
-      method: 'POST',
-      url: '/v1/chatbots',
-      key: ws.testKey,
-      body: { name: 'Staging', widget_settings: { allowed_origins: [SITE] } },
-    });
-    const first = await chat(testBot.json().id, { message: 'Hello' });
-    expect(first.response.statusCode).toBe(200);
-    const asTest = await t.request({ url: `/v1/conversations/${first.conversationId}`, key: ws.testKey });
-    expect(asTest.statusCode).toBe(200);
-    const asLive = await t.request({ url: `/v1/conversations/${first.conversationId}`, key: ws.liveKey });
-    expect(asLive.statusCode).toBe(404);
   });
 });
