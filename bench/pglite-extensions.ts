@@ -31,7 +31,10 @@ type Variant =
   | 'pglite+vector'
   | 'gunzip-only'
   | 'worker'
-  | 'worker+pg_trgm';
+  | 'worker+pg_trgm'
+  | 'pglite+pg_trgm-used'
+  | 'pglite+pg_trgm-lazy'
+  | 'pglite+pg_trgm-lazy-used';
 const VARIANTS: Variant[] = (process.env.VARIANTS?.split(',') as Variant[] | undefined) ?? [
   'alone',
   'pglite',
@@ -93,14 +96,28 @@ async function serve(variant: Variant): Promise<void> {
   } else if (variant !== 'alone') {
     const { PGlite } = await import(fromServer.resolve('@electric-sql/pglite'));
     const extensions: Record<string, unknown> = {};
-    if (variant === 'pglite+pg_trgm') {
+    if (variant.startsWith('pglite+pg_trgm')) {
       extensions.pg_trgm = (await import(fromServer.resolve('@electric-sql/pglite/contrib/pg_trgm'))).pg_trgm;
     }
     if (variant === 'pglite+vector') {
       extensions.vector = (await import(fromServer.resolve('@electric-sql/pglite-pgvector'))).vector;
     }
+    if (variant.includes('-lazy')) {
+      // The extension's library is written to the file system as a plain file, not compiled and
+      // instantiated ahead of time: PostgreSQL loads it (synchronously) when it first needs it.
+      extensions.lazyLibraries = {
+        name: 'lazy-libraries',
+        setup: async (_pg: unknown, emscriptenOpts: Record<string, unknown>) => ({
+          emscriptenOpts: { ...emscriptenOpts, noWasmDecoding: true },
+        }),
+      };
+    }
     const db = await PGlite.create('memory://', { extensions });
     await db.query('select 1');
+    if (variant.endsWith('-used')) {
+      await db.exec('create extension pg_trgm');
+      console.error((await db.query("select similarity('parley', 'parsley') as s")).rows);
+    }
     (globalThis as { keep?: unknown }).keep = db;
   }
   const { default: Fastify } = await import(fromServer.resolve('fastify'));

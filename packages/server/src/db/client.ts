@@ -2,14 +2,12 @@
 // server through a pg pool. Repositories use `orm` (drizzle) or `query` (raw SQL); both modes
 // speak the same PostgreSQL dialect, so the SQL is the same everywhere.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { RemotePglite } from './pglite-remote.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -37,8 +35,8 @@ export interface Database {
   /** Subscribes to a NOTIFY channel. Resolves once the subscription is active. */
   listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;
-  /** The embedded instance, when kind is 'pglite'. */
-  pglite?: PGlite;
+  /** The embedded database (in a thread of its own), when kind is 'pglite'. */
+  pglite?: RemotePglite;
   /** The pool, when kind is 'postgres'. */
   pool?: pg.Pool;
 }
@@ -61,8 +59,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(dir: string): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { extensions: { vector, pg_trgm } });
-  const orm = drizzlePglite({ client: pglite, schema }) as unknown as Orm;
+  const pglite = await RemotePglite.open(dir);
+  // drizzle's PGlite driver calls only query and transaction, which the remote client offers.
+  const orm = drizzlePglite({ client: pglite as never, schema }) as unknown as Orm;
   return {
     kind: 'pglite',
     orm,
