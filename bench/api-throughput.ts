@@ -3,15 +3,18 @@
 //
 //   npm run bench                    # embedded PGlite, in a temporary data directory
 //   npm run bench -- --pg            # PostgreSQL: BENCH_DATABASE_URL, or the local server
-//   npm run bench -- --duration 5    # seconds per case (default 10)
+//   npm run bench -- --rounds 3 --duration 5   # rounds of every case, seconds per case and round
 //
 // Servers run as child processes and autocannon runs here, so on a 2-core machine the server
-// under test has one core and the load generator the other.
+// under test has one core and the load generator the other. The cases alternate, round after
+// round, and each ratio is the median of the rounds' own ratios: a shared machine's speed drifts
+// by more than the ratios' margins within minutes, and alternating spreads the drift over all.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -21,6 +24,14 @@ import pg from 'pg';
 import { type Database, openDatabase } from '../packages/server/src/db/client.ts';
 import { apiKeys } from '../packages/server/src/db/schema.ts';
 import { createLogger } from '../packages/server/src/lib/logger.ts';
+import {
+  type CpuShares,
+  median,
+  percentiles,
+  sleep,
+  startCpuMeter,
+  waitForQuietMachine,
+} from './lib/machine.ts';
 
 // autocannon ships no types; this is the part of its API used here.
 type AutocannonRun = PromiseLike<
@@ -39,13 +50,16 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
 const { values: flags } = parseArgs({
   options: {
     pg: { type: 'boolean', default: false },
-    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     'no-workers': { type: 'boolean', default: false }, // parley serve --no-workers: without job polling
     profile: { type: 'string' }, // a directory: run the servers with --cpu-prof (slows them down)
     'hello-server': { type: 'boolean', default: false }, // internal: be the server of case (a)
+    'sql-driver': { type: 'string' }, // internal: run case (d)'s queries on this data dir or URL
   },
 });
+const ROUNDS = Number(flags.rounds);
 const DURATION_S = Number(flags.duration);
 const CONNECTIONS = Number(flags.connections);
 const WARMUP_S = 3; // JIT, the API key cache and the pg pool are warm before anything is measured
@@ -55,12 +69,18 @@ const USE_PG = flags.pg || Boolean(process.env.BENCH_DATABASE_URL);
 // The rate limiter must count every request without ever answering 429.
 const UNLIMITED_PLANS = '{"enterprise":{"requests_per_minute":1000000000}}';
 
-interface CaseResult {
-  name: string;
+/** One case in one round. */
+interface Run {
   perSecond: number;
-  p50: number;
-  p99: number;
+  latencies: number[];
   cpu: CpuShares | null;
+}
+
+interface Case {
+  name: string;
+  /** A case without a server under test (the driver alone). */
+  serverless?: boolean;
+  run(seconds: number): Promise<Run>;
 }
 
 const children = new Set<ChildProcess>();
@@ -69,7 +89,9 @@ let tempDir = '';
 let benchDatabase: string | null = null;
 
 async function main(): Promise<void> {
-  if (!(DURATION_S > 0 && CONNECTIONS > 0)) throw new Error('--duration and --connections must be > 0');
+  if (!(ROUNDS > 0 && DURATION_S > 0 && CONNECTIONS > 0)) {
+    throw new Error('--rounds, --duration and --connections must be > 0');
+  }
   tempDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
   // A crash or Ctrl-C must not leave servers running or temp dirs behind.
   process.on('exit', () => {
@@ -81,28 +103,52 @@ async function main(): Promise<void> {
   }
   try {
     const databaseUrl = USE_PG ? await createBenchDatabase() : null;
-    console.log(`${USE_PG ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per case`);
-    const results: CaseResult[] = [];
-
+    console.log(
+      `${USE_PG ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s per case`,
+    );
+    let parley = await startParley(databaseUrl, /live key: (prl_live_\w+)/);
+    const key = parley.match[1]!;
+    let driverTarget = databaseUrl;
+    if (!databaseUrl) {
+      // Only one process may open a PGlite data directory: case (d) gets a copy of the server's
+      // (same migrations, same rows), taken while the server is stopped.
+      await stopProcess(parley.child);
+      driverTarget = path.join(tempDir, 'driver-pgdata');
+      cpSync(path.join(tempDir, 'data', 'pgdata'), driverTarget, { recursive: true });
+      parley = await startParley(null, /Parley is running at/);
+    }
     const hello = await startProcess('hello', [process.argv[1]!, '--hello-server'], {}, /listening at (\S+)/);
-    results.push(await httpCase('(a) bare Fastify GET /', `${hello.match[1]}/`, null, hello.child));
-    await stopProcess(hello.child);
+    const driver = await startDriver(driverTarget!);
+    const url = /Parley is running at (\S+)/.exec(parley.output)?.[1];
+    if (!url) throw new Error('the server banner has no URL');
 
-    const { url, key, child } = await startParley(databaseUrl);
-    results.push(await httpCase('(b) GET /v1/workspace', `${url}/v1/workspace`, key, child));
-    results.push(await httpCase('(c) GET /v1/api-keys', `${url}/v1/api-keys`, key, child));
-    // PGlite: only one process may open the data directory, so the server must be gone first.
-    await stopProcess(child);
-    results.push(await sqlCase(databaseUrl));
-
-    printResults(results);
+    const cases: Case[] = [
+      httpCase('(a) bare Fastify GET /', `${hello.match[1]}/`, null, hello.child),
+      httpCase('(b) GET /v1/workspace', `${url}/v1/workspace`, key, parley.child),
+      httpCase('(c) GET /v1/api-keys', `${url}/v1/api-keys`, key, parley.child),
+      driver,
+    ];
+    // JIT, the API key cache and the pools are warm before anything is measured.
+    for (const each of cases) await each.run(WARMUP_S);
+    const runs = new Map<Case, Run[]>(cases.map((each) => [each, []]));
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const line: string[] = [];
+      for (const each of cases) {
+        await waitForQuietMachine(120_000);
+        const run = await each.run(DURATION_S);
+        runs.get(each)!.push(run);
+        line.push(`${each.name.slice(0, 3)} ${Math.round(run.perSecond)}/s`);
+      }
+      console.log(`  round ${round}: ${line.join(', ')}`);
+    }
+    printResults(cases.map((each) => ({ ...each, runs: runs.get(each)! })));
   } finally {
     await cleanup();
   }
 }
 
-/** Starts `parley serve` on a fresh database and reads its URL and live key from the banner. */
-async function startParley(databaseUrl: string | null) {
+/** Starts `parley serve` and waits for `ready` in its output (the first start prints the keys). */
+async function startParley(databaseUrl: string | null, ready: RegExp) {
   const env = {
     PARLEY_DATA_DIR: path.join(tempDir, 'data'),
     DATABASE_URL: databaseUrl ?? '',
@@ -115,10 +161,7 @@ async function startParley(databaseUrl: string | null) {
   };
   const entry = path.resolve(import.meta.dirname, '../packages/server/src/main.ts');
   const serveArgs = flags['no-workers'] ? ['serve', '--no-workers'] : ['serve'];
-  const started = await startProcess('parley', [entry, ...serveArgs], env, /live key: (prl_live_\w+)/);
-  const url = /Parley is running at (\S+)/.exec(started.output)?.[1];
-  if (!url) throw new Error('the server banner has no URL');
-  return { child: started.child, url, key: started.match[1]! };
+  return startProcess('parley', [entry, ...serveArgs], env, ready);
 }
 
 /**
@@ -157,77 +200,105 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function httpCase(name: string, url: string, key: string | null, server: ChildProcess) {
+function httpCase(name: string, url: string, key: string | null, server: ChildProcess): Case {
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-  await waitForQuietMachine();
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, headers });
-  const latencies: number[] = [];
-  const cpu = startCpuMeter(server.pid!);
-  const run = autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
-  // autocannon's histogram keeps whole milliseconds; keep the exact times, as case (d) does.
-  run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-  const result = await run;
-  const shares = cpu.stop();
-  // A 401 or a 429 is cheaper than a real answer and would flatter the figures.
-  if (result.errors || result.timeouts || result.non2xx) {
-    const counts = `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
-    const output = readFileSync(logFiles.get(server)!, 'utf8').split('\n').slice(-20).join('\n');
-    const state = server.exitCode ?? server.signalCode ?? 'still running';
-    throw new Error(`${name}: ${counts}; the server: ${state}; the end of its output:\n${output}`);
-  }
-  const perSecond = result.requests.total / result.duration;
-  return { name, perSecond, ...percentiles(latencies), cpu: shares } satisfies CaseResult;
+  return {
+    name,
+    async run(seconds) {
+      const latencies: number[] = [];
+      const cpu = startCpuMeter({ serverPid: server.pid!, database: benchDatabase });
+      const run = autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+      // autocannon's histogram keeps whole milliseconds; keep the exact times, as case (d) does.
+      run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      const result = await run;
+      const shares = cpu.stop();
+      // A 401 or a 429 is cheaper than a real answer and would flatter the figures.
+      if (result.errors || result.timeouts || result.non2xx) {
+        const counts = `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
+        const output = readFileSync(logFiles.get(server)!, 'utf8').split('\n').slice(-20).join('\n');
+        const state = server.exitCode ?? server.signalCode ?? 'still running';
+        throw new Error(`${name}: ${counts}; the server: ${state}; the end of its output:\n${output}`);
+      }
+      return { perSecond: result.requests.total / result.duration, latencies, cpu: shares };
+    },
+  };
 }
 
 /**
  * Case (d): the SQL of GET /v1/api-keys straight through the driver, with as many queries in flight
- * as autocannon has connections. The SQL is built like listApiKeys builds it: the first page
- * (20 rows, plus one that tells whether there is more) of the live keys of the workspace.
+ * as autocannon has connections, in a process of its own (this script with --sql-driver) that
+ * runs when told. Its CPU counts as the bench's: the load and, for PGlite, the database too.
  */
-async function sqlCase(databaseUrl: string | null): Promise<CaseResult> {
-  const pgliteDir = path.join(tempDir, 'data', 'pgdata');
+async function startDriver(target: string): Promise<Case> {
+  const child = spawn(process.execPath, [process.argv[1]!, '--sql-driver', target], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`the SQL driver exited with ${child.exitCode ?? child.signalCode}`);
+    return line.value;
+  };
+  if ((await next()) !== 'ready') throw new Error('the SQL driver did not start');
+  return {
+    name: '(d) SQL of (c), driver only',
+    serverless: true,
+    async run(seconds) {
+      const cpu = startCpuMeter({ benchPids: [child.pid!], database: benchDatabase });
+      child.stdin!.write(`run ${seconds}\n`);
+      const { count, latencies, elapsed } = JSON.parse(await next()) as {
+        count: number;
+        latencies: number[];
+        elapsed: number;
+      };
+      return { perSecond: count / elapsed, latencies, cpu: cpu.stop() };
+    },
+  };
+}
+
+/**
+ * The driver's side of case (d). The SQL is built like listApiKeys builds it: the first page
+ * (20 rows, plus one that tells whether there is more) of the live keys of the workspace. It goes
+ * to the driver itself, not the server's database layer: an unnamed statement, parsed every time;
+ * for PGlite, the library in this very thread (no worker thread, no messages).
+ */
+async function serveDriver(target: string): Promise<void> {
+  const isUrl = target.startsWith('postgres');
   const db: Database = await openDatabase({
-    databaseUrl,
-    pgliteDir,
+    databaseUrl: isUrl ? target : null,
+    pgliteDir: target,
     logger: createLogger('silent'),
     poolSize: 10, // what the server uses
   });
-  let pglite: PGlite | null = null;
-  try {
-    const [key] = await db.query<{ workspace_id: string }>(
-      "SELECT workspace_id FROM api_keys WHERE environment = 'live' LIMIT 1",
-    );
-    if (!key) throw new Error('no live key in the database');
-    const { sql, params } = db.orm
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.workspaceId, key.workspace_id), eq(apiKeys.environment, 'live')))
-      .orderBy(desc(apiKeys.id))
-      .limit(21)
-      .toSQL();
-    // The driver itself, not the server's database layer: an unnamed statement, parsed every
-    // time. For PGlite, the library in this very thread (the server runs it in a thread of its
-    // own, behind messages; the driver alone has no such hop).
-    let send: (text: string, values: unknown[]) => Promise<unknown>;
-    if (db.kind === 'pglite') {
-      await db.close();
-      pglite = await PGlite.create(pgliteDir, { extensions: { vector, pg_trgm } });
-      const embedded = pglite;
-      send = (text, values) => embedded.query(text, values);
-    } else {
-      send = (text, values) => db.pool!.query(text, values);
-    }
-    await waitForQuietMachine();
-    await queryLoops(send, sql, params, WARMUP_S);
-    const cpu = startCpuMeter(process.pid); // PGlite runs in this process: here the client is the server
-    const { count, latencies, seconds } = await queryLoops(send, sql, params, DURATION_S);
-    const shares = cpu.stop();
-    const name = '(d) SQL of (c), driver only';
-    return { name, perSecond: count / seconds, ...percentiles(latencies), cpu: shares };
-  } finally {
-    if (pglite) await pglite.close();
-    else await db.close();
+  const [key] = await db.query<{ workspace_id: string }>(
+    "SELECT workspace_id FROM api_keys WHERE environment = 'live' LIMIT 1",
+  );
+  if (!key) throw new Error('no live key in the database');
+  const { sql, params } = db.orm
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.workspaceId, key.workspace_id), eq(apiKeys.environment, 'live')))
+    .orderBy(desc(apiKeys.id))
+    .limit(21)
+    .toSQL();
+  let send: (text: string, values: unknown[]) => Promise<unknown>;
+  if (isUrl) {
+    const pool = db.pool!;
+    send = (text, values) => pool.query(text, values);
+  } else {
+    await db.close();
+    const pglite = await PGlite.create(target, { extensions: { vector, pg_trgm } });
+    send = (text, values) => pglite.query(text, values);
   }
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const seconds = Number(/^run (\S+)$/.exec(line)?.[1]);
+    const loops = await queryLoops(send, sql, params, seconds);
+    process.stdout.write(`${JSON.stringify(loops)}\n`);
+  }
+  process.exit(0); // stdin closed: the bench is done
 }
 
 async function queryLoops(
@@ -247,97 +318,48 @@ async function queryLoops(
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, loop));
-  return { count: latencies.length, latencies, seconds: (performance.now() - start) / 1000 };
+  return { count: latencies.length, latencies, elapsed: (performance.now() - start) / 1000 };
 }
 
-function percentiles(latencies: number[]): { p50: number; p99: number } {
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** CPU time over wall time, in % of one core; `server` is undefined for case (d), which has none. */
-type CpuShares = { server?: number; postgres: number; bench: number; other: number };
-
-/**
- * Reads CPU ticks (1/100 s) from /proc, on Linux only. "postgres" counts only the backends of the
- * bench database; "other" is everything else, kernel included: more than a few % means something
- * else ran on the machine and disturbed the case.
- */
-function startCpuMeter(serverPid: number) {
-  type Kind = 'server' | 'postgres' | 'bench';
-  const kindOf = (pid: string): Kind | null => {
-    if (Number(pid) === process.pid) return 'bench';
-    if (Number(pid) === serverPid) return 'server';
-    // A backend's command line names its database: "postgres: user database host(port) state".
-    const cmdline = benchDatabase ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
-    return benchDatabase && cmdline.includes(` ${benchDatabase} `) ? 'postgres' : null;
-  };
-  const sample = () => {
-    const processes = new Map<string, { kind: Kind; ticks: number }>();
-    for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-      try {
-        const kind = kindOf(pid);
-        if (!kind) continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        processes.set(pid, { kind, ticks: Number(fields[11]) + Number(fields[12]) }); // utime + stime
-      } catch {} // the process ended in between
-    }
-    return { machine: machineTicks(), processes };
-  };
-  const start = existsSync('/proc/stat') ? sample() : null;
-  const startWall = performance.now();
-  return {
-    stop(): CpuShares | null {
-      if (!start) return null;
-      const end = sample();
-      const wallS = (performance.now() - startWall) / 1000;
-      const used = { server: 0, postgres: 0, bench: 0 };
-      for (const [pid, { kind, ticks }] of end.processes) {
-        used[kind] += (ticks - (start.processes.get(pid)?.ticks ?? 0)) / wallS; // new backends start at 0
-      }
-      const other = Math.max(
-        0,
-        (end.machine - start.machine) / wallS - used.server - used.postgres - used.bench,
-      );
-      return { ...used, server: serverPid === process.pid ? undefined : used.server, other };
-    },
-  };
-}
-
-/** Busy ticks of all CPUs since boot: the first line of /proc/stat but idle and iowait. */
-function machineTicks(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
-  return fields.reduce((sum, ticks, i) => (i === 3 || i === 4 ? sum : sum + ticks), 0);
-}
-
-/** On a shared machine, waits (at most 2 minutes) for a quiet second before a case starts. */
-async function waitForQuietMachine(): Promise<void> {
-  if (!existsSync('/proc/stat')) return; // not Linux
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
-    const before = machineTicks();
-    await sleep(1000);
-    if (machineTicks() - before < 20) return; // less than 20% of one core
-  }
-  console.warn('warning: the machine stayed busy; measuring anyway');
-}
-
-function printResults(results: CaseResult[]): void {
+function printResults(results: { name: string; serverless?: boolean; runs: Run[] }[]): void {
   const pct = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(0)}%`);
-  console.log('\n| case | req/s | p50 ms | p99 ms | CPU: server | postgres | bench | other |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of results) {
-    const cpu = [r.cpu?.server, USE_PG ? r.cpu?.postgres : undefined, r.cpu?.bench, r.cpu?.other].map(pct);
-    const row = [r.name, r.perSecond.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), ...cpu];
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const cpuOf = (runs: Run[], kind: keyof CpuShares) =>
+    runs.every((run) => run.cpu) ? mean(runs.map((run) => run.cpu![kind])) : undefined;
+  console.log(
+    '\n| case | req/s (median) | range | p50 ms | p99 ms | CPU: server | postgres | bench | other |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { name, serverless, runs } of results) {
+    const rates = runs.map((run) => run.perSecond);
+    const { p50, p99 } = percentiles(runs.flatMap((run) => run.latencies));
+    const cpu = [
+      serverless ? undefined : cpuOf(runs, 'server'),
+      USE_PG ? cpuOf(runs, 'postgres') : undefined,
+      cpuOf(runs, 'bench'),
+      cpuOf(runs, 'other'),
+    ].map(pct);
+    const range = `${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))}`;
+    const row = [name, median(rates).toFixed(0), range, p50.toFixed(2), p99.toFixed(2), ...cpu];
     console.log(`| ${row.join(' | ')} |`);
   }
-  const [a, b, c, d] = results.map((r) => r.perSecond) as [number, number, number, number];
-  const verdict = (ratio: number) => `${ratio.toFixed(2)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'missed'})`;
-  console.log(`\nb/a = ${verdict(b / a)}\nc/d = ${verdict(c / d)}`);
+  // Each round's ratio compares cases measured a few seconds apart.
+  const [a, b, c, d] = results.map((result) => result.runs.map((run) => run.perSecond)) as [
+    number[],
+    number[],
+    number[],
+    number[],
+  ];
+  const verdict = (ratios: number[]) => {
+    const value = median(ratios);
+    const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    return `${value.toFixed(2)} (rounds ${range}; goal ≥ 0.5: ${value >= 0.5 ? 'met' : 'missed'})`;
+  };
+  console.log(`\nb/a = ${verdict(b.map((value, i) => value / a[i]!))}`);
+  console.log(`c/d = ${verdict(c.map((value, i) => value / d[i]!))}`);
   const machine = `${cpus().length} × ${cpus()[0]?.model}, node ${process.version}`;
   console.log(`\n${machine}, ${new Date().toISOString()}`);
-  if (results.some((r) => (r.cpu?.other ?? 0) > 15)) {
+  if (results.some(({ runs }) => (cpuOf(runs, 'other') ?? 0) > 15)) {
     console.log('warning: other processes used the CPU during the run (column "other"); run again.');
   }
 }
@@ -370,11 +392,9 @@ async function cleanup(): Promise<void> {
   if (name) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-if (flags['hello-server']) {
+if (flags['sql-driver']) {
+  await serveDriver(flags['sql-driver']);
+} else if (flags['hello-server']) {
   // Case (a): the smallest Fastify app, in a process of its own like the Parley server.
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });

@@ -21,6 +21,7 @@ import pg from 'pg';
 import { openDatabase } from '../packages/server/src/db/client.ts';
 import { createLogger } from '../packages/server/src/lib/logger.ts';
 import { startFakeOpenAI } from '../packages/server/test/fakes/fake-openai.ts';
+import { type CpuShares, percentiles, sleep, startCpuMeter, waitForQuietMachine } from './lib/machine.ts';
 
 const MANUAL = '/usr/share/doc/postgresql-doc-15/html';
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -603,7 +604,7 @@ async function measure(client: ApiClient, botId: string, questions: string[], pr
 
   // (1) retrieval alone
   if (hasSearch) {
-    const cpu = startCpuMeter(pid);
+    const cpu = startCpuMeter({ serverPid: pid, database: benchDatabase });
     const searchMs: number[] = [];
     for (let i = 0; i < CHATS; i++) searchMs.push((await search(i)).total);
     rows.push(sequentialRow('search (retrieval alone)', searchMs, cpu.stop(), 'POST /search'));
@@ -611,7 +612,7 @@ async function measure(client: ApiClient, botId: string, questions: string[], pr
 
   // (2) sequential JSON chats; the provider's time of each is taken off its total
   await waitForQuietMachine();
-  let cpu = startCpuMeter(pid);
+  let cpu = startCpuMeter({ serverPid: pid, database: benchDatabase });
   const jsonMs: number[] = [];
   const jsonAdded: number[] = [];
   const providerMs: number[] = [];
@@ -638,7 +639,7 @@ async function measure(client: ApiClient, botId: string, questions: string[], pr
 
   // (3) sequential streamed chats: the first byte is the `conversation` event
   await waitForQuietMachine();
-  cpu = startCpuMeter(pid);
+  cpu = startCpuMeter({ serverPid: pid, database: benchDatabase });
   const firstByte: number[] = [];
   const firstDelta: number[] = [];
   const done: number[] = [];
@@ -687,7 +688,7 @@ async function throughputRow(client: ApiClient, chatPath: string, questions: str
   await waitForQuietMachine();
   await checked(autocannon({ url, connections, duration: WARMUP_S, requests }), client);
   const latencies: number[] = [];
-  const cpu = startCpuMeter(client.server.child.pid!);
+  const cpu = startCpuMeter({ serverPid: client.server.child.pid!, database: benchDatabase });
   const run = autocannon({ url, connections, duration: DURATION_S, requests });
   run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   const result = await checked(run, client);
@@ -709,74 +710,6 @@ async function checked(run: AutocannonRun, client: ApiClient): Promise<Autocanno
     throw new Error(`autocannon: ${counts}; ${serverState(client.server)}`);
   }
   return result;
-}
-
-function percentiles(latencies: number[]): { p50: number; p99: number } {
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU accounting (Linux): the server, the bench database's PostgreSQL backends, this process
-// (the client and the fake provider), and everything else on the machine
-
-type CpuShares = { server: number; postgres: number; bench: number; other: number };
-
-function startCpuMeter(serverPid: number) {
-  type Kind = 'server' | 'postgres' | 'bench';
-  const kindOf = (pid: string): Kind | null => {
-    if (Number(pid) === process.pid) return 'bench';
-    if (Number(pid) === serverPid) return 'server';
-    // A backend's command line names its database: "postgres: user database host(port) state".
-    const cmdline = benchDatabase ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
-    return benchDatabase && cmdline.includes(` ${benchDatabase} `) ? 'postgres' : null;
-  };
-  const sample = () => {
-    const processes = new Map<string, { kind: Kind; ticks: number }>();
-    for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-      try {
-        const kind = kindOf(pid);
-        if (!kind) continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        processes.set(pid, { kind, ticks: Number(fields[11]) + Number(fields[12]) }); // utime + stime
-      } catch {} // the process ended in between
-    }
-    return { machine: machineTicks(), processes };
-  };
-  const start = existsSync('/proc/stat') ? sample() : null;
-  const startWall = performance.now();
-  return {
-    stop(): CpuShares | null {
-      if (!start) return null;
-      const end = sample();
-      const wallS = (performance.now() - startWall) / 1000;
-      const used = { server: 0, postgres: 0, bench: 0 };
-      for (const [pid, { kind, ticks }] of end.processes) {
-        used[kind] += (ticks - (start.processes.get(pid)?.ticks ?? 0)) / wallS; // new backends start at 0
-      }
-      const all = (end.machine - start.machine) / wallS;
-      return { ...used, other: Math.max(0, all - used.server - used.postgres - used.bench) };
-    },
-  };
-}
-
-/** Busy ticks of all CPUs since boot: the first line of /proc/stat but idle and iowait. */
-function machineTicks(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
-  return fields.reduce((sum, ticks, i) => (i === 3 || i === 4 ? sum : sum + ticks), 0);
-}
-
-/** On a shared machine, waits (at most a minute) for a quiet second before a case starts. */
-async function waitForQuietMachine(): Promise<void> {
-  if (!existsSync('/proc/stat')) return;
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    const before = machineTicks();
-    await sleep(1000);
-    if (machineTicks() - before < 20) return; // less than 20% of one core
-  }
-  console.warn('warning: the machine stayed busy; measuring anyway');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -854,10 +787,6 @@ async function cleanup(): Promise<void> {
   const name = benchDatabase;
   benchDatabase = null;
   if (name) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 await main();

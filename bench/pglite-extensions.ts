@@ -8,7 +8,9 @@
 //   VARIANTS=alone,gunzip-only,pglite+pg_trgm node bench/pglite-extensions.ts   # some variants only
 //   EXEC_ARGS='--liftoff-only' node bench/pglite-extensions.ts                 # Node/V8 flags for the servers
 // `gunzip-only` does what PGlite does to read an extension bundle (gunzip into a Blob), no PGlite;
-// `worker` and `worker+pg_trgm` hold the database (with its extension) in a worker thread.
+// `worker` and `worker+pg_trgm` hold the database (with its extension) in a worker thread;
+// `pglite+pg_trgm-used` also creates the extension and calls it; `-lazy` turns off PGlite's
+// ahead-of-time compiling of the extension's library (PostgreSQL then loads it when first used).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
