@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { api } from './http-helpers.ts';
 import {
-  api,
   makeTempDir,
   runCli,
   runCliJson,

@@ -2,11 +2,11 @@
 // lock), and the server started afterwards sees what it changed.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { getWorkspace } from './http-helpers.ts';
 import {
   type CliKey,
   type CliWorkspace,
   type CreatedCliKey,
-  getWorkspace,
   lockFilePath,
   makeTempDir,
   runCli,

@@ -1,12 +1,12 @@
 // The operator CLI while `parley serve` runs: it goes through the server's local socket, and
 // the running server honours its changes at once.
 import { describe, expect, it } from 'vitest';
+import { getWorkspace } from './http-helpers.ts';
 import {
   BIN,
   type CliKeyList,
   type CliWorkspace,
   type CreatedCliKey,
-  getWorkspace,
   makeTempDir,
   NODE,
   OLD_SYSTEM_NODE,

@@ -1,9 +1,8 @@
 // One process per embedded data directory: a second `serve` is refused and the first keeps
 // serving, with its lock and its CLI socket intact.
 import { describe, expect, it } from 'vitest';
+import { api, getWorkspace } from './http-helpers.ts';
 import {
-  api,
-  getWorkspace,
   makeTempDir,
   readLockFile,
   runCliJson,

@@ -3,15 +3,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  BIN,
-  getWorkspace,
-  makeTempDir,
-  NODE,
-  startParley,
-  stopParley,
-  useProcessCleanup,
-} from './process-helpers.ts';
+import { getWorkspace } from './http-helpers.ts';
+import { BIN, makeTempDir, NODE, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 

@@ -5,14 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startStaticSite } from '../fakes/static-site.ts';
-import {
-  api,
-  makeTempDir,
-  startParley,
-  stopParley,
-  useProcessCleanup,
-  waitUntil,
-} from './process-helpers.ts';
+import { api, waitUntil } from './http-helpers.ts';
+import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 

@@ -2,8 +2,8 @@
 // visitor's live stream on one node receives the agent's reply posted through the other.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from './http-helpers.ts';
 import {
-  api,
   makeTempDir,
   type RunningParley,
   startParley,

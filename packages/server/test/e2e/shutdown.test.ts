@@ -2,20 +2,17 @@
 // kill -9 leaves a stale lock that the next start (or CLI run) takes over, with no data lost.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { api, getWorkspace, startHeldRequest, waitUntil } from './http-helpers.ts';
 import {
-  api,
-  getWorkspace,
   isPidAlive,
   lockFilePath,
   makeTempDir,
   readLockFile,
   runCliJson,
   STOP_TIMEOUT_MS,
-  startHeldRequest,
   startParley,
   stopParley,
   useProcessCleanup,
-  waitUntil,
 } from './process-helpers.ts';
 
 useProcessCleanup();

@@ -4,14 +4,8 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
 import { isolatedDatabase } from '../modules/webhooks/webhook-helpers.ts';
-import {
-  api,
-  makeTempDir,
-  startParley,
-  stopParley,
-  useProcessCleanup,
-  waitUntil,
-} from './process-helpers.ts';
+import { api, waitUntil } from './http-helpers.ts';
+import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 

@@ -7,14 +7,13 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StaticSite, startStaticSite } from '../fakes/static-site.ts';
+import { api, waitUntil } from './http-helpers.ts';
 import {
-  api,
   makeTempDir,
   REPO_ROOT,
   type RunningParley,
   startParley,
   useProcessCleanup,
-  waitUntil,
 } from './process-helpers.ts';
 
 useProcessCleanup();
