@@ -1,6 +1,12 @@
 // The messages between the embedded database's thread (pglite-thread.ts) and the client that
 // the rest of the server uses (pglite-remote.ts). Only structured-cloneable values cross.
 
+/** PostgreSQL's compiled WebAssembly, handed to each database thread. */
+export interface PgliteModules {
+  pgliteWasmModule: WebAssembly.Module;
+  initdbWasmModule: WebAssembly.Module;
+}
+
 export interface QueryResultMessage {
   rows: unknown[];
   fields: { name: string; dataTypeID: number }[];

@@ -1,9 +1,13 @@
 // The embedded database as the server uses it: PGlite runs in a thread of its own
 // (pglite-thread.ts) and this client speaks to it in messages. It offers the part of PGlite's
 // interface that drizzle, pg-boss and the repositories use: query, exec, transaction, listen.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   deserializeError,
+  type PgliteModules,
   type QueryResultMessage,
   type RemoteQueryOptions,
   type Request,
@@ -30,6 +34,33 @@ export interface PgliteExecutor {
 
 const THREAD_URL = new URL('./pglite-thread.ts', import.meta.url);
 
+let compiling: Promise<PgliteModules> | null = null;
+
+/**
+ * PostgreSQL's WebAssembly, compiled once per process and shared by every database thread (a
+ * compiled module crosses threads without being compiled again). Held for the life of the
+ * process, so the engine's machine code is never freed and made again as databases open and
+ * close: churning it has crashed V8 (nodejs/node#64500), and compiling it per thread costs time.
+ */
+function compiledModules(): Promise<PgliteModules> {
+  compiling ??= (async () => {
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [pglite, initdb] = await Promise.all([
+      readFile(path.join(dist, 'pglite.wasm')),
+      readFile(path.join(dist, 'initdb.wasm')),
+    ]);
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+      WebAssembly.compile(pglite),
+      WebAssembly.compile(initdb),
+    ]);
+    return { pgliteWasmModule, initdbWasmModule };
+  })().catch((error: unknown) => {
+    compiling = null;
+    throw error;
+  });
+  return compiling;
+}
+
 export class RemotePglite implements PgliteExecutor {
   private readonly worker: Worker;
   private readonly pending = new Map<
@@ -43,7 +74,7 @@ export class RemotePglite implements PgliteExecutor {
 
   /** Starts the thread and opens the database in `dataDir` (or `memory://`). */
   static async open(dataDir: string): Promise<RemotePglite> {
-    const worker = new Worker(THREAD_URL, { workerData: { dataDir } });
+    const worker = new Worker(THREAD_URL, { workerData: { dataDir, ...(await compiledModules()) } });
     let onMessage!: (message: Response) => void;
     let onError!: (error: Error) => void;
     let onExit!: (code: number) => void;

@@ -6,7 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { type RemoteQueryOptions, type Request, type Response, serializeError } from './pglite-protocol.ts';
+import {
+  type PgliteModules,
+  type RemoteQueryOptions,
+  type Request,
+  type Response,
+  serializeError,
+} from './pglite-protocol.ts';
 
 interface OpenTransaction {
   tx: Transaction;
@@ -23,9 +29,8 @@ const keepText = (value: string) => value;
 
 let pglite: PGlite;
 try {
-  pglite = await PGlite.create((workerData as { dataDir: string }).dataDir, {
-    extensions: { vector, pg_trgm },
-  });
+  const { dataDir, ...modules } = workerData as { dataDir: string } & PgliteModules;
+  pglite = await PGlite.create(dataDir, { extensions: { vector, pg_trgm }, ...modules });
   post({ type: 'ready' });
 } catch (error) {
   post({ type: 'failed', error: serializeError(error) });
