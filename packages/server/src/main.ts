@@ -1,6 +1,6 @@
 // The `parley` command: serve, worker, workspaces, keys, bots, sources.
 import { Command, InvalidArgumentError } from 'commander';
-import { AdminRequestError } from './admin/admin-socket.ts';
+import { AdminRequestError } from './admin/admin-client.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
 import { chatCommands } from './cli/commands-chat.ts';
@@ -9,8 +9,6 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { AppError } from './lib/errors.ts';
 import { createLogger } from './lib/logger.ts';
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
-import { startServer, stopOnSignals } from './runtime/serve.ts';
-import { startWorker } from './runtime/worker.ts';
 import { PARLEY_VERSION } from './version.ts';
 
 function parsePort(value: string): number {
@@ -35,6 +33,8 @@ program
     const config: Config = { ...loadConfig(), ...(options.port === undefined ? {} : { port: options.port }) };
     if (options.host) config.host = options.host;
     const logger = createLogger(config.logLevel);
+    // The server's code is loaded by the commands that run it, so the others start quickly.
+    const { startServer, stopOnSignals } = await import('./runtime/serve.ts');
     // Handlers go in before start-up, so a signal during start-up still shuts down cleanly.
     const stopper = stopOnSignals(logger);
     stopper.serving(await startServer(config, logger, { workers: options.workers }));
@@ -46,6 +46,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
+    const { startWorker } = await import('./runtime/worker.ts');
     await startWorker(config, logger);
   });
 

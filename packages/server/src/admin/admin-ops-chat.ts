@@ -21,8 +21,6 @@ export interface ChatAdminOps {
   chat(input: ChatAdminInput): Promise<Reply>;
 }
 
-export const CHAT_OPERATIONS = ['chat'] as const;
-
 export function chatAdminOps(deps: {
   workspaces: WorkspaceService;
   chat: ChatService;

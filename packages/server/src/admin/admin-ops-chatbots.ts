@@ -26,8 +26,6 @@ export interface ChatbotAdminOps {
   listBots(input: { workspace?: string; environment?: Environment }): Promise<Chatbot[]>;
 }
 
-export const CHATBOT_OPERATIONS = ['createBot', 'listBots'] as const;
-
 /** A model to start with when `--provider` is given without `--model`. */
 export const DEFAULT_MODELS: Record<string, string> = {
   openai: 'gpt-4o-mini',

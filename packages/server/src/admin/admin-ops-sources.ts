@@ -30,8 +30,6 @@ export interface SourceAdminOps {
   listSources(input: { chatbot: string }): Promise<Source[]>;
 }
 
-export const SOURCE_OPERATIONS = ['addSource', 'getSource', 'listSources'] as const;
-
 export function sourceAdminOps(deps: {
   workspaces: WorkspaceService;
   chatbots: ChatbotService;

@@ -20,14 +20,6 @@ export interface WorkspaceAdminOps {
   revokeKey(input: { id: string }): Promise<ReturnType<typeof presentApiKey>>;
 }
 
-export const WORKSPACE_OPERATIONS = [
-  'createWorkspace',
-  'listWorkspaces',
-  'createKey',
-  'listKeys',
-  'revokeKey',
-] as const;
-
 export function workspaceAdminOps(deps: {
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;

@@ -1,13 +1,11 @@
 // Gives a CLI command the operator actions: through the running server's socket when it holds
 // the embedded database, otherwise by opening the database in this process.
 
-import { type AdminOps, createAdminOps } from '../admin/admin-ops.ts';
-import { socketAdminOps } from '../admin/admin-socket.ts';
+import { socketAdminOps } from '../admin/admin-client.ts';
+import type { AdminOps } from '../admin/admin-ops.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../lib/logger.ts';
-import { createContext } from '../runtime/context.ts';
 import { acquireDataDirLock, DataDirLockedError, readLockHolder } from '../runtime/data-dir-lock.ts';
-import { jobHandlers } from '../runtime/job-handlers.ts';
 
 /**
  * `workers`: when the CLI opens the embedded database itself, also run the job workers while
@@ -35,6 +33,12 @@ export async function withAdminOps<T>(
   // Logs go to stderr so that --json output on stdout stays one clean object.
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   try {
+    // Loaded only here: a command that goes through the running server needs none of it.
+    const [{ createAdminOps }, { createContext }, { jobHandlers }] = await Promise.all([
+      import('../admin/admin-ops.ts'),
+      import('../runtime/context.ts'),
+      import('../runtime/job-handlers.ts'),
+    ]);
     const context = await createContext(config, logger);
     try {
       if (options.workers && !config.databaseUrl) await context.queue.startWorkers(jobHandlers(context));
