@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { supportPassages } from '../../../test/fixtures/support-passages.ts';
-import {
-  answerExtractively,
-  createExtractiveModel,
-  DEFAULT_FALLBACK_MESSAGE,
-  estimateTokens,
-} from './extractive-answerer.ts';
+import { answerExtractively, DEFAULT_FALLBACK_MESSAGE } from './extractive-answerer.ts';
+import { createExtractiveModel, estimateTokens } from './extractive-model.ts';
 import type { ChatTurn, GenerateRequest, Passage, StreamPart } from './provider-types.ts';
 
 const ask = (content: string): ChatTurn[] => [{ role: 'user', content }];

@@ -13,9 +13,8 @@
 
 import type { TextUnit } from './extractive-text.ts';
 import { contentTerms, parseText, QUESTION_FILLER, synonymsOf, tokenize } from './extractive-text.ts';
-import type { ChatTurn, GenerateRequest, GenerateResult, Passage, TextModel } from './provider-types.ts';
+import type { ChatTurn, Passage } from './provider-types.ts';
 
-export const EXTRACTIVE_MODEL = 'extractive';
 export const DEFAULT_FALLBACK_MESSAGE = "Sorry, I couldn't find an answer to that in my knowledge base.";
 
 export interface ExtractiveAnswer {
@@ -41,7 +40,7 @@ const SYNONYM_CREDIT = 0.8;
 const FOLLOW_UP_WEIGHT = 0.5;
 const MAX_SENTENCES = 3;
 const MAX_ITEMS = 10;
-const DEFAULT_MAX_CHARS = 700;
+export const DEFAULT_MAX_CHARS = 700;
 // A handful of retrieved passages is a tiny corpus: counting at least this many documents keeps a
 // term found in one passage from weighing ten times one found in all of them (which is the topic).
 const IDF_MIN_DOCS = 10;
@@ -101,11 +100,6 @@ interface Candidate {
   score: number;
   /** Continues the strong match just before it: quoted only after that one. */
   continuation: boolean;
-}
-
-/** Rough token count: ~4 characters per token for English (OpenAI's rule of thumb). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
 }
 
 /** Answers the last user message from the passages. Pure and deterministic. */
@@ -376,52 +370,4 @@ function cite(text: string, n: number): string {
   if (/(?:\p{L}\.){2,}$|\betc\.$/u.test(text)) return `${text} [${n}]`;
   const end = /[.!?:]+$/.exec(text);
   return end ? `${text.slice(0, end.index)} [${n}]${end[0]}` : `${text} [${n}]`;
-}
-
-function toResult(request: GenerateRequest): GenerateResult {
-  const passages = request.passages ?? [];
-  const options: ExtractiveOptions = { fallbackMessage: request.fallbackMessage };
-  if (request.maxOutputTokens) options.maxChars = Math.min(DEFAULT_MAX_CHARS, request.maxOutputTokens * 4);
-  const answer = answerExtractively(request.messages, passages, options);
-  let text = answer.text;
-  let finishReason: GenerateResult['finishReason'] = 'stop';
-  // Only one over-long sentence or list can still exceed a small token limit: cut it at a word.
-  if (request.maxOutputTokens && estimateTokens(text) > request.maxOutputTokens) {
-    text = text.slice(0, request.maxOutputTokens * 4).replace(/\s+\S*$/, '');
-    finishReason = 'length';
-  }
-  const marker = (id: string): string => `[${passages.findIndex((p) => p.id === id) + 1}]`;
-  let inputTokens = estimateTokens(request.system);
-  for (const turn of request.messages) inputTokens += estimateTokens(turn.content);
-  for (const p of passages) inputTokens += estimateTokens(`${p.title}\n${p.heading ?? ''}\n${p.text}`);
-  return {
-    text,
-    usage: { inputTokens, outputTokens: estimateTokens(text) },
-    model: EXTRACTIVE_MODEL,
-    finishReason,
-    passageIds: answer.passageIds.filter((id) => text.includes(marker(id))),
-    grounded: answer.grounded,
-  };
-}
-
-/** The offline TextModel: no network, no key, the same answer for the same request. */
-export function createExtractiveModel(): TextModel {
-  return {
-    provider: 'extractive',
-    model: EXTRACTIVE_MODEL,
-    async generate(request) {
-      request.signal?.throwIfAborted();
-      return toResult(request);
-    },
-    async *stream(request) {
-      request.signal?.throwIfAborted();
-      const result = toResult(request);
-      // Word-sized deltas (each keeps its trailing space or newline), like an LLM's stream.
-      for (const chunk of result.text.match(/\S+\s*/g) ?? []) {
-        request.signal?.throwIfAborted();
-        yield { type: 'delta', text: chunk };
-      }
-      yield { type: 'done', result };
-    },
-  };
 }

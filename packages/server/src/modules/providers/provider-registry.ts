@@ -2,7 +2,7 @@
 // there is no connection (no integration, or test mode). Every call goes through the safe fetch.
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import { createEmbeddingModel, createTextModel } from './ai-sdk-models.ts';
-import { createExtractiveModel } from './extractive-answerer.ts';
+import { createExtractiveModel } from './extractive-model.ts';
 import type { EmbeddingModel, ProviderConnection, TextModel } from './provider-types.ts';
 
 export interface ProviderRegistry {
