@@ -12,9 +12,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chunkDocument } from '../packages/server/src/modules/sources/chunk-document.ts';
-import { countTokens, countTokensUncached } from '../packages/server/src/modules/sources/chunk-tokens.ts';
-import { extractDocument } from '../packages/server/src/modules/sources/extract-document.ts';
+import { chunkDocument } from '../packages/server/src/modules/sources/chunking/chunk-document.ts';
+import {
+  countTokens,
+  countTokensUncached,
+} from '../packages/server/src/modules/sources/chunking/chunk-tokens.ts';
+import { extractDocument } from '../packages/server/src/modules/sources/extraction/extract-document.ts';
 
 const { values: flags } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 // recent history as fits a token budget. Also reads the [n] citations back out of a reply.
 
 import type { ChatTurn, Passage } from '../providers/provider-types.ts';
-import { countTokens } from '../sources/chunk-tokens.ts';
+import { countTokens } from '../sources/chunking/chunk-tokens.ts';
 
 /** History older than this many tokens is left out; the question itself always goes in. */
 export const HISTORY_TOKEN_BUDGET = 1_500;

@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
-import { chunkDocument } from './chunk-document.ts';
 import { deleteChunks, replaceChunks } from './chunk-repository.ts';
+import { chunkDocument } from './chunking/chunk-document.ts';
 import * as repo from './source-repository.ts';
 import type { DocumentRow, SourceRow } from './source-schemas.ts';
 import type { Chunk, ExtractedDocument } from './source-types.ts';

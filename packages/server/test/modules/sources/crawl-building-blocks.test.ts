@@ -3,11 +3,14 @@
 // The link extraction here is a regex stand-in for the HTML extractor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
-import { fetchDocument } from '../../../src/modules/sources/crawl-fetch.ts';
-import { crawlDelayToMs, createHostLimiter } from '../../../src/modules/sources/crawl-politeness.ts';
-import { loadRobots } from '../../../src/modules/sources/crawl-robots.ts';
-import { collectSitemapUrls, discoverSitemapUrls } from '../../../src/modules/sources/crawl-sitemap.ts';
-import { createUrlFilter, normalizeUrl } from '../../../src/modules/sources/crawl-url.ts';
+import { fetchDocument } from '../../../src/modules/sources/crawling/crawl-fetch.ts';
+import { crawlDelayToMs, createHostLimiter } from '../../../src/modules/sources/crawling/crawl-politeness.ts';
+import { loadRobots } from '../../../src/modules/sources/crawling/crawl-robots.ts';
+import {
+  collectSitemapUrls,
+  discoverSitemapUrls,
+} from '../../../src/modules/sources/crawling/crawl-sitemap.ts';
+import { createUrlFilter, normalizeUrl } from '../../../src/modules/sources/crawling/crawl-url.ts';
 import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });

@@ -4,7 +4,7 @@ import {
   DEFAULT_USER_AGENT,
   type FetchDocumentResult,
   fetchDocument,
-} from '../../../src/modules/sources/crawl-fetch.ts';
+} from '../../../src/modules/sources/crawling/crawl-fetch.ts';
 import {
   GUIDE_ETAG,
   GUIDE_LAST_MODIFIED,

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
-import { fetchDocument } from '../../../src/modules/sources/crawl-fetch.ts';
+import { fetchDocument } from '../../../src/modules/sources/crawling/crawl-fetch.ts';
 import {
   type Clock,
   crawlDelayToMs,
   createHostLimiter,
-} from '../../../src/modules/sources/crawl-politeness.ts';
+} from '../../../src/modules/sources/crawling/crawl-politeness.ts';
 import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
-import { loadRobots, parseRobots, ROBOTS_MAX_BYTES } from '../../../src/modules/sources/crawl-robots.ts';
+import {
+  loadRobots,
+  parseRobots,
+  ROBOTS_MAX_BYTES,
+} from '../../../src/modules/sources/crawling/crawl-robots.ts';
 import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });

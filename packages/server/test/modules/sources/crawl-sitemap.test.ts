@@ -1,16 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
-import type { FetchFailure } from '../../../src/modules/sources/crawl-fetch.ts';
-import { createHostLimiter } from '../../../src/modules/sources/crawl-politeness.ts';
-import { loadRobots } from '../../../src/modules/sources/crawl-robots.ts';
+import type { FetchFailure } from '../../../src/modules/sources/crawling/crawl-fetch.ts';
+import { createHostLimiter } from '../../../src/modules/sources/crawling/crawl-politeness.ts';
+import { loadRobots } from '../../../src/modules/sources/crawling/crawl-robots.ts';
 import {
   collectSitemapUrls,
   discoverSitemapUrls,
   parseSitemap,
   SITEMAP_MAX_BYTES,
-} from '../../../src/modules/sources/crawl-sitemap.ts';
-import { createUrlFilter } from '../../../src/modules/sources/crawl-url.ts';
+} from '../../../src/modules/sources/crawling/crawl-sitemap.ts';
+import { createUrlFilter } from '../../../src/modules/sources/crawling/crawl-url.ts';
 import { startTestSite, type TestSite } from '../../fakes/crawl-test-site.ts';
 
 const fetch = createSafeFetch({ allowPrivateNetwork: true });

@@ -4,7 +4,7 @@ import {
   createUrlFilter,
   hasNonDocumentExtension,
   normalizeUrl,
-} from '../../../src/modules/sources/crawl-url.ts';
+} from '../../../src/modules/sources/crawling/crawl-url.ts';
 
 describe('normalizeUrl', () => {
   it('canonicalises scheme, host, port, fragment and slashes', () => {

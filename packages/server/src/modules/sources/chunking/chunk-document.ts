@@ -16,9 +16,10 @@
 //  - Consecutive sections under the same headings (the pages of a PDF) read as one text: a page
 //    break is a paragraph break, not a section boundary.
 //  - A chunk carries the headingPath and page of the section it starts in.
+
+import type { Chunk, ChunkOptions, ExtractedDocument, Section } from '../source-types.ts';
 import { splitSentences, splitWords } from './chunk-sentences.ts';
 import { countTokens } from './chunk-tokens.ts';
-import type { Chunk, ChunkOptions, ExtractedDocument, Section } from './source-types.ts';
 
 export const DEFAULT_TARGET_TOKENS = 400;
 export const DEFAULT_OVERLAP_TOKENS = 60;

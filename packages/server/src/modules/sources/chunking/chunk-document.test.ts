@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { extractCsv } from '../extraction/extract-csv.ts';
+import { extractHtml } from '../extraction/extract-html.ts';
+import type { Chunk, ExtractedDocument, Section } from '../source-types.ts';
 import { chunkDocument } from './chunk-document.ts';
 import { splitSentences } from './chunk-sentences.ts';
 import { countTokensUncached } from './chunk-tokens.ts';
-import { extractCsv } from './extract-csv.ts';
-import { extractHtml } from './extract-html.ts';
-import type { Chunk, ExtractedDocument, Section } from './source-types.ts';
 
 /** Distinct, realistic sentences: "Customers who ask about refunds (point 12) get an answer within 3 days." */
 function sentence(topic: string, n: number): string {

@@ -1,7 +1,7 @@
 // The one error extraction throws on purpose: a document Parley cannot read. It is a client error
 // (an upload of an image, a ZIP, a password-protected PDF), so it carries the API envelope's
 // invalid_request_error; the crawler records it on the page and moves on.
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../../lib/errors.ts';
 
 export class UnsupportedDocumentError extends AppError {
   /** What the document was recognised as, e.g. "PNG image", "ZIP archive", "application/json". */

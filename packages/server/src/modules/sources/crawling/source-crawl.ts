@@ -3,20 +3,20 @@
 // and the next run of the job picks up where this one stopped.
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import type { Database } from '../../db/client.ts';
-import { sqlState } from '../../lib/db-errors.ts';
-import { newUuid } from '../../lib/ids.ts';
-import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { Database } from '../../../db/client.ts';
+import { sqlState } from '../../../lib/db-errors.ts';
+import { newUuid } from '../../../lib/ids.ts';
+import type { SafeFetch } from '../../../lib/safe-fetch.ts';
+import { extractDocument, UnsupportedDocumentError } from '../extraction/extract-document.ts';
+import { failDocument, type IndexTarget, indexDocument } from '../source-indexing.ts';
+import * as repo from '../source-repository.ts';
+import type { DocumentRow, SourceRow } from '../source-schemas.ts';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES } from '../source-service.ts';
 import { fetchDocument } from './crawl-fetch.ts';
 import { crawlDelayToMs, createHostLimiter } from './crawl-politeness.ts';
 import { loadRobots, type Robots } from './crawl-robots.ts';
 import { collectSitemapUrls, discoverSitemapUrls } from './crawl-sitemap.ts';
 import { createUrlFilter, normalizeUrl } from './crawl-url.ts';
-import { extractDocument, UnsupportedDocumentError } from './extract-document.ts';
-import { failDocument, type IndexTarget, indexDocument } from './source-indexing.ts';
-import * as repo from './source-repository.ts';
-import type { DocumentRow, SourceRow } from './source-schemas.ts';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES } from './source-service.ts';
 
 export const USER_AGENT = 'ParleyBot/0.1 (+https://github.com/parley-chat/parley)';
 const BATCH = 8;

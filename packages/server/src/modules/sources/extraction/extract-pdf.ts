@@ -4,9 +4,9 @@
 // vertical gap, a change of font size or a bullet starts a paragraph, wrapped lines are joined
 // and words hyphenated at a line end are mended.
 import { extractTextItems, getDocumentProxy, getMeta } from 'unpdf';
+import type { ExtractedDocument, Section } from '../source-types.ts';
 import { UnsupportedDocumentError } from './extract-errors.ts';
 import { titleFromFirstLine, titleFromName } from './extract-text.ts';
-import type { ExtractedDocument, Section } from './source-types.ts';
 
 export interface PdfExtractOptions {
   url: string | null;

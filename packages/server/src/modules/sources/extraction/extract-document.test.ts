@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import type { ExtractInput } from '../source-types.ts';
 import { detectFormat, extractDocument, UnsupportedDocumentError } from './extract-document.ts';
-import type { ExtractInput } from './source-types.ts';
 
 const fixture = (name: string): Buffer =>
-  readFileSync(new URL(`../../../test/fixtures/sources/${name}`, import.meta.url));
+  readFileSync(new URL(`../../../../test/fixtures/sources/${name}`, import.meta.url));
 const input = (
   body: Buffer | string,
   contentType = '',

@@ -1,10 +1,10 @@
 // HTML pages: metadata and links from the whole page, sections from its main content only
 // (chosen by extract-html-content.ts, walked by extract-html-sections.ts).
 import { parseHTML } from 'linkedom';
+import type { ExtractedDocument } from '../source-types.ts';
 import { chooseMainContent } from './extract-html-content.ts';
 import { headingLabel, sectionsFromDom } from './extract-html-sections.ts';
 import { cleanTitle, titleParts } from './extract-html-title.ts';
-import type { ExtractedDocument } from './source-types.ts';
 
 export interface HtmlExtractOptions {
   /** The page URL: base for relative links and the canonical URL. */

@@ -12,7 +12,7 @@
 // loadRobots never throws (only when the caller's own signal aborts), so its promise can be
 // cached per origin.
 import robotsParserModule from 'robots-parser';
-import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { SafeFetch } from '../../../lib/safe-fetch.ts';
 import { DEFAULT_USER_AGENT, fetchDocument } from './crawl-fetch.ts';
 import { normalizeUrl } from './crawl-url.ts';
 

@@ -2,10 +2,10 @@
 // lists ul/ol, tables), which goes through the same section walker as web pages.
 import { parseHTML } from 'linkedom';
 import mammoth from 'mammoth';
+import type { ExtractedDocument } from '../source-types.ts';
 import { headingLabel, sectionsFromDom } from './extract-html-sections.ts';
 import { titleFromName } from './extract-text.ts';
 import { readZipEntry } from './extract-zip.ts';
-import type { ExtractedDocument } from './source-types.ts';
 
 export interface DocxExtractOptions {
   url: string | null;

@@ -1,5 +1,5 @@
 // Plain text documents, and the decoding and clean-up every text-based format shares.
-import type { ExtractedDocument } from './source-types.ts';
+import type { ExtractedDocument } from '../source-types.ts';
 
 /** Characters that never belong in indexed text (BOM, NUL, zero-width and other controls). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.

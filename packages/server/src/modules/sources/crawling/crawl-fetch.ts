@@ -4,7 +4,7 @@
 // SSRF-guarded fetch again (a public page must not bounce us to 10.0.0.1 or 127.0.0.1).
 // Expected failures come back as data, never as exceptions, so a frontier worker can record
 // them on the document row; only the caller's own AbortSignal makes it throw.
-import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { SafeFetch } from '../../../lib/safe-fetch.ts';
 
 export const DEFAULT_USER_AGENT = 'ParleyBot/0.1 (+https://github.com/parley)';
 export const DEFAULT_TIMEOUT_MS = 15_000;

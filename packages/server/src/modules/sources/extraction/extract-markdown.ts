@@ -1,8 +1,9 @@
 // Markdown: sections at ATX ("## Refunds") and setext ("Refunds\n-------") headings, front matter
 // removed (its title kept), and the text as a reader sees it: link and emphasis markup gone,
 // soft-wrapped lines joined, lists and table rows one per line, code blocks verbatim.
+
+import type { ExtractedDocument, Section } from '../source-types.ts';
 import { decodeText, normalizeText, titleFromName } from './extract-text.ts';
-import type { ExtractedDocument, Section } from './source-types.ts';
 
 export interface MarkdownExtractOptions {
   url: string | null;

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ExtractedDocument } from '../source-types.ts';
 import { extractHtml } from './extract-html.ts';
-import type { ExtractedDocument } from './source-types.ts';
 
-const fixtures = new URL('../../../test/fixtures/sources/', import.meta.url);
+const fixtures = new URL('../../../../test/fixtures/sources/', import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, fixtures), 'utf8');
 const allText = (doc: ExtractedDocument): string => doc.sections.map((s) => s.text).join('\n\n');
 const section = (doc: ExtractedDocument, heading: string) =>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { extractDocx } from './extract-docx.ts';
 import { readZipEntry, zipEntries } from './extract-zip.ts';
 
-const handbook = readFileSync(new URL('../../../test/fixtures/sources/handbook.docx', import.meta.url));
+const handbook = readFileSync(new URL('../../../../test/fixtures/sources/handbook.docx', import.meta.url));
 
 describe('extractDocx', () => {
   it('keeps Word headings as heading paths and takes the title from the document properties', async () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Section } from '../source-types.ts';
 import { extractPdf, mendPageBreaks } from './extract-pdf.ts';
-import type { Section } from './source-types.ts';
 
 const fixture = (name: string): Buffer =>
-  readFileSync(new URL(`../../../test/fixtures/sources/${name}`, import.meta.url));
+  readFileSync(new URL(`../../../../test/fixtures/sources/${name}`, import.meta.url));
 
 describe('extractPdf', () => {
   it('gives one section per page, with its page number and no headings', async () => {

@@ -1,6 +1,8 @@
 // One entry point for every document Parley ingests, fetched or uploaded. The format is decided
 // by the bytes first (a PDF served as text/html is still a PDF), then the declared content type,
 // then the file name, then a look at the text itself.
+
+import type { ExtractedDocument, ExtractInput } from '../source-types.ts';
 import { extractCsv } from './extract-csv.ts';
 import { extractDocx } from './extract-docx.ts';
 import { UnsupportedDocumentError } from './extract-errors.ts';
@@ -9,7 +11,6 @@ import { extractMarkdown } from './extract-markdown.ts';
 import { extractPdf } from './extract-pdf.ts';
 import { decodeText, extractPlainText, titleFromName } from './extract-text.ts';
 import { isZip, zipEntries } from './extract-zip.ts';
-import type { ExtractedDocument, ExtractInput } from './source-types.ts';
 
 export { UnsupportedDocumentError } from './extract-errors.ts';
 

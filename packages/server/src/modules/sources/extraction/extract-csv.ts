@@ -2,8 +2,8 @@
 // (a chunk holding row 240 still says which column is the price) and the chunker, which cuts at
 // paragraph boundaries first, keeps records whole.
 import { parse } from 'csv-parse/sync';
+import type { ExtractedDocument } from '../source-types.ts';
 import { decodeText, titleFromName } from './extract-text.ts';
-import type { ExtractedDocument } from './source-types.ts';
 
 export interface CsvExtractOptions {
   url: string | null;

@@ -5,7 +5,7 @@
 // link-following part of the crawl produces.
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
-import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { SafeFetch } from '../../../lib/safe-fetch.ts';
 import { DEFAULT_USER_AGENT, type FetchFailure, fetchDocument } from './crawl-fetch.ts';
 import { normalizeUrl } from './crawl-url.ts';
 

@@ -2,7 +2,7 @@
 // headings, with lists, tables, definition lists and code rendered as plain text that still reads
 // well to a retriever and to a language model. Used for HTML pages and for DOCX (through mammoth's
 // HTML). The walker only reads the DOM; choosing the main content is extract-html.ts's job.
-import type { Section } from './source-types.ts';
+import type { Section } from '../source-types.ts';
 
 const ELEMENT = 1;
 const TEXT = 3;
