@@ -11,8 +11,9 @@
 // after "To reset it:") inherits most of its score. With no shared term, or coverage under
 // MIN_COVERAGE, the reply is the fallback message, grounded false.
 
+import { contentTerms, QUESTION_FILLER, synonymsOf, tokenize } from '../../lib/language/english-terms.ts';
 import type { TextUnit } from './extractive-text.ts';
-import { contentTerms, parseText, QUESTION_FILLER, synonymsOf, tokenize } from './extractive-text.ts';
+import { parseText } from './extractive-text.ts';
 import type { ChatTurn, Passage } from './provider-types.ts';
 
 export const DEFAULT_FALLBACK_MESSAGE = "Sorry, I couldn't find an answer to that in my knowledge base.";

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  contentTerms,
-  looksLikeCode,
-  parseText,
-  splitSentences,
-  stem,
-  synonymsOf,
-  tokenize,
-} from './extractive-text.ts';
+import { contentTerms, stem, synonymsOf, tokenize } from '../../lib/language/english-terms.ts';
+import { looksLikeCode, parseText, splitSentences } from './extractive-text.ts';
 
 describe('stem (Porter)', () => {
   it('matches the reference stemmer on its classic examples', () => {

@@ -81,14 +81,16 @@ describe('chooseCorrection', () => {
 });
 
 describe('orderByPage', () => {
-  it('ranks a page by its best chunks together, then chunks by their own score', () => {
+  it("ranks pages by their best chunk, keeping a page's chunks together, each page in score order", () => {
     const ordered = orderByPage([
+      { chunkId: 'b2', documentId: 'b', score: 8, matched: 1 },
       { chunkId: 'a1', documentId: 'a', score: 10, matched: 1 },
       { chunkId: 'b1', documentId: 'b', score: 9, matched: 1 },
-      { chunkId: 'b2', documentId: 'b', score: 8, matched: 1 },
       { chunkId: 'b3', documentId: 'b', score: 7, matched: 1 },
+      { chunkId: 'a2', documentId: 'a', score: 2, matched: 1 },
     ]);
-    expect(ordered.map((hit) => hit.chunkId)).toEqual(['b1', 'b2', 'b3', 'a1']);
+    // Many good chunks do not outweigh one better one: long pages and indexes have many.
+    expect(ordered.map((hit) => hit.chunkId)).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
   });
 });
 

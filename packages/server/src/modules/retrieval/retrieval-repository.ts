@@ -23,31 +23,52 @@ export interface QueryTerm {
 
 /**
  * The question's lexemes as the bot's text search configuration makes them, with their document
- * frequency in the bot's chunks, and the bot's chunk count. One round trip.
+ * frequency in the bot's chunks; the lexemes of single words (the question's own and their
+ * relatives) with theirs; and the bot's chunk count. One round trip.
  */
 export async function queryTerms(
   db: Database,
   chatbotId: string,
   language: TextSearchLanguage,
   query: string,
-): Promise<{ chunks: number; terms: QueryTerm[] }> {
-  const rows = await db.query<{ lexeme: string | null; df: number | null; chunks: number | null }>(
-    `SELECT q.lexeme, t.df, NULL::integer AS chunks
+  words: string[] = [],
+): Promise<{ chunks: number; terms: QueryTerm[]; words: Map<string, QueryTerm[]> }> {
+  const rows = await db.query<{
+    kind: number;
+    lexeme: string | null;
+    word: string | null;
+    df: number | null;
+    chunks: number | null;
+  }>(
+    `SELECT 0 AS kind, q.lexeme, NULL::text AS word, t.df, NULL::integer AS chunks
      FROM unnest(to_tsvector($2::regconfig, $3)) AS q
      LEFT JOIN LATERAL (
        SELECT t.df FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = q.lexeme OFFSET 0
      ) AS t ON true
      UNION ALL
-     SELECT NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
-    [chatbotId, language, query],
+     SELECT 1, l.lexeme, w.word, t.df, NULL
+     FROM unnest($4::text[]) AS w(word)
+     CROSS JOIN LATERAL unnest(to_tsvector($2::regconfig, w.word)) AS l
+     LEFT JOIN LATERAL (
+       SELECT t.df FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = l.lexeme OFFSET 0
+     ) AS t ON true
+     UNION ALL
+     SELECT 2, NULL, NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
+    [chatbotId, language, query, words],
   );
   let chunks = 0;
   const terms: QueryTerm[] = [];
+  const lexemesOf = new Map<string, QueryTerm[]>();
   for (const row of rows) {
-    if (row.lexeme === null) chunks = row.chunks ?? 0;
-    else terms.push({ lexeme: row.lexeme, df: row.df ?? 0 });
+    if (row.kind === 2) chunks = row.chunks ?? 0;
+    else if (row.kind === 0) terms.push({ lexeme: row.lexeme!, df: row.df ?? 0 });
+    else {
+      const list = lexemesOf.get(row.word!) ?? [];
+      list.push({ lexeme: row.lexeme!, df: row.df ?? 0 });
+      lexemesOf.set(row.word!, list);
+    }
   }
-  return { chunks, terms };
+  return { chunks, terms, words: lexemesOf };
 }
 
 /**
@@ -94,6 +115,8 @@ export interface WeightedTerm {
   weight: number;
   /** Read in full to find candidates; the other terms are only looked up for the candidates. */
   driving: boolean;
+  /** Terms of one group stand for one word of the question: a chunk scores its best one. */
+  group: number;
 }
 
 export interface ScoredChunk {
@@ -105,11 +128,13 @@ export interface ScoredChunk {
   question: string | null;
   /** The question's lexemes, for Q&A pairs. */
   questionLexemes: string[] | null;
+  /** The lexemes of the chunk's page title and heading path. */
+  headLexemes: string[];
 }
 
 /**
  * BM25 over the postings, in two steps that keep the work bounded on large bots: the postings of
- * the driving (rarer) terms are summed to pick `candidates` chunks, then the other terms'
+ * the driving (rarer) groups are summed, each group counting its best term, to pick `candidates` chunks, then the other terms'
  * postings are looked up for those chunks only, through the covering index. Chunks that match
  * too little of the question to be relevant are dropped before the sort, the costly part.
  */
@@ -132,34 +157,45 @@ export async function scoreChunks(
     matched: number;
     question: string | null;
     question_lexemes: string[] | null;
+    head_lexemes: string[];
   }>(
     `WITH q AS (
-       SELECT * FROM unnest($2::text[], $3::float8[], $4::boolean[]) AS q(lexeme, weight, driving)
+       SELECT * FROM unnest($2::text[], $3::float8[], $4::boolean[], $9::integer[])
+         AS q(lexeme, weight, driving, grp)
      ),
-     candidates AS (
-       SELECT p.chunk_id, sum(q.weight * p.impact) AS score, sum(q.weight) AS matched
+     driven AS (
+       SELECT p.chunk_id, q.grp, max(q.weight * p.impact) AS score, max(q.weight) AS matched
        FROM q
        CROSS JOIN LATERAL (
          SELECT p.chunk_id, p.impact FROM retrieval_postings AS p
          WHERE p.chatbot_id = $1 AND p.lexeme = q.lexeme OFFSET 0
        ) AS p
        WHERE q.driving
-       GROUP BY p.chunk_id
-       HAVING sum(q.weight) >= $8
+       GROUP BY p.chunk_id, q.grp
+     ),
+     candidates AS (
+       SELECT chunk_id, sum(score) AS score, sum(matched) AS matched
+       FROM driven
+       GROUP BY chunk_id
+       HAVING sum(matched) >= $8
        ORDER BY score DESC
        LIMIT $5
      ),
      others AS (
-       SELECT c.chunk_id, sum(q.weight * p.impact) AS score, sum(q.weight) AS matched
-       FROM candidates AS c
-       CROSS JOIN q
-       CROSS JOIN LATERAL (
-         SELECT p.impact FROM retrieval_postings AS p
-         WHERE p.chatbot_id = $1 AND p.lexeme = q.lexeme AND p.chunk_id = c.chunk_id
-         LIMIT 1
-       ) AS p
-       WHERE NOT q.driving
-       GROUP BY c.chunk_id
+       SELECT chunk_id, sum(score) AS score, sum(matched) AS matched
+       FROM (
+         SELECT c.chunk_id, q.grp, max(q.weight * p.impact) AS score, max(q.weight) AS matched
+         FROM candidates AS c
+         CROSS JOIN q
+         CROSS JOIN LATERAL (
+           SELECT p.impact FROM retrieval_postings AS p
+           WHERE p.chatbot_id = $1 AND p.lexeme = q.lexeme AND p.chunk_id = c.chunk_id
+           LIMIT 1
+         ) AS p
+         WHERE NOT q.driving
+         GROUP BY c.chunk_id, q.grp
+       ) AS g
+       GROUP BY chunk_id
      ),
      ranked AS (
        SELECT c.chunk_id, c.score + coalesce(o.score, 0) AS score, c.matched + coalesce(o.matched, 0) AS matched
@@ -169,10 +205,11 @@ export async function scoreChunks(
      )
      SELECT r.chunk_id, ch.document_id, r.score, r.matched, ch.question,
        CASE WHEN ch.question IS NOT NULL
-         THEN tsvector_to_array(to_tsvector($7::regconfig, ch.question)) END AS question_lexemes
+         THEN tsvector_to_array(to_tsvector($7::regconfig, ch.question)) END AS question_lexemes,
+       tsvector_to_array(to_tsvector($7::regconfig, ch.title || E'\n' || ch.heading)) AS head_lexemes
      FROM ranked AS r
      CROSS JOIN LATERAL (
-       SELECT ch.document_id, ch.question FROM chunks AS ch WHERE ch.id = r.chunk_id OFFSET 0
+       SELECT ch.document_id, ch.question, ch.title, ch.heading FROM chunks AS ch WHERE ch.id = r.chunk_id OFFSET 0
      ) AS ch
      ORDER BY r.score DESC`,
     [
@@ -184,6 +221,7 @@ export async function scoreChunks(
       options.limit,
       language,
       options.minDrivingWeight,
+      terms.map((term) => term.group),
     ],
   );
   return rows.map((row) => ({
@@ -193,6 +231,7 @@ export async function scoreChunks(
     matched: Number(row.matched),
     question: row.question,
     questionLexemes: row.question_lexemes,
+    headLexemes: row.head_lexemes,
   }));
 }
 

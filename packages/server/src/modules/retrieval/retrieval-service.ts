@@ -7,14 +7,18 @@
 // integration has an embedding model and pgvector is there, from the nearest embeddings (live
 // data only). The lists are fused by reciprocal rank; Q&A pairs whose question matches come first.
 import type { Database } from '../../db/client.ts';
+import { distinctWords, STOP_WORDS } from '../../lib/language/english-terms.ts';
+import { rarity } from '../../lib/language/word-rarity.ts';
+import { relativesOf } from '../../lib/language/wordnet.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import { RELATIVES_PER_WORD, type TermGroup, termGroups } from './retrieval-query.ts';
 import {
+  type Correction,
   chooseCorrection,
-  fillerWeight,
   fuseRanks,
-  idf,
+  HEAD_BONUS,
   lexicalRelevance,
   minCoverage,
   oneEditVariants,
@@ -102,11 +106,20 @@ export function createRetrievalService(deps: RetrievalDeps) {
 
   async function lexical(bot: ChatbotRow, query: string, minRelevance: number) {
     const language = bot.retrievalSettings.language;
-    const { chunks, terms } = await repo.queryTerms(db, bot.id, language, query.slice(0, MAX_QUERY_CHARS));
+    const text = query.slice(0, MAX_QUERY_CHARS);
+    // Word relations and everyday-language rarity are English resources; other languages rank on
+    // the bot's own statistics alone.
+    const english = language === 'english';
+    const questionWords = english ? distinctWords(text) : [];
+    const relatives = new Map(
+      questionWords
+        .filter((word) => !STOP_WORDS.has(word))
+        .map((word) => [word, relativesOf(word).slice(0, RELATIVES_PER_WORD)] as const),
+    );
+    const lookup = [...new Set([...questionWords, ...[...relatives.values()].flat().map((r) => r.word)])];
+    const { chunks, terms, words } = await repo.queryTerms(db, bot.id, language, text, lookup);
     maintain(bot.id, chunks);
     if (chunks === 0 || terms.length === 0) return null;
-    // A word no chunk contains weighs as much as the rarest one: it is what the question is about.
-    const unknownWeight = idf(chunks, 0);
     const unknown = terms.filter((term) => term.df === 0 && repairable(term.lexeme));
     const neighbours = await repo.vocabularyNeighbours(
       db,
@@ -115,51 +128,63 @@ export function createRetrievalService(deps: RetrievalDeps) {
         .slice(0, MAX_REPAIRS)
         .map((term) => ({ word: term.lexeme, variants: oneEditVariants(term.lexeme) })),
     );
-    const weighted = new Map<string, { lexeme: string; weight: number; df: number }>();
-    let unseen = 0;
-    for (const term of terms) {
-      const filler = fillerWeight(language, term.lexeme);
-      if (term.df > 0) {
-        weighted.set(term.lexeme, {
-          lexeme: term.lexeme,
-          weight: idf(chunks, term.df) * filler,
-          df: term.df,
-        });
-        continue;
-      }
+    const corrections = new Map<string, Correction>();
+    for (const term of unknown) {
       const correction = chooseCorrection(term.lexeme, neighbours.get(term.lexeme) ?? []);
-      if (correction) {
-        const weight = idf(chunks, correction.df) * correction.confidence * filler;
-        const known = weighted.get(correction.lexeme);
-        if (!known || known.weight < weight) {
-          weighted.set(correction.lexeme, { lexeme: correction.lexeme, weight, df: correction.df });
-        }
-      } else if (!/\d/.test(term.lexeme)) {
-        // Numbers (ports, ids, counts in error messages) say nothing about the subject.
-        unseen += unknownWeight * filler;
-      }
+      if (correction) corrections.set(term.lexeme, correction);
     }
-    const chosen = [...weighted.values()].sort((a, b) => b.weight - a.weight).slice(0, MAX_TERMS);
+    const wordsOf = new Map<string, string[]>();
+    for (const word of questionWords) {
+      for (const { lexeme } of words.get(word) ?? [])
+        wordsOf.set(lexeme, [...(wordsOf.get(lexeme) ?? []), word]);
+    }
+    const groups = termGroups({
+      chunks,
+      language,
+      terms,
+      wordsOf,
+      rarity,
+      corrections,
+      relativesOf: (word) =>
+        (relatives.get(word) ?? []).flatMap((relative) => {
+          // A relative made of several lexemes ("blue-pencil") is not one word of the bot's.
+          const lexemes = words.get(relative.word);
+          return lexemes?.length === 1 ? [{ ...relative, ...lexemes[0]! }] : [];
+        }),
+    });
+    const chosen = groups.sort((a, b) => b.total - a.total).slice(0, MAX_TERMS);
     // The whole question's weight: what a chunk's matched weight is a share of.
-    const total = chosen.reduce((sum, term) => sum + term.weight, 0) + unseen;
-    if (chosen.length === 0) return { hits: [], total };
+    const total = chosen.reduce((sum, group) => sum + group.total, 0);
+    const matchable = chosen.filter((group) => group.members.length > 0);
+    if (matchable.length === 0) return { hits: [], total, groups: chosen };
     let read = 0;
-    const driving = new Set<string>();
-    for (const term of [...chosen].sort((a, b) => a.df - b.df)) {
-      if (driving.size > 0 && read + term.df > POSTINGS_BUDGET) break;
-      driving.add(term.lexeme);
-      read += term.df;
+    const driving = new Set<TermGroup>();
+    const postings = (group: TermGroup) => group.members.reduce((sum, member) => sum + member.df, 0);
+    for (const group of [...matchable].sort((a, b) => postings(a) - postings(b))) {
+      if (driving.size > 0 && read + postings(group) > POSTINGS_BUDGET) break;
+      driving.add(group);
+      read += postings(group);
     }
     // Chunks matching too little to reach half of min_relevance, even with every non-driving
-    // term, are dropped in SQL; the rest still count for their page (see orderByPage) and are
+    // group, are dropped in SQL; the rest still count for their page (see orderByPage) and are
     // held to min_relevance itself afterwards.
     const needed = minCoverage(minRelevance / 2) * total;
-    const otherWeight = chosen.reduce((sum, term) => sum + (driving.has(term.lexeme) ? 0 : term.weight), 0);
+    const otherWeight = matchable.reduce(
+      (sum, group) => sum + (driving.has(group) ? 0 : group.members[0]!.weight),
+      0,
+    );
     const hits = await repo.scoreChunks(
       db,
       bot.id,
       language,
-      chosen.map((term) => ({ lexeme: term.lexeme, weight: term.weight, driving: driving.has(term.lexeme) })),
+      matchable.flatMap((group, index) =>
+        group.members.map((member) => ({
+          lexeme: member.lexeme,
+          weight: member.weight,
+          driving: driving.has(group),
+          group: index,
+        })),
+      ),
       {
         candidates: CANDIDATES,
         limit: LEXICAL_LIMIT,
@@ -167,8 +192,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
         minDrivingWeight: Math.max(0, needed - otherWeight - 1e-9),
       },
     );
-    const weights = new Map(chosen.map((term) => [term.lexeme, term.weight]));
-    return { hits, total, weights };
+    return { hits, total, groups: chosen };
   }
 
   async function vector(scope: Scope, bot: ChatbotRow, query: string, signal: AbortSignal | undefined) {
@@ -214,13 +238,23 @@ export function createRetrievalService(deps: RetrievalDeps) {
       const candidates = new Map<string, Candidate>();
       const lexicalOrder: string[] = [];
       if (text && text.hits.length > 0 && text.total > 0) {
+        for (const hit of text.hits) {
+          const head = new Set(hit.headLexemes);
+          let named = 0;
+          for (const group of text.groups) {
+            named += group.members.find((member) => head.has(member.lexeme))?.weight ?? 0;
+          }
+          hit.score += HEAD_BONUS * named;
+        }
         for (const hit of orderByPage(text.hits)) {
           lexicalOrder.push(hit.chunkId);
           let questionMatch = 0;
-          if (hit.questionLexemes && text.weights) {
+          if (hit.questionLexemes) {
             const asked = new Set(hit.questionLexemes);
             let covered = 0;
-            for (const [lexeme, weight] of text.weights) if (asked.has(lexeme)) covered += weight;
+            for (const group of text.groups) {
+              covered += group.members.find((member) => asked.has(member.lexeme))?.weight ?? 0;
+            }
             questionMatch = covered / text.total;
           }
           candidates.set(hit.chunkId, {

@@ -150,10 +150,23 @@ describe('ranking', () => {
     expect(data.slice(1).some((result) => result.text.includes('We ship to 40 countries'))).toBe(true);
   });
 
-  it('returns nothing for a question the knowledge does not answer', async () => {
+  it('returns nothing for a question the knowledge does not answer, at most weak matches', async () => {
     expect(await results(botId, 'What is the capital of Mongolia?')).toEqual([]);
-    expect(await results(botId, 'Who painted the Mona Lisa?')).toEqual([]);
     expect(await results(botId, 'how do I?')).toEqual([]);
+    // "painted" is one edit from "printed": a weak match, which the answerer weighs (the chat
+    // falls back on it, see chat.test.ts).
+    for (const result of await results(botId, 'Who painted the Mona Lisa?')) {
+      expect(result.score).toBeLessThan(0.3);
+    }
+  });
+
+  it('finds the page for a question whose words the pages do not use', async () => {
+    // "ask" and "many" are in no chunk: they are how the question is worded, not its subject.
+    const data = await results(botId, 'How many days do I have to ask for a refund?');
+    expect(data[0]!.text).toContain('within 30 days of delivery');
+    // A word the bot does not know is met through its WordNet relatives: "reimburse" → "refund".
+    const reimbursed = await results(botId, 'When do you reimburse me?');
+    expect(reimbursed[0]!.text).toContain('the refund is paid back');
   });
 
   it('returns at most top_k chunks, by default the bot top_k', async () => {

