@@ -80,6 +80,8 @@ const ANSWER_RE = /^(?:a|answer)\s*:\s*(.*)$/i;
 const INLINE_ANSWER_RE = /\s(?:a|answer)\s*:\s+/i;
 const LIST_RE = /^([-*+•▪‣◦]|\d{1,3}[.)]|[a-z]\))\s+(.+)$/;
 const TABLE_RE = /^\|.*\|$/;
+// HTML tables come out of extraction as "Plan | Price" lines, without the outer pipes.
+const BARE_ROW_RE = /\S \| \S/;
 const TABLE_RULE_RE = /^\|[\s:|-]+\|$/;
 const COMMAND_RE =
   /^(\$|>|#!|curl|npm|npx|pnpm|yarn|pip|git|docker|sudo|import|export|const|let|var|function|def|class)\s/;
@@ -129,6 +131,13 @@ export function parseText(input: string): TextUnit[] {
     units.push({ kind: text.endsWith('?') ? 'question' : 'heading', text, block: block++, section });
   };
 
+  const nextText = (i: number): string => {
+    for (let j = i + 1; j < lines.length; j++) {
+      const next = lines[j]!.trim();
+      if (next) return next;
+    }
+    return '';
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const trimmed = line.trim();
@@ -166,11 +175,14 @@ export function parseText(input: string): TextUnit[] {
       if (answer[1]) para.push(answer[1]);
       continue;
     }
-    if (TABLE_RE.test(trimmed)) {
+    const bareRow: boolean =
+      !TABLE_RE.test(trimmed) &&
+      BARE_ROW_RE.test(trimmed) &&
+      (tableHeader !== null || BARE_ROW_RE.test(lines[i + 1]?.trim() ?? ''));
+    if (TABLE_RE.test(trimmed) || bareRow) {
       if (!tableHeader) closeBlock();
       if (TABLE_RULE_RE.test(trimmed)) continue;
-      const cells = trimmed
-        .slice(1, -1)
+      const cells: string[] = (bareRow ? trimmed : trimmed.slice(1, -1))
         .split('|')
         .map((cell) => cell.trim());
       if (!tableHeader) tableHeader = cells;
@@ -197,7 +209,7 @@ export function parseText(input: string): TextUnit[] {
     if (code.length > 0) closeBlock();
     // Plain text from HTML or PDF extraction keeps headings as their own short lines.
     const afterSentence = para.length === 0 || /[.!?:]$/.test(para[para.length - 1]!);
-    if (afterSentence && isHeadingLine(trimmed, lines[i + 1]?.trim() ?? '')) {
+    if (afterSentence && isHeadingLine(trimmed, nextText(i))) {
       openSection(trimmed);
       continue;
     }
