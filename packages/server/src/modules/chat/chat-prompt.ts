@@ -79,13 +79,15 @@ const FOLLOW_UP =
   /^(and|also|what about|how about|but|so|then)\b|\b(it|its|that|this|they|them|those|these)\b/i;
 
 /**
- * Offline, a short follow-up ("and how much does it cost?") borrows the previous question's words
- * for retrieval. With an LLM the question is rewritten instead (see rewriteQuestion).
+ * Offline, a short follow-up ("and how much does it cost?", "what about marmosets?") is searched
+ * with the previous question as context: its words fill in what the follow-up leaves out, at a
+ * discount, so the follow-up's own subject comes first. With an LLM the question is rewritten
+ * instead (see REWRITE_SYSTEM_PROMPT). Null when the question stands alone.
  */
-export function retrievalQueryOffline(question: string, previousQuestion: string | undefined): string {
-  if (!previousQuestion) return question;
+export function followUpContext(question: string, previousQuestion: string | undefined): string | null {
+  if (!previousQuestion) return null;
   const words = question.trim().split(/\s+/).length;
-  return words <= 8 && FOLLOW_UP.test(question) ? `${previousQuestion}\n${question}` : question;
+  return words <= 8 && FOLLOW_UP.test(question) ? previousQuestion : null;
 }
 
 export const REWRITE_SYSTEM_PROMPT = [

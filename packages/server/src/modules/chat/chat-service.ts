@@ -18,10 +18,10 @@ import type { ChatTurn, GenerateResult, TextModel } from '../providers/provider-
 import type { RetrievalService, RetrievedChunk } from '../retrieval/retrieval-service.ts';
 import type { Reservation, UsageService } from '../usage/usage-service.ts';
 import {
+  followUpContext,
   HISTORY_MESSAGES,
   historyWithinBudget,
   REWRITE_SYSTEM_PROMPT,
-  retrievalQueryOffline,
   systemPrompt,
 } from './chat-prompt.ts';
 import { composeReply, type ReplyParts } from './chat-reply.ts';
@@ -137,12 +137,16 @@ export function createChatService(deps: {
     question: string,
     history: ChatTurn[],
     model: TextModel,
-  ): Promise<{ query: string; usage: { inputTokens: number; outputTokens: number } }> {
+  ): Promise<{
+    query: string;
+    context?: string | null;
+    usage: { inputTokens: number; outputTokens: number };
+  }> {
     const none = { inputTokens: 0, outputTokens: 0 };
     if (history.length === 0) return { query: question, usage: none };
     if (model.provider === 'extractive') {
       const previous = history.filter((turn) => turn.role === 'user').at(-1)?.content;
-      return { query: retrievalQueryOffline(question, previous), usage: none };
+      return { query: question, context: followUpContext(question, previous), usage: none };
     }
     try {
       const result = await model.generate({
@@ -212,8 +216,8 @@ export function createChatService(deps: {
       const enabled = scope.environment === 'live' ? await deps.integrations.enabledFor(scope, bot.id) : null;
       const model = deps.providers.textModel(enabled?.connection ?? null);
       const history = existing ? await deps.conversations.history(existing.id, HISTORY_MESSAGES) : [];
-      const { query, usage } = await searchQuery(question, history, model);
-      const chunks = await deps.retrieval.search(scope, bot, query);
+      const { query, context, usage } = await searchQuery(question, history, model);
+      const chunks = await deps.retrieval.search(scope, bot, query, { context });
       const stored = await deps.conversations.addVisitorMessage(scope, bot, existing, visitorMessage);
       await captureLead(scope, bot, stored.conversation, question);
       return {

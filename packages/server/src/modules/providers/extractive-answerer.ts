@@ -130,6 +130,8 @@ interface Candidate {
   score: number;
   /** Continues the strong match just before it: quoted only after that one. */
   continuation: boolean;
+  /** Has one of the question's own words (not one borrowed from the turn before), or its heading does. */
+  asked: boolean;
 }
 
 /** Answers the last user message from the passages. Pure and deterministic. */
@@ -149,7 +151,10 @@ export function answerExtractively(
   }
   const prepared = passages.map(preparePassage);
   const candidates = scoreCandidates(query, prepared);
-  const best = candidates[0];
+  // A follow-up keeps its own subject: "What about marmosets?" is not answered with the quokka
+  // sentence that the borrowed words match best.
+  const borrows = query.terms.some((term) => term.weight < 1);
+  const best = borrows ? candidates.find((candidate) => candidate.asked) : candidates[0];
   if (!best || !answers(query, prepared, best, passages)) return fallback;
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   return (
@@ -285,11 +290,13 @@ export function scoreCandidates(query: Query, prepared: Prepared[]): Candidate[]
       let matched = 0;
       let fromSection = 0;
       const own: number[] = [];
+      let asked = false;
       query.terms.forEach((term, i) => {
         const c = credit(term, terms);
         const s = credit(term, sectionTerms);
         const t = Math.max(credit(term, passage.titleTerms), credit(term, passage.headingTerms));
         if (c > 0) own.push(i);
+        if (term.weight === 1 && (c > 0 || s > 0 || t > 0)) asked = true;
         if (s > c) fromSection += (s - c) * weights[i]!;
         matched += weights[i]! * Math.max(c, sectionWeight * s, 0.3 * t);
       });
@@ -307,7 +314,7 @@ export function scoreCandidates(query: Query, prepared: Prepared[]): Candidate[]
         score = Math.max(score, CARRY * prev.score);
         coverage = Math.max(coverage, CARRY * prev.coverage);
       }
-      previous = { passage: p, index: u, unit, terms, matched: own, coverage, score, continuation };
+      previous = { passage: p, index: u, unit, terms, matched: own, coverage, score, continuation, asked };
       candidates.push(previous);
     });
   });

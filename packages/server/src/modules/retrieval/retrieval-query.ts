@@ -28,8 +28,11 @@ export interface QuestionLexicon {
   /** Chunks of the bot. */
   chunks: number;
   language: string;
-  /** The question's lexemes (the bot's text search configuration) with their document frequency. */
-  terms: { lexeme: string; df: number }[];
+  /**
+   * The question's lexemes (the bot's text search configuration) with their document frequency;
+   * `factor` (default 1) scales what a lexeme counts: less for words borrowed from context.
+   */
+  terms: { lexeme: string; df: number; factor?: number }[];
   /** Surface words of the question that make each lexeme. */
   wordsOf: Map<string, string[]>;
   /** How rare a surface word is in everyday language, 0..1 (English only; see word-rarity.ts). */
@@ -63,7 +66,7 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
   for (const term of input.terms) {
     if (seen.has(term.lexeme)) continue;
     seen.add(term.lexeme);
-    const filler = fillerWeight(language, term.lexeme);
+    const filler = fillerWeight(language, term.lexeme) * (term.factor ?? 1);
     const words = input.wordsOf.get(term.lexeme) ?? [];
     const members = new Map<string, Member>();
     const offer = (lexeme: string, df: number, weight: number) => {

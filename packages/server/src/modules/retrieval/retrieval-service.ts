@@ -68,6 +68,8 @@ const POSTINGS_BUDGET = 6000;
 const CANDIDATES = 200;
 const LEXICAL_LIMIT = 150;
 const VECTOR_LIMIT = 30;
+/** What a word of a follow-up's context counts, relative to the follow-up's own words. */
+const CONTEXT_WEIGHT = 0.5;
 /** A Q&A pair whose question covers this share of the question's weight is answered first. */
 const QUESTION_MATCH = 0.6;
 
@@ -104,20 +106,31 @@ export function createRetrievalService(deps: RetrievalDeps) {
       });
   }
 
-  async function lexical(bot: ChatbotRow, query: string, minRelevance: number) {
+  async function lexical(bot: ChatbotRow, query: string, minRelevance: number, context: string | null) {
     const language = bot.retrievalSettings.language;
     const text = query.slice(0, MAX_QUERY_CHARS);
     // Word relations and everyday-language rarity are English resources; other languages rank on
     // the bot's own statistics alone.
     const english = language === 'english';
     const questionWords = english ? distinctWords(text) : [];
+    // A follow-up's context (the question before it): its words are looked up too, whatever the
+    // language, and fill in at a discount what the follow-up leaves out.
+    const contextWords = context ? distinctWords(context.slice(0, MAX_QUERY_CHARS)) : [];
     const relatives = new Map(
       questionWords
         .filter((word) => !STOP_WORDS.has(word))
         .map((word) => [word, relativesOf(word).slice(0, RELATIVES_PER_WORD)] as const),
     );
-    const lookup = [...new Set([...questionWords, ...[...relatives.values()].flat().map((r) => r.word)])];
-    const { chunks, terms, words } = await repo.queryTerms(db, bot.id, language, text, lookup);
+    const lookup = [
+      ...new Set([...questionWords, ...contextWords, ...[...relatives.values()].flat().map((r) => r.word)]),
+    ];
+    const { chunks, terms: asked, words } = await repo.queryTerms(db, bot.id, language, text, lookup);
+    const askedLexemes = new Set(asked.map((term) => term.lexeme));
+    const borrowed = contextWords
+      .filter((word) => !STOP_WORDS.has(word))
+      .flatMap((word) => words.get(word) ?? [])
+      .filter((term) => !askedLexemes.has(term.lexeme));
+    const terms = [...asked, ...borrowed.map((term) => ({ ...term, factor: CONTEXT_WEIGHT }))];
     maintain(bot.id, chunks);
     if (chunks === 0 || terms.length === 0) return null;
     const unknown = terms.filter((term) => term.df === 0 && repairable(term.lexeme));
@@ -225,12 +238,17 @@ export function createRetrievalService(deps: RetrievalDeps) {
       scope: Scope,
       bot: ChatbotRow,
       query: string,
-      options: { topK?: number; signal?: AbortSignal } = {},
+      options: {
+        topK?: number;
+        signal?: AbortSignal;
+        /** The question a follow-up follows: its words fill in what the follow-up leaves out. */
+        context?: string | null;
+      } = {},
     ): Promise<RetrievedChunk[]> {
       const topK = Math.max(1, Math.min(50, Math.floor(options.topK ?? bot.retrievalSettings.top_k)));
       const minRelevance = bot.retrievalSettings.min_relevance;
       const [text, nearest] = await Promise.all([
-        lexical(bot, query, minRelevance),
+        lexical(bot, query, minRelevance, options.context ?? null),
         vector(scope, bot, query, options.signal),
       ]);
       options.signal?.throwIfAborted();
