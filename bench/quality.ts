@@ -152,6 +152,8 @@ function normalise(text: string): string {
     .replace(/[‘’]/g, "'")
     .replace(/[“”]/g, '"')
     .replace(/[‐‑‒–—]/g, '-')
+    // Keys and menu paths are written with and without spaces: "Shift + C", "Shift+C".
+    .replace(/\s*([+→])\s*/g, '$1')
     .replace(/\s+/g, ' ')
     .toLowerCase()
     .trim();

@@ -7,7 +7,7 @@
 // integration has an embedding model and pgvector is there, from the nearest embeddings (live
 // data only). The lists are fused by reciprocal rank; Q&A pairs whose question matches come first.
 import type { Database } from '../../db/client.ts';
-import { distinctWords, STOP_WORDS } from '../../lib/language/english-terms.ts';
+import { distinctWords, STOP_WORDS, tokenize } from '../../lib/language/english-terms.ts';
 import { rarity } from '../../lib/language/word-rarity.ts';
 import { relativesOf } from '../../lib/language/wordnet.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
@@ -58,6 +58,8 @@ export type Scope = repo.Scope;
 /** Longest part of a question that is searched: a pasted log says what it is about early. */
 const MAX_QUERY_CHARS = 2000;
 const MAX_TERMS = 24;
+/** Adjacent word pairs looked up as one word, per question. */
+const MAX_COMPOUNDS = 12;
 /** Unknown words looked up for a misspelling, per question. */
 const MAX_REPAIRS = 3;
 /**
@@ -121,8 +123,14 @@ export function createRetrievalService(deps: RetrievalDeps) {
         .filter((word) => !STOP_WORDS.has(word))
         .map((word) => [word, relativesOf(word).slice(0, RELATIVES_PER_WORD)] as const),
     );
+    const compounds = adjacentPairs(text);
     const lookup = [
-      ...new Set([...questionWords, ...contextWords, ...[...relatives.values()].flat().map((r) => r.word)]),
+      ...new Set([
+        ...questionWords,
+        ...contextWords,
+        ...[...relatives.values()].flat().map((r) => r.word),
+        ...compounds.map((pair) => pair.joined),
+      ]),
     ];
     const { chunks, terms: asked, words } = await repo.queryTerms(db, bot.id, language, text, lookup);
     const askedLexemes = new Set(asked.map((term) => term.lexeme));
@@ -165,6 +173,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
           return lexemes?.length === 1 ? [{ ...relative, ...lexemes[0]! }] : [];
         }),
     });
+    joinCompounds(groups, compounds, words);
     const chosen = groups.sort((a, b) => b.total - a.total).slice(0, MAX_TERMS);
     // The whole question's weight: what a chunk's matched weight is a share of.
     const total = chosen.reduce((sum, group) => sum + group.total, 0);
@@ -340,3 +349,38 @@ export function createRetrievalService(deps: RetrievalDeps) {
 }
 
 export type RetrievalService = ReturnType<typeof createRetrievalService>;
+
+/** Adjacent words of a question that pages may write as one: "quick mask", "log in", "e mail". */
+function adjacentPairs(text: string): { first: string; second: string; joined: string }[] {
+  const tokens = tokenize(text.slice(0, MAX_QUERY_CHARS));
+  const pairs: { first: string; second: string; joined: string }[] = [];
+  for (let i = 0; i + 1 < tokens.length && pairs.length < MAX_COMPOUNDS; i++) {
+    const [first, second] = [tokens[i]!, tokens[i + 1]!];
+    if (!/^[a-z]+$/.test(first) || !/^[a-z]+$/.test(second) || STOP_WORDS.has(first)) continue;
+    if (first.length + second.length >= 5) pairs.push({ first, second, joined: first + second });
+  }
+  return pairs;
+}
+
+/**
+ * A page that writes two words of the question as one ("QuickMask" for "Quick Mask") matches both:
+ * the joined word, where the bot knows it, becomes a full member of each word's group.
+ */
+function joinCompounds(
+  groups: TermGroup[],
+  pairs: { first: string; second: string; joined: string }[],
+  words: Map<string, { lexeme: string; df: number }[]>,
+): void {
+  for (const pair of pairs) {
+    const joined = words.get(pair.joined);
+    if (joined?.length !== 1 || joined[0]!.df === 0) continue;
+    for (const part of [pair.first, pair.second]) {
+      for (const { lexeme } of words.get(part) ?? []) {
+        const group = groups.find((candidate) => candidate.lexeme === lexeme);
+        if (!group || group.members.some((member) => member.lexeme === joined[0]!.lexeme)) continue;
+        group.members.push({ lexeme: joined[0]!.lexeme, df: joined[0]!.df, weight: group.total });
+        group.members.sort((a, b) => b.weight - a.weight);
+      }
+    }
+  }
+}
