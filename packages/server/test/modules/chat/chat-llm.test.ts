@@ -101,6 +101,25 @@ describe('chat with an LLM', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('gives the model the best passages when they are only weakly related, and lets it decide', async () => {
+    const bot = (await t.request({ url: `/v1/chatbots/${botId}`, key: ws.liveKey })).json();
+    answerWith(bot.fallback_message);
+    // Most of the question's words are in no page; "orders" and "shipped" are.
+    const search = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/search`,
+      key: ws.liveKey,
+      body: { query: 'Is there a loyalty discount for orders shipped to Norway?' },
+    });
+    expect(search.json().data[0].score).toBeLessThan(0.5);
+    const body = (
+      await chat({ message: 'Is there a loyalty discount for orders shipped to Norway?' })
+    ).json();
+    expect(fake.requests).toHaveLength(1);
+    expect(JSON.stringify(fake.requests[0]!.body)).toContain('Standard shipping within the European Union');
+    expect(body).toMatchObject({ reply: bot.fallback_message, grounded: false });
+  });
+
   it('rewrites a follow-up question with the conversation before searching', async () => {
     answerWith('Standard shipping takes 3 to 5 business days [1].');
     const first = (await chat({ message: 'How long does standard shipping take?' })).json();
