@@ -128,7 +128,7 @@ export interface ScoredChunk {
   question: string | null;
   /** The question's lexemes, for Q&A pairs. */
   questionLexemes: string[] | null;
-  /** The lexemes of the chunk's page title and heading path. */
+  /** The lexemes of the chunk's page title and heading path (empty past the first `headed`). */
   headLexemes: string[];
 }
 
@@ -148,6 +148,8 @@ export async function scoreChunks(
     limit: number;
     /** Chunks whose driving terms weigh less than this cannot reach the relevance asked for. */
     minDrivingWeight: number;
+    /** The best this many chunks get `headLexemes`; the rest none (it costs a tsvector each). */
+    headed: number;
   },
 ): Promise<ScoredChunk[]> {
   const rows = await db.query<{
@@ -198,7 +200,8 @@ export async function scoreChunks(
        GROUP BY chunk_id
      ),
      ranked AS (
-       SELECT c.chunk_id, c.score + coalesce(o.score, 0) AS score, c.matched + coalesce(o.matched, 0) AS matched
+       SELECT c.chunk_id, c.score + coalesce(o.score, 0) AS score, c.matched + coalesce(o.matched, 0) AS matched,
+         row_number() OVER (ORDER BY c.score + coalesce(o.score, 0) DESC) AS position
        FROM candidates AS c LEFT JOIN others AS o USING (chunk_id)
        ORDER BY score DESC
        LIMIT $6
@@ -206,7 +209,9 @@ export async function scoreChunks(
      SELECT r.chunk_id, ch.document_id, r.score, r.matched, ch.question,
        CASE WHEN ch.question IS NOT NULL
          THEN tsvector_to_array(to_tsvector($7::regconfig, ch.question)) END AS question_lexemes,
-       tsvector_to_array(to_tsvector($7::regconfig, ch.title || E'\n' || ch.heading)) AS head_lexemes
+       CASE WHEN r.position <= $10
+         THEN tsvector_to_array(to_tsvector($7::regconfig, ch.title || E'\n' || ch.heading))
+         ELSE '{}'::text[] END AS head_lexemes
      FROM ranked AS r
      CROSS JOIN LATERAL (
        SELECT ch.document_id, ch.question, ch.title, ch.heading FROM chunks AS ch WHERE ch.id = r.chunk_id OFFSET 0
@@ -222,6 +227,7 @@ export async function scoreChunks(
       language,
       options.minDrivingWeight,
       terms.map((term) => term.group),
+      options.headed,
     ],
   );
   return rows.map((row) => ({

@@ -69,6 +69,8 @@ const MAX_REPAIRS = 3;
 const POSTINGS_BUDGET = 6000;
 const CANDIDATES = 200;
 const LEXICAL_LIMIT = 150;
+/** Chunks whose title and heading are matched against the question (see HEAD_BONUS). */
+const HEADED = 50;
 const VECTOR_LIMIT = 30;
 /** What a word of a follow-up's context counts, relative to the follow-up's own words. */
 const CONTEXT_WEIGHT = 0.5;
@@ -212,6 +214,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
         limit: LEXICAL_LIMIT,
         // Rounding slack: a chunk exactly at the threshold stays.
         minDrivingWeight: Math.max(0, needed - otherWeight - 1e-9),
+        headed: HEADED,
       },
     );
     return { hits, total, groups: chosen };
