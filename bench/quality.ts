@@ -145,18 +145,20 @@ function pageOf(url: string | null): string {
 
 /** Lower case, one space, no citation markers or Markdown emphasis: how a fact is looked for. */
 function normalise(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/\s?\[\d+(?:\s*,\s*\d+)*\]/g, '')
-    .replace(/[*_`]/g, '')
-    .replace(/[‘’]/g, "'")
-    .replace(/[“”]/g, '"')
-    .replace(/[‐‑‒–—]/g, '-')
-    // Keys and menu paths are written with and without spaces: "Shift + C", "Shift+C".
-    .replace(/\s*([+→])\s*/g, '$1')
-    .replace(/\s+/g, ' ')
-    .toLowerCase()
-    .trim();
+  return (
+    text
+      .normalize('NFKC')
+      .replace(/\s?\[\d+(?:\s*,\s*\d+)*\]/g, '')
+      .replace(/[*_`]/g, '')
+      .replace(/[‘’]/g, "'")
+      .replace(/[“”]/g, '"')
+      .replace(/[‐‑‒–—]/g, '-')
+      // Keys and menu paths are written with and without spaces: "Shift + C", "Shift+C".
+      .replace(/\s*([+→])\s*/g, '$1')
+      .replace(/\s+/g, ' ')
+      .toLowerCase()
+      .trim()
+  );
 }
 
 function loadQuestions(set: string): Question[] {
