@@ -13,6 +13,7 @@
 // most of its score. When the evidence is too weak (see answers()), the reply is the fallback
 // message, grounded false. (The exported helpers serve measurement scripts.)
 
+import { editDistance } from '../../lib/language/edit-distance.ts';
 import {
   contentTerms,
   distinctWords,
@@ -106,6 +107,7 @@ interface QueryTerm {
 }
 
 interface Query {
+  /** Replaced, not changed in place, when typos are repaired against the passages. */
   terms: QueryTerm[];
   answerTypes: RegExp[];
 }
@@ -150,6 +152,7 @@ export function answerExtractively(
     return reply ? ungrounded(reply) : fallback;
   }
   const prepared = passages.map(preparePassage);
+  repairTypos(query, prepared);
   const candidates = scoreCandidates(query, prepared);
   // A follow-up keeps its own subject: "What about marmosets?" is not answered with the quokka
   // sentence that the borrowed words match best.
@@ -222,6 +225,35 @@ function queryTerm(term: string, weight: number, words: string[]): QueryTerm {
     weight,
     rarity: words.length > 0 ? Math.min(...words.map(specificity)) : 1,
   };
+}
+
+/**
+ * A question word that is no English word and that no passage has ("reconcle", "acount") stands
+ * for the passage word one edit away (two for long words), as a synonym would.
+ */
+function repairTypos(query: Query, prepared: Prepared[]): void {
+  let vocabulary: Set<string> | null = null;
+  query.terms = query.terms.map((term) => {
+    const asked = term.stems[0]!;
+    if (term.rarity < 1 || asked.length < 5 || /\d/.test(asked)) return term;
+    vocabulary ??= new Set(
+      prepared.flatMap((p) => [...p.titleTerms, ...p.headingTerms, ...p.terms.flatMap((t) => [...t])]),
+    );
+    if (term.stems.some((stem) => vocabulary!.has(stem))) return term;
+    const reach = asked.length >= 8 ? 2 : 1;
+    const repairs = [...vocabulary].filter(
+      (known) =>
+        Math.abs(known.length - asked.length) <= reach &&
+        known.length >= 4 &&
+        editDistance(asked, known) <= reach,
+    );
+    if (repairs.length === 0) return term;
+    return {
+      ...term,
+      stems: [...term.stems, ...repairs],
+      credits: [...term.credits, ...repairs.map(() => SYNONYM_CREDIT)],
+    };
+  });
 }
 
 /** Canned replies for messages with no topic at all. They state no knowledge. */

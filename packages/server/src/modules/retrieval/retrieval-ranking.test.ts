@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { editDistance } from '../../lib/language/edit-distance.ts';
 import {
   chooseCorrection,
-  editDistance,
   fillerWeight,
   fuseRanks,
   idf,

@@ -1,6 +1,7 @@
 // Pure ranking code of retrieval: query term weights, spelling repair, page-aware ordering,
 // reciprocal-rank fusion and the 0..1 relevance score. The constants were measured on the question
 // sets of bench/retrieval.ts and bench/quality.ts (its tuning half); see bench/README.md.
+import { editDistance } from '../../lib/language/edit-distance.ts';
 
 /** BM25 inverse document frequency (the +1 form: never negative). */
 export function idf(chunks: number, df: number): number {
@@ -40,30 +41,6 @@ const FILLER_WEIGHT = 0.3;
 
 export function fillerWeight(language: string, lexeme: string): number {
   return language === 'english' && ENGLISH_FILLERS.has(lexeme) ? FILLER_WEIGHT : 1;
-}
-
-/** Optimal string alignment distance (Levenshtein with adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d = new Array<number>(rows * cols);
-  for (let i = 0; i < rows; i++) d[i * cols] = i;
-  for (let j = 0; j < cols; j++) d[j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(
-        d[(i - 1) * cols + j]! + 1,
-        d[i * cols + j - 1]! + 1,
-        d[(i - 1) * cols + j - 1]! + cost,
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
-      }
-      d[i * cols + j] = best;
-    }
-  }
-  return d[rows * cols - 1]!;
 }
 
 /** Whether an unknown lexeme is worth repairing: long enough, and not a number or an identifier. */

@@ -21,54 +21,63 @@ export interface QueryTerm {
   df: number;
 }
 
+/** The lexemes each word makes under a text search configuration (none for a stop word). */
+export async function wordLexemes(
+  db: Database,
+  language: TextSearchLanguage,
+  words: string[],
+): Promise<Map<string, string[]>> {
+  const lexemes = new Map<string, string[]>(words.map((word) => [word, []]));
+  if (words.length === 0) return lexemes;
+  const rows = await db.query<{ word: string; lexeme: string }>(
+    `SELECT w.word, l.lexeme
+     FROM unnest($2::text[]) AS w(word)
+     CROSS JOIN LATERAL unnest(to_tsvector($1::regconfig, w.word)) AS l`,
+    [language, words],
+  );
+  for (const row of rows) lexemes.get(row.word)?.push(row.lexeme);
+  return lexemes;
+}
+
 /**
  * The question's lexemes as the bot's text search configuration makes them, with their document
- * frequency in the bot's chunks; the lexemes of single words (the question's own and their
- * relatives) with theirs; and the bot's chunk count. One round trip.
+ * frequency in the bot's chunks; the document frequency of other lexemes (those of the question's
+ * words' relatives); and the bot's chunk count. One round trip.
  */
 export async function queryTerms(
   db: Database,
   chatbotId: string,
   language: TextSearchLanguage,
   query: string,
-  words: string[] = [],
-): Promise<{ chunks: number; terms: QueryTerm[]; words: Map<string, QueryTerm[]> }> {
+  lexemes: string[] = [],
+): Promise<{ chunks: number; terms: QueryTerm[]; df: Map<string, number> }> {
   const rows = await db.query<{
     kind: number;
     lexeme: string | null;
-    word: string | null;
     df: number | null;
     chunks: number | null;
   }>(
-    `SELECT 0 AS kind, q.lexeme, NULL::text AS word, t.df, NULL::integer AS chunks
+    `SELECT 0 AS kind, q.lexeme, t.df, NULL::integer AS chunks
      FROM unnest(to_tsvector($2::regconfig, $3)) AS q
      LEFT JOIN LATERAL (
        SELECT t.df FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = q.lexeme OFFSET 0
      ) AS t ON true
      UNION ALL
-     SELECT 1, l.lexeme, w.word, t.df, NULL
-     FROM unnest($4::text[]) AS w(word)
-     CROSS JOIN LATERAL unnest(to_tsvector($2::regconfig, w.word)) AS l
-     LEFT JOIN LATERAL (
-       SELECT t.df FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = l.lexeme OFFSET 0
-     ) AS t ON true
+     SELECT 1, t.lexeme, t.df, NULL
+     FROM retrieval_terms AS t WHERE t.chatbot_id = $1 AND t.lexeme = ANY($4::text[])
      UNION ALL
-     SELECT 2, NULL, NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
-    [chatbotId, language, query, words],
+     SELECT 2, NULL, NULL, (SELECT chunks FROM retrieval_corpus WHERE chatbot_id = $1)`,
+    [chatbotId, language, query, lexemes],
   );
   let chunks = 0;
   const terms: QueryTerm[] = [];
-  const lexemesOf = new Map<string, QueryTerm[]>();
+  const df = new Map<string, number>();
   for (const row of rows) {
     if (row.kind === 2) chunks = row.chunks ?? 0;
     else if (row.kind === 0) terms.push({ lexeme: row.lexeme!, df: row.df ?? 0 });
-    else {
-      const list = lexemesOf.get(row.word!) ?? [];
-      list.push({ lexeme: row.lexeme!, df: row.df ?? 0 });
-      lexemesOf.set(row.word!, list);
-    }
+    else df.set(row.lexeme!, row.df ?? 0);
   }
-  return { chunks, terms, words: lexemesOf };
+  return { chunks, terms, df };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Database } from '../../db/client.ts';
 import { distinctWords, STOP_WORDS, tokenize } from '../../lib/language/english-terms.ts';
 import { rarity } from '../../lib/language/word-rarity.ts';
 import { relativesOf } from '../../lib/language/wordnet.ts';
+import type { TextSearchLanguage } from '../../lib/text-search.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
@@ -58,6 +59,8 @@ export type Scope = repo.Scope;
 /** Longest part of a question that is searched: a pasted log says what it is about early. */
 const MAX_QUERY_CHARS = 2000;
 const MAX_TERMS = 24;
+/** Words whose lexemes are kept in memory (a few MB at most). */
+const LEXEME_CACHE_SIZE = 50_000;
 /** Adjacent word pairs looked up as one word, per question. */
 const MAX_COMPOUNDS = 12;
 /** Unknown words looked up for a misspelling, per question. */
@@ -110,6 +113,29 @@ export function createRetrievalService(deps: RetrievalDeps) {
       });
   }
 
+  /**
+   * The lexemes of words, per text search configuration: they never change, so each word is sent to
+   * the database once (a to_tsvector per word costs more than the rest of the lookup).
+   */
+  const lexemeCache = new Map<string, string[]>();
+  async function wordLexemes(language: TextSearchLanguage, words: string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const word of words) {
+      const cached = lexemeCache.get(`${language}:${word}`);
+      if (cached) found.set(word, cached);
+      else missing.push(word);
+    }
+    if (missing.length > 0) {
+      if (lexemeCache.size > LEXEME_CACHE_SIZE) lexemeCache.clear();
+      for (const [word, lexemes] of await repo.wordLexemes(db, language, missing)) {
+        lexemeCache.set(`${language}:${word}`, lexemes);
+        found.set(word, lexemes);
+      }
+    }
+    return found;
+  }
+
   async function lexical(bot: ChatbotRow, query: string, minRelevance: number, context: string | null) {
     const language = bot.retrievalSettings.language;
     const text = query.slice(0, MAX_QUERY_CHARS);
@@ -134,7 +160,18 @@ export function createRetrievalService(deps: RetrievalDeps) {
         ...compounds.map((pair) => pair.joined),
       ]),
     ];
-    const { chunks, terms: asked, words } = await repo.queryTerms(db, bot.id, language, text, lookup);
+    const lexemesOf = await wordLexemes(language, lookup);
+    const {
+      chunks,
+      terms: asked,
+      df,
+    } = await repo.queryTerms(db, bot.id, language, text, [...new Set([...lexemesOf.values()].flat())]);
+    const words = new Map(
+      [...lexemesOf].map(([word, lexemes]) => [
+        word,
+        lexemes.map((lexeme) => ({ lexeme, df: df.get(lexeme) ?? 0 })),
+      ]),
+    );
     const askedLexemes = new Set(asked.map((term) => term.lexeme));
     const borrowed = contextWords
       .filter((word) => !STOP_WORDS.has(word))
@@ -189,10 +226,9 @@ export function createRetrievalService(deps: RetrievalDeps) {
       driving.add(group);
       read += postings(group);
     }
-    // Chunks matching too little to reach half of min_relevance, even with every non-driving
-    // group, are dropped in SQL; the rest still count for their page (see orderByPage) and are
-    // held to min_relevance itself afterwards.
-    const needed = minCoverage(minRelevance / 2) * total;
+    // Chunks matching too little to reach min_relevance, even with every non-driving group, are
+    // dropped in SQL, before the costly sort.
+    const needed = minCoverage(minRelevance) * total;
     const otherWeight = matchable.reduce(
       (sum, group) => sum + (driving.has(group) ? 0 : group.members[0]!.weight),
       0,
@@ -201,8 +237,10 @@ export function createRetrievalService(deps: RetrievalDeps) {
       db,
       bot.id,
       language,
+      // A group that does not drive is looked up for each candidate chunk: its best member only,
+      // or the lookups would grow with every relative (200 candidates × each lexeme).
       matchable.flatMap((group, index) =>
-        group.members.map((member) => ({
+        (driving.has(group) ? group.members : group.members.slice(0, 1)).map((member) => ({
           lexeme: member.lexeme,
           weight: member.weight,
           driving: driving.has(group),
