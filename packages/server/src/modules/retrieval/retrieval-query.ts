@@ -6,6 +6,7 @@
 // says "request" where the visitor wrote "ask" matches that word, and a page that says both does
 // not count it twice. A group's total is what the question's weight is made of: the share of it a
 // chunk matches is its relevance.
+import { STOP_WORDS, tokenize } from '../../lib/language/english-terms.ts';
 import type { Relative } from '../../lib/language/wordnet.ts';
 import { type Correction, fillerWeight, idf } from './retrieval-ranking.ts';
 
@@ -118,4 +119,45 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
     });
   }
   return groups;
+}
+
+/** Adjacent word pairs looked up as one word, per question. */
+const MAX_COMPOUNDS = 12;
+
+/** Adjacent words of a question that pages may write as one: "quick mask", "log in", "e mail". */
+export function adjacentPairs(
+  text: string,
+  maxChars: number,
+): { first: string; second: string; joined: string }[] {
+  const tokens = tokenize(text.slice(0, maxChars));
+  const pairs: { first: string; second: string; joined: string }[] = [];
+  for (let i = 0; i + 1 < tokens.length && pairs.length < MAX_COMPOUNDS; i++) {
+    const [first, second] = [tokens[i]!, tokens[i + 1]!];
+    if (!/^[a-z]+$/.test(first) || !/^[a-z]+$/.test(second) || STOP_WORDS.has(first)) continue;
+    if (first.length + second.length >= 5) pairs.push({ first, second, joined: first + second });
+  }
+  return pairs;
+}
+
+/**
+ * A page that writes two words of the question as one ("QuickMask" for "Quick Mask") matches both:
+ * the joined word, where the bot knows it, becomes a full member of each word's group.
+ */
+export function joinCompounds(
+  groups: TermGroup[],
+  pairs: { first: string; second: string; joined: string }[],
+  words: Map<string, { lexeme: string; df: number }[]>,
+): void {
+  for (const pair of pairs) {
+    const joined = words.get(pair.joined);
+    if (joined?.length !== 1 || joined[0]!.df === 0) continue;
+    for (const part of [pair.first, pair.second]) {
+      for (const { lexeme } of words.get(part) ?? []) {
+        const group = groups.find((candidate) => candidate.lexeme === lexeme);
+        if (!group || group.members.some((member) => member.lexeme === joined[0]!.lexeme)) continue;
+        group.members.push({ lexeme: joined[0]!.lexeme, df: joined[0]!.df, weight: group.total });
+        group.members.sort((a, b) => b.weight - a.weight);
+      }
+    }
+  }
 }

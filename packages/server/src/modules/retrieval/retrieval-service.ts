@@ -7,14 +7,20 @@
 // integration has an embedding model and pgvector is there, from the nearest embeddings (live
 // data only). The lists are fused by reciprocal rank; Q&A pairs whose question matches come first.
 import type { Database } from '../../db/client.ts';
-import { distinctWords, STOP_WORDS, tokenize } from '../../lib/language/english-terms.ts';
+import { distinctWords, STOP_WORDS } from '../../lib/language/english-terms.ts';
 import { rarity } from '../../lib/language/word-rarity.ts';
 import { relativesOf } from '../../lib/language/wordnet.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
-import { RELATIVES_PER_WORD, type TermGroup, termGroups } from './retrieval-query.ts';
+import {
+  adjacentPairs,
+  joinCompounds,
+  RELATIVES_PER_WORD,
+  type TermGroup,
+  termGroups,
+} from './retrieval-query.ts';
 import {
   type Correction,
   chooseCorrection,
@@ -61,8 +67,6 @@ const MAX_QUERY_CHARS = 2000;
 const MAX_TERMS = 24;
 /** Words whose lexemes are kept in memory (a few MB at most). */
 const LEXEME_CACHE_SIZE = 50_000;
-/** Adjacent word pairs looked up as one word, per question. */
-const MAX_COMPOUNDS = 12;
 /** Unknown words looked up for a misspelling, per question. */
 const MAX_REPAIRS = 3;
 /**
@@ -151,7 +155,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
         .filter((word) => !STOP_WORDS.has(word))
         .map((word) => [word, relativesOf(word).slice(0, RELATIVES_PER_WORD)] as const),
     );
-    const compounds = adjacentPairs(text);
+    const compounds = adjacentPairs(text, MAX_QUERY_CHARS);
     const lookup = [
       ...new Set([
         ...questionWords,
@@ -390,38 +394,3 @@ export function createRetrievalService(deps: RetrievalDeps) {
 }
 
 export type RetrievalService = ReturnType<typeof createRetrievalService>;
-
-/** Adjacent words of a question that pages may write as one: "quick mask", "log in", "e mail". */
-function adjacentPairs(text: string): { first: string; second: string; joined: string }[] {
-  const tokens = tokenize(text.slice(0, MAX_QUERY_CHARS));
-  const pairs: { first: string; second: string; joined: string }[] = [];
-  for (let i = 0; i + 1 < tokens.length && pairs.length < MAX_COMPOUNDS; i++) {
-    const [first, second] = [tokens[i]!, tokens[i + 1]!];
-    if (!/^[a-z]+$/.test(first) || !/^[a-z]+$/.test(second) || STOP_WORDS.has(first)) continue;
-    if (first.length + second.length >= 5) pairs.push({ first, second, joined: first + second });
-  }
-  return pairs;
-}
-
-/**
- * A page that writes two words of the question as one ("QuickMask" for "Quick Mask") matches both:
- * the joined word, where the bot knows it, becomes a full member of each word's group.
- */
-function joinCompounds(
-  groups: TermGroup[],
-  pairs: { first: string; second: string; joined: string }[],
-  words: Map<string, { lexeme: string; df: number }[]>,
-): void {
-  for (const pair of pairs) {
-    const joined = words.get(pair.joined);
-    if (joined?.length !== 1 || joined[0]!.df === 0) continue;
-    for (const part of [pair.first, pair.second]) {
-      for (const { lexeme } of words.get(part) ?? []) {
-        const group = groups.find((candidate) => candidate.lexeme === lexeme);
-        if (!group || group.members.some((member) => member.lexeme === joined[0]!.lexeme)) continue;
-        group.members.push({ lexeme: joined[0]!.lexeme, df: joined[0]!.df, weight: group.total });
-        group.members.sort((a, b) => b.weight - a.weight);
-      }
-    }
-  }
-}

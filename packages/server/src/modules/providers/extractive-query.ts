@@ -1,0 +1,137 @@
+// What a question asks, for the offline answerer: its stemmed terms with their weights (a follow-up
+// borrows the turn before's at a discount), the words that may stand for each (synonyms, WordNet
+// relatives) with their credit, how specific each is, and the kind of text that answers it.
+import {
+  contentTerms,
+  distinctWords,
+  QUESTION_FILLER,
+  synonymsOf,
+  tokenize,
+} from '../../lib/language/english-terms.ts';
+import { rarity } from '../../lib/language/word-rarity.ts';
+import { lemmasOf, relativesOf } from '../../lib/language/wordnet.ts';
+
+export const SYNONYM_CREDIT = 0.8;
+/** A WordNet relative counts this share of its relation's weight (see wordnet.ts). */
+const RELATIVE_CREDIT = 0.7;
+const RELATIVES_PER_WORD = 8;
+// See specificity(): neutral on bench/quality.ts's tuning half (53 facts either way), and it keeps
+// "Can you recommend a good pizza place?" from being answered with whatever "recommends".
+const NOUN_SPECIFICITY = 0.7;
+const FOLLOW_UP_WEIGHT = 0.5;
+
+const PRONOUN_RE = /\b(it|its|that|this|they|them|their|those|these|one|ones)\b/;
+const ELLIPTIC_RE = /^(and|also|what about|how about)\b/;
+
+// What kind of text answers the question: a price, a duration, a number, a step.
+const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
+  {
+    question: /\b(how much|cost|costs|price|prices|pricing|fee|fees|charge|charged|pay|expensive)\b/,
+    answer: /[$€£¥]\s?\d|\d\s?(usd|eur|gbp|dollars?|euros?)\b|\bfree\b/i,
+  },
+  {
+    question: /\b(how long|how soon|how fast|how quickly|when|time|times)\b/,
+    answer:
+      /\b\d+(\s*[-–]\s*\d+)?\s*(business\s+|working\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(immediately|instantly|same day|next day)\b/i,
+  },
+  { question: /\b(how many|maximum|max|minimum)\b/, answer: /\d/ },
+  {
+    question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
+    answer:
+      /^to [^,:]{3,60}[,:]|^(go|click|tap|open|select|choose|enter|type|copy|paste|press|navigate|visit|email|contact|start|print|scan|turn|enable|disable|download|install|upload|sign|log|add|set|run|create|check|clear|restart|use)\b|:$/i,
+  },
+];
+
+export interface QueryTerm {
+  /** The asked stem first, then its synonyms and WordNet relatives. */
+  stems: readonly string[];
+  /** How much a unit that has each stem answers for the term: 1 for the asked one. */
+  credits: readonly number[];
+  /** How rare the asked word is in everyday language (0..1): what it weighs when no passage has it. */
+  rarity: number;
+  /** 1 for the question's own words, less for words borrowed from the turn before. */
+  weight: number;
+}
+
+export interface Query {
+  /** Replaced, not changed in place, when typos are repaired against the passages. */
+  terms: QueryTerm[];
+  answerTypes: RegExp[];
+}
+
+export function buildQuery(question: string, previous: string | undefined): Query {
+  const weights = new Map<string, number>();
+  for (const term of contentTerms(question, QUESTION_FILLER)) weights.set(term, 1);
+  const words = surfaceWords(`${question}\n${previous ?? ''}`);
+  // "How much does it cost?" after "Tell me about the Pro plan": borrow the earlier topic, at a
+  // discount, when the question is short and points back. Thanks and greetings never borrow.
+  const pointsBack = PRONOUN_RE.test(question) || ELLIPTIC_RE.test(question);
+  const chitChat = weights.size === 0 && !question.includes('?') && smallTalkReply(question) !== null;
+  if (previous && weights.size <= 3 && pointsBack && !chitChat) {
+    for (const term of contentTerms(previous, QUESTION_FILLER)) {
+      if (!weights.has(term)) weights.set(term, FOLLOW_UP_WEIGHT);
+    }
+  }
+  return {
+    terms: [...weights].map(([term, weight]) => queryTerm(term, weight, words.get(term) ?? [])),
+    answerTypes: ANSWER_TYPES.filter((type) => type.question.test(question)).map((type) => type.answer),
+  };
+}
+
+/** The words of a text by their stem. */
+function surfaceWords(text: string): Map<string, string[]> {
+  const words = new Map<string, string[]>();
+  for (const word of distinctWords(text)) {
+    const [term] = contentTerms(word);
+    if (term) words.set(term, [...(words.get(term) ?? []), word]);
+  }
+  return words;
+}
+
+/**
+ * How much a word says what a question is about: its rarity in everyday speech, and at least
+ * NOUN_SPECIFICITY for a word that is only ever a noun (a thing asked about: "pizza", "Instagram"),
+ * whose absence from every passage means they do not cover it.
+ */
+function specificity(word: string): number {
+  const parts = lemmasOf(word).map((entry) => entry.pos);
+  const nounOnly = parts.length === 1 && parts[0] === 'n';
+  return Math.max(rarity(word), nounOnly ? NOUN_SPECIFICITY : 0);
+}
+
+/** A stem with the stems that may stand for it in a passage, each with its credit. */
+function queryTerm(term: string, weight: number, words: string[]): QueryTerm {
+  const credits = new Map<string, number>([[term, 1]]);
+  const offer = (stem: string, credit: number) => {
+    if (credit > (credits.get(stem) ?? 0)) credits.set(stem, credit);
+  };
+  for (const synonym of synonymsOf(term)) offer(synonym, SYNONYM_CREDIT);
+  for (const word of words) {
+    for (const relative of relativesOf(word).slice(0, RELATIVES_PER_WORD)) {
+      const [stem] = contentTerms(relative.word);
+      if (stem) offer(stem, relative.weight * RELATIVE_CREDIT);
+    }
+  }
+  return {
+    stems: [...credits.keys()],
+    credits: [...credits.values()],
+    weight,
+    rarity: words.length > 0 ? Math.min(...words.map(specificity)) : 1,
+  };
+}
+
+/** Canned replies for messages with no topic at all. They state no knowledge. */
+export function smallTalkReply(question: string): string | null {
+  const words = new Set(tokenize(question));
+  const has = (...list: string[]): boolean => list.some((word) => words.has(word));
+  if (has('thanks', 'thank', 'thx', 'ty', 'cheers', 'appreciate', 'appreciated')) return "You're welcome!";
+  if (has('bye', 'goodbye', 'cya') || question.includes('see you')) return 'Goodbye!';
+  if (has('hi', 'hello', 'hey', 'hiya', 'howdy', 'greetings', 'morning', 'afternoon', 'evening')) {
+    return 'Hello! How can I help you today?';
+  }
+  if (/\bhow are you\b|\bhow's it going\b/.test(question)) return 'Hello! How can I help you today?';
+  if (has('ok', 'okay', 'great', 'cool', 'perfect', 'awesome', 'nice')) {
+    return 'Is there anything else I can help you with?';
+  }
+  return null;
+}
