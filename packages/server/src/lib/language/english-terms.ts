@@ -181,7 +181,7 @@ export function distinctWords(text: string, limit = 40): string[] {
   const words = new Set<string>();
   for (const token of tokenize(text)) {
     const word = token.endsWith("'s") ? token.slice(0, -2) : token;
-    if (!/^[a-z]/.test(word)) continue;
+    if (!/^\p{L}/u.test(word)) continue;
     words.add(word);
     if (words.size >= limit) break;
   }

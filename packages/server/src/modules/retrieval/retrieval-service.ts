@@ -198,9 +198,10 @@ export function createRetrievalService(deps: RetrievalDeps) {
       if (correction) corrections.set(term.lexeme, correction);
     }
     const wordsOf = new Map<string, string[]>();
-    for (const word of questionWords) {
-      for (const { lexeme } of words.get(word) ?? [])
-        wordsOf.set(lexeme, [...(wordsOf.get(lexeme) ?? []), word]);
+    for (const word of english ? [...questionWords, ...contextWords] : []) {
+      for (const { lexeme } of words.get(word) ?? []) {
+        if (!wordsOf.get(lexeme)?.includes(word)) wordsOf.set(lexeme, [...(wordsOf.get(lexeme) ?? []), word]);
+      }
     }
     const groups = termGroups({
       chunks,
