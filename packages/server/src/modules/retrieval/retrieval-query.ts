@@ -52,6 +52,9 @@ export interface QuestionLexicon {
 export const UNKNOWN_FLOOR = 0.15;
 /** A relative standing in for a word the bot does not know: most of the word's meaning. */
 export const STAND_IN = 0.8;
+/** A relative in more than this share of the chunks (and more than the minimum) is left out. */
+export const COMMON_RELATIVE_SHARE = 0.02;
+export const COMMON_RELATIVE_MIN_DF = 50;
 /** A relative of a word the bot knows: a page may say it either way, the visitor's word counts most. */
 export const ALSO_SAID = 0.3;
 /**
@@ -64,6 +67,7 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
   const { chunks, language } = input;
   const english = language === 'english';
   const unknownWeight = idf(chunks, 0);
+  const commonDf = Math.max(COMMON_RELATIVE_MIN_DF, chunks * COMMON_RELATIVE_SHARE);
   const asked = new Set(input.terms.map((term) => term.lexeme));
   const groups: TermGroup[] = [];
   const seen = new Set<string>();
@@ -84,7 +88,9 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
       offer(term.lexeme, term.df, total);
       for (const word of words) {
         for (const relative of input.relativesOf(word)) {
-          if (asked.has(relative.lexeme)) continue; // the question's own word: its own group
+          // The question's own word has its own group; a common relative weighs next to nothing
+          // and would read thousands of postings.
+          if (asked.has(relative.lexeme) || relative.df > commonDf) continue;
           // Never more than the visitor's own word.
           offer(
             relative.lexeme,
@@ -99,7 +105,7 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
         offer(correction.lexeme, correction.df, idf(chunks, correction.df) * correction.confidence * filler);
       for (const word of words) {
         for (const relative of input.relativesOf(word)) {
-          if (asked.has(relative.lexeme)) continue;
+          if (asked.has(relative.lexeme) || relative.df > commonDf) continue;
           offer(relative.lexeme, relative.df, idf(chunks, relative.df) * relative.weight * STAND_IN * filler);
         }
       }
