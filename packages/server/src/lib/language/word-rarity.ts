@@ -7,6 +7,7 @@
 // "cryptocurrency" are what it is about, and their absence from the knowledge means it does not
 // answer. A bot's own statistics cannot tell these apart (neither word occurs); everyday language can.
 import { createRequire } from 'node:module';
+import { lemmasOf } from './wordnet.ts';
 
 let ranks: Map<string, number> | null = null;
 
@@ -40,4 +41,19 @@ export function rarity(word: string): number {
   if (rank === null) return 1;
   const position = (Math.log(rank) - Math.log(COMMON_RANK)) / (Math.log(RARE_RANK) - Math.log(COMMON_RANK));
   return Math.min(1, Math.max(0, position));
+}
+
+/**
+ * A word that is only ever a noun names a thing asked about ("pizza", "Instagram"): when nothing
+ * has it, the question is about something else, however common the word is in speech. Neutral on
+ * bench/quality.ts's tuning half for the offline answerer (53 facts either way), and it keeps "Can
+ * you recommend a good pizza place?" from being answered with whatever "recommends".
+ */
+const NOUN_SPECIFICITY = 0.7;
+
+/** How much a word says what a question is about: its rarity, at least NOUN_SPECIFICITY for a noun. */
+export function specificity(word: string): number {
+  const parts = lemmasOf(word).map((entry) => entry.pos);
+  const nounOnly = parts.length === 1 && parts[0] === 'n';
+  return Math.max(rarity(word), nounOnly ? NOUN_SPECIFICITY : 0);
 }

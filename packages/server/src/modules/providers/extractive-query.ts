@@ -8,16 +8,13 @@ import {
   synonymsOf,
   tokenize,
 } from '../../lib/language/english-terms.ts';
-import { rarity } from '../../lib/language/word-rarity.ts';
-import { lemmasOf, relativesOf } from '../../lib/language/wordnet.ts';
+import { specificity } from '../../lib/language/word-rarity.ts';
+import { relativesOf } from '../../lib/language/wordnet.ts';
 
 export const SYNONYM_CREDIT = 0.8;
 /** A WordNet relative counts this share of its relation's weight (see wordnet.ts). */
 const RELATIVE_CREDIT = 0.7;
 const RELATIVES_PER_WORD = 8;
-// See specificity(): neutral on bench/quality.ts's tuning half (53 facts either way), and it keeps
-// "Can you recommend a good pizza place?" from being answered with whatever "recommends".
-const NOUN_SPECIFICITY = 0.7;
 const FOLLOW_UP_WEIGHT = 0.5;
 
 const PRONOUN_RE = /\b(it|its|that|this|they|them|their|those|these|one|ones)\b/;
@@ -86,17 +83,6 @@ function surfaceWords(text: string): Map<string, string[]> {
     if (term) words.set(term, [...(words.get(term) ?? []), word]);
   }
   return words;
-}
-
-/**
- * How much a word says what a question is about: its rarity in everyday speech, and at least
- * NOUN_SPECIFICITY for a word that is only ever a noun (a thing asked about: "pizza", "Instagram"),
- * whose absence from every passage means they do not cover it.
- */
-function specificity(word: string): number {
-  const parts = lemmasOf(word).map((entry) => entry.pos);
-  const nounOnly = parts.length === 1 && parts[0] === 'n';
-  return Math.max(rarity(word), nounOnly ? NOUN_SPECIFICITY : 0);
 }
 
 /** A stem with the stems that may stand for it in a passage, each with its credit. */
