@@ -226,6 +226,37 @@ describe('answerExtractively over a help center', () => {
     expect(answer.text.match(/full refund within 14 days/g)).toHaveLength(1);
   });
 
+  it('reads a misspelled word as the passage word one edit away', () => {
+    const passages: Passage[] = [
+      {
+        id: 'rec',
+        title: 'Reconciling',
+        url: null,
+        text: 'To reconcile an account with a bank statement, open the account and choose Actions, then Reconcile.',
+        score: 0.5,
+      },
+    ];
+    const answer = answerExtractively(ask('how do i reconcle my acount with the statment'), passages);
+    expect(answer.grounded).toBe(true);
+    expect(answer.text).toContain('choose Actions, then Reconcile');
+  });
+
+  it('weighs how relevant retrieval found the passages in deciding to answer', () => {
+    const passages = (score: number): Passage[] => [
+      {
+        id: 'place',
+        title: 'Ports',
+        url: null,
+        text: 'The server takes the place of the old proxy on port 8080.',
+        score,
+      },
+    ];
+    // A sentence sharing one everyday word ("place") with a question about something else.
+    const question = 'Can you recommend a good pizza place?';
+    expect(answerExtractively(ask(question), passages(0.1)).grounded).toBe(false);
+    expect(answerExtractively(ask('Which port does the server take?'), passages(0.6)).grounded).toBe(true);
+  });
+
   it('is deterministic', () => {
     for (const [question] of cases) {
       const first = answerExtractively(ask(question), supportPassages);

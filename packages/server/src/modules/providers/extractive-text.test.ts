@@ -149,6 +149,27 @@ describe('parseText', () => {
     ]);
   });
 
+  it('reads tables extracted from HTML, without outer pipes, as rows', () => {
+    expect(
+      kinds('Permit charges\nPermit type | Price\nResident permit | £60 a year\nCarer permit | Free'),
+    ).toEqual([
+      ['heading', 'Permit charges'],
+      ['row', 'Permit type: Resident permit, Price: £60 a year'],
+      ['row', 'Permit type: Carer permit, Price: Free'],
+    ]);
+    // One pipe in a sentence is not a table.
+    expect(kinds('Use a | b to pipe.')).toEqual([['sentence', 'Use a | b to pipe.']]);
+  });
+
+  it('reads a short line before a blank line and a list as the heading of that list', () => {
+    expect(kinds('You need a permit.\n\nHow to apply\n\n1. Apply online.\n2. Pay by card.')).toEqual([
+      ['sentence', 'You need a permit.'],
+      ['heading', 'How to apply'],
+      ['item', 'Apply online.'],
+      ['item', 'Pay by card.'],
+    ]);
+  });
+
   it('keeps fenced and shell code in code units, never in sentences', () => {
     expect(kinds('Run this:\n```\nnpm start. Then stop.\n```\n$ parley serve\nDone.')).toEqual([
       ['sentence', 'Run this:'],
