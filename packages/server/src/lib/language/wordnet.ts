@@ -6,7 +6,7 @@
 // The sorted index files are read once, on first use (about 6 MB), and searched in place; a synset
 // is read from its data file at its byte offset when needed (WordNet's offsets are byte offsets).
 // Results are cached per word.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -95,13 +95,6 @@ function sensesOf(db: Database, pos: Pos, lemma: string): number[] | null {
     else high = start;
   }
   return null;
-}
-
-/** Closes the data files (tests, shutdown). The next lookup opens them again. */
-export function closeWordNet(): void {
-  if (database) for (const fd of Object.values(database.files)) closeSync(fd);
-  database = undefined;
-  cache.clear();
 }
 
 interface Synset {

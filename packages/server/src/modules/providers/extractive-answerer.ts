@@ -11,7 +11,7 @@
 // idf is computed over the given passages; a term no passage has weighs by its rarity in everyday
 // English. A unit that continues a strong match ("Then …", the list after "To reset it:") inherits
 // most of its score. When the evidence is too weak (see answers()), the reply is the fallback
-// message, grounded false. (The exported helpers serve measurement scripts.)
+// message, grounded false.
 
 import { editDistance } from '../../lib/language/edit-distance.ts';
 import { contentTerms, tokenize } from '../../lib/language/english-terms.ts';
@@ -46,7 +46,7 @@ const MIN_COVERAGE = 0.42;
 const STRONG_MATCH = 0.5; // a unit this good lends its score to the sentence that continues it
 const CARRY = 0.85;
 const EXTRA_RELATIVE = 0.6; // further sentences must score this share of the best one
-/** A question word no passage has weighs at least this share of a rare one (see inverseDocumentFrequencies). */
+/** A question word no passage has weighs at least this share of a rare one (see weighTerms). */
 const UNKNOWN_FLOOR = 0.15;
 const MAX_SENTENCES = 3;
 // A unit of the first passage gains RANK_BONUS, of the second half that, and so on: the retriever's
@@ -106,12 +106,13 @@ export function answerExtractively(
   }
   const prepared = passages.map(preparePassage);
   repairTypos(query, prepared);
-  const candidates = scoreCandidates(query, prepared);
+  const weighed = weighTerms(query, prepared);
+  const candidates = scoreCandidates(query, prepared, weighed);
   // A follow-up keeps its own subject: "What about marmosets?" is not answered with the quokka
   // sentence that the borrowed words match best.
   const borrows = query.terms.some((term) => term.weight < 1);
   const best = borrows ? candidates.find((candidate) => candidate.asked) : candidates[0];
-  if (!best || !answers(query, prepared, best, passages)) return fallback;
+  if (!best || !answers(weighed, best, passages)) return fallback;
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   return (
     composeList(best, candidates, prepared, passages) ??
@@ -148,7 +149,7 @@ function repairTypos(query: Query, prepared: Prepared[]): void {
   });
 }
 
-export function preparePassage(passage: Passage): Prepared {
+function preparePassage(passage: Passage): Prepared {
   const units = parseText(passage.text);
   const heading = passage.heading?.trim() ?? '';
   return {
@@ -169,10 +170,7 @@ function credit(term: QueryTerm, terms: Set<string>): number {
   return best;
 }
 
-export function scoreCandidates(query: Query, prepared: Prepared[]): Candidate[] {
-  const idf = inverseDocumentFrequencies(query, prepared);
-  const weights = query.terms.map((term, i) => term.weight * idf[i]!);
-  const total = weights.reduce((sum, w) => sum + w, 0);
+function scoreCandidates(query: Query, prepared: Prepared[], { weights, total }: Weighed): Candidate[] {
   const candidates: Candidate[] = [];
   prepared.forEach((passage, p) => {
     const rankBonus = RANK_BONUS / (1 + p); // the retriever's order is evidence too
@@ -239,16 +237,11 @@ export function scoreCandidates(query: Query, prepared: Prepared[]): Candidate[]
  * (10% there) against answers to unanswerable ones (4 in 10 are still answered): lexical
  * evidence cannot separate the two further, see bench/README.md.
  */
-function answers(query: Query, prepared: Prepared[], best: Candidate, passages: Passage[]): boolean {
-  const idf = inverseDocumentFrequencies(query, prepared);
-  const weights = query.terms.map((term, i) => term.weight * idf[i]!);
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
+function answers({ weights, total, present }: Weighed, best: Candidate, passages: Passage[]): boolean {
   if (total <= 0) return false;
   let missing = 0;
-  query.terms.forEach((term, i) => {
-    const has = (terms: Set<string>) => term.stems.some((stem) => terms.has(stem));
-    const anywhere = prepared.some((p) => has(p.titleTerms) || has(p.headingTerms) || p.terms.some(has));
-    if (!anywhere) missing = Math.max(missing, weights[i]! / total);
+  weights.forEach((weight, i) => {
+    if (!present[i]) missing = Math.max(missing, weight / total);
   });
   const relevance = Math.min(1, Math.max(0, ...passages.map((passage) => passage.score ?? 0)));
   return (
@@ -268,19 +261,30 @@ function continues(before: Candidate, unit: TextUnit, types: RegExp[], answersQu
   return answersQuestion || short || CONTINUES_RE.test(unit.text) || types.some((re) => re.test(unit.text));
 }
 
-export function inverseDocumentFrequencies(query: Query, prepared: Prepared[]): number[] {
+interface Weighed {
+  /** Per query term: its weight (1, or less when borrowed) times its idf over the passages. */
+  weights: number[];
+  total: number;
+  /** Per query term: whether any passage has it, in its text, title or heading. */
+  present: boolean[];
+}
+
+function weighTerms(query: Query, prepared: Prepared[]): Weighed {
   const docs = Math.max(prepared.length, IDF_MIN_DOCS);
-  return query.terms.map((term) => {
+  const present: boolean[] = [];
+  const weights = query.terms.map((term) => {
     let df = 0;
     for (const passage of prepared) {
       const has = (terms: Set<string>): boolean => term.stems.some((s) => terms.has(s));
       if (has(passage.titleTerms) || has(passage.headingTerms) || passage.terms.some(has)) df++;
     }
+    present.push(df > 0);
     // A term no passage has weighs by its rarity: "quokka" is what the question is about and the
     // passages do not cover it; "grab" or "ask" is only how it was put.
-    const weight = Math.log(1 + (docs - df + 0.5) / (df + 0.5));
-    return df > 0 ? weight : weight * Math.max(UNKNOWN_FLOOR, term.rarity);
+    const idf = Math.log(1 + (docs - df + 0.5) / (df + 0.5));
+    return term.weight * (df > 0 ? idf : idf * Math.max(UNKNOWN_FLOOR, term.rarity));
   });
+  return { weights, total: weights.reduce((sum, weight) => sum + weight, 0), present };
 }
 
 /** When the best match is a list item or a list's lead-in ("To reset your password:"), quote the list. */

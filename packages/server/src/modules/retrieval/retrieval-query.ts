@@ -131,11 +131,8 @@ export function termGroups(input: QuestionLexicon): TermGroup[] {
 const MAX_COMPOUNDS = 12;
 
 /** Adjacent words of a question that pages may write as one: "quick mask", "log in", "e mail". */
-export function adjacentPairs(
-  text: string,
-  maxChars: number,
-): { first: string; second: string; joined: string }[] {
-  const tokens = tokenize(text.slice(0, maxChars));
+export function adjacentPairs(text: string): { first: string; second: string; joined: string }[] {
+  const tokens = tokenize(text);
   const pairs: { first: string; second: string; joined: string }[] = [];
   for (let i = 0; i + 1 < tokens.length && pairs.length < MAX_COMPOUNDS; i++) {
     const [first, second] = [tokens[i]!, tokens[i + 1]!];
@@ -166,4 +163,12 @@ export function joinCompounds(
       }
     }
   }
+}
+
+/** The weight of the groups that a text (its lexemes) names: each group by its best member there. */
+export function namedWeight(groups: TermGroup[], lexemes: Set<string>): number {
+  let named = 0;
+  for (const group of groups)
+    named += group.members.find((member) => lexemes.has(member.lexeme))?.weight ?? 0;
+  return named;
 }

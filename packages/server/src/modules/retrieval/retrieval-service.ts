@@ -17,6 +17,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import {
   adjacentPairs,
   joinCompounds,
+  namedWeight,
   RELATIVES_PER_WORD,
   type TermGroup,
   termGroups,
@@ -155,7 +156,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
         .filter((word) => !STOP_WORDS.has(word))
         .map((word) => [word, relativesOf(word).slice(0, RELATIVES_PER_WORD)] as const),
     );
-    const compounds = adjacentPairs(text, MAX_QUERY_CHARS);
+    const compounds = adjacentPairs(text);
     const lookup = [
       ...new Set([
         ...questionWords,
@@ -311,25 +312,13 @@ export function createRetrievalService(deps: RetrievalDeps) {
       const candidates = new Map<string, Candidate>();
       const lexicalOrder: string[] = [];
       if (text && text.hits.length > 0 && text.total > 0) {
-        for (const hit of text.hits) {
-          const head = new Set(hit.headLexemes);
-          let named = 0;
-          for (const group of text.groups) {
-            named += group.members.find((member) => head.has(member.lexeme))?.weight ?? 0;
-          }
-          hit.score += HEAD_BONUS * named;
-        }
+        for (const hit of text.hits)
+          hit.score += HEAD_BONUS * namedWeight(text.groups, new Set(hit.headLexemes));
         for (const hit of orderByPage(text.hits)) {
           lexicalOrder.push(hit.chunkId);
-          let questionMatch = 0;
-          if (hit.questionLexemes) {
-            const asked = new Set(hit.questionLexemes);
-            let covered = 0;
-            for (const group of text.groups) {
-              covered += group.members.find((member) => asked.has(member.lexeme))?.weight ?? 0;
-            }
-            questionMatch = covered / text.total;
-          }
+          const questionMatch = hit.questionLexemes
+            ? namedWeight(text.groups, new Set(hit.questionLexemes)) / text.total
+            : 0;
           candidates.set(hit.chunkId, {
             relevance: lexicalRelevance(hit.matched / text.total),
             questionMatch,
