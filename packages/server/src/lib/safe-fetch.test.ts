@@ -20,7 +20,14 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('isPublicAddress', () => {
   it('tells public from private, loopback, link-local and mapped addresses', () => {
-    for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111'])
+    for (const address of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '2606:4700:4700::1111',
+      '::ffff:8.8.8.8',
+      '64:ff9b::808:808',
+      '2002:808:808::1',
+    ])
       expect(isPublicAddress(address), address).toBe(true);
     for (const address of [
       '127.0.0.1',
@@ -29,10 +36,25 @@ describe('isPublicAddress', () => {
       '192.168.1.1',
       '169.254.169.254',
       '0.0.0.0',
+      '::',
       '::1',
       'fc00::1',
       'fe80::1',
       '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::127.0.0.1',
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '::ffff:0:a00:1',
+      '64:ff9b::7f00:1',
+      '64:ff9b::a00:1',
+      '2002:7f00:1::',
+      '2002:c0a8:101::1',
+      '2001::1',
+      '2130706433',
+      '0x7f.1',
+      '017700000001',
+      '0',
       '100.64.0.1',
       'not-an-ip',
     ]) {
@@ -51,11 +73,40 @@ describe('safe fetch', () => {
     expect(String((byName as Error & { cause?: Error }).cause ?? byName)).toMatch(/private and loopback/);
   });
 
-  it('allows them when the private network is allowed, or for a trusted host', async () => {
+  it('refuses every spelling of a private IP literal', async () => {
+    const safeFetch = createSafeFetch({ allowPrivateNetwork: false });
+    for (const host of [
+      '[::127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '[64:ff9b::7f00:1]',
+      '[2002:7f00:1::]',
+      '2130706433',
+      '0x7f.1',
+      '0',
+    ]) {
+      await expect(safeFetch(`http://${host}:${port}/`), host).rejects.toBeInstanceOf(BlockedAddressError);
+    }
+  });
+
+  it('allows them when the private network is allowed, or for a trusted origin only', async () => {
     const open = createSafeFetch({ allowPrivateNetwork: true });
     expect(await (await open(`http://127.0.0.1:${port}/`)).text()).toBe('hello');
-    const trusted = createSafeFetch({ allowPrivateNetwork: false, trustedHosts: ['localhost'] });
+    const trusted = createSafeFetch({
+      allowPrivateNetwork: false,
+      trustedOrigins: [`http://localhost:${port}/api`],
+    });
     expect(await (await trusted(`http://localhost:${port}/`)).text()).toBe('hello');
+    // The same host on another port or scheme, or by another name, is not the trusted origin.
+    for (const url of [
+      `http://localhost:${port + 1}/`,
+      `https://localhost:${port}/`,
+      `http://127.0.0.1:${port}/`,
+    ]) {
+      const refused = await trusted(url).catch((error: unknown) => error as Error);
+      expect(String((refused as Error & { cause?: Error }).cause ?? refused), url).toMatch(
+        /private and loopback/,
+      );
+    }
   });
 
   it('does not follow redirects, and refuses other schemes', async () => {

@@ -129,14 +129,16 @@ export async function buildContext(
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
   const secretBox = createSecretBox(secretKey);
-  const safeFetch = createSafeFetch({
-    allowPrivateNetwork: config.allowPrivateNetwork,
-    // The operator's own Ollama (often on localhost) is reachable even when private addresses are not.
-    trustedHosts: config.providerDefaults.ollamaBaseUrl
-      ? [new URL(config.providerDefaults.ollamaBaseUrl).hostname]
-      : [],
+  // Crawling trusts nothing: a tenant chooses the URLs.
+  const safeFetch = createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork });
+  const providers = createProviderRegistry({
+    fetch: createSafeFetch({
+      allowPrivateNetwork: config.allowPrivateNetwork,
+      // The operator's own Ollama (often on localhost) stays reachable for provider calls, on its
+      // configured origin only: not its host's other ports, and never for the crawler.
+      trustedOrigins: config.providerDefaults.ollamaBaseUrl ? [config.providerDefaults.ollamaBaseUrl] : [],
+    }),
   });
-  const providers = createProviderRegistry({ fetch: safeFetch });
   const chatbots = createChatbotService({ db, jobs: queue });
   const integrations = createIntegrationService({
     db,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSafeFetch } from '../../../src/lib/safe-fetch.ts';
+import { createSafeFetch, type SafeFetch } from '../../../src/lib/safe-fetch.ts';
 import {
   DEFAULT_USER_AGENT,
   type FetchDocumentResult,
@@ -171,11 +171,15 @@ describe('fetchDocument', () => {
 });
 
 describe('fetchDocument with the private network refused', () => {
-  // The site itself is on 127.0.0.1, so the first request must be let through: the name
-  // "localhost" is trusted, while the IP literal 127.0.0.1 is not (and the other way round).
-  const trustsName = createSafeFetch({ allowPrivateNetwork: false, trustedHosts: ['localhost'] });
-  const trustsIp = createSafeFetch({ allowPrivateNetwork: false, trustedHosts: ['127.0.0.1'] });
+  // The site itself is on 127.0.0.1, so the first request must be let through: the origin
+  // named "localhost" is trusted, while the IP literal 127.0.0.1 is not (and the other way round).
   const viaName = (path: string) => `http://localhost:${site.port}${path}`;
+  let trustsName: SafeFetch;
+  let trustsIp: SafeFetch;
+  beforeAll(() => {
+    trustsName = createSafeFetch({ allowPrivateNetwork: false, trustedOrigins: [viaName('/')] });
+    trustsIp = createSafeFetch({ allowPrivateNetwork: false, trustedOrigins: [site.url('/')] });
+  });
 
   it('fetches from the trusted host', async () => {
     expect(await fetchDocument(viaName('/about'), { fetch: trustsName })).toMatchObject({ status: 'ok' });
