@@ -10,11 +10,12 @@ import { trackConnections } from './http/connections.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
-import { loggableUrl } from './lib/logger.ts';
+import { loggablePath } from './lib/logger.ts';
 import type { SecretBox } from './lib/secret-box.ts';
 import { chatRoutes } from './modules/chat/chat-routes.ts';
 import type { ChatService } from './modules/chat/chat-service.ts';
@@ -103,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.info(
       {
         method: request.method,
-        url: loggableUrl(request.url),
+        url: loggablePath(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerValidation(app);
+  registerJsonBody(app);
   await app.register(multipart, {
     limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 10 },
     throwFileSizeLimit: true,

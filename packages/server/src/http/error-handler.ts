@@ -10,7 +10,8 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 
-const CONTEXT_NAMES: Record<string, string> = {
+/** How an error names each part of a request. */
+export const CONTEXT_NAMES: Record<string, string> = {
   body: 'field',
   querystring: 'query parameter',
   params: 'path parameter',

@@ -1,10 +1,13 @@
 // Request validation. Query strings and path parameters arrive as text, so they are coerced to
 // the schema's types; JSON bodies are not: `{"name": 42}` is an error, not the string "42".
+// Before any schema, every string of every validated part (body, query, path, headers) must be
+// text PostgreSQL can store: no NUL character, no unpaired UTF-16 surrogate.
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
-import { validationError } from './error-handler.ts';
+import { AppError } from '../lib/errors.ts';
+import { CONTEXT_NAMES, validationError } from './error-handler.ts';
 
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({
@@ -22,9 +25,68 @@ function createAjv(options: Options): Ajv {
 const bodies = createAjv({ coerceTypes: false });
 const textParts = createAjv({ coerceTypes: 'array' });
 
+/** A string PostgreSQL refuses (NUL) or that is not Unicode text (a lone surrogate). */
+function unstorable(text: string): boolean {
+  return text.includes('\0') || !text.isWellFormed();
+}
+
+/**
+ * Where a value holds a string that is not storable text, as a dotted path in the style of
+ * validation errors (`metadata.tags.1`); for an object key, the path of its object. Null when
+ * the value is clean. Iterative: the value may come from somewhere that bounds no depth.
+ */
+export function findUnstorableText(value: unknown): { path: string; inKey: boolean } | null {
+  const pending: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  while (pending.length > 0) {
+    const { value: current, path } = pending.pop()!;
+    if (typeof current === 'string') {
+      if (unstorable(current)) return { path, inKey: false };
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) {
+        pending.push({ value: current[i], path: path ? `${path}.${i}` : String(i) });
+      }
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, child] of Object.entries(current)) {
+        if (unstorable(key)) return { path, inKey: true };
+        pending.push({ value: child, path: path ? `${path}.${key}` : key });
+      }
+    }
+  }
+  return null;
+}
+
+function unstorableTextError(found: { path: string; inKey: boolean }, httpPart: string): AppError {
+  const where = CONTEXT_NAMES[httpPart] ?? 'field';
+  const subject = found.inKey
+    ? `A key of the ${where} ${found.path ? `'${found.path}'` : 'body'}`
+    : found.path
+      ? `The ${where} '${found.path}'`
+      : `The request ${where === 'field' ? 'body' : where}`;
+  return AppError.invalid(
+    'invalid_characters',
+    `${subject} holds a NUL character or an unpaired UTF-16 surrogate, which text may not contain.`,
+    found.path || undefined,
+  );
+}
+
+/** The compiled schema, preceded by the check for unstorable text, as Fastify calls it. */
+function guarded(validate: ValidateFunction, httpPart: string) {
+  const check = (data: unknown, context?: unknown) => {
+    const found = findUnstorableText(data);
+    if (found) return { error: unstorableTextError(found, httpPart) };
+    if (validate(data, context as never)) return true;
+    check.errors = validate.errors;
+    return false;
+  };
+  check.errors = null as ValidateFunction['errors'];
+  // Fastify passes the parent object to a validator with schemaEnv, so Ajv may coerce a root value.
+  check.schemaEnv = validate.schemaEnv;
+  return check;
+}
+
 export function registerValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? bodies.compile(schema) : textParts.compile(schema),
+    guarded(httpPart === 'body' ? bodies.compile(schema) : textParts.compile(schema), httpPart ?? 'body'),
   );
 }
 
@@ -35,6 +97,8 @@ const compiled = new WeakMap<TSchema, ValidateFunction>();
  * same error as the API. Returns the value typed by the schema.
  */
 export function validateInput<T>(schema: TSchema, value: unknown): T {
+  const found = findUnstorableText(value);
+  if (found) throw unstorableTextError(found, 'body');
   let validate = compiled.get(schema);
   if (!validate) {
     validate = bodies.compile(schema);

@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DrizzleQueryError } from 'drizzle-orm';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, loggableUrl } from './logger.ts';
+import { createLogger, loggablePath } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -124,12 +125,43 @@ describe('createLogger', () => {
   });
 });
 
-describe('loggableUrl', () => {
-  it('redacts a token in the query string and keeps the rest', () => {
-    expect(loggableUrl('/public/v1/chatbots/bot_1/conversations/conv_1/events?token=eyJ.abc.def')).toBe(
-      '/public/v1/chatbots/bot_1/conversations/conv_1/events?token=[redacted]',
+describe('loggablePath', () => {
+  it('keeps the path and drops the query string, a token in it included', () => {
+    expect(loggablePath('/public/v1/chatbots/bot_1/conversations/conv_1/events?token=eyJ.abc.def')).toBe(
+      '/public/v1/chatbots/bot_1/conversations/conv_1/events',
     );
-    expect(loggableUrl('/x?page_size=5&token=abc&cursor=c')).toBe('/x?page_size=5&token=[redacted]&cursor=c');
-    expect(loggableUrl('/v1/conversations?page_size=5')).toBe('/v1/conversations?page_size=5');
+    expect(loggablePath('/v1/conversations?q=my+order&email=a%40b.c')).toBe('/v1/conversations');
+    expect(loggablePath('/v1/conversations')).toBe('/v1/conversations');
+  });
+});
+
+describe('logged errors', () => {
+  it('keep a failed statement but not the values it was given', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger('info', stream);
+    const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      code: '22021',
+      detail: 'Key (email)=(visitor@example.com) already exists.',
+    });
+    const error = new DrizzleQueryError(
+      'insert into "messages" ("content", "email") values ($1, $2)',
+      ['my card number is 4111', 'visitor@example.com'],
+      cause,
+    );
+    logger.error({ err: error }, 'unhandled error');
+    logger.error({ err: cause }, 'unhandled error');
+    const [first, second] = lines.map((line) => parsed(line));
+    expect(first).toMatchObject({ err: { type: 'DrizzleQueryError' } });
+    expect((first!.err as { message: string }).message).toContain('insert into "messages"');
+    expect((first!.err as { message: string }).message).toContain('invalid byte sequence');
+    expect((second!.err as { code: string }).code).toBe('22021');
+    expect(lines.join('')).not.toMatch(/4111|visitor@example\.com/);
+  });
+
+  it('hold the path of a request that Fastify logs, not its query string', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger('info', stream);
+    logger.info({ req: { method: 'GET', url: '/v1/conversations?q=private', headers: {} } }, 'r');
+    expect(parsed(lines[0])).toMatchObject({ req: { method: 'GET', url: '/v1/conversations' } });
   });
 });

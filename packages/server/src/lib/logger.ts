@@ -19,12 +19,52 @@ export const REDACTED_PATHS = [
 const CENSOR = '[redacted]';
 
 /**
- * A request URL fit for the log: a `token=` query parameter (a widget's conversation token rides
- * there on event streams, where EventSource cannot send headers) is redacted.
+ * A request URL fit for the log: its path only. A query string may hold what a visitor wrote
+ * (a search, an email) or a widget's conversation token (EventSource cannot send headers).
  */
-export function loggableUrl(url: string): string {
-  if (!url.includes('token=')) return url;
-  return url.replace(/([?&]token=)[^&#]*/g, `$1${CENSOR}`);
+export function loggablePath(url: string): string {
+  const end = url.indexOf('?');
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/**
+ * Requests in log lines, with the path in place of the URL: Fastify's request objects (in lines
+ * Fastify writes itself) as Fastify would show them; other objects as they are.
+ */
+function serializeRequest(request: Record<string, unknown>): unknown {
+  if (!request || typeof request !== 'object' || typeof request.url !== 'string') return request;
+  if ('raw' in request) {
+    const headers = request.headers as Record<string, unknown> | undefined;
+    return {
+      method: request.method,
+      url: loggablePath(request.url),
+      host: headers?.host,
+      remoteAddress: request.ip,
+    };
+  }
+  return request.url.includes('?') ? { ...request, url: loggablePath(request.url) } : request;
+}
+
+/**
+ * Errors as pino writes them, less the values a failed SQL statement was given: drizzle puts
+ * them in the error's `params` and message, and they hold what visitors wrote (messages,
+ * emails). The statement itself is kept: it says what failed.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  if (!('params' in serialized) && !('detail' in serialized)) return serialized;
+  const { params: _params, detail: _detail, ...rest } = serialized;
+  const params = (error as { params?: unknown }).params;
+  if (params !== undefined) {
+    // Drizzle writes them as `params: ${params}` into the message, which the stack repeats.
+    const written = `\nparams: ${String(params)}`;
+    for (const field of ['message', 'stack'] as const) {
+      const text = rest[field];
+      if (typeof text === 'string') rest[field] = text.replaceAll(written, `\nparams: ${CENSOR}`);
+    }
+  }
+  return rest;
 }
 
 /**
@@ -114,6 +154,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      serializers: { err: serializeError, req: serializeRequest },
       formatters: { log: censorSecretFields },
       base: { service: 'parley' },
     },

@@ -1,0 +1,62 @@
+// Request bodies: JSON (application/json) and, where a route reads them, multipart uploads.
+// Any other media type is a 415, text/plain included: a JSON body sent as text is a client
+// mistake to report, not a string to validate.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../lib/errors.ts';
+
+/**
+ * How deeply a JSON body may nest objects and arrays. Generous for real metadata, and far below
+ * what would overflow the stack of anything that walks the parsed value (validation, hashing,
+ * JSON.stringify when it is stored).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether JSON text nests deeper than `limit`, read before it is parsed: one pass over the
+ * characters, brackets inside strings not counted. Malformed text is left to the parser.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
+      inString = true;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      depth++;
+      if (depth > limit) return true;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+export function registerJsonBody(app: FastifyInstance): void {
+  // Fastify's own parser, with its guard against __proto__ and constructor.prototype keys.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(
+        AppError.invalid(
+          'json_too_deep',
+          `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
