@@ -37,6 +37,12 @@ export const events = pgTable(
   ],
 );
 
+/** A secret replaced by a rotation, still signing until `expires_at` (ISO 8601). */
+export interface PreviousWebhookSecret {
+  sealed: string;
+  expires_at: string;
+}
+
 export const webhooks = pgTable(
   'webhooks',
   {
@@ -53,9 +59,8 @@ export const webhooks = pgTable(
     disabledReason: text('disabled_reason'),
     /** The signing secret (whsec_…), sealed with the secret box. */
     secretSealed: text('secret_sealed').notNull(),
-    /** The secret before the last rotation: deliveries carry its signature too until it expires. */
-    previousSecretSealed: text('previous_secret_sealed'),
-    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, precision: 3 }),
+    /** Secrets replaced by rotations: deliveries carry their signatures too until each expires. */
+    previousSecrets: jsonb('previous_secrets').$type<PreviousWebhookSecret[]>().notNull().default([]),
     /** First failed attempt since the last success; an endpoint failing for long is disabled. */
     failingSince: timestamp('failing_since', { withTimezone: true, precision: 3 }),
     ...timestamps,

@@ -58,17 +58,13 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
   // Set at shutdown: jobs stop taking deliveries; those claimed but not sent are released.
   let stopping = false;
 
-  /** The secrets that sign now: the current one, and the previous one during its grace period. */
+  /** The secrets that sign now: the current one, then each replaced one still in its grace period, newest first. */
   function signingSecrets(webhook: WebhookRow, at: Date): string[] {
-    const secrets = [deps.secretBox.decrypt(webhook.secretSealed)];
-    if (
-      webhook.previousSecretSealed &&
-      webhook.previousSecretExpiresAt &&
-      webhook.previousSecretExpiresAt > at
-    ) {
-      secrets.push(deps.secretBox.decrypt(webhook.previousSecretSealed));
-    }
-    return secrets;
+    const previous = webhook.previousSecrets
+      .filter((secret) => new Date(secret.expires_at) > at)
+      .reverse()
+      .map((secret) => deps.secretBox.decrypt(secret.sealed));
+    return [deps.secretBox.decrypt(webhook.secretSealed), ...previous];
   }
 
   function nextState(

@@ -59,6 +59,37 @@ export async function updateWebhook(
   return row ?? null;
 }
 
+/**
+ * Puts a new secret in place and keeps the replaced one signing until `expiresAt`, in one
+ * statement so that concurrent rotations each keep the secret they replaced. Secrets past their
+ * expiry are dropped on the way. Answers null when the endpoint is not found or already holds
+ * `maxPrevious` unexpired replaced secrets (nothing changes then).
+ */
+export async function rotateSecret(
+  db: Executor,
+  scope: Scope,
+  id: string,
+  rotation: { sealed: string; now: Date; expiresAt: Date; maxPrevious: number },
+): Promise<WebhookRow | null> {
+  const now = rotation.now.toISOString();
+  const live = sql`(SELECT coalesce(jsonb_agg(s.secret), '[]'::jsonb)
+    FROM jsonb_array_elements(${webhooks.previousSecrets}) AS s(secret)
+    WHERE (s.secret->>'expires_at')::timestamptz > ${now}::timestamptz)`;
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      secretSealed: rotation.sealed,
+      previousSecrets: sql`${live} || jsonb_build_array(jsonb_build_object(
+        'sealed', ${webhooks.secretSealed}::text, 'expires_at', ${rotation.expiresAt.toISOString()}::text))`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(inScope(scope), eq(webhooks.id, id), sql`jsonb_array_length(${live}) < ${rotation.maxPrevious}`),
+    )
+    .returning();
+  return row ?? null;
+}
+
 export async function deleteWebhook(db: Executor, scope: Scope, id: string): Promise<boolean> {
   const rows = await db
     .delete(webhooks)

@@ -125,8 +125,9 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
           operationId: 'rotateWebhookSecret',
           tags,
           description: [
-            'Replaces the signing secret and shows the new one. For 24 hours deliveries carry two',
-            'signatures, with the old and the new secret, so receivers can switch without losing one.',
+            'Replaces the signing secret and shows the new one. Each replaced secret keeps signing',
+            'deliveries (as another signature) for 24 hours, so receivers can switch without losing one.',
+            'At most 10 replaced secrets sign at once: another rotation within their 24 hours is a 409.',
           ].join(' '),
           params: WebhookParams,
           response: { 200: WebhookWithSecretResponse },

@@ -22,6 +22,8 @@ export interface WebhookInput {
 
 /** How long the secret before a rotation still signs deliveries. */
 export const ROTATION_GRACE_MS = 24 * 3600 * 1000;
+/** Replaced secrets signing at once, at most: each adds a signature to every delivery's headers. */
+export const MAX_SIGNING_PREVIOUS_SECRETS = 10;
 
 export interface WebhookServiceDeps {
   db: Database;
@@ -148,16 +150,25 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         throw AppError.notFound('webhook', encodeId('wh', id));
     },
 
-    /** A new secret; the current one keeps signing (as a second signature) for 24 hours. */
+    /** A new secret; each replaced secret keeps signing (as another signature) for 24 hours. */
     async rotateSecret(scope: Scope, id: string): Promise<{ webhook: WebhookRow; secret: string }> {
-      const current = await get(scope, id);
+      await get(scope, id);
       const secret = generateWebhookSecret();
-      const webhook = await repo.updateWebhook(db.orm, scope, id, {
-        secretSealed: deps.secretBox.encrypt(secret),
-        previousSecretSealed: current.secretSealed,
-        previousSecretExpiresAt: new Date(now().getTime() + ROTATION_GRACE_MS),
+      const at = now();
+      const webhook = await repo.rotateSecret(db.orm, scope, id, {
+        sealed: deps.secretBox.encrypt(secret),
+        now: at,
+        expiresAt: new Date(at.getTime() + ROTATION_GRACE_MS),
+        maxPrevious: MAX_SIGNING_PREVIOUS_SECRETS,
       });
-      if (!webhook) throw AppError.notFound('webhook', encodeId('wh', id));
+      if (!webhook) {
+        await get(scope, id);
+        throw new AppError(
+          'conflict_error',
+          'too_many_rotations',
+          `Webhook '${encodeId('wh', id)}' already has ${MAX_SIGNING_PREVIOUS_SECRETS} replaced secrets still signing; rotate again once the oldest is past its 24 hours.`,
+        );
+      }
       return { webhook, secret };
     },
 
