@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { decorateAuth, registerAuth } from './http/auth.ts';
 import { trackConnections } from './http/connections.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
+import { registerErrorHandling, sendFrameworkError } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerJsonBody } from './http/json-body.ts';
@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: deps.config.trustProxy,
+    frameworkErrors: sendFrameworkError,
   });
 
   // Callback hooks, not async ones: they never wait, and a promise per hook costs every request.

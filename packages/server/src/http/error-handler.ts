@@ -95,6 +95,16 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     code: 'invalid_content_length',
     message: 'The Content-Length header does not match the body.',
   },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'invalid_url',
+    message: 'The URL is not valid: it has broken percent-encoding.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'url_too_long',
+    message: 'A path parameter of the URL is too long to be an id.',
+  },
 };
 
 export function toAppError(error: FastifyError | Error): AppError | null {
@@ -118,6 +128,15 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: A
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   const body: { error: ErrorBody } = { error: error.toBody(request.id) };
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * The router refuses some URLs before any hook runs (broken percent-encoding, an overlong path
+ * parameter): Fastify's `frameworkErrors` option sends them here, into the same envelope.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('X-Request-Id', request.id);
+  sendError(reply, request, toAppError(error) ?? AppError.invalid('invalid_url', 'The URL is not valid.'));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
