@@ -50,9 +50,23 @@ export async function startStaticSite(
         return;
       }
       const body = entry.body ?? '';
+      // Conditional requests as real servers answer them (RFC 9110 §13.2.2): If-None-Match
+      // first; If-Modified-Since only when the request has no If-None-Match.
       const etag = entry.headers?.etag;
-      if (etag && request.headers['if-none-match'] === etag) {
-        response.writeHead(304, { etag }).end();
+      const lastModified = entry.headers?.['last-modified'];
+      const noneMatch = request.headers['if-none-match'];
+      const modifiedSince = request.headers['if-modified-since'];
+      const fresh =
+        noneMatch !== undefined
+          ? etag !== undefined && noneMatch === etag
+          : lastModified !== undefined &&
+            modifiedSince !== undefined &&
+            Date.parse(modifiedSince) >= Date.parse(lastModified);
+      if (fresh && (entry.status ?? 200) === 200) {
+        const validators: Record<string, string> = {};
+        if (etag) validators.etag = etag;
+        if (lastModified) validators['last-modified'] = lastModified;
+        response.writeHead(304, validators).end();
         return;
       }
       response

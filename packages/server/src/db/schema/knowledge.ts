@@ -105,6 +105,11 @@ export const documents = pgTable(
     etag: text('etag'),
     lastModified: text('last_modified'),
     contentHash: text('content_hash'),
+    /**
+     * Links of the page at its last full fetch (null until fetched since links were kept): a
+     * page that answers 304 Not Modified, or fails for a while, still leads the crawl to them.
+     */
+    links: jsonb('links').$type<string[]>(),
     charCount: integer('char_count').notNull().default(0),
     chunkCount: integer('chunk_count').notNull().default(0),
     error: text('error'),

@@ -10,7 +10,7 @@ import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
-import { crawlSource } from './crawling/source-crawl.ts';
+import { CrawlAbortedError, crawlSource } from './crawling/source-crawl.ts';
 import { extractDocument, UnsupportedDocumentError } from './extraction/extract-document.ts';
 import { embedDocument } from './source-embedding.ts';
 import { failDocument, type IndexTarget, indexDocument } from './source-indexing.ts';
@@ -140,16 +140,38 @@ export function createSourceIngest(deps: IngestDeps) {
     }
   }
 
+  /**
+   * Ends a sync. `error` says why it stopped early (a seed of the crawl could not be read, or our
+   * own failure): then nothing is removed. A completed sync removes the pages it no longer
+   * reached, unless that is more than half of them (a broken menu or a half-down site looks
+   * just like that): then it removes none and says so.
+   */
   async function finish(source: SourceRow, error: string | null): Promise<void> {
     const scope = { workspaceId: source.workspaceId, environment: source.environment };
     await db.orm.transaction(async (tx) => {
-      // Pages not found again by this sync have disappeared: drop them and their chunks.
-      await repo.deleteUnseen(tx, source.id, source.generation);
+      let message = error;
+      if (message === null) {
+        const { reached, unreached } = await repo.countIndexed(tx, source.id, source.generation);
+        if (unreached > reached) {
+          message =
+            `This re-sync would remove ${unreached} of the ${reached + unreached} pages (no longer linked or listed), ` +
+            'more than half: they are kept. If they are really gone, delete the source and add it again.';
+        } else {
+          // Pages not found again by this sync have disappeared: drop them and their chunks.
+          await repo.deleteUnseen(tx, source.id, source.generation);
+        }
+      } else {
+        await repo.restoreUnprocessed(tx, source.id);
+        const { reached, unreached } = await repo.countIndexed(tx, source.id, source.generation);
+        const kept = reached + unreached;
+        if (kept > 0) {
+          message += ` The previous ${kept} page${kept === 1 ? ' is' : 's are'} kept; the next re-sync tries again.`;
+        }
+      }
       await repo.refreshCounts(tx, source.id);
       const current = (await repo.findSourceById(tx, source.id))!;
-      const failed = error !== null || (current.pagesProcessed > 0 && current.chunkCount === 0);
-      const message =
-        error ?? (failed ? 'No document could be read: see the documents for their errors.' : null);
+      const failed = message !== null || (current.pagesProcessed > 0 && current.chunkCount === 0);
+      message ??= failed ? 'No document could be read: see the documents for their errors.' : null;
       const now = new Date();
       await repo.updateSource(tx, source.id, {
         status: failed ? 'failed' : 'ready',
@@ -194,7 +216,9 @@ export function createSourceIngest(deps: IngestDeps) {
           await ingestStored(source, language, embed);
         }
       } catch (error) {
-        logger.error({ err: error, source: source.id }, 'source ingestion failed');
+        if (error instanceof CrawlAbortedError)
+          logger.warn({ source: source.id, reason: error.message }, 'sync stopped');
+        else logger.error({ err: error, source: source.id }, 'source ingestion failed');
         await finish(source, (error as Error).message);
         return;
       }

@@ -203,6 +203,52 @@ export async function claimPending(db: Executor, sourceId: string, limit: number
     .returning();
 }
 
+/** Claims one pending document by URL (the start page, fetched before the rest). */
+export async function claimByUrl(db: Executor, sourceId: string, url: string): Promise<DocumentRow | null> {
+  const [row] = await db
+    .update(documents)
+    .set({ status: 'processing', updatedAt: sql`now()` })
+    .where(and(eq(documents.sourceId, sourceId), eq(documents.url, url), eq(documents.status, 'pending')))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Documents with indexed chunks, split by whether the current sync reached them: what a
+ * completed sync keeps and what it would remove.
+ */
+export async function countIndexed(
+  db: Executor,
+  sourceId: string,
+  generation: number,
+): Promise<{ reached: number; unreached: number }> {
+  const [row] = await db
+    .select({
+      reached: sql<number>`count(*) FILTER (WHERE ${documents.seenGeneration} >= ${generation})::int`,
+      unreached: sql<number>`count(*) FILTER (WHERE ${documents.seenGeneration} < ${generation})::int`,
+    })
+    .from(documents)
+    .where(and(eq(documents.sourceId, sourceId), sql`${documents.chunkCount} > 0`));
+  return { reached: row?.reached ?? 0, unreached: row?.unreached ?? 0 };
+}
+
+/**
+ * After a sync that stopped early, documents it had queued but not processed go back to
+ * serving their indexed chunks; ones never indexed stay pending for the next sync.
+ */
+export async function restoreUnprocessed(db: Executor, sourceId: string): Promise<void> {
+  await db
+    .update(documents)
+    .set({ status: 'ready', updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(documents.sourceId, sourceId),
+        inArray(documents.status, ['pending', 'processing']),
+        sql`${documents.chunkCount} > 0`,
+      ),
+    );
+}
+
 /** A crash leaves documents 'processing': the next run of the job takes them up again. */
 export async function requeueProcessing(db: Executor, sourceId: string): Promise<void> {
   await db

@@ -83,6 +83,17 @@ export interface FetchFailure {
 
 export type FetchDocumentResult = FetchedDocument | NotModified | FetchFailure;
 
+/** A failure that may pass by itself: a server error, rate limiting, a timeout, no connection. */
+export function isTransientFailure(failure: FetchFailure): boolean {
+  if (failure.code === 'timeout' || failure.code === 'network') return true;
+  const status = failure.httpStatus;
+  return (
+    failure.code === 'http_error' &&
+    status !== undefined &&
+    (status >= 500 || status === 429 || status === 408)
+  );
+}
+
 export async function fetchDocument(
   url: string,
   options: FetchDocumentOptions,

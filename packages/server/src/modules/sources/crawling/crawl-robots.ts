@@ -13,7 +13,7 @@
 // cached per origin.
 import robotsParserModule from 'robots-parser';
 import type { SafeFetch } from '../../../lib/safe-fetch.ts';
-import { DEFAULT_USER_AGENT, fetchDocument } from './crawl-fetch.ts';
+import { DEFAULT_USER_AGENT, fetchDocument, isTransientFailure } from './crawl-fetch.ts';
 import { normalizeUrl } from './crawl-url.ts';
 
 export const ROBOTS_MAX_BYTES = 500 * 1024;
@@ -37,6 +37,8 @@ export interface Robots {
   httpStatus: number | null;
   /** Why the file was missing or unreachable, for the source's status page. */
   message: string | null;
+  /** Unreachable for a reason that may pass (5xx, 429, timeout, no connection): try again later. */
+  transient: boolean;
   /** False for any URL of another origin: each origin has its own robots.txt. */
   isAllowed(url: string): boolean;
   /** Absolute sitemap URLs from "Sitemap:" lines, normalized and deduplicated. */
@@ -90,6 +92,7 @@ export async function loadRobots(origin: string, options: LoadRobotsOptions): Pr
         base,
         httpStatus,
         `robots.txt is unreachable, so nothing is crawled: ${fetched.message}`,
+        isTransientFailure(fetched),
       );
 }
 
@@ -114,6 +117,7 @@ export function parseRobots(origin: string, text: string, userAgent: string = DE
     status: 'ok',
     httpStatus: 200,
     message: null,
+    transient: false,
     // robots-parser answers undefined for other origins; that is a "no".
     isAllowed: (url) => parsed.isAllowed(url, token) === true,
     sitemaps,
@@ -127,18 +131,25 @@ function allowAllRobots(origin: string, httpStatus: number | null, message: stri
     status: 'missing',
     httpStatus,
     message,
+    transient: false,
     isAllowed: (url) => sameOrigin(url, origin),
     sitemaps: [],
     crawlDelaySeconds: null,
   };
 }
 
-function unreachableRobots(origin: string, httpStatus: number | null, message: string): Robots {
+function unreachableRobots(
+  origin: string,
+  httpStatus: number | null,
+  message: string,
+  transient = false,
+): Robots {
   return {
     origin,
     status: 'unreachable',
     httpStatus,
     message,
+    transient,
     isAllowed: () => false,
     sitemaps: [],
     crawlDelaySeconds: null,

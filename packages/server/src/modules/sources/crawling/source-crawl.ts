@@ -12,7 +12,7 @@ import { failDocument, type IndexTarget, indexDocument } from '../source-indexin
 import * as repo from '../source-repository.ts';
 import type { DocumentRow, SourceRow } from '../source-schemas.ts';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES } from '../source-service.ts';
-import { fetchDocument } from './crawl-fetch.ts';
+import { type FetchFailure, fetchDocument, isTransientFailure } from './crawl-fetch.ts';
 import { crawlDelayToMs, createHostLimiter } from './crawl-politeness.ts';
 import { loadRobots, type Robots } from './crawl-robots.ts';
 import { collectSitemapUrls, discoverSitemapUrls } from './crawl-sitemap.ts';
@@ -20,6 +20,22 @@ import { createUrlFilter, normalizeUrl } from './crawl-url.ts';
 
 export const USER_AGENT = 'ParleyBot/0.1 (+https://github.com/parley-chat/parley)';
 const BATCH = 8;
+/** Links kept per page for the next sync: enough for any real page, bounded for a hostile one. */
+const MAX_KEPT_LINKS = 2000;
+/** Starts the error of a page whose last fetch failed while its indexed version is kept. */
+const KEPT_NOTE = 'The last fetch failed';
+
+/**
+ * A seed of the crawl (robots.txt, the sitemap, the start page) could not be read. It is thrown
+ * before any document changes, so the previous index stays as it was; the message is for the
+ * source's `error`.
+ */
+export class CrawlAbortedError extends Error {}
+
+/** The site says the page is gone: only then does a known page lose its chunks. */
+function isGone(failure: FetchFailure): boolean {
+  return failure.httpStatus === 404 || failure.httpStatus === 410;
+}
 
 export interface CrawlDeps {
   db: Database;
@@ -67,28 +83,62 @@ export async function crawlSource(
   async function enqueue(urls: string[], depth: number): Promise<void> {
     const room = maxPages - (await repo.countSeen(db.orm, source.id, source.generation));
     if (room <= 0) return;
-    // Sorted, so concurrent inserts lock rows in the same order and cannot deadlock.
-    const unique = [...new Set(urls)].slice(0, room).sort();
-    const entries = unique.map((url) => ({ id: newUuid(), url, depth }));
+    // Ids are taken in discovery order (documents are listed by id); the rows are then sorted
+    // by URL, so concurrent inserts lock rows in the same order and cannot deadlock.
+    const entries = [...new Set(urls)]
+      .slice(0, room)
+      .map((url) => ({ id: newUuid(), url, depth }))
+      .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
     await withDeadlockRetry(() => repo.addPending(db.orm, source, entries));
   }
 
-  // Seeding is idempotent: a resumed run adds nothing new. A sitemap is not a page itself.
-  if (source.type !== 'sitemap') await enqueue([startUrl], 0);
+  const allowedLinks = (links: string[]) =>
+    links.map((link) => normalizeUrl(link)).filter((url): url is string => !!url && allowed(url));
+
+  // Seeds first, before any document changes: when one of them cannot be read the sync stops
+  // and the previous index stays whole (a re-sync tries again later). Seeding is idempotent:
+  // a resumed run adds nothing new.
+  const robots = await robotsFor(startUrl);
+  if (robots.status === 'unreachable' && robots.transient) {
+    throw new CrawlAbortedError(robots.message ?? 'robots.txt could not be read.');
+  }
+  let sitemapPages: string[] = [];
   if (source.type === 'sitemap' || source.type === 'website') {
-    const robots = await robotsFor(startUrl);
+    // A website's sitemaps are guessed as well as declared, so a missing one is normal; one
+    // that fails for a while would make its pages look gone, which matters once there is an
+    // index to lose. A sitemap source is nothing without its sitemap.
+    const hasIndex = await hasIndexedPages();
+    const failures: { url: string; failure: FetchFailure }[] = [];
     const sitemapUrls = source.type === 'sitemap' ? [startUrl] : discoverSitemapUrls(startUrl, robots);
     const entries = await collectSitemapUrls(sitemapUrls, {
       fetch: deps.fetch,
       userAgent: USER_AGENT,
       maxUrls: maxPages * 2,
       run: limiter.run,
+      onFailure: (url, failure) => failures.push({ url, failure }),
     });
-    const pages = entries
-      .map((entry) => normalizeUrl(entry.loc))
-      .filter((url): url is string => !!url && allowed(url));
-    await enqueue(pages, source.type === 'sitemap' ? 0 : 1);
+    const blocking = failures.find(({ url, failure }) =>
+      source.type === 'sitemap'
+        ? url === startUrl || isTransientFailure(failure)
+        : hasIndex && isTransientFailure(failure),
+    );
+    if (blocking) throw new CrawlAbortedError(`Could not read the sitemap: ${blocking.failure.message}`);
+    sitemapPages = allowedLinks(entries.map((entry) => entry.loc));
+    if (source.type === 'sitemap' && sitemapPages.length === 0) {
+      const filtered = entries.length > 0 ? ' that include and exclude allow' : '';
+      throw new CrawlAbortedError(`The sitemap ${startUrl} lists no pages${filtered}.`);
+    }
   }
+  // The start page alone, before the rest: when it fails for a while, nothing else is touched.
+  if (source.type !== 'sitemap') {
+    await enqueue([startUrl], 0);
+    const start = await repo.claimByUrl(db.orm, source.id, startUrl);
+    if (start) {
+      const failure = await limiter.run(startUrl, () => processPage(start));
+      if (failure) throw new CrawlAbortedError(`Could not fetch the start page: ${failure.message}`);
+    }
+  }
+  await enqueue(sitemapPages, source.type === 'sitemap' ? 0 : 1);
 
   const concurrency = pLimit(BATCH);
   for (;;) {
@@ -117,40 +167,75 @@ export async function crawlSource(
     await repo.refreshCounts(db.orm, source.id);
   }
 
-  async function processPage(document: DocumentRow): Promise<void> {
+  async function hasIndexedPages(): Promise<boolean> {
+    const counts = await repo.countIndexed(db.orm, source.id, source.generation);
+    return counts.reached + counts.unreached > 0;
+  }
+
+  async function follow(document: DocumentRow, links: string[] | null): Promise<void> {
+    if (!followLinks || !links || document.depth >= maxDepth) return;
+    await enqueue(allowedLinks(links), document.depth + 1);
+  }
+
+  /** A page that had chunks and cannot be fetched now keeps them, and still leads to its links. */
+  async function keepPrevious(document: DocumentRow, reason: string): Promise<void> {
+    await repo.updateDocument(db.orm, document.id, {
+      status: 'ready',
+      seenGeneration: source.generation,
+      error: `${KEPT_NOTE}: ${reason} The version indexed before is kept.`,
+    });
+    await follow(document, document.links);
+  }
+
+  /**
+   * Fetches, indexes and follows one page. Returns the fetch failure when the page could not
+   * be read for any reason but being gone (404/410), so the start page can stop the sync.
+   */
+  async function processPage(document: DocumentRow): Promise<FetchFailure | null> {
     const target: IndexTarget = { source, document, language, embed };
     const robots = await robotsFor(document.url);
     if (!robots.isAllowed(document.url)) {
-      const error =
-        robots.status === 'unreachable'
-          ? `robots.txt could not be read (${robots.message ?? 'unreachable'}): the site is not crawled until it can be`
-          : 'Blocked by robots.txt';
-      await failDocument(db, target, { status: 'skipped', error });
-      return;
+      if (robots.status !== 'unreachable') {
+        await failDocument(db, target, { status: 'skipped', error: 'Blocked by robots.txt' });
+      } else if (document.chunkCount > 0) {
+        await keepPrevious(document, robots.message ?? 'robots.txt could not be read.');
+      } else {
+        const error = `robots.txt could not be read (${robots.message ?? 'unreachable'}): the site is not crawled until it can be`;
+        await failDocument(db, target, { status: 'skipped', error });
+      }
+      return null;
     }
+    // Validators only for a page whose chunks and links are known: a 304 must leave nothing out.
+    const revalidate = document.chunkCount > 0 && (document.links !== null || !followLinks);
     const fetched = await fetchDocument(document.url, {
       fetch: deps.fetch,
       timeoutMs: deps.fetchTimeoutMs,
       maxBytes: deps.maxBytes,
       userAgent: USER_AGENT,
-      etag: document.contentHash ? document.etag : null,
-      lastModified: document.contentHash ? document.lastModified : null,
+      etag: revalidate ? document.etag : null,
+      lastModified: revalidate ? document.lastModified : null,
     });
     if (fetched.status === 'not_modified') {
       await repo.updateDocument(db.orm, document.id, {
         status: 'ready',
         seenGeneration: source.generation,
         fetchedAt: new Date(),
+        error: document.error?.startsWith(KEPT_NOTE) ? null : document.error,
       });
-      return;
+      await follow(document, document.links);
+      return null;
     }
     if (fetched.status === 'error') {
-      await failDocument(db, target, {
-        status: 'failed',
-        error: fetched.message,
-        httpStatus: fetched.httpStatus ?? null,
-      });
-      return;
+      if (isGone(fetched) || document.chunkCount === 0) {
+        await failDocument(db, target, {
+          status: 'failed',
+          error: fetched.message,
+          httpStatus: fetched.httpStatus ?? null,
+        });
+      } else {
+        await keepPrevious(document, fetched.message);
+      }
+      return isGone(fetched) ? null : fetched;
     }
     // A redirect may land outside the site, on a disallowed path, or on a page already known.
     const finalUrl = normalizeUrl(fetched.finalUrl) ?? fetched.finalUrl;
@@ -160,14 +245,14 @@ export async function crawlSource(
           status: 'skipped',
           error: `Redirects to ${finalUrl}, outside what this source may crawl`,
         });
-        return;
+        return null;
       }
       if (await repo.findDocumentByUrl(db.orm, source.id, finalUrl)) {
         await failDocument(db, target, {
           status: 'skipped',
           error: `Redirects to ${finalUrl}, indexed on its own`,
         });
-        return;
+        return null;
       }
     }
     let extracted: Awaited<ReturnType<typeof extractDocument>>;
@@ -183,7 +268,7 @@ export async function crawlSource(
           ? error.message
           : `Could not read the page: ${(error as Error).message}`;
       await failDocument(db, target, { status: 'skipped', error: message, httpStatus: fetched.httpStatus });
-      return;
+      return null;
     }
     if (extracted.noindex) {
       await failDocument(db, target, {
@@ -199,12 +284,15 @@ export async function crawlSource(
         lastModified: fetched.lastModified,
       });
     }
-    if (followLinks && !extracted.nofollow && document.depth < maxDepth) {
-      const links = extracted.links
-        .map((link) => normalizeUrl(link))
-        .filter((url): url is string => !!url && allowed(url));
-      await enqueue(links, document.depth + 1);
-    }
+    // Kept for the next sync, where this page may answer 304 or fail for a while.
+    const links = extracted.nofollow
+      ? []
+      : [
+          ...new Set(extracted.links.map((link) => normalizeUrl(link)).filter((url): url is string => !!url)),
+        ].slice(0, MAX_KEPT_LINKS);
+    await repo.updateDocument(db.orm, document.id, { links });
+    await follow(document, links);
+    return null;
   }
 }
 
