@@ -5,6 +5,7 @@ import type { JobSender } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import { findDeadPattern } from './crawling/crawl-url.ts';
 import * as repo from './source-repository.ts';
 import type { CreateSourceInput, SourceRow } from './source-schemas.ts';
 
@@ -64,6 +65,16 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
           "Send the file as multipart/form-data in the field 'file'.",
           'file',
         );
+      }
+      if (input.type === 'website' || input.type === 'sitemap') {
+        const dead = findDeadPattern({ startUrl: input.url, include: input.include, exclude: input.exclude });
+        if (dead) {
+          throw AppError.invalid(
+            'invalid_parameter',
+            `The pattern '${dead.pattern}' in '${dead.param}' can never match: it ${dead.reason}`,
+            dead.param,
+          );
+        }
       }
       const { type: _type, ...rest } = input as Record<string, unknown>;
       const resyncHours = 'resync_interval_hours' in input ? (input.resync_interval_hours ?? null) : null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { compileUrlPattern } from '../../../src/modules/sources/crawling/crawl-patterns.ts';
 import {
-  compileUrlPattern,
   createUrlFilter,
   hasNonDocumentExtension,
   normalizeUrl,
@@ -174,7 +174,8 @@ describe('compileUrlPattern', () => {
     expect(matches('/docs/**', 'https://example.com/documentation')).toBe(false);
     expect(matches('/*.pdf', 'https://example.com/guide.pdf')).toBe(true);
     expect(matches('/*.pdf', 'https://example.com/files/guide.pdf')).toBe(false);
-    expect(matches('/**.pdf', 'https://example.com/files/guide.pdf')).toBe(true);
+    expect(matches('/**/*.pdf', 'https://example.com/files/guide.pdf')).toBe(true);
+    expect(matches('/**/*.pdf', 'https://example.com/guide.pdf')).toBe(true);
     expect(matches('/a.b/*', 'https://example.com/aXb/c')).toBe(false);
   });
 });

@@ -14,17 +14,12 @@
 // - URLs whose file extension says they are not documents (images, styles, scripts, archives,
 //   media, fonts, feeds, office formats we cannot extract) are skipped without fetching.
 //
-// Pattern syntax of include/exclude (case-insensitive):
-// - No "*": a substring of the full normalized URL. "/blog/" matches any URL containing it.
-// - With "*": a glob matched against the whole of something, anchored at both ends:
-//   starting with "/" it is matched against path + query ("/docs/**", "/blog/*/comments"),
-//   otherwise against the full URL ("https://*.example.com/**").
-//   "*" matches within one path segment (no "/"), "**" across segments; a trailing "/**"
-//   also matches the bare prefix ("/docs/**" matches /docs and /docs?page=2), and "/**/"
-//   also matches "/" ("/**/faq" matches /faq).
-// include: when non-empty, a URL must match at least one pattern. exclude: a URL matching
-// any pattern is rejected, whatever include says. The crawl's start URL is seeded by the
-// caller regardless of these patterns, so a home page can lead into an included section.
+// include/exclude patterns are compiled by crawl-patterns.ts (their syntax is described there):
+// a URL must match an include pattern when there are any, and no exclude pattern. The crawl's
+// start URL is seeded by the caller regardless of these patterns, so a home page can lead into
+// an included section.
+
+import { checkUrlPattern, compileUrlPattern } from './crawl-patterns.ts';
 
 /** Query parameters that only identify a click or a campaign, never the content. */
 const TRACKING_PARAMS = new Set([
@@ -156,38 +151,23 @@ export function hasNonDocumentExtension(pathname: string): boolean {
   return dot > 0 && NON_DOCUMENT_EXTENSIONS.has(segment.slice(dot + 1));
 }
 
-/** Compiles one include/exclude pattern (syntax at the top of this file). */
-export function compileUrlPattern(pattern: string): (url: URL) => boolean {
-  const trimmed = pattern.trim();
-  if (!trimmed.includes('*')) {
-    const needle = trimmed.toLowerCase();
-    return (url) => url.href.toLowerCase().includes(needle);
-  }
-  const regex = globToRegExp(trimmed);
-  const pathOnly = trimmed.startsWith('/');
-  return (url) => regex.test(pathOnly ? url.pathname + url.search : url.href);
-}
-
-function globToRegExp(glob: string): RegExp {
-  let source = '';
-  let i = 0;
-  while (i < glob.length) {
-    if (glob.startsWith('/**/', i)) {
-      source += '/(?:.*/)?';
-      i += 4;
-    } else if (glob.startsWith('/**', i) && i + 3 === glob.length) {
-      source += '(?:[/?].*)?';
-      i += 3;
-    } else if (glob.startsWith('**', i)) {
-      source += '.*';
-      i += 2;
-    } else if (glob[i] === '*') {
-      source += '[^/]*';
-      i += 1;
-    } else {
-      source += (glob[i] ?? '').replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-      i += 1;
+/**
+ * The first include/exclude pattern that can never match a page of the site at `startUrl`, as
+ * the parameter it came in (`exclude.0`) and why; null when every pattern can match.
+ */
+export function findDeadPattern(options: {
+  startUrl: string;
+  include?: string[];
+  exclude?: string[];
+}): { param: string; pattern: string; reason: string } | null {
+  const normalizedStart = normalizeUrl(options.startUrl);
+  if (!normalizedStart) return null;
+  const start = new URL(normalizedStart);
+  for (const field of ['include', 'exclude'] as const) {
+    for (const [index, pattern] of (options[field] ?? []).entries()) {
+      const reason = checkUrlPattern(pattern, (url) => isSameSite(url, start));
+      if (reason) return { param: `${field}.${index}`, pattern, reason };
     }
   }
-  return new RegExp(`^${source}$`, 'i');
+  return null;
 }
