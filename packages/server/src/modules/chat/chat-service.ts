@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
+import { codePointLength } from '../../lib/text.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { asksForHuman, type Escalation, type HandoffService } from '../conversations/conversation-handoff.ts';
@@ -122,10 +123,12 @@ export function createChatService(deps: {
     const trimmed = message.trim();
     if (!trimmed)
       throw AppError.invalid('invalid_parameter', "The field 'message' must not be blank.", 'message');
-    if (message.length > deps.maxMessageChars) {
+    // Characters as a person counts them: an emoji is one, though it takes two UTF-16 units.
+    const characters = codePointLength(message);
+    if (characters > deps.maxMessageChars) {
       throw AppError.invalid(
         'message_too_long',
-        `The message is ${message.length} characters long; the limit is ${deps.maxMessageChars}.`,
+        `The message is ${characters} characters long; the limit is ${deps.maxMessageChars}.`,
         'message',
       );
     }

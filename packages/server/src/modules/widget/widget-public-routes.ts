@@ -138,6 +138,10 @@ export function widgetPublicRoutes(deps: {
       },
       async (request, reply) => {
         const access = await admit(request, reply, request.params.id);
+        // Only the conversation's visitor spends its messages: a refused token counts for nothing.
+        if (request.body.conversation_id) {
+          await widget.checkToken(access, request.body.conversation_id, tokenOf(request));
+        }
         const subject = request.body.conversation_id ?? `new:${request.ip}`;
         await limit(
           rateLimiter,
@@ -146,6 +150,14 @@ export function widgetPublicRoutes(deps: {
           'messages in this conversation',
         );
         const turn = await widget.prepareChat(access, request.body, tokenOf(request));
+        // A conversation's first message counts against it too: its later messages are limited
+        // by its id, which did not exist when the first was limited by address.
+        if (!request.body.conversation_id) {
+          await rateLimiter.consume(
+            `widget-visitor:${encodeId('conv', turn.conversation.id)}`,
+            publicLimits.perVisitor,
+          );
+        }
         const token = await widget.tokenFor(turn);
         await streamTurn(request, reply, deps.chat, turn, {
           conversation: (current) => ({

@@ -86,6 +86,11 @@ export function createWidgetService(deps: {
       };
     },
 
+    /** 401 unless the token opens this conversation of the bot; reads nothing from the database. */
+    async checkToken(access: WidgetAccess, wireId: string, token: string | undefined): Promise<void> {
+      await deps.tokens.check(token, access.bot.id, decodeId('conv', wireId, 'conversation_id'));
+    },
+
     /** Checks the token of an existing conversation, then stores the visitor's message. */
     async prepareChat(access: WidgetAccess, input: PublicChatInput, token: string | undefined) {
       if (input.conversation_id) await openConversation(access, input.conversation_id, token);
