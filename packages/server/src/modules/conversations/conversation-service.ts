@@ -72,7 +72,8 @@ export function createConversationService(deps: { db: Database }) {
 
     /**
      * Stores the visitor's message, starting the conversation when there is none, with its events,
-     * in one transaction. A closed conversation opens again when the visitor writes.
+     * in one transaction. A closed conversation opens again when the visitor writes, and live
+     * streams are told of it before they see the message.
      */
     async addVisitorMessage(
       scope: Scope,
@@ -83,14 +84,22 @@ export function createConversationService(deps: { db: Database }) {
       return db.orm.transaction(async (tx) => {
         let conversation: ConversationRow;
         if (existing) {
+          // Read again under a lock: the conversation may have been closed (or deleted) since
+          // the caller read it, and the reopening must see the status this message lands in.
+          const current = await repo.lockConversation(tx, scope, existing.id);
+          if (!current) throw AppError.notFound('conversation', encodeId('conv', existing.id));
+          const reopening = current.status === 'closed';
           const changes = {
             ...visitorFields(input.visitor),
-            ...(existing.status === 'closed' ? { status: 'open' as const } : {}),
+            ...(reopening ? { status: 'open' as const } : {}),
           };
           conversation =
             Object.keys(changes).length > 0
-              ? ((await repo.updateConversation(tx, scope, existing.id, changes)) ?? existing)
-              : existing;
+              ? ((await repo.updateConversation(tx, scope, current.id, changes)) ?? current)
+              : current;
+          if (reopening) {
+            await announce(tx, { conversationId: current.id, kind: 'conversation', id: current.id });
+          }
         } else {
           conversation = await repo.insertConversation(tx, {
             id: newUuid(),
