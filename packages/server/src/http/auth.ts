@@ -11,6 +11,21 @@ declare module 'fastify' {
   }
 }
 
+/** Each server's key service, for work that must stop when the key it runs for is revoked. */
+const keyServices = new WeakMap<object, Pick<ApiKeyService, 'watchRevocation'>>();
+
+/**
+ * Calls `onRevoked` once if the key that authenticated the request is revoked, on any node, while
+ * its work goes on (an event stream). Returns the function that stops watching, or null when the
+ * request was not authenticated with an API key.
+ */
+export function watchKeyRevocation(request: FastifyRequest, onRevoked: () => void): (() => void) | null {
+  const principal = request.principal;
+  const service = keyServices.get(request.server.server);
+  if (!principal || !service) return null;
+  return service.watchRevocation(principal.keyId, onRevoked);
+}
+
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
@@ -40,6 +55,7 @@ export function registerAuth(
   deps: { apiKeys: ApiKeyService; rateLimiter: RateLimiter },
 ): void {
   const { apiKeys, rateLimiter } = deps;
+  keyServices.set(scope.server, apiKeys);
 
   function admit(
     request: FastifyRequest,

@@ -2,13 +2,18 @@
 // a reconnecting client sends back as Last-Event-ID.
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { AppError } from '../lib/errors.ts';
+import { watchKeyRevocation } from './auth.ts';
 
 export interface EventStream {
   send(event: string, data: unknown, id?: string): void;
   /** A comment line: keeps proxies and load balancers from closing an idle stream. */
   ping(): void;
   end(): void;
-  /** Fires when the client disconnects before the stream has ended. */
+  /**
+   * Fires when the client disconnects before the stream has ended, or when the API key that
+   * opened it is revoked: work done for the stream (a provider call) stops with it.
+   */
   signal: AbortSignal;
 }
 
@@ -56,5 +61,19 @@ export function openEventStream(reply: FastifyReply): EventStream {
     signal: closed.signal,
   };
   registry.add(stream);
+  // A stream outlives the authentication of its request: revoking the key ends it, on every node.
+  const unwatch = watchKeyRevocation(reply.request, () => {
+    const revoked = AppError.unauthenticated(
+      'api_key_revoked',
+      'The API key has been revoked. Create a new one.',
+    );
+    stream.send('error', { error: revoked.toBody(reply.request.id) });
+    closed.abort(revoked);
+    stream.end();
+  });
+  if (unwatch) {
+    reply.raw.on('close', unwatch);
+    body.on('finish', unwatch);
+  }
   return stream;
 }

@@ -5,6 +5,8 @@ export const API_KEY_CHANNEL = 'parley_api_keys';
 
 export interface CacheInvalidation {
   keyHash?: string;
+  /** Set when the key was revoked: its open streams end (see api-key-revocations.ts). */
+  keyId?: string;
   workspaceId?: string;
 }
 

@@ -5,6 +5,7 @@ import type { Database, Executor } from '../../db/client.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newUuid } from '../../lib/ids.ts';
 import { API_KEY_CHANNEL, ApiKeyCache, type CacheInvalidation } from './api-key-cache.ts';
+import { KeyRevocations, type RevocationHandler } from './api-key-revocations.ts';
 import { type Environment, generateApiKey, hashApiKey, parseApiKey } from './api-key-secrets.ts';
 import type { PlanLimits, PlanTable } from './plans.ts';
 import * as repo from './workspace-repository.ts';
@@ -32,12 +33,22 @@ export interface ApiKeyServiceDeps {
 
 /** last_used_at is written at most this often per key, off the request path. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How often a node re-checks the keys its open streams run for. Revocation normally arrives by
+ * NOTIFY at once; this bounds how long a stream outlives its key if a notice is ever lost.
+ */
+const STREAM_RECHECK_MS = 10_000;
 
 export function createApiKeyService(deps: ApiKeyServiceDeps) {
   const { db, logger } = deps;
   const cache = new ApiKeyCache<Principal>(deps.cacheTtlSeconds * 1000);
   const lastTouched = new Map<string, number>();
   const listPage = repo.prepareApiKeyPages(db);
+  const revocations = new KeyRevocations(
+    (ids) => repo.activeApiKeyIds(db.orm, ids),
+    STREAM_RECHECK_MS,
+    (error) => logger.warn({ err: error }, 'could not re-check the keys of open streams'),
+  );
 
   function limitsFor(plan: string): PlanLimits {
     // A plan removed from PARLEY_PLANS after workspaces were created on it: no limits rather than a crash.
@@ -59,9 +70,24 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
   return {
     /** Starts listening for revocations; call once before serving requests. */
     async start() {
-      cache.listening(await db.listen(API_KEY_CHANNEL, (payload) => cache.onNotification(payload)));
+      const unlisten = await db.listen(API_KEY_CHANNEL, (payload) => {
+        cache.onNotification(payload);
+        revocations.onNotification(payload);
+      });
+      cache.listening(unlisten);
     },
-    stop: () => cache.close(),
+    async stop() {
+      revocations.close();
+      await cache.close();
+    },
+
+    /**
+     * Calls `onRevoked` once if the key is revoked (on any node) while the caller's work runs;
+     * the returned function stops watching. For work that outlives its request's authentication.
+     */
+    watchRevocation(keyId: string, onRevoked: RevocationHandler): () => void {
+      return revocations.watch(keyId, onRevoked);
+    },
 
     /** Creates a key; inside the caller's transaction when one is passed. */
     async create(
@@ -126,11 +152,14 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       const revoked = await db.orm.transaction(async (tx) => {
         const key = scope ? await repo.findApiKey(tx, scope, id) : await repo.findApiKeyById(tx, id);
         if (!key) return null;
-        await notify(tx, { keyHash: key.keyHash });
+        await notify(tx, { keyHash: key.keyHash, keyId: key.id });
         return repo.revokeApiKey(tx, id);
       });
       // Other nodes drop it when the NOTIFY arrives; this node must not wait for its own.
-      if (revoked) cache.onNotification(JSON.stringify({ keyHash: revoked.keyHash }));
+      if (revoked) {
+        cache.onNotification(JSON.stringify({ keyHash: revoked.keyHash }));
+        revocations.revoked(revoked.id);
+      }
       return revoked;
     },
 

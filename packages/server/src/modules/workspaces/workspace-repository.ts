@@ -1,6 +1,6 @@
 // SQL for workspaces and API keys. Every function takes an executor (the database or a
 // transaction); API key queries always filter on workspace and environment.
-import { and, asc, count, desc, eq, isNull, lt, type Placeholder, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, type Placeholder, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.ts';
 import { apiKeys, workspaces } from '../../db/schema.ts';
 import type { Environment } from './api-key-secrets.ts';
@@ -208,4 +208,14 @@ export async function touchApiKey(db: Executor, id: string): Promise<void> {
 export async function findApiKeyById(db: Executor, id: string): Promise<ApiKeyRow | null> {
   const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
   return row ?? null;
+}
+
+/** The ids among these that name a key still active (not revoked, not deleted). */
+export async function activeApiKeyIds(db: Executor, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(inArray(apiKeys.id, ids), isNull(apiKeys.revokedAt)));
+  return new Set(rows.map((row) => row.id));
 }
