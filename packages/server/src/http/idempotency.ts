@@ -1,7 +1,9 @@
 // Idempotency-Key on POST/PATCH/DELETE: the first response is stored for 24 h and replayed
 // with `Idempotent-Replayed: true`; the same key with another request is a 422; a duplicate
-// that arrives while the first is still running is a 409.
+// that arrives while the first is still running is a 409. A streamed response (server-sent
+// events) is stored once it has ended, whole, and replayed as one body.
 import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/client.ts';
 import { AppError } from '../lib/errors.ts';
@@ -20,12 +22,18 @@ const METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 const STALE_SECONDS = 60;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
+/**
+ * What makes two requests the same: method, URL, body and, for a multipart upload, the file
+ * (its name, type and bytes; not the boundary, which each client run picks anew). The file is
+ * `request.uploadedFile`, set by the route's multipart reader before the key is claimed.
+ */
 function requestHash(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(
-      `${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`,
-    )
-    .digest('hex');
+  const hash = createHash('sha256').update(
+    `${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`,
+  );
+  const file = request.uploadedFile;
+  if (file) hash.update(`\n${file.filename}\n${file.contentType}\n`).update(file.bytes);
+  return hash.digest('hex');
 }
 
 function readKey(request: FastifyRequest): string | null {
@@ -85,10 +93,56 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
     throw conflict();
   }
 
+  async function store(id: string, reply: FastifyReply, body: string) {
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) headers[name] = String(value);
+    }
+    // Sealed: a stored response may hold a secret shown once (an API key, a webhook or identity secret).
+    await repo.complete(db.orm, id, { status: reply.statusCode, body: secretBox.encrypt(body), headers });
+  }
+
+  /**
+   * Passes a streamed body on to the client and keeps a copy; the key stays in flight (a
+   * duplicate is a 409) until the stream ends, then holds the whole stream (or is released when
+   * the stream ended with a server error). The copy is taken
+   * from the source, so a client that goes away mid-stream still leaves the complete response
+   * for its retry, as with any other response it did not wait for.
+   */
+  function recordStream(request: FastifyRequest, reply: FastifyReply, id: string, source: Readable) {
+    const toClient = new PassThrough();
+    const chunks: Buffer[] = [];
+    let ended = false;
+    source.on('data', (chunk: Buffer | string) => {
+      chunks.push(Buffer.from(chunk));
+      if (!toClient.destroyed) toClient.write(chunk);
+    });
+    source.once('end', () => {
+      ended = true;
+      const body = Buffer.concat(chunks).toString('utf8');
+      const done = endsWithServerError(body) ? repo.release(db.orm, id) : store(id, reply, body);
+      // The client sees the end once the response is stored: a retry it sends then is replayed.
+      done
+        .catch((error: unknown) => request.log.error({ err: error }, 'storing an idempotent stream failed'))
+        .finally(() => toClient.end());
+    });
+    source.once('close', () => {
+      if (ended) return;
+      toClient.destroy();
+      repo
+        .release(db.orm, id)
+        .catch((error: unknown) => request.log.error({ err: error }, 'releasing an idempotency key failed'));
+    });
+    return toClient;
+  }
+
   async function storeResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const id = request.idempotencyRecordId;
     if (!id) return payload;
     request.idempotencyRecordId = null;
+    if (reply.statusCode < 500 && payload instanceof Readable)
+      return recordStream(request, reply, id, payload);
     // A server error is not a result: release the key so the client can retry with it.
     if (
       reply.statusCode >= 500 ||
@@ -97,24 +151,15 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
       await repo.release(db.orm, id);
       return payload;
     }
-    const headers: Record<string, string> = {};
-    for (const name of REPLAYED_HEADERS) {
-      const value = reply.getHeader(name);
-      if (value !== undefined) headers[name] = String(value);
-    }
-    // Sealed: a stored response may hold a secret shown once (an API key, a webhook or identity secret).
-    await repo.complete(db.orm, id, {
-      status: reply.statusCode,
-      body: secretBox.encrypt(payload ?? ''),
-      headers,
-    });
+    await store(id, reply, payload ?? '');
     return payload;
   }
 
   scope.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((method) => METHODS.has(method))) return;
-    route.preValidation = [claimKey, ...hooksOf(route.preValidation)];
+    // After the route's own: those read a body that needs reading first (a multipart upload).
+    route.preValidation = [...hooksOf(route.preValidation), claimKey];
     route.onSend = [storeResponse, ...hooksOf(route.onSend)];
   });
 }
@@ -123,6 +168,21 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
 function openBody(secretBox: SecretBox, stored: string | null): string {
   if (!stored) return '';
   return stored.startsWith('v1:') ? secretBox.decrypt(stored) : stored;
+}
+
+/**
+ * Whether a server-sent event stream ended with an `error` event of a server error (5xx): like
+ * a 5xx response, it is not a result to replay.
+ */
+function endsWithServerError(stream: string): boolean {
+  const last = stream.trimEnd().split('\n\n').at(-1) ?? '';
+  if (!/^event: error$/m.test(last)) return false;
+  try {
+    const data = JSON.parse(/^data: (.*)$/m.exec(last)?.[1] ?? '{}') as { error?: { status?: number } };
+    return (data.error?.status ?? 500) >= 500;
+  } catch {
+    return true;
+  }
 }
 
 function hooksOf<T>(hooks: T | T[] | undefined): T[] {
