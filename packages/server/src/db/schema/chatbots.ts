@@ -13,8 +13,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
 import type { LlmProvider } from '../../modules/providers/provider-types.ts';
-import { environmentEnum, timestamps } from './columns.ts';
-import { workspaces } from './workspaces.ts';
+import { timestamps } from './columns.ts';
+import { tenantColumns } from './workspaces.ts';
 
 export interface ModelSettings {
   temperature: number;
@@ -80,10 +80,7 @@ export const chatbots = pgTable(
   'chatbots',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     name: text('name').notNull(),
     slug: text('slug').notNull(),
     systemPrompt: text('system_prompt').notNull(),
@@ -118,10 +115,7 @@ export const integrations = pgTable(
   'integrations',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),

@@ -13,8 +13,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { chatbots } from './chatbots.ts';
-import { environmentEnum, timestamps } from './columns.ts';
-import { workspaces } from './workspaces.ts';
+import { timestamps } from './columns.ts';
+import { tenantColumns, workspaces } from './workspaces.ts';
 
 export const conversationStatusEnum = pgEnum('conversation_status', ['open', 'closed']);
 export const conversationModeEnum = pgEnum('conversation_mode', ['ai', 'human']);
@@ -23,10 +23,7 @@ export const conversations = pgTable(
   'conversations',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),
@@ -76,8 +73,7 @@ export const messages = pgTable(
   'messages',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id').notNull(),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns({ references: false }),
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
@@ -131,10 +127,7 @@ export const leads = pgTable(
   'leads',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),

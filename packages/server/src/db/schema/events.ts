@@ -12,17 +12,14 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { environmentEnum, timestamps } from './columns.ts';
-import { workspaces } from './workspaces.ts';
+import { timestamps } from './columns.ts';
+import { tenantColumns } from './workspaces.ts';
 
 export const events = pgTable(
   'events',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     type: text('type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamps.createdAt,
@@ -47,10 +44,7 @@ export const webhooks = pgTable(
   'webhooks',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     url: text('url').notNull(),
     description: text('description'),
     /** Event types delivered, or ['*'] for all. */

@@ -15,8 +15,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { chatbots } from './chatbots.ts';
-import { environmentEnum, timestamps } from './columns.ts';
-import { workspaces } from './workspaces.ts';
+import { timestamps } from './columns.ts';
+import { tenantColumns } from './workspaces.ts';
 
 /** PostgreSQL tsvector; filled by SQL at insert (the language varies per chatbot). */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -38,10 +38,7 @@ export const sources = pgTable(
   'sources',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),
@@ -90,8 +87,7 @@ export const documents = pgTable(
   'documents',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id').notNull(),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns({ references: false }),
     sourceId: uuid('source_id')
       .notNull()
       .references(() => sources.id, { onDelete: 'cascade' }),
@@ -127,8 +123,7 @@ export const chunks = pgTable(
   'chunks',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id').notNull(),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns({ references: false }),
     chatbotId: uuid('chatbot_id').notNull(),
     sourceId: uuid('source_id').notNull(),
     documentId: uuid('document_id')

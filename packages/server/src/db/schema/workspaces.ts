@@ -22,14 +22,28 @@ export const workspaces = pgTable('workspaces', {
   ...timestamps,
 });
 
+/**
+ * The tenant of a row: its workspace and environment. Every tenant table has both, and every
+ * repository query filters on both (db/tenant-scope.ts). `references: false` for rows removed
+ * with a parent row of the same tenant (messages, documents, chunks), which have no foreign key
+ * to the workspace.
+ */
+export function tenantColumns(options: { references?: boolean } = {}) {
+  const workspaceId = uuid('workspace_id').notNull();
+  return {
+    workspaceId:
+      options.references === false
+        ? workspaceId
+        : workspaceId.references(() => workspaces.id, { onDelete: 'cascade' }),
+    environment: environmentEnum('environment').notNull(),
+  };
+}
+
 export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     name: text('name').notNull(),
     /** SHA-256 of the whole secret, hex. The secret itself is never stored. */
     keyHash: text('key_hash').notNull(),
@@ -50,10 +64,7 @@ export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
     id: uuid('id').primaryKey(),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
-    environment: environmentEnum('environment').notNull(),
+    ...tenantColumns(),
     key: text('key').notNull(),
     /** SHA-256 over method, path and body: the same key with another request is refused. */
     requestHash: text('request_hash').notNull(),

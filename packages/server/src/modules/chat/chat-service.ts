@@ -2,6 +2,7 @@
 // streamed), stored with its model, usage, latency, retrieved chunks and citations.
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import { codePointLength } from '../../lib/text.ts';
@@ -32,11 +33,6 @@ export interface ChatInput {
   conversation_id?: string;
   visitor?: Visitor;
   metadata?: Record<string, unknown>;
-}
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
 }
 
 /** A turn whose visitor message is stored; the reply is still to come (or not: human mode). */
@@ -213,35 +209,34 @@ export function createChatService(deps: {
       return humanTurn({ scope, bot, ...stored, startedAt }, escalation);
     }
 
-    const reservation = await deps.usage.reserveMessage(scope, limits.messages_per_month);
-    try {
-      // Test mode never calls a paid provider.
-      const enabled = scope.environment === 'live' ? await deps.integrations.enabledFor(scope, bot.id) : null;
-      const model = deps.providers.textModel(enabled?.connection ?? null);
-      const history = existing ? await deps.conversations.history(existing.id, HISTORY_MESSAGES) : [];
-      const { query, context, usage } = await searchQuery(question, history, model);
-      const chunks = await deps.retrieval.search(scope, bot, query, { context });
-      const stored = await deps.conversations.addVisitorMessage(scope, bot, existing, visitorMessage);
-      await captureLead(scope, bot, stored.conversation, question);
-      return {
-        scope,
-        bot,
-        ...stored,
-        mode: 'ai',
-        chunks,
-        model,
-        integrationId: enabled?.row.id ?? null,
-        integrationStatus: enabled?.row.status ?? null,
-        history,
-        reservation,
-        rewriteUsage: usage,
-        startedAt,
-        escalation: null,
-      };
-    } catch (error) {
-      await deps.usage.release(reservation);
-      throw error;
-    }
+    // Refused before any work; counted only with the stored message, in its transaction.
+    await deps.usage.checkAvailable(scope, limits.messages_per_month);
+    // Test mode never calls a paid provider.
+    const enabled = scope.environment === 'live' ? await deps.integrations.enabledFor(scope, bot.id) : null;
+    const model = deps.providers.textModel(enabled?.connection ?? null);
+    const history = existing ? await deps.conversations.history(existing.id, HISTORY_MESSAGES) : [];
+    const { query, context, usage } = await searchQuery(question, history, model);
+    const chunks = await deps.retrieval.search(scope, bot, query, { context });
+    let reservation: Reservation | null = null;
+    const stored = await deps.conversations.addVisitorMessage(scope, bot, existing, visitorMessage, async (tx) => {
+      reservation = await deps.usage.reserveMessage(scope, limits.messages_per_month, tx);
+    });
+    await captureLead(scope, bot, stored.conversation, question);
+    return {
+      scope,
+      bot,
+      ...stored,
+      mode: 'ai',
+      chunks,
+      model,
+      integrationId: enabled?.row.id ?? null,
+      integrationStatus: enabled?.row.status ?? null,
+      history,
+      reservation,
+      rewriteUsage: usage,
+      startedAt,
+      escalation: null,
+    };
   }
 
   async function callModel(

@@ -2,19 +2,12 @@
 import { and, desc, eq, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { chatbots } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import type { ChatbotRow } from './chatbot-schemas.ts';
 
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
-
-function inScope(scope: Scope) {
-  return and(
-    eq(chatbots.workspaceId, scope.workspaceId),
-    eq(chatbots.environment, scope.environment),
-    isNull(chatbots.deletedAt),
-  );
+/** The scope's chatbots that are not deleted. */
+function activeInScope(scope: Scope) {
+  return and(inScope(chatbots, scope), isNull(chatbots.deletedAt));
 }
 
 export async function insertChatbot(db: Executor, row: typeof chatbots.$inferInsert): Promise<ChatbotRow> {
@@ -26,7 +19,7 @@ export async function findChatbot(db: Executor, scope: Scope, id: string): Promi
   const [row] = await db
     .select()
     .from(chatbots)
-    .where(and(inScope(scope), eq(chatbots.id, id)));
+    .where(and(activeInScope(scope), eq(chatbots.id, id)));
   return row ?? null;
 }
 
@@ -38,7 +31,7 @@ export async function findChatbotBySlug(
   const [row] = await db
     .select()
     .from(chatbots)
-    .where(and(inScope(scope), eq(chatbots.slug, slug)));
+    .where(and(activeInScope(scope), eq(chatbots.slug, slug)));
   return row ?? null;
 }
 
@@ -50,7 +43,7 @@ export async function listChatbots(
   return db
     .select()
     .from(chatbots)
-    .where(and(inScope(scope), page.beforeId ? lt(chatbots.id, page.beforeId) : undefined))
+    .where(and(activeInScope(scope), page.beforeId ? lt(chatbots.id, page.beforeId) : undefined))
     .orderBy(desc(chatbots.id))
     .limit(page.limit);
 }
@@ -60,7 +53,7 @@ export async function slugsLike(db: Executor, scope: Scope, base: string): Promi
   const rows = await db
     .select({ slug: chatbots.slug })
     .from(chatbots)
-    .where(and(inScope(scope), or(eq(chatbots.slug, base), like(chatbots.slug, `${base}-%`))));
+    .where(and(activeInScope(scope), or(eq(chatbots.slug, base), like(chatbots.slug, `${base}-%`))));
   return rows.map((row) => row.slug);
 }
 
@@ -73,7 +66,7 @@ export async function updateChatbot(
   const [row] = await db
     .update(chatbots)
     .set({ ...changes, updatedAt: sql`now()` })
-    .where(and(inScope(scope), eq(chatbots.id, id)))
+    .where(and(activeInScope(scope), eq(chatbots.id, id)))
     .returning();
   return row ?? null;
 }
@@ -82,7 +75,7 @@ export async function softDeleteChatbot(db: Executor, scope: Scope, id: string):
   const rows = await db
     .update(chatbots)
     .set({ deletedAt: sql`now()` })
-    .where(and(inScope(scope), eq(chatbots.id, id)))
+    .where(and(activeInScope(scope), eq(chatbots.id, id)))
     .returning({ id: chatbots.id });
   return rows.length > 0;
 }

@@ -1,6 +1,7 @@
 // Chatbots: creation with a unique slug, settings, pause, soft delete and purge.
 import type { Database } from '../../db/client.ts';
 import { DEFAULT_HANDOFF_SETTINGS, DEFAULT_LEAD_SETTINGS } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import { isUniqueViolation } from '../../lib/db-errors.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -17,8 +18,6 @@ import {
   mergeWidget,
   type WidgetSettingsInput,
 } from './chatbot-settings.ts';
-
-export type Scope = repo.Scope;
 
 export interface ChatbotInput {
   name?: string;

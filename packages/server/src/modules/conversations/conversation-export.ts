@@ -2,11 +2,11 @@
 // messages inside) or CSV (one row per message). Conversations are read in batches and written as
 // they are read, so memory stays flat however many there are.
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
+import { toCsv } from '../../lib/csv.ts';
 import type { ConversationFilters } from './conversation-queries.ts';
 import { conversationBatch, messagesOf } from './conversation-queries.ts';
-import type { Scope } from './conversation-repository.ts';
 import { type MessageRow, presentConversation, presentMessage } from './conversation-schemas.ts';
 
 const BATCH = 200;
@@ -63,7 +63,7 @@ async function* ndjson(db: Database, scope: Scope, filters: ConversationFilters)
 }
 
 async function* csv(db: Database, scope: Scope, filters: ConversationFilters) {
-  yield stringify([CSV_COLUMNS as unknown as string[]]);
+  yield toCsv([CSV_COLUMNS]);
   for await (const batch of batches(db, scope, filters)) {
     const records: unknown[][] = [];
     for (const { conversation, messages } of batch) {
@@ -86,7 +86,8 @@ async function* csv(db: Database, scope: Scope, filters: ConversationFilters) {
         records.push([...head, m.id, m.role, m.author_name, m.content, m.grounded, m.model, m.created_at]);
       }
     }
-    if (records.length > 0) yield stringify(records);
+    // Visitors write messages and names: no cell may reach a spreadsheet as a formula.
+    if (records.length > 0) yield toCsv(records);
   }
 }
 

@@ -2,6 +2,7 @@
 // request through the API, when the visitor asks for a human, after fallbacks in a row, or when an
 // agent replies — and back. Each change is one transaction with its event and live notice.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
@@ -14,7 +15,7 @@ import {
   presentConversation,
   presentMessage,
 } from './conversation-schemas.ts';
-import type { ConversationService, Scope } from './conversation-service.ts';
+import type { ConversationService } from './conversation-service.ts';
 
 export type EscalationTrigger = 'api' | 'visitor_request' | 'fallbacks' | 'agent_reply';
 

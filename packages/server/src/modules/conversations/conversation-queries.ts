@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { conversations, messages } from '../../db/schema.ts';
-import type { Scope } from './conversation-repository.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { ConversationRow, MessageRow } from './conversation-schemas.ts';
 
 export interface ConversationFilters {

@@ -2,12 +2,8 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { conversations, messages } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { ConversationRow, MessageRow } from './conversation-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
 
 export async function insertConversation(
   db: Executor,

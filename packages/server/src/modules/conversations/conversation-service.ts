@@ -2,6 +2,7 @@
 // with their events, and the history a reply is built on.
 import type { Database, Executor } from '../../db/client.ts';
 import type { RetrievedRef, StoredSource } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId, encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
@@ -15,8 +16,6 @@ import {
   presentConversation,
   presentMessage,
 } from './conversation-schemas.ts';
-
-export type Scope = repo.Scope;
 
 export interface Visitor {
   id?: string;
@@ -80,8 +79,11 @@ export function createConversationService(deps: { db: Database }) {
       bot: ChatbotRow,
       existing: ConversationRow | null,
       input: { content: string; visitor?: Visitor; metadata?: Record<string, unknown>; channel: string },
+      /** Runs first in the same transaction: what must commit with the message (its quota count). */
+      alongside?: (tx: Executor) => Promise<void>,
     ): Promise<{ conversation: ConversationRow; userMessage: MessageRow }> {
       return db.orm.transaction(async (tx) => {
+        await alongside?.(tx);
         let conversation: ConversationRow;
         if (existing) {
           // Read again under a lock: the conversation may have been closed (or deleted) since

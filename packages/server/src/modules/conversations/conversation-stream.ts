@@ -2,6 +2,7 @@
 // system) as it is stored, on whichever node it was stored, and every change of mode or status.
 // Used by the inbox API and by the widget's public stream.
 import type { FastifyReply } from 'fastify';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { openEventStream } from '../../http/sse.ts';
 import type { ConversationHub, LiveNotice } from './conversation-live.ts';
 import {
@@ -10,7 +11,7 @@ import {
   presentConversation,
   presentMessage,
 } from './conversation-schemas.ts';
-import type { ConversationService, Scope } from './conversation-service.ts';
+import type { ConversationService } from './conversation-service.ts';
 
 const HEARTBEAT_MS = 15_000;
 const CATCH_UP_PAGE = 100;

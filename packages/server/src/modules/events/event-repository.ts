@@ -2,12 +2,8 @@
 import { and, desc, eq, gt, inArray, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { events } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { EventRow } from './event-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
 
 export interface EventFilter {
   type?: string;

@@ -1,6 +1,7 @@
 // The event log: every event of the workspace and environment for 30 days, so a receiver that
 // was down can list what it missed.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import * as repo from './event-repository.ts';
@@ -18,10 +19,10 @@ export function createEventService(deps: { db: Database; now?: () => Date }) {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   return {
-    list: (scope: repo.Scope, filter: repo.EventFilter, page: { limit: number; beforeId: string | null }) =>
+    list: (scope: Scope, filter: repo.EventFilter, page: { limit: number; beforeId: string | null }) =>
       repo.listEvents(db.orm, scope, filter, page),
 
-    async get(scope: repo.Scope, id: string): Promise<EventRow> {
+    async get(scope: Scope, id: string): Promise<EventRow> {
       const row = await repo.findEvent(db.orm, scope, id);
       if (!row) throw AppError.notFound('event', encodeId('evt', id));
       return row;

@@ -2,19 +2,8 @@
 import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { integrations } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import type { IntegrationRow } from './integration-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
-
-function inScope(scope: Scope) {
-  return and(
-    eq(integrations.workspaceId, scope.workspaceId),
-    eq(integrations.environment, scope.environment),
-  );
-}
 
 export async function insertIntegration(
   db: Executor,
@@ -32,7 +21,7 @@ export async function findIntegration(
   const [row] = await db
     .select()
     .from(integrations)
-    .where(and(inScope(scope), eq(integrations.id, id)));
+    .where(and(inScope(integrations, scope), eq(integrations.id, id)));
   return row ?? null;
 }
 
@@ -47,7 +36,7 @@ export async function listIntegrations(
     .from(integrations)
     .where(
       and(
-        inScope(scope),
+        inScope(integrations, scope),
         eq(integrations.chatbotId, chatbotId),
         page.beforeId ? lt(integrations.id, page.beforeId) : undefined,
       ),
@@ -67,7 +56,11 @@ export async function findEnabled(
     .select()
     .from(integrations)
     .where(
-      and(inScope(scope), inArray(integrations.chatbotId, chatbotIds), ne(integrations.status, 'disabled')),
+      and(
+        inScope(integrations, scope),
+        inArray(integrations.chatbotId, chatbotIds),
+        ne(integrations.status, 'disabled'),
+      ),
     );
 }
 
@@ -83,7 +76,7 @@ export async function disableOthers(
     .set({ status: 'disabled', updatedAt: sql`now()` })
     .where(
       and(
-        inScope(scope),
+        inScope(integrations, scope),
         eq(integrations.chatbotId, chatbotId),
         ne(integrations.id, exceptId),
         ne(integrations.status, 'disabled'),
@@ -100,7 +93,7 @@ export async function updateIntegration(
   const [row] = await db
     .update(integrations)
     .set({ ...changes, updatedAt: sql`now()` })
-    .where(and(inScope(scope), eq(integrations.id, id)))
+    .where(and(inScope(integrations, scope), eq(integrations.id, id)))
     .returning();
   return row ?? null;
 }
@@ -108,7 +101,7 @@ export async function updateIntegration(
 export async function deleteIntegration(db: Executor, scope: Scope, id: string): Promise<boolean> {
   const rows = await db
     .delete(integrations)
-    .where(and(inScope(scope), eq(integrations.id, id)))
+    .where(and(inScope(integrations, scope), eq(integrations.id, id)))
     .returning({ id: integrations.id });
   return rows.length > 0;
 }

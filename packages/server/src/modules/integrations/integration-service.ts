@@ -2,6 +2,7 @@
 // integration. Provider keys are sealed at rest and only ever leave as their last four characters.
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
@@ -12,7 +13,6 @@ import type { LlmProvider, ProviderConnection, ProviderName } from '../providers
 import * as repo from './integration-repository.ts';
 import { type IntegrationRow, presentIntegration } from './integration-schemas.ts';
 
-export type Scope = repo.Scope;
 type KeySource = 'integration' | 'environment' | 'none';
 
 export interface IntegrationInput {

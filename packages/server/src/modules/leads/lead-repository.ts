@@ -2,25 +2,30 @@
 import { and, desc, eq, getTableColumns, gt, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { leads } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import type { LeadRow } from './lead-schemas.ts';
 
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
-
-function inScope(scope: Scope) {
-  return and(eq(leads.workspaceId, scope.workspaceId), eq(leads.environment, scope.environment));
-}
-
-// What a capture makes of an existing lead: new name, phone and conversation when given, the
-// earlier ones otherwise; fields merged key by key.
-const MERGED = {
-  name: sql`coalesce(excluded.name, leads.name)`,
-  phone: sql`coalesce(excluded.phone, leads.phone)`,
-  conversationId: sql`coalesce(excluded.conversation_id, leads.conversation_id)`,
-  fields: sql`leads.fields || excluded.fields`,
+// What a capture makes of an existing lead. The team's own capture (through the API) updates it:
+// new name, phone and conversation when given, the earlier ones otherwise; fields merged key by
+// key. A visitor's capture (widget form, an address written in chat) is anonymous: it may attach
+// a conversation to a lead that has none, and changes nothing else, so no visitor can rename or
+// re-point a lead the team or another visitor left.
+const MERGES = {
+  team: {
+    name: sql`coalesce(excluded.name, leads.name)`,
+    phone: sql`coalesce(excluded.phone, leads.phone)`,
+    conversationId: sql`coalesce(excluded.conversation_id, leads.conversation_id)`,
+    fields: sql`leads.fields || excluded.fields`,
+  },
+  visitor: {
+    name: sql`leads.name`,
+    phone: sql`leads.phone`,
+    conversationId: sql`coalesce(leads.conversation_id, excluded.conversation_id)`,
+    fields: sql`leads.fields`,
+  },
 };
+
+export type CaptureAuthority = keyof typeof MERGES;
 
 /**
  * One statement, so concurrent captures of one address never make two leads: the first inserts,
@@ -31,15 +36,17 @@ const MERGED = {
 export async function upsertLead(
   db: Executor,
   row: typeof leads.$inferInsert,
+  authority: CaptureAuthority,
 ): Promise<{ row: LeadRow; created: boolean } | null> {
+  const merged = MERGES[authority];
   const [result] = await db
     .insert(leads)
     .values(row)
     .onConflictDoUpdate({
       target: [leads.chatbotId, leads.email],
-      set: { ...MERGED, updatedAt: sql`now()` },
+      set: { ...merged, updatedAt: sql`now()` },
       setWhere: sql`(leads.name, leads.phone, leads.conversation_id, leads.fields)
-        IS DISTINCT FROM (${MERGED.name}, ${MERGED.phone}, ${MERGED.conversationId}, ${MERGED.fields})`,
+        IS DISTINCT FROM (${merged.name}, ${merged.phone}, ${merged.conversationId}, ${merged.fields})`,
     })
     .returning({ ...getTableColumns(leads), created: sql<boolean>`(leads.xmax = 0)` });
   if (!result) return null;
@@ -56,7 +63,7 @@ export async function findLeadByEmail(
   const [row] = await db
     .select()
     .from(leads)
-    .where(and(inScope(scope), eq(leads.chatbotId, chatbotId), eq(leads.email, email)));
+    .where(and(inScope(leads, scope), eq(leads.chatbotId, chatbotId), eq(leads.email, email)));
   return row ?? null;
 }
 
@@ -64,7 +71,7 @@ export async function findLead(db: Executor, scope: Scope, id: string): Promise<
   const [row] = await db
     .select()
     .from(leads)
-    .where(and(inScope(scope), eq(leads.id, id)));
+    .where(and(inScope(leads, scope), eq(leads.id, id)));
   return row ?? null;
 }
 
@@ -85,7 +92,7 @@ export async function listLeads(
     .from(leads)
     .where(
       and(
-        inScope(scope),
+        inScope(leads, scope),
         filter.chatbotId ? eq(leads.chatbotId, filter.chatbotId) : undefined,
         filter.createdAfter ? gt(leads.createdAt, filter.createdAfter) : undefined,
         page.beforeId ? lt(leads.id, page.beforeId) : undefined,
@@ -98,7 +105,7 @@ export async function listLeads(
 export async function deleteLead(db: Executor, scope: Scope, id: string): Promise<boolean> {
   const rows = await db
     .delete(leads)
-    .where(and(inScope(scope), eq(leads.id, id)))
+    .where(and(inScope(leads, scope), eq(leads.id, id)))
     .returning({ id: leads.id });
   return rows.length > 0;
 }

@@ -1,6 +1,7 @@
 // Leads: the contact details a visitor leaves, one lead per chatbot and email address. The API,
 // the widget and the chat (an address written in a message) all capture through `capture`.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
@@ -15,8 +16,6 @@ import {
   MAX_LEAD_FIELDS,
   presentLead,
 } from './lead-schemas.ts';
-
-export type Scope = repo.Scope;
 
 export interface CaptureInput {
   email: string;
@@ -67,8 +66,10 @@ export function createLeadService(deps: {
 
   return {
     /**
-     * Creates the chatbot's lead for this address, or updates it: fields merged, earlier name and
-     * phone kept unless new ones are given, the conversation set when given. The change, the
+     * Creates the chatbot's lead for this address, or updates it. Through the API (the team):
+     * fields merged, earlier name and phone kept unless new ones are given, the conversation set
+     * when given. From a visitor (widget, chat): an existing lead only gains the visitor's
+     * conversation when it has none; the name they typed goes on their own conversation. The change, the
      * conversation's customer fields and the lead.captured event (only when the lead is new or
      * changed) are written in one transaction. Throws 404 for an unknown chatbot or a conversation
      * of another chatbot, 400 for a blank name or phone, an invalid address or field name.
@@ -91,19 +92,24 @@ export function createLeadService(deps: {
         throw AppError.notFound('conversation', encodeId('conv', conversation.id));
       }
 
+      const authority: repo.CaptureAuthority = via === 'api' ? 'team' : 'visitor';
       return db.orm.transaction(async (tx) => {
-        const upserted = await repo.upsertLead(tx, {
-          id: newUuid(),
-          workspaceId: scope.workspaceId,
-          environment: scope.environment,
-          chatbotId,
-          conversationId: conversation?.id ?? null,
-          email,
-          name,
-          phone,
-          fields: input.fields ?? {},
-          capturedVia: via,
-        });
+        const upserted = await repo.upsertLead(
+          tx,
+          {
+            id: newUuid(),
+            workspaceId: scope.workspaceId,
+            environment: scope.environment,
+            chatbotId,
+            conversationId: conversation?.id ?? null,
+            email,
+            name,
+            phone,
+            fields: input.fields ?? {},
+            capturedVia: via,
+          },
+          authority,
+        );
         // Null: the capture changed nothing. The upsert met the row and locked it until commit, so
         // it is still there to read back.
         const lead = upserted?.row ?? (await repo.findLeadByEmail(tx, scope, chatbotId, email));
@@ -121,11 +127,14 @@ export function createLeadService(deps: {
         if (upserted) {
           await recordEvent(tx, scope, 'lead.captured', { ...presentLead(lead), created });
         }
+        // A visitor's conversation shows what they said about themselves, not the stored lead's name.
+        const customerName = authority === 'team' ? lead.name : name;
         if (
           conversation &&
-          (conversation.customerEmail !== email || (lead.name !== null && conversation.customerName === null))
+          (conversation.customerEmail !== email ||
+            (customerName !== null && conversation.customerName === null))
         ) {
-          await deps.conversations.setCustomer(scope, conversation.id, { email, name: lead.name }, tx);
+          await deps.conversations.setCustomer(scope, conversation.id, { email, name: customerName }, tx);
         }
         return { lead, created };
       });

@@ -8,12 +8,8 @@
 // ingest, or on the embedded database, which has no autoanalyze) a plain join was seen hashing
 // all 21k terms of a bot for a five-word question.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
 
 export interface QueryTerm {
   lexeme: string;

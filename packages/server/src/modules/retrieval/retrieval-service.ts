@@ -7,6 +7,7 @@
 // integration has an embedding model and pgvector is there, from the nearest embeddings (live
 // data only). The lists are fused by reciprocal rank; Q&A pairs whose question matches come first.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { distinctWords, STOP_WORDS } from '../../lib/language/english-terms.ts';
 import { rarity } from '../../lib/language/word-rarity.ts';
 import { relativesOf } from '../../lib/language/wordnet.ts';
@@ -60,8 +61,6 @@ export interface RetrievalDeps {
   /** How long the question's embedding may take before retrieval goes on without it. */
   embeddingTimeoutMs?: number;
 }
-
-export type Scope = repo.Scope;
 
 /** Longest part of a question that is searched: a pasted log says what it is about early. */
 const MAX_QUERY_CHARS = 2000;

@@ -3,16 +3,8 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { documents, sourceFiles, sources } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import type { DocumentRow, SourceRow } from './source-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
-
-function inScope(scope: Scope) {
-  return and(eq(sources.workspaceId, scope.workspaceId), eq(sources.environment, scope.environment));
-}
 
 export async function insertSource(db: Executor, row: typeof sources.$inferInsert): Promise<SourceRow> {
   const [created] = await db.insert(sources).values(row).returning();
@@ -32,7 +24,7 @@ export async function findSource(db: Executor, scope: Scope, id: string): Promis
   const [row] = await db
     .select()
     .from(sources)
-    .where(and(inScope(scope), eq(sources.id, id)));
+    .where(and(inScope(sources, scope), eq(sources.id, id)));
   return row ?? null;
 }
 
@@ -52,7 +44,7 @@ export async function listSources(
     .from(sources)
     .where(
       and(
-        inScope(scope),
+        inScope(sources, scope),
         eq(sources.chatbotId, chatbotId),
         page.beforeId ? lt(sources.id, page.beforeId) : undefined,
       ),
@@ -64,7 +56,7 @@ export async function listSources(
 export async function deleteSource(db: Executor, scope: Scope, id: string): Promise<boolean> {
   const rows = await db
     .delete(sources)
-    .where(and(inScope(scope), eq(sources.id, id)))
+    .where(and(inScope(sources, scope), eq(sources.id, id)))
     .returning({ id: sources.id });
   return rows.length > 0;
 }

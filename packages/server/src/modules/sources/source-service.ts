@@ -1,6 +1,7 @@
 // Knowledge sources: what the API does with them. The work of fetching, extracting and indexing
 // happens in the ingestion job (source-ingest.ts); this service records, queues and reports.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
@@ -8,8 +9,6 @@ import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { findDeadPattern } from './crawling/crawl-url.ts';
 import * as repo from './source-repository.ts';
 import type { CreateSourceInput, SourceRow } from './source-schemas.ts';
-
-export type Scope = repo.Scope;
 
 export interface UploadedFile {
   filename: string;

@@ -3,8 +3,8 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { events, webhookAttempts, webhookDeliveries, webhooks } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { newUuid } from '../../lib/ids.ts';
-import type { Scope } from './webhook-repository.ts';
 import type { AttemptRow, DeliveryRow } from './webhook-schemas.ts';
 
 const isPending = sql`${webhookDeliveries.status} = 'pending'`;

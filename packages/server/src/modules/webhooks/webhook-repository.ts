@@ -2,16 +2,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { webhooks } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import type { WebhookRow } from './webhook-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
-
-function inScope(scope: Scope) {
-  return and(eq(webhooks.workspaceId, scope.workspaceId), eq(webhooks.environment, scope.environment));
-}
 
 export async function insertWebhook(db: Executor, row: typeof webhooks.$inferInsert): Promise<WebhookRow> {
   const [created] = await db.insert(webhooks).values(row).returning();
@@ -22,7 +14,7 @@ export async function findWebhook(db: Executor, scope: Scope, id: string): Promi
   const [row] = await db
     .select()
     .from(webhooks)
-    .where(and(inScope(scope), eq(webhooks.id, id)));
+    .where(and(inScope(webhooks, scope), eq(webhooks.id, id)));
   return row ?? null;
 }
 
@@ -40,7 +32,7 @@ export async function listWebhooks(
   return db
     .select()
     .from(webhooks)
-    .where(and(inScope(scope), page.beforeId ? lt(webhooks.id, page.beforeId) : undefined))
+    .where(and(inScope(webhooks, scope), page.beforeId ? lt(webhooks.id, page.beforeId) : undefined))
     .orderBy(desc(webhooks.id))
     .limit(page.limit);
 }
@@ -54,7 +46,7 @@ export async function updateWebhook(
   const [row] = await db
     .update(webhooks)
     .set({ ...changes, updatedAt: sql`now()` })
-    .where(and(inScope(scope), eq(webhooks.id, id)))
+    .where(and(inScope(webhooks, scope), eq(webhooks.id, id)))
     .returning();
   return row ?? null;
 }
@@ -84,7 +76,11 @@ export async function rotateSecret(
       updatedAt: sql`now()`,
     })
     .where(
-      and(inScope(scope), eq(webhooks.id, id), sql`jsonb_array_length(${live}) < ${rotation.maxPrevious}`),
+      and(
+        inScope(webhooks, scope),
+        eq(webhooks.id, id),
+        sql`jsonb_array_length(${live}) < ${rotation.maxPrevious}`,
+      ),
     )
     .returning();
   return row ?? null;
@@ -93,7 +89,7 @@ export async function rotateSecret(
 export async function deleteWebhook(db: Executor, scope: Scope, id: string): Promise<boolean> {
   const rows = await db
     .delete(webhooks)
-    .where(and(inScope(scope), eq(webhooks.id, id)))
+    .where(and(inScope(webhooks, scope), eq(webhooks.id, id)))
     .returning({ id: webhooks.id });
   return rows.length > 0;
 }

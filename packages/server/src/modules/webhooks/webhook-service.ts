@@ -1,6 +1,7 @@
 // Webhook endpoints: creation with a signing secret, changes, rotation, and what was delivered.
 import ipaddr from 'ipaddr.js';
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import { isPublicAddress } from '../../lib/safe-fetch.ts';
@@ -10,8 +11,6 @@ import type { WebhookDelivery } from './webhook-delivery.ts';
 import * as repo from './webhook-repository.ts';
 import type { AttemptRow, DeliveryRow, WebhookRow } from './webhook-schemas.ts';
 import { generateWebhookSecret } from './webhook-signing.ts';
-
-export type Scope = repo.Scope;
 
 export interface WebhookInput {
   url?: string;

@@ -3,12 +3,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { chatbots, workspaces } from '../../db/schema.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
-
-export interface Scope {
-  workspaceId: string;
-  environment: 'live' | 'test';
-}
 
 export async function findPublicChatbot(
   db: Executor,

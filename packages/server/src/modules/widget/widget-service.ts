@@ -2,6 +2,7 @@
 // and follow their own conversation, leave their email, ask for a person, rate a reply. The
 // chatbot's workspace and environment are the scope; the conversation token is the key.
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
@@ -20,7 +21,7 @@ import * as repo from './widget-repository.ts';
 /** A public request admitted for one chatbot: the bot, its scope and its workspace's limits. */
 export interface WidgetAccess {
   bot: ChatbotRow;
-  scope: repo.Scope;
+  scope: Scope;
   limits: { messages_per_month: number | null };
 }
 
@@ -161,7 +162,7 @@ export function createWidgetService(deps: {
     },
 
     /** Creates or replaces the bot's identity secret; returns it in clear, once per call. */
-    async rotateIdentitySecret(scope: repo.Scope, chatbotId: string, secret: string): Promise<void> {
+    async rotateIdentitySecret(scope: Scope, chatbotId: string, secret: string): Promise<void> {
       const done = await repo.setIdentitySecret(
         deps.db.orm,
         scope,
@@ -171,7 +172,7 @@ export function createWidgetService(deps: {
       if (!done) throw AppError.notFound('chatbot', encodeId('bot', chatbotId));
     },
 
-    async removeIdentitySecret(scope: repo.Scope, chatbotId: string): Promise<void> {
+    async removeIdentitySecret(scope: Scope, chatbotId: string): Promise<void> {
       const done = await repo.setIdentitySecret(deps.db.orm, scope, chatbotId, null);
       if (!done) throw AppError.notFound('chatbot', encodeId('bot', chatbotId));
     },
