@@ -175,6 +175,21 @@ describe('chunkDocument', () => {
     ).toBeGreaterThanOrEqual(blob.length);
   });
 
+  it('cuts a huge word of letters (a blob, text with no spaces) in time and within bounds', () => {
+    // Random letters make one piece for the tokenizer; byte-pair merging a piece is quadratic.
+    let seed = 7;
+    let blob = '';
+    for (let i = 0; i < 200_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      blob += String.fromCharCode(97 + (seed % 26));
+    }
+    const cjk = '知识库中的文档会被切分成段落'.repeat(5_000);
+    const result = chunkDocument(doc([{ headingPath: [], text: `${blob}\n\n${cjk}` }]));
+    expect(result.length).toBeGreaterThan(100);
+    for (const chunk of result) expect(chunk.tokens).toBeLessThanOrEqual(400);
+    expect(result.map((c) => c.text).join('')).toContain(blob.slice(100_000, 100_200));
+  });
+
   it('carries the page of the section a chunk starts on', () => {
     const pdf = doc([
       { headingPath: [], text: paragraph('shipping', 0, 25), page: 1 },

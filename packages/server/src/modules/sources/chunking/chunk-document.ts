@@ -19,7 +19,7 @@
 
 import type { Chunk, ChunkOptions, ExtractedDocument, Section } from '../source-types.ts';
 import { splitSentences, splitWords } from './chunk-sentences.ts';
-import { countTokens } from './chunk-tokens.ts';
+import { countTokens, forEachCountedUnit } from './chunk-tokens.ts';
 
 export const DEFAULT_TARGET_TOKENS = 400;
 export const DEFAULT_OVERLAP_TOKENS = 60;
@@ -39,23 +39,34 @@ interface Piece {
   sep: Separator;
 }
 
-function piece(text: string, sep: Separator): Piece {
-  return { text, tokens: countTokens(text), sep };
+/**
+ * With `limit`, a text longer than that is counted only until it passes the limit: it is cut
+ * again before it goes into a chunk, and a paragraph of megabytes is not counted whole for that.
+ */
+function piece(text: string, sep: Separator, limit?: number): Piece {
+  return { text, tokens: countTokens(text, limit), sep };
 }
 
 /**
  * Hard cut of a "word" longer than a chunk (a base64 blob, a URL with no spaces): slices that
- * fit, so the size bound holds for any input.
+ * fit, so the size bound holds for any input. The word is read once, cut between the units its
+ * tokens are counted in.
  */
 function sliceWord(word: string, max: number): string[] {
   const slices: string[] = [];
-  let rest = word;
-  while (rest) {
-    let size = Math.min(rest.length, max * 2);
-    while (size > 1 && countTokens(rest.slice(0, size)) > max) size = Math.floor(size * 0.75);
-    slices.push(rest.slice(0, size));
-    rest = rest.slice(size);
-  }
+  let start = 0;
+  let end = 0;
+  let used = 0;
+  forEachCountedUnit(word, (unit, tokens) => {
+    if (used + tokens > max && end > start) {
+      slices.push(word.slice(start, end));
+      start = end;
+      used = 0;
+    }
+    used += tokens;
+    end += unit.length;
+  });
+  if (end > start) slices.push(word.slice(start, end));
   return slices;
 }
 
@@ -70,7 +81,7 @@ function packWords(text: string, max: number, sep: Separator): Piece[] {
     used = 0;
   };
   for (const word of splitWords(text)) {
-    const tokens = countTokens(` ${word}`);
+    const tokens = countTokens(` ${word}`, max);
     if (tokens > max) {
       flush();
       for (const slice of sliceWord(word, max)) out.push(piece(slice, out.length === 0 ? sep : ' '));
@@ -91,11 +102,11 @@ function splitToFit(whole: Piece, max: number): Piece[] {
   if (text.includes('\n')) {
     return text
       .split('\n')
-      .flatMap((line, i) => (line ? splitToFit(piece(line, i === 0 ? sep : '\n'), max) : []));
+      .flatMap((line, i) => (line ? splitToFit(piece(line, i === 0 ? sep : '\n', max), max) : []));
   }
   const sentences = splitSentences(text);
   if (sentences.length > 1) {
-    return sentences.flatMap((sentence, i) => splitToFit(piece(sentence, i === 0 ? sep : ' '), max));
+    return sentences.flatMap((sentence, i) => splitToFit(piece(sentence, i === 0 ? sep : ' ', max), max));
   }
   return packWords(text, max, sep);
 }
@@ -257,7 +268,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
     const paragraphs = section.text
       .split(/\n{2,}/)
       .filter((text) => text.trim() !== '')
-      .map((text) => piece(text, '\n\n'));
+      .map((text) => piece(text, '\n\n', target));
     if (paragraphs.length === 0) continue;
     if (parts.length > 0 && head !== null && last !== null) {
       const sectionTokens = paragraphs.reduce((sum, p) => sum + p.tokens + 1, 0);

@@ -19,6 +19,31 @@ describe('countTokens', () => {
       expect(countTokens(sample), JSON.stringify(sample)).toBe(countTokensUncached(sample));
   });
 
+  it('counts a piece far longer than any word in linear time, close to the exact count', () => {
+    const word = 'abcdefghij'.repeat(20_000);
+    const count = countTokens(word);
+    // Byte-pair merging never crosses the slices a long piece is counted in: a few more tokens.
+    const exactPer200 = countTokensUncached(word.slice(0, 200));
+    expect(count).toBeGreaterThanOrEqual(exactPer200 * 1_000);
+    expect(count).toBeLessThanOrEqual(exactPer200 * 1_000 * 1.2);
+    expect(countTokens(word, 400)).toBeLessThan(500);
+  });
+
+  it('matches js-tiktoken on random words up to the longest piece counted whole', () => {
+    let seed = 99;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const letters = 'etaoinshrdlucmfwypvbgkqjxzéü日本';
+    for (let sample = 0; sample < 500; sample++) {
+      let word = ' ';
+      const length = 1 + random(64);
+      for (let i = 0; i < length; i++) word += letters[random(letters.length)];
+      expect(countTokens(word), word).toBe(countTokensUncached(word));
+    }
+  });
+
   it('gives the same count when called again (cache hits)', () => {
     const text = 'Annual plans can be refunded within 30 days of purchase.';
     expect(countTokens(text)).toBe(countTokens(text));
