@@ -218,9 +218,15 @@ export function createChatService(deps: {
     const { query, context, usage } = await searchQuery(question, history, model);
     const chunks = await deps.retrieval.search(scope, bot, query, { context });
     let reservation: Reservation | null = null;
-    const stored = await deps.conversations.addVisitorMessage(scope, bot, existing, visitorMessage, async (tx) => {
-      reservation = await deps.usage.reserveMessage(scope, limits.messages_per_month, tx);
-    });
+    const stored = await deps.conversations.addVisitorMessage(
+      scope,
+      bot,
+      existing,
+      visitorMessage,
+      async (tx) => {
+        reservation = await deps.usage.reserveMessage(scope, limits.messages_per_month, tx);
+      },
+    );
     await captureLead(scope, bot, stored.conversation, question);
     return {
       scope,
