@@ -27,6 +27,20 @@ declare module 'fastify' {
 /** Reads a multipart upload into `request.body` (its fields) and `request.uploadedFile`. */
 async function readMultipart(request: FastifyRequest): Promise<void> {
   if (!request.isMultipart()) return;
+  try {
+    await readParts(request);
+  } catch (error) {
+    // The parser reports a body that is not the multipart it claims to be (cut short, no parts)
+    // with plain errors; those with a status (a file too large) or of ours pass as they are.
+    if (error instanceof AppError || (error as { statusCode?: number }).statusCode) throw error;
+    throw AppError.invalid(
+      'invalid_multipart',
+      `The request is not valid multipart/form-data: ${(error as Error).message}.`,
+    );
+  }
+}
+
+async function readParts(request: FastifyRequest): Promise<void> {
   const fields: Record<string, string> = {};
   for await (const part of request.parts()) {
     if (part.type === 'file') {
