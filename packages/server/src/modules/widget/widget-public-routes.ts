@@ -72,14 +72,20 @@ export function widgetPublicRoutes(deps: {
 }) {
   const { widget, rateLimiter, publicLimits } = deps;
 
-  /** Admits the request for its chatbot; errors stay readable by the page, so the widget can say why. */
+  /**
+   * Admits the request for its chatbot. CORS is answered only once the origin is admitted: a page
+   * elsewhere cannot read any answer, its 403 included. After that, errors stay readable by the
+   * page, so the widget can say why.
+   */
   async function admit(request: FastifyRequest, reply: FastifyReply, chatbotId: string) {
-    const origin = requestOrigin(request);
+    // Every answer depends on the Origin, refusals too: caches must not mix them.
+    reply.header('vary', 'Origin');
+    const access = await widget.admit(chatbotId, requestOrigin(request));
     if (request.headers.origin) {
-      reply.header('access-control-allow-origin', request.headers.origin).header('vary', 'Origin');
+      reply.header('access-control-allow-origin', request.headers.origin);
       reply.header('access-control-expose-headers', 'Retry-After, X-Request-Id');
     }
-    return widget.admit(chatbotId, origin);
+    return access;
   }
 
   return async function register(instance: FastifyInstance): Promise<void> {
@@ -92,11 +98,11 @@ export function widgetPublicRoutes(deps: {
     // Preflight: only the bot's allowed origins may send what needs one (JSON bodies, tokens).
     app.options('/public/v1/chatbots/:id/*', { schema: { hide: true } }, async (request, reply) => {
       const origin = request.headers.origin;
+      reply.header('vary', 'Origin');
       await widget.admit((request.params as { id: string }).id, origin ?? null);
       return reply
         .code(204)
         .header('access-control-allow-origin', origin)
-        .header('vary', 'Origin')
         .header('access-control-allow-methods', 'GET, POST')
         .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID')
         .header('access-control-max-age', '600')

@@ -67,8 +67,8 @@ describe('allowed origins', () => {
     expect(other.statusCode).toBe(403);
     expect(other.json().error).toMatchObject({ type: 'permission_error', code: 'origin_not_allowed' });
     expect(other.json().error.message).toContain('https://evil.example.net');
-    // The page may read why (the widget says so); it reads nothing else.
-    expect(other.headers['access-control-allow-origin']).toBe('https://evil.example.net');
+    // No CORS for a refused origin: the page there cannot read even the refusal.
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
 
     const none = await pub({ url: `/public/v1/chatbots/${bot}/config`, origin: null });
     expect(none.statusCode).toBe(403);
