@@ -257,6 +257,45 @@ describe('answerExtractively over a help center', () => {
     expect(answerExtractively(ask('Which port does the server take?'), passages(0.6)).grounded).toBe(true);
   });
 
+  it('quotes first the passage retrieval found relevant, over one that shares more words by chance', () => {
+    const question = 'Can I keep my phone number when I move to the Pro plan?';
+    const passages: Passage[] = [
+      {
+        id: 'plans',
+        title: 'Changing plans',
+        url: null,
+        text: 'You keep your number, your calendar and your clients when you move to another plan.',
+        score: 0.9,
+      },
+      {
+        id: 'reminders',
+        title: 'Text reminders',
+        url: null,
+        text: 'Text reminders on the Pro plan come from a shared phone number that moves with your account.',
+        score: 0.25,
+      },
+    ];
+    const answer = answerExtractively(ask(question), passages);
+    expect(answer.text).toMatch(/^You keep your number/);
+    expect(answer.passageIds[0]).toBe('plans');
+  });
+
+  it('answers "how do I" with the sentence that names the menu path', () => {
+    const passages: Passage[] = [
+      {
+        id: 'sales-tax',
+        title: 'Sales tax tables',
+        url: null,
+        text:
+          'Sales tax rates for your invoices are set up once, in a table, and reused. ' +
+          'The tables are kept in the editor under Business → Sales Tax Table.',
+        score: 0.7,
+      },
+    ];
+    const answer = answerExtractively(ask('How do I set up sales tax rates for my invoices?'), passages);
+    expect(answer.text).toContain('Business → Sales Tax Table');
+  });
+
   it('is deterministic', () => {
     for (const [question] of cases) {
       const first = answerExtractively(ask(question), supportPassages);

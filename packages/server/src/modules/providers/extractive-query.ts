@@ -20,7 +20,7 @@ const FOLLOW_UP_WEIGHT = 0.5;
 const PRONOUN_RE = /\b(it|its|that|this|they|them|their|those|these|one|ones)\b/;
 const ELLIPTIC_RE = /^(and|also|what about|how about)\b/;
 
-// What kind of text answers the question: a price, a duration, a number, a step.
+// What kind of text answers the question: a price, a duration, a number, a step, a menu path.
 const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
   {
     question: /\b(how much|cost|costs|price|prices|pricing|fee|fees|charge|charged|pay|expensive)\b/,
@@ -36,6 +36,11 @@ const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
     question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
     answer:
       /^to [^,:]{3,60}[,:]|^(go|click|tap|open|select|choose|enter|type|copy|paste|press|navigate|visit|email|contact|start|print|scan|turn|enable|disable|download|install|upload|sign|log|add|set|run|create|check|clear|restart|use)\b|:$/i,
+  },
+  // A help page answers "how do I …" and "where is …" with a menu path: "Edit → Preferences".
+  {
+    question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bwhere\b|\bfind\b/,
+    answer: /\S\s?(→|->|>)\s?\S/,
   },
 ];
 
