@@ -280,6 +280,20 @@ describe('answerExtractively over a help center', () => {
     expect(answer.passageIds[0]).toBe('plans');
   });
 
+  it('answers a question about a number with the sentence that has one', () => {
+    const passages: Passage[] = [
+      {
+        id: 'support',
+        title: 'Getting help',
+        url: null,
+        text: 'Phone support is open to the Salon plan. Call phone support on +1 (503) 555-0142.',
+        score: 0.7,
+      },
+    ];
+    const answer = answerExtractively(ask('phone support number'), passages);
+    expect(answer.text).toMatch(/^Call phone support on \+1 \(503\) 555-0142/);
+  });
+
   it('answers "how do I" with the sentence that names the menu path', () => {
     const passages: Passage[] = [
       {

@@ -31,7 +31,11 @@ const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
     answer:
       /\b\d+(\s*[-–]\s*\d+)?\s*(business\s+|working\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(immediately|instantly|same day|next day)\b/i,
   },
-  { question: /\b(how many|maximum|max|minimum)\b/, answer: /\d/ },
+  {
+    question:
+      /\b(how many|maximum|max|minimum|numbers?|percent|percentage|how (big|large|wide|high|far|old)|what size|width|height)\b/,
+    answer: /\d/,
+  },
   {
     question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
     answer:
