@@ -5,6 +5,7 @@ import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
 import { chatCommands } from './cli/commands-chat.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
+import { tolerateClosedOutput } from './cli/output.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { AppError } from './lib/errors.ts';
 import { createLogger } from './lib/logger.ts';
@@ -17,6 +18,8 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('must be 0 to 65535.');
   return port;
 }
+
+tolerateClosedOutput();
 
 const program = new Command('parley')
   .description('Parley: self-hosted AI customer-support chatbots')

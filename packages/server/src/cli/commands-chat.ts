@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import type { AdminOps } from '../admin/admin-ops.ts';
 import type { Config } from '../config.ts';
 import { withAdminOps } from './connect.ts';
-import { printJson } from './output.ts';
+import { outputClosed, printJson } from './output.ts';
 
 type Reply = Awaited<ReturnType<AdminOps['chat']>>;
 
@@ -53,21 +53,34 @@ export function chatCommands(loadConfig: () => Config): Command {
             return;
           }
           let conversation = options.conversation;
+          // A prompt only for a person at a terminal; piped input is read to its end, each line
+          // answered in order. The loop takes the lines one after the other: a line that arrives
+          // (or the end of input) while a reply is on its way waits for the next turn.
+          const interactive = process.stdin.isTTY === true;
           const lines = createInterface({
             input: process.stdin,
-            output: process.stderr,
-            terminal: process.stdin.isTTY,
+            crlfDelay: Number.POSITIVE_INFINITY,
+            ...(interactive ? { output: process.stderr, terminal: true } : {}),
           });
-          if (process.stdin.isTTY) lines.setPrompt('you> ');
-          lines.prompt();
+          let open = true;
+          lines.on('close', () => {
+            open = false;
+          });
+          const prompt = () => {
+            if (interactive && open) lines.prompt();
+          };
+          if (interactive) lines.setPrompt('you> ');
+          prompt();
           for await (const line of lines) {
+            // Nobody reads the answers any more (`| head -1`): stop asking.
+            if (outputClosed()) break;
             if (line.trim() !== '') {
               const reply = await ask(line, conversation);
               conversation = reply.conversation_id;
               if (options.json) process.stdout.write(`${JSON.stringify(reply)}\n`);
               else printReply(reply);
             }
-            lines.prompt();
+            prompt();
           }
         });
       },

@@ -1,4 +1,26 @@
 // How CLI commands print: one JSON object with --json, aligned text otherwise.
+
+let stdoutClosed = false;
+
+/**
+ * `parley … | head -3`: once the reader of a pipe goes away, writes to it fail with EPIPE. That
+ * is not the command's failure: what is still printed is dropped, and the command ends as it
+ * would have (its database closed, its lock released), quietly. Other write errors still throw.
+ */
+export function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      if (stream === process.stdout) stdoutClosed = true;
+    });
+  }
+}
+
+/** Whether the reader of stdout went away: a command printing as it goes can stop early. */
+export function outputClosed(): boolean {
+  return stdoutClosed;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -48,7 +48,7 @@ const spawned: ParleyProcess[] = [];
 const tempDirs: string[] = [];
 
 /** The environment of a user with nothing configured but the data directory and the port. */
-function parleyEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function parleyEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     // Nothing from the test runner's environment may point the product elsewhere.
