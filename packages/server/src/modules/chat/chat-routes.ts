@@ -2,8 +2,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, scopeOf } from '../../http/auth.ts';
+import { IdParams } from '../../http/schemas.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
-import { ChatbotParams } from '../chatbots/chatbot-schemas.ts';
 import { MessageResponse, presentMessage } from '../conversations/conversation-schemas.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import {
@@ -37,7 +37,7 @@ export function chatRoutes(deps: { chat: ChatService; conversations: Conversatio
             'with `reply: null` (a stream ends after `conversation`). Live-mode replies count against',
             'the monthly message quota.',
           ].join(' '),
-          params: ChatbotParams,
+          params: IdParams,
           body: ChatBody,
           response: { 200: ChatResponse, 202: HumanModeResponse },
         },

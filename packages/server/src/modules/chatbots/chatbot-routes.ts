@@ -4,15 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
-import {
-  ChatbotParams,
-  ChatbotResponse,
-  CreateChatbotBody,
-  presentChatbot,
-  UpdateChatbotBody,
-} from './chatbot-schemas.ts';
+import { ChatbotResponse, CreateChatbotBody, presentChatbot, UpdateChatbotBody } from './chatbot-schemas.ts';
 import type { ChatbotService } from './chatbot-service.ts';
 
 export function chatbotRoutes(deps: { chatbots: ChatbotService; integrations: IntegrationService }) {
@@ -72,7 +67,7 @@ export function chatbotRoutes(deps: { chatbots: ChatbotService; integrations: In
         schema: {
           operationId: 'getChatbot',
           tags,
-          params: ChatbotParams,
+          params: IdParams,
           response: { 200: ChatbotResponse },
         },
       },
@@ -89,7 +84,7 @@ export function chatbotRoutes(deps: { chatbots: ChatbotService; integrations: In
           operationId: 'updateChatbot',
           tags,
           description: 'Changes the given fields. Settings objects are merged: send only what changes.',
-          params: ChatbotParams,
+          params: IdParams,
           body: UpdateChatbotBody,
           response: { 200: ChatbotResponse },
         },
@@ -108,8 +103,8 @@ export function chatbotRoutes(deps: { chatbots: ChatbotService; integrations: In
           operationId: 'deleteChatbot',
           tags,
           description: 'Deletes a chatbot: it disappears at once; its data is purged in the background.',
-          params: ChatbotParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          params: IdParams,
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {

@@ -1,6 +1,7 @@
 // API schemas of chatbots and how a row is presented on the wire.
 import { Type } from 'typebox';
 import type { chatbots } from '../../db/schema.ts';
+import { Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import {
   HandoffSettingsPatch,
@@ -17,7 +18,6 @@ import {
 
 export type ChatbotRow = typeof chatbots.$inferSelect;
 
-const Timestamp = Type.String({ format: 'date-time' });
 const Name = Type.String({ minLength: 1, maxLength: 100 });
 const Slug = Type.String({
   pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
@@ -80,8 +80,6 @@ export const UpdateChatbotBody = Type.Partial(CreateChatbotBody, {
   additionalProperties: false,
   minProperties: 1,
 });
-
-export const ChatbotParams = Type.Object({ id: Type.String() });
 
 export function presentChatbot(row: ChatbotRow, provider: (typeof PROVIDER_NAMES)[number]) {
   return {

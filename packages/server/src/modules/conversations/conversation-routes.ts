@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { Database } from '../../db/client.ts';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
 import { exportConversations } from './conversation-export.ts';
@@ -167,7 +168,7 @@ export function conversationRoutes(deps: {
           tags,
           description: 'Deletes the conversation and its messages.',
           params: ConversationParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {

@@ -2,13 +2,11 @@
 // objects go into webhook events).
 import { Type } from 'typebox';
 import type { conversations, messages } from '../../db/schema.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
-
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const SourceUsed = Type.Object({
   id: Type.String({ description: 'The source (src_…) the passage comes from.' }),

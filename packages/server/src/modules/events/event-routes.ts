@@ -3,14 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
 import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
-import {
-  EVENT_RETENTION_DAYS,
-  EventParams,
-  EventResponse,
-  ListEventsQuery,
-  presentEvent,
-} from './event-schemas.ts';
+import { EVENT_RETENTION_DAYS, EventResponse, ListEventsQuery, presentEvent } from './event-schemas.ts';
 import type { EventService } from './event-service.ts';
 
 export function eventRoutes(deps: { events: EventService }) {
@@ -53,7 +48,7 @@ export function eventRoutes(deps: { events: EventService }) {
         schema: {
           operationId: 'getEvent',
           tags,
-          params: EventParams,
+          params: IdParams,
           response: { 200: EventResponse },
         },
       },

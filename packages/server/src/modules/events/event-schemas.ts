@@ -38,8 +38,6 @@ export const ListEventsQuery = Type.Object({
   ),
 });
 
-export const EventParams = Type.Object({ id: Type.String() });
-
 export function presentEvent(row: EventRow) {
   return {
     id: encodeId('evt', row.id),

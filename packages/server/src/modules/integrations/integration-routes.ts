@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import {
   CreateIntegrationBody,
@@ -13,8 +14,6 @@ import {
   UpdateIntegrationBody,
 } from './integration-schemas.ts';
 import type { IntegrationService } from './integration-service.ts';
-
-const IdParams = Type.Object({ id: Type.String() });
 
 export function integrationRoutes(deps: { integrations: IntegrationService }) {
   const { integrations } = deps;
@@ -109,7 +108,7 @@ export function integrationRoutes(deps: { integrations: IntegrationService }) {
           operationId: 'deleteIntegration',
           tags,
           params: IdParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {

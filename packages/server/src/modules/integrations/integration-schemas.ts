@@ -1,12 +1,10 @@
 // API schemas of integrations (AI backend connections) and their wire presentation.
 import { Type } from 'typebox';
 import type { integrations } from '../../db/schema.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type IntegrationRow = typeof integrations.$inferSelect;
-
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const PROVIDER_INPUTS = [
   'openai',

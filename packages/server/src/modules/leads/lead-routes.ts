@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
-import { ChatbotParams } from '../chatbots/chatbot-schemas.ts';
-import { CaptureLeadBody, LeadParams, LeadResponse, ListLeadsQuery, presentLead } from './lead-schemas.ts';
+import { CaptureLeadBody, LeadResponse, ListLeadsQuery, presentLead } from './lead-schemas.ts';
 import type { LeadService } from './lead-service.ts';
 
 export function leadRoutes(deps: { leads: LeadService }) {
@@ -27,7 +27,7 @@ export function leadRoutes(deps: { leads: LeadService }) {
             'With `conversation_id`, the conversation’s customer email (and name, when it has none)',
             'are set too. A new or changed lead emits `lead.captured`.',
           ].join(' '),
-          params: ChatbotParams,
+          params: IdParams,
           body: CaptureLeadBody,
           response: { 200: LeadResponse, 201: LeadResponse },
         },
@@ -81,7 +81,7 @@ export function leadRoutes(deps: { leads: LeadService }) {
         schema: {
           operationId: 'getLead',
           tags,
-          params: LeadParams,
+          params: IdParams,
           response: { 200: LeadResponse },
         },
       },
@@ -98,8 +98,8 @@ export function leadRoutes(deps: { leads: LeadService }) {
           operationId: 'deleteLead',
           tags,
           description: 'Deletes a lead for good. The conversation it was captured in is kept.',
-          params: LeadParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          params: IdParams,
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {

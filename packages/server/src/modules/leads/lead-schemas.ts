@@ -3,6 +3,7 @@
 import { Type } from 'typebox';
 import type { leads } from '../../db/schema.ts';
 import { PageQuery } from '../../http/pagination.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import { MAX_EMAIL_LENGTH } from './lead-email.ts';
 
@@ -10,9 +11,6 @@ export type LeadRow = typeof leads.$inferSelect;
 export type CapturedVia = 'api' | 'widget' | 'chat';
 
 export const MAX_LEAD_FIELDS = 50;
-
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const MAX_FIELD_NAME = 100;
 
@@ -64,8 +62,6 @@ export const ListLeadsQuery = Type.Object({
     Type.String({ format: 'date-time', description: 'Only leads first captured after this time.' }),
   ),
 });
-
-export const LeadParams = Type.Object({ id: Type.String() });
 
 export function presentLead(row: LeadRow) {
   return {

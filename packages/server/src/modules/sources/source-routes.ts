@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
 import {
@@ -15,8 +16,6 @@ import {
   SourceResponse,
 } from './source-schemas.ts';
 import type { SourceService, UploadedFile } from './source-service.ts';
-
-const IdParams = Type.Object({ id: Type.String() });
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -135,7 +134,7 @@ export function sourceRoutes(deps: { sources: SourceService }) {
           description:
             'Deletes the source, its documents and their chunks: the bot stops using them at once.',
           params: IdParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {

@@ -1,13 +1,12 @@
 // API schemas of knowledge sources and documents, and their wire presentation.
 import { Type } from 'typebox';
 import type { documents, sources } from '../../db/schema.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type SourceRow = typeof sources.$inferSelect;
 export type DocumentRow = typeof documents.$inferSelect;
 
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Url = Type.String({
   minLength: 8,
   maxLength: 2048,

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import {
   CreateWebhookBody,
@@ -12,7 +13,6 @@ import {
   presentDelivery,
   presentWebhook,
   UpdateWebhookBody,
-  WebhookParams,
   WebhookResponse,
   WebhookWithSecretResponse,
 } from './webhook-schemas.ts';
@@ -74,7 +74,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
         schema: {
           operationId: 'getWebhook',
           tags,
-          params: WebhookParams,
+          params: IdParams,
           response: { 200: WebhookResponse },
         },
       },
@@ -90,7 +90,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
           tags,
           description:
             'Changes the given fields. `enabled: true` turns on an endpoint disabled after failures.',
-          params: WebhookParams,
+          params: IdParams,
           body: UpdateWebhookBody,
           response: { 200: WebhookResponse },
         },
@@ -108,8 +108,8 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
           operationId: 'deleteWebhook',
           tags,
           description: 'Deletes the endpoint and its delivery history. Pending deliveries are not sent.',
-          params: WebhookParams,
-          response: { 200: Type.Object({ id: Type.String(), deleted: Type.Literal(true) }) },
+          params: IdParams,
+          response: { 200: DeletedResponse },
         },
       },
       async (request) => {
@@ -129,7 +129,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
             'deliveries (as another signature) for 24 hours, so receivers can switch without losing one.',
             'At most 10 replaced secrets sign at once: another rotation within their 24 hours is a 409.',
           ].join(' '),
-          params: WebhookParams,
+          params: IdParams,
           response: { 200: WebhookWithSecretResponse },
         },
       },
@@ -146,7 +146,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
           operationId: 'listWebhookDeliveries',
           tags,
           description: 'Lists the deliveries to this endpoint, newest first, each with its attempts.',
-          params: WebhookParams,
+          params: IdParams,
           querystring: ListDeliveriesQuery,
           response: { 200: pageSchema(DeliveryResponse) },
         },
@@ -178,7 +178,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
             'Sends a `webhook.test` event to the endpoint now (even when disabled), once, and answers',
             'with the delivery and its attempt: status code, duration, error, start of the response.',
           ].join(' '),
-          params: WebhookParams,
+          params: IdParams,
           response: { 200: DeliveryResponse },
         },
       },
@@ -201,7 +201,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService }) {
             'Sends the delivery again now, whatever its status, and answers with it and its attempts.',
             'A pending delivery that fails again keeps its retry schedule.',
           ].join(' '),
-          params: WebhookParams,
+          params: IdParams,
           response: { 200: DeliveryResponse },
         },
       },

@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import type { webhookAttempts, webhookDeliveries, webhooks } from '../../db/schema.ts';
 import { PageQuery } from '../../http/pagination.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import { EVENT_TYPES } from '../events/event-outbox.ts';
 import { TEST_EVENT_TYPE } from '../events/event-schemas.ts';
@@ -9,9 +10,6 @@ import { TEST_EVENT_TYPE } from '../events/event-schemas.ts';
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
-
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const Url = Type.String({
   minLength: 1,
@@ -73,8 +71,6 @@ export const UpdateWebhookBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-
-export const WebhookParams = Type.Object({ id: Type.String() });
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 

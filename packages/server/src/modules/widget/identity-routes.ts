@@ -3,8 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
+import { IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
-import { ChatbotParams } from '../chatbots/chatbot-schemas.ts';
 import { generateIdentitySecret } from './identity.ts';
 import type { WidgetService } from './widget-service.ts';
 
@@ -30,7 +30,7 @@ export function identityRoutes(deps: { widget: WidgetService }) {
             'the user id, or of the user id, a line feed and the email); the widget passes the',
             'signature, and verified visitors’ conversations carry `verified: true`.',
           ].join(' '),
-          params: ChatbotParams,
+          params: IdParams,
           response: { 200: IdentitySecretResponse },
         },
       },
@@ -52,7 +52,7 @@ export function identityRoutes(deps: { widget: WidgetService }) {
           operationId: 'removeIdentitySecret',
           tags,
           description: 'Turns identity verification off: identities are no longer verified.',
-          params: ChatbotParams,
+          params: IdParams,
           response: { 200: Type.Object({ identity_verification: Type.Literal(false) }) },
         },
       },

@@ -2,12 +2,10 @@
 // panel needs, never internal fields (models, usage, other visitors' data, metadata).
 import { Type } from 'typebox';
 import { PageQuery } from '../../http/pagination.ts';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import { type ConversationRow, MessageRole, type MessageRow } from '../conversations/conversation-schemas.ts';
-
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const PublicChatbotParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 export const PublicConversationParams = Type.Object({

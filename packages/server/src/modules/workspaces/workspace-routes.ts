@@ -4,11 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { IdParams } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { ApiKeyService, Principal } from './api-key-service.ts';
 import {
-  ApiKeyParams,
   ApiKeyResponse,
   CreateApiKeyBody,
   CreatedApiKeyResponse,
@@ -90,7 +90,7 @@ export function workspaceRoutes(deps: { apiKeys: ApiKeyService }) {
           operationId: 'revokeApiKey',
           tags,
           description: 'Revokes a key at once, on every node. Revoking a revoked key changes nothing.',
-          params: ApiKeyParams,
+          params: IdParams,
           response: { 200: ApiKeyResponse },
         },
       },

@@ -1,11 +1,11 @@
 // API schemas of the workspaces domain, and how rows are presented on the wire.
 import { Type } from 'typebox';
+import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { Principal } from './api-key-service.ts';
 import type { ApiKeyRow, WorkspaceRow } from './workspace-repository.ts';
 
-const Timestamp = Type.String({ format: 'date-time' });
-const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+const NullableTimestamp = Nullable(Timestamp);
 const NullableLimit = Type.Union([Type.Integer(), Type.Null()], { description: 'null means unlimited' });
 
 export const Environment = Type.Union([Type.Literal('live'), Type.Literal('test')]);
@@ -41,8 +41,6 @@ export const CreateApiKeyBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
 );
-
-export const ApiKeyParams = Type.Object({ id: Type.String() });
 
 export function presentWorkspace(principal: Principal) {
   return {
