@@ -9,6 +9,9 @@ import { MessageView } from './Message.tsx';
 import { renderMarkdown } from './markdown.tsx';
 import type { ChatState } from './use-chat.ts';
 
+/** The longest message the server takes, in characters (docs/chat.md). */
+const MAX_MESSAGE_CHARACTERS = 4000;
+
 type Props = { chat: ChatState; title: string; onClose: () => void };
 
 export function Panel({ chat, title, onClose }: Props) {
@@ -129,9 +132,18 @@ export function Panel({ chat, title, onClose }: Props) {
             rows={1}
             value={draft}
             placeholder="Type your message…"
-            maxLength={4000}
+            // The server's limit counts characters (code points); maxLength counts UTF-16 units, in
+            // which an emoji is two, so it only bounds the worst case and onInput trims to the limit.
+            maxLength={2 * MAX_MESSAGE_CHARACTERS}
             data-testid="parley-input"
-            onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)}
+            onInput={(e) => {
+              const field = e.currentTarget as HTMLTextAreaElement;
+              const characters = Array.from(field.value);
+              if (characters.length > MAX_MESSAGE_CHARACTERS) {
+                field.value = characters.slice(0, MAX_MESSAGE_CHARACTERS).join('');
+              }
+              setDraft(field.value);
+            }}
             onKeyDown={onKeyDown}
           />
           <button

@@ -46,7 +46,25 @@ export function createApi(apiBase: string, chatbotId: string, fetchImpl: typeof 
     (await request(path, init)).json() as Promise<T>;
 
   return {
-    config: () => json<WidgetConfig>('/config'),
+    async config(): Promise<WidgetConfig> {
+      try {
+        return await json<WidgetConfig>('/config');
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        // The server answers a page whose origin the chatbot does not allow without CORS headers,
+        // so the browser hides its 403 as a network error. An opaque (no-cors) request that gets
+        // through tells the two apart: the server is up and withheld the answer from this site.
+        const reachable = await fetchImpl(`${root}/config`, { mode: 'no-cors', credentials: 'omit' }).then(
+          () => true,
+          () => false,
+        );
+        if (!reachable) throw err;
+        throw new ApiError(403, {
+          code: 'origin_not_allowed',
+          message: 'This chat is not available on this site.',
+        });
+      }
+    },
 
     /** Sends a visitor message and calls `onEvent` for each event of the reply as it streams. */
     async chat(

@@ -213,6 +213,10 @@ describe('the widget on the demo page, in Chromium', () => {
       const error = page.getByTestId('parley-error');
       await error.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await error.textContent()).toMatch(/not available on this site/i);
+      // The composer takes 4,000 characters, counted as the server counts them: an emoji is one.
+      await page.getByTestId('parley-input').fill('😀'.repeat(4001));
+      const typed = await page.getByTestId('parley-input').inputValue();
+      expect(Array.from(typed)).toHaveLength(4000);
       await page.getByTestId('parley-input').fill('Hello?');
       await page.getByTestId('parley-send').click();
       await error.waitFor({ timeout: UI_TIMEOUT_MS });
