@@ -17,7 +17,10 @@ function printReply(reply: Reply): void {
   process.stdout.write(`${reply.reply}\n`);
   if ('sources_used' in reply) {
     for (const source of reply.sources_used) {
-      process.stdout.write(`  [${source.citation}] ${source.title}${source.url ? ` — ${source.url}` : ''}\n`);
+      const page = source.page ? `, page ${source.page}` : '';
+      process.stdout.write(
+        `  [${source.citation}] ${source.title}${page}${source.url ? ` — ${source.url}` : ''}\n`,
+      );
     }
   }
 }

@@ -2,8 +2,11 @@
 // in one conversation; `parley bots list | head -1` and the like end quietly when the reader
 // stops reading.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildPdf, CUSTOMER_GUIDE_PAGES } from '../helpers/pdf-file.ts';
 import {
   CLI_TIMEOUT_MS,
   MAIN,
@@ -95,7 +98,6 @@ describe('parley in pipelines', () => {
     expect(plain.stderr).not.toMatch(/ERR_USE_AFTER_CLOSE|Error/);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/9 to 17[\s\S]*30 days/);
-
     const json = await runPiped(dataDir, ['chat', bot.id, '--json'], { input: questions });
     expect(json.code, json.stderr).toBe(0);
     const replies = json.stdout
@@ -106,6 +108,16 @@ describe('parley in pipelines', () => {
     expect(replies[0]!.reply).toContain('9 to 17');
     expect(replies[1]!.reply).toContain('30 days');
     expect(replies[1]!.conversation_id).toBe(replies[0]!.conversation_id);
+
+    // A passage of a PDF is cited with its page.
+    const guide = path.join(dataDir, 'customer-guide.pdf');
+    writeFileSync(guide, buildPdf(CUSTOMER_GUIDE_PAGES, 'Customer guide'));
+    await runCliJson(dataDir, ['sources', 'add', bot.id, '--file', guide, '--json']);
+    const damaged = await runPiped(dataDir, ['chat', bot.id], {
+      input: 'What do I do when my parcel arrives damaged?\n',
+    });
+    expect(damaged.code, damaged.stderr).toBe(0);
+    expect(damaged.stdout).toMatch(/\[\d\] Customer guide, page 3/);
 
     // A reader that stopped reading (`| head -0`): no EPIPE crash, whatever the command.
     for (const args of [

@@ -62,6 +62,8 @@ export interface StoredSource {
   snippet: string;
   /** The [n] marker the reply uses for this passage. */
   citation: number;
+  /** The page of a paged document (PDF) the passage starts on; null or absent (stored before pages were kept) otherwise. */
+  page?: number | null;
 }
 
 export interface RetrievedRef {

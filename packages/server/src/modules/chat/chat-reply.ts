@@ -39,6 +39,7 @@ function sourceOf(chunk: RetrievedChunk, citation: number): StoredSource {
     url: chunk.url,
     snippet: snippetOf(chunk.text),
     citation,
+    page: chunk.page,
   };
 }
 

@@ -16,6 +16,13 @@ export const SourceUsed = Type.Object({
   url: Nullable(Type.String()),
   snippet: Type.String(),
   citation: Type.Integer({ description: 'The [n] marker the reply uses for this passage.' }),
+  page: Nullable(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'The page of the document the passage starts on, for paged documents (PDF); null otherwise.',
+    }),
+  ),
 });
 
 export const MessageRole = Type.Union([
@@ -99,6 +106,7 @@ export function presentSources(row: Pick<MessageRow, 'sourcesUsed'>) {
     url: source.url,
     snippet: source.snippet,
     citation: source.citation,
+    page: source.page ?? null,
   }));
 }
 

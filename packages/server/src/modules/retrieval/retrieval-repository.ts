@@ -279,6 +279,8 @@ export interface ChunkRow {
   url: string | null;
   heading: string;
   text: string;
+  /** The page of a paged document (PDF) the chunk starts on; null for others. */
+  page: number | null;
   question: string | null;
 }
 
@@ -291,7 +293,7 @@ export async function findChunks(
 ): Promise<Map<string, ChunkRow>> {
   if (ids.length === 0) return new Map();
   const rows = await db.query<ChunkRow>(
-    `SELECT c.id, c.source_id, c.document_id, c.title, c.url, c.heading, c.text, c.question
+    `SELECT c.id, c.source_id, c.document_id, c.title, c.url, c.heading, c.text, c.page, c.question
      FROM unnest($1::uuid[]) AS wanted(id)
      CROSS JOIN LATERAL (SELECT * FROM chunks WHERE chunks.id = wanted.id OFFSET 0) AS c
      WHERE c.workspace_id = $2 AND c.environment = $3 AND c.chatbot_id = $4`,

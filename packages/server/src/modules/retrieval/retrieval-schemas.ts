@@ -31,6 +31,9 @@ export const SearchResult = Type.Object({
   url: Type.Union([Type.String(), Type.Null()], { description: 'The page, for web sources.' }),
   heading: Type.String({ description: 'Heading path of the chunk, e.g. "Billing > Refunds".' }),
   text: Type.String(),
+  page: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+    description: 'The page of the document the passage starts on, for paged documents (PDF); null otherwise.',
+  }),
   score: Type.Number({
     minimum: 0,
     maximum: 1,
@@ -49,6 +52,7 @@ export function presentChunk(chunk: RetrievedChunk) {
     url: chunk.url,
     heading: chunk.heading,
     text: chunk.text,
+    page: chunk.page,
     score: Number(chunk.score.toFixed(4)),
   };
 }

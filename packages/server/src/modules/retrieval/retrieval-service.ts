@@ -46,6 +46,8 @@ export interface RetrievedChunk {
   url: string | null;
   heading: string;
   text: string;
+  /** The page of a paged document (PDF) the chunk starts on, from 1; null for others. */
+  page: number | null;
   /** Set for Q&A pairs. */
   question: string | null;
   /** Relevance 0..1, comparable with the bot's retrieval_settings.min_relevance. */
@@ -373,6 +375,7 @@ export function createRetrievalService(deps: RetrievalDeps) {
           url: row.url,
           heading: row.heading,
           text: row.text,
+          page: row.page,
           question: row.question,
           score: ceiling,
         });

@@ -80,6 +80,7 @@ export const WidgetSource = Type.Object({
   title: Type.String(),
   url: Nullable(Type.String()),
   citation: Type.Integer(),
+  page: Nullable(Type.Integer({ description: 'The page of a paged document (PDF) the passage starts on.' })),
 });
 
 export const WidgetMessage = Type.Object({
@@ -134,6 +135,7 @@ export function presentWidgetMessage(row: MessageRow) {
       title: source.title,
       url: source.url,
       citation: source.citation,
+      page: source.page ?? null,
     })),
     author_name: row.authorName,
     feedback: row.feedbackRating ?? null,
