@@ -2,7 +2,6 @@
 // a live event stream, and exports.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { Database } from '../../db/client.ts';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';

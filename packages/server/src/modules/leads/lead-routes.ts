@@ -1,7 +1,6 @@
 // POST /v1/chatbots/{id}/leads, GET /v1/leads, GET/DELETE /v1/leads/{id}
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';

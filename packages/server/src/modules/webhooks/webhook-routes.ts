@@ -1,7 +1,6 @@
 // /v1/webhooks, /v1/webhook-deliveries
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
