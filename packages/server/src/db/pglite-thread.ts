@@ -31,6 +31,11 @@ let pglite: PGlite;
 try {
   const { dataDir, ...modules } = workerData as { dataDir: string } & PgliteModules;
   pglite = await PGlite.create(dataDir, { extensions: { vector, pg_trgm }, ...modules });
+  // New entries of a GIN index (the chunks' text search and trigrams) wait in a pending list that
+  // the insert which fills it merges into the index. Here no autovacuum empties it, and the one
+  // connection waits for that merge: a 4 MB list (the default) took 300-900 ms per merge while a
+  // large upload was indexed. A small list makes each merge short.
+  await pglite.exec("SET gin_pending_list_limit = '128kB'");
   post({ type: 'ready' });
 } catch (error) {
   post({ type: 'failed', error: serializeError(error) });

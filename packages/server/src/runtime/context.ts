@@ -27,6 +27,7 @@ import {
 import { createLeadService, type LeadService } from '../modules/leads/lead-service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
 import { createRetrievalService, type RetrievalService } from '../modules/retrieval/retrieval-service.ts';
+import { createDocumentPool, type DocumentPool } from '../modules/sources/document-pool.ts';
 import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
@@ -54,6 +55,8 @@ export interface Context {
   chatbots: ChatbotService;
   integrations: IntegrationService;
   sources: SourceService;
+  /** Threads for extraction and chunking, started on the first document. */
+  documents: DocumentPool;
   ingest: SourceIngest;
   retrieval: RetrievalService;
   conversations: ConversationService;
@@ -148,6 +151,7 @@ export async function buildContext(
     providerDefaults: config.providerDefaults,
   });
   const sources = createSourceService({ db, jobs: queue, chatbots });
+  const documents = createDocumentPool();
   const ingest = createSourceIngest({
     db,
     logger,
@@ -160,6 +164,7 @@ export async function buildContext(
     fetchTimeoutMs: 15_000,
     maxBytes: config.maxUploadBytes,
     perHostConcurrency: config.crawlConcurrencyPerHost,
+    documents,
   });
   const retrieval = createRetrievalService({ db, integrations, providers, vectorEnabled: migrations.vector });
   const conversations = createConversationService({ db });
@@ -232,6 +237,7 @@ export async function buildContext(
     chatbots,
     integrations,
     sources,
+    documents,
     ingest,
     retrieval,
     conversations,
@@ -246,6 +252,9 @@ export async function buildContext(
     demo,
     widget,
     async close() {
+      // First: an ingestion in the middle of a document stops now (its job runs again later),
+      // so stopping the workers below does not wait for it.
+      await documents.close();
       webhookDelivery.stop();
       await queue.stop();
       await apiKeys.stop();

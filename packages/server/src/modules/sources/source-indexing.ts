@@ -2,11 +2,25 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
-import { deleteChunks, replaceChunks } from './chunk-repository.ts';
+import {
+  type ChunkOwner,
+  chunkIdsOf,
+  deleteChunks,
+  deleteChunksById,
+  insertChunks,
+  replaceChunks,
+} from './chunk-repository.ts';
 import { chunkDocument } from './chunking/chunk-document.ts';
+import type { DocumentWork } from './document-pool.ts';
 import * as repo from './source-repository.ts';
 import type { DocumentRow, SourceRow } from './source-schemas.ts';
 import type { Chunk, ExtractedDocument } from './source-types.ts';
+
+/** Up to this many chunks, a document's chunks are replaced in one transaction. */
+const ATOMIC_REPLACE_CHUNKS = 200;
+/** Beyond that, how long one statement may hold the embedded database, about. */
+const STEP_MS = 40;
+const MAX_STEP_ITEMS = 200;
 
 export interface IndexTarget {
   source: SourceRow;
@@ -14,6 +28,8 @@ export interface IndexTarget {
   language: TextSearchLanguage;
   /** Embeds the document's new chunks, when the chatbot has an embedding model. */
   embed?: (documentId: string) => Promise<void>;
+  /** Where chunking runs (a worker thread pool); in this thread when absent. */
+  documents?: Pick<DocumentWork, 'chunk'>;
 }
 
 /** A hash of the text that gets indexed: the same text means nothing to re-index. */
@@ -76,17 +92,24 @@ export async function indexDocument(
     });
     return { status: 'duplicate', chunks: 0 };
   }
-  const chunks = chunkOverride ?? chunkDocument(extracted);
-  await db.orm.transaction(async (tx) => {
-    await replaceChunks(tx, owner(target, extracted, page.url), chunks);
-    await repo.updateDocument(tx, document.id, {
-      ...common,
-      status: chunks.length > 0 ? 'ready' : 'skipped',
-      chunkCount: chunks.length,
-      charCount: charCount(extracted),
-      error: chunks.length > 0 ? null : 'No text found',
+  const chunks =
+    chunkOverride ?? (target.documents ? await target.documents.chunk(extracted) : chunkDocument(extracted));
+  const done = {
+    ...common,
+    status: chunks.length > 0 ? ('ready' as const) : ('skipped' as const),
+    chunkCount: chunks.length,
+    charCount: charCount(extracted),
+    error: chunks.length > 0 ? null : 'No text found',
+  };
+  if (chunks.length <= ATOMIC_REPLACE_CHUNKS) {
+    await db.orm.transaction(async (tx) => {
+      await replaceChunks(tx, owner(target, extracted, page.url), chunks);
+      await repo.updateDocument(tx, document.id, done);
     });
-  });
+  } else {
+    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks);
+    await repo.updateDocument(db.orm, document.id, done);
+  }
   if (chunks.length > 0 && target.embed) {
     try {
       await target.embed(document.id);
@@ -98,6 +121,36 @@ export async function indexDocument(
     }
   }
   return { status: chunks.length > 0 ? 'indexed' : 'empty', chunks: chunks.length };
+}
+
+/**
+ * A large document's chunks: the new ones go in by small batches, each statement on its own,
+ * then the old ones go out likewise. One transaction for all of it would hold the embedded
+ * database's single connection for as long as the whole document takes (seconds for a 20 MB
+ * file): every other request would wait. Retrieval meanwhile sees the old and part of the new
+ * version. A run cut short leaves extra chunks that the next run removes with the old ones.
+ */
+async function replaceChunksInSteps(db: Database, chunkOwner: ChunkOwner, chunks: Chunk[]): Promise<void> {
+  const previous = await chunkIdsOf(db.orm, chunkOwner.documentId);
+  await inSteps(chunks, (batch) => insertChunks(db.orm, chunkOwner, batch));
+  await inSteps(previous, (batch) => deleteChunksById(db.orm, batch));
+}
+
+/**
+ * Runs `work` over `items` in batches sized so that one takes about STEP_MS: what a chunk costs
+ * to index varies a hundredfold (prose repeats its words; random text has only new ones).
+ */
+async function inSteps<T>(items: T[], work: (batch: T[]) => Promise<void>): Promise<void> {
+  let size = 8;
+  for (let start = 0; start < items.length; ) {
+    const batch = items.slice(start, start + size);
+    const began = performance.now();
+    await work(batch);
+    start += batch.length;
+    const took = performance.now() - began;
+    if (took > STEP_MS * 2) size = Math.max(1, Math.floor(size / 2));
+    else if (took < STEP_MS / 2) size = Math.min(MAX_STEP_ITEMS, size * 2);
+  }
 }
 
 function owner(target: IndexTarget, extracted: ExtractedDocument, url: string | null) {

@@ -11,7 +11,8 @@ import { recordEvent } from '../events/event-outbox.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { CrawlAbortedError, crawlSource } from './crawling/source-crawl.ts';
-import { extractDocument, UnsupportedDocumentError } from './extraction/extract-document.ts';
+import { DocumentPoolClosedError, type DocumentWork } from './document-pool.ts';
+import { UnsupportedDocumentError } from './extraction/extract-document.ts';
 import { embedDocument } from './source-embedding.ts';
 import { failDocument, type IndexTarget, indexDocument } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
@@ -30,6 +31,8 @@ export interface IngestDeps {
   fetchTimeoutMs: number;
   maxBytes: number;
   perHostConcurrency: number;
+  /** Extraction and chunking, off the HTTP thread. */
+  documents: DocumentWork;
 }
 
 export function createSourceIngest(deps: IngestDeps) {
@@ -66,7 +69,7 @@ export function createSourceIngest(deps: IngestDeps) {
         ],
       );
     } else if (source.type === 'text') {
-      const extracted = await extractDocument({
+      const extracted = await deps.documents.extract({
         body: Buffer.from(config.content ?? '', 'utf8'),
         contentType: 'text/markdown',
         url: null,
@@ -77,7 +80,7 @@ export function createSourceIngest(deps: IngestDeps) {
     } else {
       const file = await repo.findSourceFile(db.orm, source.id);
       if (!file) throw new Error('the uploaded file is missing');
-      const extracted = await extractDocument({
+      const extracted = await deps.documents.extract({
         body: Buffer.from(file.bytes),
         contentType: file.contentType,
         url: null,
@@ -125,10 +128,12 @@ export function createSourceIngest(deps: IngestDeps) {
       const batch = await repo.claimPending(db.orm, source.id, 20);
       if (batch.length === 0) return;
       for (const document of batch) {
-        const target = { source, document, language, embed };
+        const target = { source, document, language, embed, documents: deps.documents };
         try {
           await indexStoredDocument(source, target);
         } catch (error) {
+          // Stopping mid-document: the job ends and runs again, the document stays to be done.
+          if (error instanceof DocumentPoolClosedError) throw error;
           const message =
             error instanceof UnsupportedDocumentError
               ? error.message
@@ -216,6 +221,8 @@ export function createSourceIngest(deps: IngestDeps) {
           await ingestStored(source, language, embed);
         }
       } catch (error) {
+        // The server is stopping: the job fails and runs again after the restart.
+        if (error instanceof DocumentPoolClosedError) throw error;
         if (error instanceof CrawlAbortedError)
           logger.warn({ source: source.id, reason: error.message }, 'sync stopped');
         else logger.error({ err: error, source: source.id }, 'source ingestion failed');

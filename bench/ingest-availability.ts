@@ -1,0 +1,147 @@
+// Availability during ingestion: upload a 20 MB text file of random base64 (the worst case for
+// chunking: no word repeats, no sentence ends) as a file source to a real `parley serve` on the
+// embedded database, and meanwhile read GET /v1/chatbots one request after another.
+//
+//   node bench/ingest-availability.ts              # 20 MB
+//   node bench/ingest-availability.ts --mb 6
+//
+// Prints p50/p95/p99 of GET /v1/chatbots while the upload is ingested, and how long the ingest
+// took. Goal: p99 under 200 ms on 2 cores.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: flags } = parseArgs({ options: { mb: { type: 'string', default: '20' } } });
+const MEGABYTES = Number(flags.mb);
+/** The ingest and the reads stop by themselves after this long, whatever happens. */
+const MAX_SECONDS = 900;
+
+async function startParley(dataDir: string): Promise<{ child: ChildProcess; url: string; key: string }> {
+  const child = spawn(
+    path.join(ROOT, 'node_modules/.bin/node'),
+    [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'],
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_DEMO: 'false',
+        // The reads must be answered, not rate limited.
+        PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 90_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /Parley is running at (\S+)/.exec(output)?.[1];
+      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
+      if (url && key) {
+        clearTimeout(timer);
+        resolve({ child, url, key });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Random base64 in lines of 76 characters, as `base64` prints it. */
+function randomBase64(megabytes: number): string {
+  const text = randomBytes(Math.floor((megabytes * 1024 * 1024 * 3) / 4)).toString('base64');
+  return text.replace(/.{76}/g, '$&\n');
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-availability-'));
+  const parley = await startParley(dataDir);
+  const headers = { authorization: `Bearer ${parley.key}` };
+  try {
+    const bot = (await (
+      await fetch(`${parley.url}/v1/chatbots`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Availability' }),
+      })
+    ).json()) as { id: string };
+
+    // Before: the same reads on an idle server, for comparison.
+    const idle: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      await (await fetch(`${parley.url}/v1/chatbots`, { headers })).arrayBuffer();
+      idle.push(performance.now() - started);
+    }
+
+    const form = new FormData();
+    form.set('type', 'file');
+    form.set('file', new Blob([randomBase64(MEGABYTES)], { type: 'text/plain' }), 'random.txt');
+    const started = performance.now();
+    const created = await fetch(`${parley.url}/v1/chatbots/${bot.id}/sources`, {
+      method: 'POST',
+      headers,
+      body: form,
+    });
+    const source = (await created.json()) as { id: string };
+    if (created.status !== 202) throw new Error(`upload refused: ${JSON.stringify(source)}`);
+
+    const during: number[] = [];
+    let status = 'queued';
+    let final: Record<string, unknown> = {};
+    let reads = 0;
+    while (status !== 'ready' && status !== 'failed') {
+      if (performance.now() - started > MAX_SECONDS * 1000) throw new Error('the ingest did not finish');
+      const sent = performance.now();
+      const response = await fetch(`${parley.url}/v1/chatbots`, { headers });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`GET /v1/chatbots answered ${response.status}`);
+      during.push(performance.now() - sent);
+      // The source's own status every 20th read: the reads measured are the chatbot list.
+      if (++reads % 20 === 0) {
+        final = (await (await fetch(`${parley.url}/v1/sources/${source.id}`, { headers })).json()) as Record<
+          string,
+          unknown
+        >;
+        status = String(final.status);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+
+    const show = (label: string, values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      console.log(
+        `  ${label.padEnd(22)} p50 ${percentile(sorted, 50).toFixed(1)} ms   p95 ${percentile(sorted, 95).toFixed(1)} ms   p99 ${percentile(sorted, 99).toFixed(1)} ms   max ${sorted.at(-1)!.toFixed(1)} ms   (${values.length} requests)`,
+      );
+    };
+    console.log(
+      `\nGET /v1/chatbots while a ${MEGABYTES} MB random base64 upload is ingested (embedded database)`,
+    );
+    show('idle server', idle);
+    show('during the ingest', during);
+    console.log(`  ingest                 ${seconds.toFixed(1)} s, status ${status}, ${final.chunks} chunks`);
+    if (final.error) console.log(`  error                  ${final.error}`);
+    console.log(`  server peak RSS        ${peakRssMb(parley.child.pid!).toFixed(0)} MB`);
+  } finally {
+    parley.child.kill('SIGTERM');
+    await new Promise((resolve) => parley.child.once('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
