@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { writeDocx } from '../../../../test/helpers/zip-writer.ts';
+import { extractDocument } from './extract-document.ts';
 import { extractDocx } from './extract-docx.ts';
 import { readZipEntry, zipEntries } from './extract-zip.ts';
 
@@ -42,5 +44,25 @@ describe('zip reading', () => {
     );
     expect(readZipEntry(handbook, 'missing.xml')).toBeNull();
     expect(zipEntries(Buffer.from('not a zip at all'))).toEqual([]);
+  });
+
+  it('refuses a zip bomb before unpacking it: too large in all, too compressed, or lying headers', async () => {
+    const read = (body: Buffer) =>
+      extractDocument({ body, contentType: '', url: null, filename: 'bomb.docx' });
+    // ~100 KB that would unpack to 100 MB.
+    const huge = writeDocx(['Hello'], { padding: 100 * 1024 * 1024 });
+    expect(huge.length).toBeLessThan(200_000);
+    await expect(read(huge)).rejects.toThrow(/DOCX file cannot be read: it unpacks to more than 64 MB/);
+    // Under the total, but 1,000 times smaller than what it unpacks to.
+    await expect(read(writeDocx(['Hello'], { padding: 20 * 1024 * 1024 }))).rejects.toThrow(
+      /its part word\/document.xml unpacks to 20 MB from \d+ bytes/,
+    );
+    // The header says 1,000 bytes; the part inflates to 5 MB.
+    await expect(read(writeDocx(['Hello'], { padding: 5 * 1024 * 1024, understate: true }))).rejects.toThrow(
+      /does not unpack to the size its header gives/,
+    );
+    // The same shape, honest and small, reads.
+    const fine = await read(writeDocx(['Refunds take five days.'], { padding: 1000 }));
+    expect(fine.sections[0]!.text).toBe('Refunds take five days.');
   });
 });

@@ -5,7 +5,7 @@ import mammoth from 'mammoth';
 import type { ExtractedDocument } from '../source-types.ts';
 import { headingLabel, sectionsFromDom } from './extract-html-sections.ts';
 import { titleFromName } from './extract-text.ts';
-import { readZipEntry } from './extract-zip.ts';
+import { checkArchiveSize, readZipEntry } from './extract-zip.ts';
 
 export interface DocxExtractOptions {
   url: string | null;
@@ -36,6 +36,8 @@ function coreTitle(body: Buffer): string | null {
 }
 
 export async function extractDocx(body: Buffer, options: DocxExtractOptions): Promise<ExtractedDocument> {
+  // mammoth inflates every part it reads with no limit.
+  await checkArchiveSize(body, 'DOCX');
   const { value: html } = await mammoth.convertToHtml({ buffer: body }, { styleMap: STYLE_MAP });
   const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
   const titleParagraph = document.querySelector('p.docx-title');

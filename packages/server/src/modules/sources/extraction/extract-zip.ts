@@ -1,7 +1,9 @@
 // Just enough of the ZIP format to tell a DOCX from other ZIP-based files and to read its title
 // (docProps/core.xml), without another dependency: entries are listed from the central directory
 // and read with node:zlib. ZIP64 and encrypted archives are not needed for that and not read.
-import { inflateRawSync } from 'node:zlib';
+// checkArchiveSize() bounds what an archive may unpack to before a library (mammoth) unpacks it.
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
+import { UnsupportedDocumentError } from './extract-errors.ts';
 
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_FILE_HEADER = 0x02014b50;
@@ -68,4 +70,72 @@ export function readZipEntry(body: Buffer, name: string): Buffer | null {
     return null;
   }
   return null;
+}
+
+/** What an archive-based document may unpack to: far more than any real one, far less than a bomb. */
+export const ARCHIVE_LIMITS = {
+  /** All its parts together, uncompressed. */
+  maxBytes: 64 * 1024 * 1024,
+  /** Uncompressed over compressed size, for a part over 1 MiB (text XML compresses ~10:1). */
+  maxRatio: 200,
+  maxEntries: 10_000,
+};
+
+/**
+ * Refuses an archive whose parts would unpack to more than the limits allow (a "zip bomb": a
+ * 100 KB DOCX whose document.xml inflates to 100 MB). The sizes in the headers are checked
+ * first; as they can lie, every part is then inflated as a stream, counting and discarding its
+ * bytes, and stopped at its declared size: the library that reads it later gets what was checked.
+ */
+export async function checkArchiveSize(
+  body: Buffer,
+  kind: string,
+  limits: typeof ARCHIVE_LIMITS = ARCHIVE_LIMITS,
+): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new UnsupportedDocumentError(kind, `The ${kind} file cannot be read: ${why}.`);
+  };
+  const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
+  const entries = zipEntries(body);
+  if (entries.length > limits.maxEntries) refuse(`it holds more than ${limits.maxEntries} parts`);
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) refuse('it is a ZIP64 archive');
+    total += entry.size;
+    if (total > limits.maxBytes) {
+      refuse(`it unpacks to more than ${megabytes(limits.maxBytes)}, the most a document may unpack to`);
+    }
+    if (entry.size > 1024 * 1024 && entry.size > entry.compressedSize * limits.maxRatio) {
+      refuse(`its part ${entry.name} unpacks to ${megabytes(entry.size)} from ${entry.compressedSize} bytes`);
+    }
+  }
+  for (const entry of entries) {
+    if (entry.method !== 8) continue; // stored: what is there is what is read
+    const inflated = await inflatedSize(body, entry, entry.size);
+    if (inflated !== entry.size) {
+      refuse(`its part ${entry.name} does not unpack to the size its header gives`);
+    }
+  }
+}
+
+/** Bytes a deflated entry inflates to, counted without keeping them; stops past `limit`. */
+function inflatedSize(body: Buffer, entry: ZipEntry, limit: number): Promise<number> {
+  const local = entry.localOffset;
+  if (local + 30 > body.length || body.readUInt32LE(local) !== LOCAL_FILE_HEADER) return Promise.resolve(-1);
+  const start = local + 30 + body.readUInt16LE(local + 26) + body.readUInt16LE(local + 28);
+  const data = body.subarray(start, start + entry.compressedSize);
+  return new Promise((resolve) => {
+    let count = 0;
+    const inflate = createInflateRaw();
+    inflate.on('data', (piece: Buffer) => {
+      count += piece.length;
+      if (count > limit) {
+        inflate.destroy();
+        resolve(count);
+      }
+    });
+    inflate.on('end', () => resolve(count));
+    inflate.on('error', () => resolve(-1));
+    inflate.end(data);
+  });
 }
