@@ -18,6 +18,8 @@ export interface Config {
   jobSchema: string;
   /** Largest file a source upload or a crawled page may be. */
   maxUploadBytes: number;
+  /** How long a stop (SIGTERM, SIGINT) may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
   /** Simultaneous requests to one host while crawling. */
   crawlConcurrencyPerHost: number;
   /** Seconds a cached API key lookup may be served before it is read again. */
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     apiKeyCacheTtlSeconds: intSetting(env, 'PARLEY_API_KEY_CACHE_TTL', 60, 0, 3600),
     jobSchema: schemaName(env, 'PARLEY_JOB_SCHEMA', 'pgboss'),
     maxUploadBytes: intSetting(env, 'PARLEY_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutSeconds: intSetting(env, 'PARLEY_SHUTDOWN_TIMEOUT', 10, 1, 3600),
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     webhookRetryDelaysSeconds,

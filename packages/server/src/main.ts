@@ -7,6 +7,7 @@ import { chatCommands } from './cli/commands-chat.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { tolerateClosedOutput } from './cli/output.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { DatabaseOpenError } from './db/data-dir.ts';
 import { AppError } from './lib/errors.ts';
 import { createLogger } from './lib/logger.ts';
 import { DataDirLockedError } from './runtime/data-dir-lock.ts';
@@ -39,7 +40,7 @@ program
     // The server's code is loaded by the commands that run it, so the others start quickly.
     const { startServer, stopOnSignals } = await import('./runtime/serve.ts');
     // Handlers go in before start-up, so a signal during start-up still shuts down cleanly.
-    const stopper = stopOnSignals(logger);
+    const stopper = stopOnSignals(logger, config.shutdownTimeoutSeconds);
     stopper.serving(await startServer(config, logger, { workers: options.workers }));
   });
 
@@ -65,7 +66,12 @@ function describe(error: unknown): string {
     return `${(error as Error).message.replace(/^listen /, '')}: another program uses that port. Choose another with PORT or --port.`;
   }
   if (error instanceof AdminRequestError) return error.body.message;
-  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (
+    error instanceof AppError ||
+    error instanceof ConfigError ||
+    error instanceof DataDirLockedError ||
+    error instanceof DatabaseOpenError
+  ) {
     return error.message;
   }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);

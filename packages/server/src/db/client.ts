@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { explainOpenFailure } from './data-dir.ts';
 import { RemotePglite } from './pglite-remote.ts';
 import * as schema from './schema.ts';
 
@@ -35,6 +36,13 @@ export interface Database {
   /** Subscribes to a NOTIFY channel. Resolves once the subscription is active. */
   listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * Why the database is gone for good, if it is: the embedded database's thread died. A server
+   * connection that drops is not lost (the pool reconnects).
+   */
+  lost(): Error | null;
+  /** Called once if the database is lost. */
+  onLost(handler: (error: Error) => void): void;
   /** The embedded database (in a thread of its own), when kind is 'pglite'. */
   pglite?: RemotePglite;
   /** The pool, when kind is 'postgres'. */
@@ -58,8 +66,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const pglite = await RemotePglite.open(dir);
+  let pglite: RemotePglite;
+  if (dir.startsWith('memory://')) pglite = await RemotePglite.open(dir);
+  else {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      pglite = await RemotePglite.open(dir);
+    } catch (error) {
+      throw explainOpenFailure(dir, error as Error);
+    }
+  }
   // drizzle's PGlite driver calls only query and transaction, which the remote client offers.
   const orm = drizzlePglite({ client: pglite as never, schema }) as unknown as Orm;
   return {
@@ -82,6 +98,8 @@ async function openPglite(dir: string): Promise<Database> {
     async close() {
       await pglite.close();
     },
+    lost: () => pglite.lost,
+    onLost: (handler) => pglite.onLost(handler),
   };
 }
 
@@ -109,6 +127,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.query(text);
     },
     listen: (channel, handler) => listeners.listen(channel, handler),
+    lost: () => null,
+    onLost: () => {},
     async close() {
       await listeners.close();
       await pool.end();

@@ -71,6 +71,9 @@ export class RemotePglite implements PgliteExecutor {
   private nextRequest = 1;
   private nextListener = 1;
   private stopped: Error | null = null;
+  /** Why the thread ended while the database was open, if it did. */
+  private lostWith: Error | null = null;
+  private readonly lostHandlers: ((error: Error) => void)[] = [];
 
   /** Starts the thread and opens the database in `dataDir` (or `memory://`). */
   static async open(dataDir: string): Promise<RemotePglite> {
@@ -176,7 +179,20 @@ export class RemotePglite implements PgliteExecutor {
     else waiting.reject(deserializeError(message.error));
   }
 
+  /** The thread ended without close(): the database is gone for this process. */
+  get lost(): Error | null {
+    return this.lostWith;
+  }
+
+  onLost(handler: (error: Error) => void): void {
+    this.lostHandlers.push(handler);
+  }
+
   private fail(error: Error): void {
+    if (this.stopped === null && this.lostWith === null) {
+      this.lostWith = error;
+      for (const handler of this.lostHandlers) handler(error);
+    }
     this.stopped ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();

@@ -9,6 +9,15 @@ export function healthRoutes(deps: { db: Database }) {
     app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
     app.get('/readyz', { schema: { hide: true } }, async () => {
+      const lost = deps.db.lost();
+      if (lost) {
+        throw new AppError(
+          'api_error',
+          'database_lost',
+          `The embedded database stopped (${lost.message}); the server is exiting to be restarted.`,
+          { status: 503 },
+        );
+      }
       let ready = false;
       try {
         ready = await migrationsApplied(deps.db);

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
+import { secureDataDir } from '../db/data-dir.ts';
 import { type MigrationResult, runMigrations } from '../db/migrate.ts';
 import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
 import { type Queue, startQueue } from '../jobs/queue.ts';
@@ -78,13 +79,13 @@ export async function createContext(
   logger: Logger,
   options: { pgliteDir?: string } = {},
 ): Promise<Context> {
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: options.pgliteDir ?? `${config.dataDir}/pgdata`,
-    logger,
-  });
+  const pgliteDir = options.pgliteDir ?? `${config.dataDir}/pgdata`;
+  const onDisk = !config.databaseUrl && !pgliteDir.startsWith('memory://');
+  if (onDisk) secureDataDir(config.dataDir, logger);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir, logger });
   try {
     const migrations = await runMigrations(db);
+    if (onDisk) secureDataDir(config.dataDir, logger, { quiet: true });
     if (!migrations.vector) {
       logger.info(
         { reason: migrations.vectorError },

@@ -77,7 +77,7 @@ export function readLockHolder(dataDir: string): LockHolder | null {
  * that died (kill -9) is stale: its pid is gone, so the next start moves it aside and takes over.
  */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = lockPath(dataDir);
   const holder: LockHolder = { pid: process.pid, socketPath: socketPath(dataDir) };
   const draft = `${file}.${process.pid}.${Date.now()}`;

@@ -94,14 +94,25 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: bo
 /**
  * Stops on SIGTERM/SIGINT: finish in-flight requests, close the database, exit 0. Installed
  * before start-up; a signal that arrives while starting stops the server as soon as it is up.
+ * The stop takes at most `timeoutSeconds`: past that (a request that never ends, a stuck job)
+ * the process exits 1 anyway, which loses nothing a kill -9 would not. When the embedded
+ * database dies, the server stops the same way and exits 1, for a supervisor to restart it.
  */
-export function stopOnSignals(logger: Logger): { serving(server: RunningServer): void } {
+export function stopOnSignals(
+  logger: Logger,
+  timeoutSeconds: number,
+): { serving(server: RunningServer): void } {
   let server: RunningServer | null = null;
   let requested: string | null = null;
   const stop = (signal: string) => {
+    const code = signal === 'database lost' ? 1 : 0;
     logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutSeconds }, 'the server did not stop in time; exiting now');
+      process.exit(1);
+    }, timeoutSeconds * 1000).unref();
     server!.stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (error) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -118,6 +129,10 @@ export function stopOnSignals(logger: Logger): { serving(server: RunningServer):
   return {
     serving(running) {
       server = running;
+      running.context.db.onLost((error) => {
+        logger.fatal({ err: error }, 'the embedded database stopped; exiting to be restarted');
+        onSignal('database lost');
+      });
       if (requested) stop(requested);
     },
   };

@@ -18,6 +18,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<void>
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // A job that does not end within the stop timeout does not hold the process: it runs again.
+    setTimeout(() => {
+      logger.error('the worker did not stop in time; exiting now');
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000).unref();
     await context.close();
     process.exit(0);
   };

@@ -1,5 +1,6 @@
 // Stopping: SIGTERM finishes the request in flight, exits 0 and frees the data directory;
 // kill -9 leaves a stale lock that the next start (or CLI run) takes over, with no data lost.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { api, getWorkspace, startHeldRequest, waitUntil } from './http-helpers.ts';
@@ -77,6 +78,49 @@ describe('parley serve: stopping', () => {
     const stopped = await stopParley(second, 'SIGINT');
     expect(stopped.code).toBe(0);
     expect(existsSync(lockFilePath(dataDir))).toBe(false);
+  });
+
+  it('on SIGTERM in the middle of a large upload, exits in time and the next start finishes it', {
+    timeout: 300_000,
+  }, async () => {
+    const dataDir = makeTempDir();
+    const first = await startParley(dataDir);
+    const live = first.banner.keys[0]!.secret;
+    const bot = await api(first.url, '/v1/chatbots', { key: live, method: 'POST', body: { name: 'Big' } });
+    // Random base64: the slowest text to chunk and index, so the stop comes in the middle of it.
+    const text = randomBytes(3 * 1024 * 1024)
+      .toString('base64')
+      .replace(/.{76}/g, '$&\n');
+    const form = new FormData();
+    form.set('type', 'file');
+    form.set('file', new Blob([text], { type: 'text/plain' }), 'random.txt');
+    const upload = await fetch(`${first.url}/v1/chatbots/${bot.body.id}/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${live}` },
+      body: form,
+    });
+    expect(upload.status).toBe(202);
+    const sourceId = ((await upload.json()) as { id: string }).id;
+    const status = async (url: string) =>
+      (await api(url, `/v1/sources/${sourceId}`, { key: live })).body.status;
+    await waitUntil('the ingestion to start', async () => (await status(first.url)) === 'processing', 60_000);
+
+    const stopped = await stopParley(first);
+    expect(stopped.code).toBe(0);
+    expect(existsSync(lockFilePath(dataDir))).toBe(false);
+
+    // Nothing was lost: the next start runs the ingestion again, to its end.
+    const second = await startParley(dataDir);
+    let final = '';
+    await waitUntil(
+      'the ingestion to finish after the restart',
+      async () => {
+        final = await status(second.url);
+        return final === 'ready' || final === 'failed';
+      },
+      240_000,
+    );
+    expect(final).toBe('ready');
   });
 
   it('after kill -9, the next start takes over the stale lock and every key still works', {

@@ -14,6 +14,8 @@ const WORKER_URL = new URL('./document-pool-worker.ts', import.meta.url).href;
 export interface DocumentWork {
   extract(input: ExtractInput): Promise<ExtractedDocument>;
   chunk(document: ExtractedDocument): Promise<Chunk[]>;
+  /** Aborted when the server stops: long work checks it between steps. */
+  readonly stopping: AbortSignal;
 }
 
 /** Work asked of a pool that is closing or closed: the job stops, to be run again, the document is not at fault. */
@@ -40,6 +42,7 @@ export function createDocumentPool(options: DocumentPoolOptions = {}): DocumentP
   const maxThreads = options.maxThreads ?? Math.min(2, Math.max(1, os.availableParallelism() - 2));
   let pool: Piscina | null = null;
   let closed = false;
+  const stop = new AbortController();
 
   function started(): Piscina {
     if (closed) throw new DocumentPoolClosedError();
@@ -72,8 +75,10 @@ export function createDocumentPool(options: DocumentPoolOptions = {}): DocumentP
   return {
     extract: (input) => run('extract', input),
     chunk: (document) => run('chunk', document),
+    stopping: stop.signal,
     async close() {
       closed = true;
+      stop.abort();
       const running = pool;
       pool = null;
       // destroy() ends the threads at once; work in flight is rejected.

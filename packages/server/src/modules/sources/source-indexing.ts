@@ -11,7 +11,7 @@ import {
   replaceChunks,
 } from './chunk-repository.ts';
 import { chunkDocument } from './chunking/chunk-document.ts';
-import type { DocumentWork } from './document-pool.ts';
+import { DocumentPoolClosedError, type DocumentWork } from './document-pool.ts';
 import * as repo from './source-repository.ts';
 import type { DocumentRow, SourceRow } from './source-schemas.ts';
 import type { Chunk, ExtractedDocument } from './source-types.ts';
@@ -29,7 +29,7 @@ export interface IndexTarget {
   /** Embeds the document's new chunks, when the chatbot has an embedding model. */
   embed?: (documentId: string) => Promise<void>;
   /** Where chunking runs (a worker thread pool); in this thread when absent. */
-  documents?: Pick<DocumentWork, 'chunk'>;
+  documents?: Pick<DocumentWork, 'chunk' | 'stopping'>;
 }
 
 /** A hash of the text that gets indexed: the same text means nothing to re-index. */
@@ -107,7 +107,7 @@ export async function indexDocument(
       await repo.updateDocument(tx, document.id, done);
     });
   } else {
-    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks);
+    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks, target.documents?.stopping);
     await repo.updateDocument(db.orm, document.id, done);
   }
   if (chunks.length > 0 && target.embed) {
@@ -130,19 +130,30 @@ export async function indexDocument(
  * file): every other request would wait. Retrieval meanwhile sees the old and part of the new
  * version. A run cut short leaves extra chunks that the next run removes with the old ones.
  */
-async function replaceChunksInSteps(db: Database, chunkOwner: ChunkOwner, chunks: Chunk[]): Promise<void> {
+async function replaceChunksInSteps(
+  db: Database,
+  chunkOwner: ChunkOwner,
+  chunks: Chunk[],
+  stopping?: AbortSignal,
+): Promise<void> {
   const previous = await chunkIdsOf(db.orm, chunkOwner.documentId);
-  await inSteps(chunks, (batch) => insertChunks(db.orm, chunkOwner, batch));
-  await inSteps(previous, (batch) => deleteChunksById(db.orm, batch));
+  await inSteps(chunks, (batch) => insertChunks(db.orm, chunkOwner, batch), stopping);
+  await inSteps(previous, (batch) => deleteChunksById(db.orm, batch), stopping);
 }
 
 /**
  * Runs `work` over `items` in batches sized so that one takes about STEP_MS: what a chunk costs
  * to index varies a hundredfold (prose repeats its words; random text has only new ones).
  */
-async function inSteps<T>(items: T[], work: (batch: T[]) => Promise<void>): Promise<void> {
+async function inSteps<T>(
+  items: T[],
+  work: (batch: T[]) => Promise<void>,
+  stopping?: AbortSignal,
+): Promise<void> {
   let size = 8;
   for (let start = 0; start < items.length; ) {
+    // The server is stopping: the job runs again after the restart and replaces what is here.
+    if (stopping?.aborted) throw new DocumentPoolClosedError();
     const batch = items.slice(start, start + size);
     const began = performance.now();
     await work(batch);
