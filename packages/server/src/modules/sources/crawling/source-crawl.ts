@@ -7,6 +7,7 @@ import type { Database } from '../../../db/client.ts';
 import { sqlState } from '../../../lib/db-errors.ts';
 import { newUuid } from '../../../lib/ids.ts';
 import type { SafeFetch } from '../../../lib/safe-fetch.ts';
+import { DocumentPoolClosedError, type DocumentWork } from '../document-pool.ts';
 import { extractDocument, UnsupportedDocumentError } from '../extraction/extract-document.ts';
 import { failDocument, type IndexTarget, indexDocument } from '../source-indexing.ts';
 import * as repo from '../source-repository.ts';
@@ -44,6 +45,8 @@ export interface CrawlDeps {
   fetchTimeoutMs: number;
   maxBytes: number;
   perHostConcurrency: number;
+  /** Extraction and chunking off the HTTP thread; in this thread when absent. */
+  documents?: DocumentWork;
 }
 
 export async function crawlSource(
@@ -150,6 +153,8 @@ export async function crawlSource(
           limiter
             .run(document.url, () => processPage(document))
             .catch((error: unknown) => {
+              // The server is stopping: the sync ends here and runs again after the restart.
+              if (error instanceof DocumentPoolClosedError) throw error;
               // Our own failure, not the page's: the details go to the log, not to the API.
               deps.logger.error({ err: error, url: document.url }, 'page processing failed');
               return failDocument(
@@ -192,7 +197,7 @@ export async function crawlSource(
    * be read for any reason but being gone (404/410), so the start page can stop the sync.
    */
   async function processPage(document: DocumentRow): Promise<FetchFailure | null> {
-    const target: IndexTarget = { source, document, language, embed };
+    const target: IndexTarget = { source, document, language, embed, documents: deps.documents };
     const robots = await robotsFor(document.url);
     if (!robots.isAllowed(document.url)) {
       if (robots.status !== 'unreachable') {
@@ -257,12 +262,13 @@ export async function crawlSource(
     }
     let extracted: Awaited<ReturnType<typeof extractDocument>>;
     try {
-      extracted = await extractDocument({
+      extracted = await (deps.documents?.extract ?? extractDocument)({
         body: fetched.body,
         contentType: fetched.contentType,
         url: finalUrl,
       });
     } catch (error) {
+      if (error instanceof DocumentPoolClosedError) throw error;
       const message =
         error instanceof UnsupportedDocumentError
           ? error.message
