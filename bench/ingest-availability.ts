@@ -53,9 +53,10 @@ async function startParley(dataDir: string): Promise<{ child: ChildProcess; url:
   });
 }
 
-/** Random base64 in lines of 76 characters, as `base64` prints it. */
+/** Random base64 in lines of 76 characters, as `base64` prints it: `megabytes` MiB in all. */
 function randomBase64(megabytes: number): string {
-  const text = randomBytes(Math.floor((megabytes * 1024 * 1024 * 3) / 4)).toString('base64');
+  const raw = Math.floor(((megabytes * 1024 * 1024 * 76) / 77) * 0.75) - 64;
+  const text = randomBytes(raw).toString('base64');
   return text.replace(/.{76}/g, '$&\n');
 }
 

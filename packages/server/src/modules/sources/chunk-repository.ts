@@ -1,5 +1,6 @@
 // SQL for chunks: a document's chunks are replaced in one statement pair inside the caller's
-// transaction, so retrieval sees either the old or the new version, never a mix or nothing.
+// transaction, so retrieval sees either the old or the new version, never a mix or nothing; a
+// large document's are added and removed in steps instead (see source-indexing.ts).
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { chunks } from '../../db/schema.ts';
