@@ -149,18 +149,18 @@ export function createSourceIngest(deps: IngestDeps) {
    * Ends a sync. `error` says why it stopped early (a seed of the crawl could not be read, or our
    * own failure): then nothing is removed. A completed sync removes the pages it no longer
    * reached, unless that is more than half of them (a broken menu or a half-down site looks
-   * just like that): then it removes none and says so.
+   * just like that): then it removes none and says so, unless the user allowed it for this run.
    */
-  async function finish(source: SourceRow, error: string | null): Promise<void> {
+  async function finish(source: SourceRow, error: string | null, allowRemovals = false): Promise<void> {
     const scope = { workspaceId: source.workspaceId, environment: source.environment };
     await db.orm.transaction(async (tx) => {
       let message = error;
       if (message === null) {
         const { reached, unreached } = await repo.countIndexed(tx, source.id, source.generation);
-        if (unreached > reached) {
+        if (unreached > reached && !allowRemovals) {
           message =
             `This re-sync would remove ${unreached} of the ${reached + unreached} pages (no longer linked or listed), ` +
-            'more than half: they are kept. If they are really gone, delete the source and add it again.';
+            'more than half: they are kept. If they are really gone, re-sync with {"allow_removals": true} to remove them.';
         } else {
           // Pages not found again by this sync have disappeared: drop them and their chunks.
           await repo.deleteUnseen(tx, source.id, source.generation);
@@ -192,7 +192,7 @@ export function createSourceIngest(deps: IngestDeps) {
   }
 
   return {
-    async run(data: { sourceId: string; resync?: boolean }): Promise<void> {
+    async run(data: { sourceId: string; resync?: boolean; allowRemovals?: boolean }): Promise<void> {
       let source = await repo.findSourceById(db.orm, data.sourceId);
       if (!source) return; // deleted meanwhile
       const scope = { workspaceId: source.workspaceId, environment: source.environment };
@@ -229,7 +229,7 @@ export function createSourceIngest(deps: IngestDeps) {
         await finish(source, (error as Error).message);
         return;
       }
-      await finish(source, null);
+      await finish(source, null, data.allowRemovals === true);
     },
 
     /** Queues the sources whose re-sync time has come, and any left queued by a lost send. */

@@ -12,6 +12,8 @@ import {
   DocumentResponse,
   presentDocument,
   presentSource,
+  ResyncBody,
+  type ResyncInput,
   SourceResponse,
 } from './source-schemas.ts';
 import type { SourceService, UploadedFile } from './source-service.ts';
@@ -149,17 +151,23 @@ export function sourceRoutes(deps: { sources: SourceService }) {
           operationId: 'resyncSource',
           tags,
           description:
-            'Fetches the source again. Unchanged pages (ETag, Last-Modified or content) are kept, changed ones re-indexed, vanished ones removed; the bot keeps answering from the current index meanwhile.',
+            'Fetches the source again. Unchanged pages (ETag, Last-Modified or content) are kept, changed ones re-indexed, vanished ones removed; the bot keeps answering from the current index meanwhile. A re-sync that would remove more than half of the pages removes none and fails with the reason, unless the body says `{"allow_removals": true}`.',
           params: IdParams,
+          body: ResyncBody,
           response: { 202: SourceResponse },
         },
+        // The body is optional: a bare POST re-syncs with the default safeguard.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
-      async (request, reply) =>
-        reply
-          .code(202)
-          .send(
-            presentSource(await sources.resync(scopeOf(request), decodeId('src', request.params.id, 'id'))),
-          ),
+      async (request, reply) => {
+        const body = request.body as ResyncInput;
+        const row = await sources.resync(scopeOf(request), decodeId('src', request.params.id, 'id'), {
+          allowRemovals: body.allow_removals === true,
+        });
+        return reply.code(202).send(presentSource(row));
+      },
     );
 
     app.get(

@@ -122,6 +122,23 @@ export type CreateSourceInput =
     }
   | { type: 'file'; title?: string };
 
+export const ResyncBody = Type.Object(
+  {
+    allow_removals: Type.Optional(
+      Type.Boolean({
+        description:
+          'Lets this re-sync remove the pages it no longer reaches even when they are more than half of the source (refused otherwise, to survive a broken menu or a half-down site). Applies to this re-sync only.',
+        default: false,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export interface ResyncInput {
+  allow_removals?: boolean;
+}
+
 export const SourceResponse = Type.Object({
   id: Type.String({ examples: ['src_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   chatbot_id: Type.String(),

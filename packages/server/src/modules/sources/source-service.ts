@@ -44,8 +44,8 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
     return row;
   }
 
-  function queueIngest(sourceId: string, resync: boolean) {
-    return deps.jobs.send('source-ingest', { sourceId, resync }, { singletonKey: sourceId });
+  function queueIngest(sourceId: string, resync: boolean, allowRemovals = false) {
+    return deps.jobs.send('source-ingest', { sourceId, resync, allowRemovals }, { singletonKey: sourceId });
   }
 
   return {
@@ -119,8 +119,11 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
       await repo.deleteSource(db.orm, scope, id);
     },
 
-    /** Fetches everything again; unchanged pages are kept as they are. */
-    async resync(scope: Scope, id: string): Promise<SourceRow> {
+    /**
+     * Fetches everything again; unchanged pages are kept as they are. `allowRemovals` lets this
+     * run remove the pages it no longer reaches even when they are most of the source.
+     */
+    async resync(scope: Scope, id: string, options: { allowRemovals?: boolean } = {}): Promise<SourceRow> {
       const source = await get(scope, id);
       if (source.type === 'text' || source.type === 'qa' || source.type === 'file') {
         throw new AppError(
@@ -130,7 +133,7 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
         );
       }
       await repo.updateSource(db.orm, id, { status: 'queued', error: null });
-      await queueIngest(id, true);
+      await queueIngest(id, true, options.allowRemovals === true);
       return (await repo.findSource(db.orm, scope, id))!;
     },
 

@@ -67,8 +67,13 @@ async function waitUntilDone(id: string): Promise<Record<string, unknown>> {
   return source;
 }
 
-async function resync(id: string): Promise<Record<string, unknown>> {
-  const response = await t.request({ method: 'POST', url: `/v1/sources/${id}/resync`, key: ws.liveKey });
+async function resync(id: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await t.request({
+    method: 'POST',
+    url: `/v1/sources/${id}/resync`,
+    key: ws.liveKey,
+    body,
+  });
   expect(response.statusCode, response.body).toBe(202);
   return waitUntilDone(id);
 }
@@ -267,8 +272,51 @@ describe('re-sync during an outage', () => {
     expect(refused.status).toBe('failed');
     expect(refused.error).toMatch(/3 of the 5 pages/);
     expect(refused.error).toMatch(/kept/);
+    expect(refused.error).toMatch(/allow_removals/);
     expect(await readyPaths(id)).toEqual(['/menu/', '/menu/a', '/menu/b', '/menu/c', '/menu/d']);
     expect(await searchTexts(botId, 'Is there chocolate cake?')).toContain('Chocolate cake');
     expect(await failedEventsFor(id)).toHaveLength(1);
+
+    // An empty body is no permission either.
+    expect((await resync(id, {})).status).toBe('failed');
+    expect(await readyPaths(id)).toHaveLength(5);
+
+    // The menu really did shrink: the user lets this one re-sync remove what it no longer reaches.
+    const allowed = await resync(id, { allow_removals: true });
+    expect(allowed.status, String(allowed.error)).toBe('ready');
+    expect(allowed.error).toBeNull();
+    expect(await readyPaths(id)).toEqual(['/menu/', '/menu/a']);
+    expect(await searchTexts(botId, 'Is there chocolate cake?')).not.toContain('Chocolate cake');
+
+    // The permission was for that re-sync only: the next one that would remove most pages is refused.
+    site.set('/menu/a', html('Soup', 'Tomato soup with basil.', ['/menu/e', '/menu/f', '/menu/g']));
+    for (const page of ['e', 'f', 'g'])
+      site.set(`/menu/${page}`, html(`Dish ${page}`, `Dish ${page} of the day.`));
+    expect((await resync(id)).status).toBe('ready');
+    site.set('/menu/a', html('Soup', 'Tomato soup with basil.'));
+    expect((await resync(id)).status).toBe('failed');
+    expect(await readyPaths(id)).toHaveLength(5);
+  });
+
+  it('rejects a re-sync body it does not know, and changes nothing', async () => {
+    const botId = await newBot();
+    site.set('/lone/', html('Lone page', 'A page on its own.'));
+    const id = await addSource(botId, { type: 'url', url: `${site.origin}/lone/` });
+    expect((await waitUntilDone(id)).status).toBe('ready');
+    for (const [body, param] of [
+      [{ allow_removals: 'yes' }, 'allow_removals'],
+      [{ allow_removal: true }, 'allow_removal'],
+    ] as const) {
+      const response = await t.request({
+        method: 'POST',
+        url: `/v1/sources/${id}/resync`,
+        key: ws.liveKey,
+        body,
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({ type: 'invalid_request_error', param });
+    }
+    const source = (await t.request({ url: `/v1/sources/${id}`, key: ws.liveKey })).json();
+    expect(source.status).toBe('ready');
   });
 });
