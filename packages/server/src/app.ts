@@ -17,6 +17,8 @@ import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
 import { loggablePath } from './lib/logger.ts';
 import type { SecretBox } from './lib/secret-box.ts';
+import { channelHookRoutes, channelRoutes } from './modules/channels/channel-routes.ts';
+import type { ChannelService } from './modules/channels/channel-service.ts';
 import { chatRoutes } from './modules/chat/chat-routes.ts';
 import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
@@ -69,6 +71,7 @@ export interface AppDeps {
   webhooks: WebhookService;
   demo: DemoService;
   widget: WidgetService;
+  channels: ChannelService;
   config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy'>;
 }
 
@@ -135,6 +138,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(widgetScriptRoute());
   // The widget's API: no key; the bot's allowed origins and per-visitor limits guard it.
   await app.register(widgetPublicRoutes({ ...deps, publicLimits: deps.config.publicRateLimits }));
+  // Messaging platforms' webhooks: no key; each channel's own secret guards it.
+  await app.register(channelHookRoutes(deps));
 
   // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
   await app.register(async (v1) => {
@@ -152,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(webhookRoutes(deps));
     await v1.register(eventRoutes(deps));
     await v1.register(identityRoutes(deps));
+    await v1.register(channelRoutes(deps));
   });
 
   return app;

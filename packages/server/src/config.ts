@@ -34,6 +34,12 @@ export interface Config {
   webhookRetryDelaysSeconds: number[];
   /** The first-run demo: a chatbot trained on Parley's docs, embedded on the page at `/`. */
   demo: boolean;
+  /** Where messaging platforms reach this server (webhooks); unset: channels poll where they can. */
+  publicUrl: string | null;
+  /** Base URL of the Telegram Bot API (a gateway or a fake in tests). */
+  telegramApiUrl: string;
+  /** Seconds one Telegram getUpdates long poll waits for updates. */
+  telegramPollTimeoutSeconds: number;
   providerDefaults: {
     openaiApiKey: string | null;
     geminiApiKey: string | null;
@@ -70,6 +76,14 @@ function schemaName(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be a lower-case SQL identifier, got '${value}'.`);
   }
   return value;
+}
+
+function urlSetting(env: Env, name: string, fallback: string | null): string | null {
+  const value = optional(env, name);
+  if (!value) return fallback;
+  if (!/^https?:\/\/[^\s/]+/.test(value))
+    throw new ConfigError(`${name} must be an http(s) URL, got '${value}'.`);
+  return value.replace(/\/+$/, '');
 }
 
 function optional(env: Env, name: string): string | null {
@@ -120,6 +134,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     webhookRetryDelaysSeconds,
     demo: boolSetting(env, 'PARLEY_DEMO', true),
+    publicUrl: urlSetting(env, 'PARLEY_PUBLIC_URL', null),
+    telegramApiUrl: urlSetting(env, 'PARLEY_TELEGRAM_API_URL', 'https://api.telegram.org')!,
+    telegramPollTimeoutSeconds: intSetting(env, 'PARLEY_TELEGRAM_POLL_TIMEOUT', 25, 0, 50),
     publicRateLimits: {
       perIp: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_IP', 120, 1, 1_000_000),
       perVisitor: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_VISITOR', 20, 1, 1_000_000),

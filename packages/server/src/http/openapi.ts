@@ -25,7 +25,7 @@ export const ErrorEnvelope = Type.Object(
  * /v1 needs an API key; the widget's /public/v1 needs none (a conversation token, where said).
  */
 function addErrorResponses(route: RouteOptions): void {
-  const isPublic = route.url.startsWith('/public/v1');
+  const isPublic = route.url.startsWith('/public/v1') || route.url.startsWith('/hooks/');
   if (!(route.url.startsWith('/v1') || isPublic) || route.url === '/v1/openapi.json') return;
   route.schema ??= {};
   const schema = route.schema;

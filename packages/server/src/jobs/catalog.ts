@@ -41,6 +41,19 @@ export const JOBS = {
   /** Turns new events into webhook deliveries and queues the endpoints with deliveries due. */
   pumpWebhooks: { name: 'webhooks-pump', everySeconds: 1 },
   purgeEvents: { name: 'events-purge', cron: '41 3 * * *' },
+  /** Answers a channel's stored updates and sends its replies, in order; one job per channel. */
+  channelWork: {
+    name: 'channel-work',
+    policy: 'stately',
+    heartbeatSeconds: 10,
+    retryLimit: 5,
+    timeoutSeconds: 600,
+    concurrency: 4,
+  },
+  /** Queues the channels with work due: agents' replies, retries. */
+  dispatchChannels: { name: 'channels-dispatch', everySeconds: 1 },
+  /** Long-polls the platforms for channels without a webhook (no PARLEY_PUBLIC_URL). */
+  pollChannels: { name: 'channels-poll', everySeconds: 1 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   event: 'evt',
   webhookDelivery: 'whd',
   channel: 'ch',
+  channelDelivery: 'chd',
   agentLoop: 'loop',
   execution: 'exec',
   request: 'req',

@@ -10,6 +10,10 @@ import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
 import { type Queue, startQueue } from '../jobs/queue.ts';
 import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
+import { type ChannelService, createChannelService } from '../modules/channels/channel-service.ts';
+import { type ChannelWorker, createChannelWorker } from '../modules/channels/channel-worker.ts';
+import { createTelegramClient } from '../modules/channels/telegram.ts';
 import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
 import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
 import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
@@ -71,6 +75,8 @@ export interface Context {
   webhookDelivery: WebhookDelivery;
   demo: DemoService;
   widget: WidgetService;
+  channels: ChannelService;
+  channelWorker: ChannelWorker;
   close(): Promise<void>;
 }
 
@@ -171,7 +177,7 @@ export async function buildContext(
   const conversations = createConversationService({ db });
   const conversationHub = createConversationHub({ db, logger });
   await conversationHub.start();
-  const handoff = createHandoffService({ db, chatbots, conversations });
+  const handoff = createHandoffService({ db, chatbots, conversations, onStaffMessage: queueStaffMessage });
   const leads = createLeadService({ db, chatbots, conversations });
   const usage = createUsageService({ db });
   const chat = createChatService({
@@ -214,6 +220,26 @@ export async function buildContext(
     handoff,
     leads,
   });
+  // The Telegram API URL is the operator's setting, not a tenant's: no private-network guard.
+  const telegram = createTelegramClient({ apiUrl: config.telegramApiUrl });
+  const channels = createChannelService({
+    db,
+    secretBox,
+    chatbots,
+    telegram,
+    jobs: queue,
+    publicUrl: config.publicUrl,
+  });
+  const channelWorker = createChannelWorker({
+    db,
+    logger,
+    jobs: queue,
+    telegram,
+    channels,
+    chat,
+    plans: config.plans,
+    pollTimeoutSeconds: config.telegramPollTimeoutSeconds,
+  });
   const demo = createDemoService({
     db,
     logger,
@@ -252,11 +278,14 @@ export async function buildContext(
     webhookDelivery,
     demo,
     widget,
+    channels,
+    channelWorker,
     async close() {
       // First: an ingestion in the middle of a document stops now (its job runs again later),
       // so stopping the workers below does not wait for it.
       await documents.close();
       webhookDelivery.stop();
+      channelWorker.stop();
       await queue.stop();
       await apiKeys.stop();
       await conversationHub.stop();

@@ -27,6 +27,15 @@ export function jobHandlers(context: Context): JobHandlers {
       await context.webhookDelivery.dispatch();
       await context.webhookDelivery.sweep();
     },
+    'channel-work': async (data: { channelId: string }) => {
+      await context.channelWorker.work(data.channelId);
+    },
+    'channels-dispatch': async () => {
+      await context.channelWorker.dispatch();
+    },
+    'channels-poll': async () => {
+      await context.channelWorker.poll();
+    },
     'events-purge': async () => {
       const purged = await context.events.purgeExpired();
       if (purged > 0) logger.info({ purged }, 'purged events past retention');

@@ -119,7 +119,8 @@ export type ResourceKind =
   | 'webhook'
   | 'delivery'
   | 'event'
-  | 'apiKey';
+  | 'apiKey'
+  | 'channel';
 
 /** `{id}` names the resource of the path segment before it; other parameters name their own. */
 const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
@@ -133,6 +134,7 @@ const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
   'webhook-deliveries': 'delivery',
   events: 'event',
   'api-keys': 'apiKey',
+  channels: 'channel',
 };
 const KIND_OF_PARAM: Record<string, ResourceKind> = { conversation_id: 'conversation' };
 
@@ -164,6 +166,9 @@ export function fillPath(
 }
 
 export const WIDGET_SITE = 'https://shop.example.com';
+
+/** A bot token the fake Telegram (PARLEY_TELEGRAM_API_URL) accepts. */
+export const FIXTURE_BOT_TOKEN = '1234:AAHfixtureBotTokenForRouteTests';
 
 export interface TenantOptions {
   /** Where the tenant's webhook delivers (its test delivery is sent at once). */
@@ -216,5 +221,21 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
   const delivery = (await call('GET', `/v1/webhooks/${webhook}/deliveries`)).data[0].id as string;
   const event = (await call('GET', '/v1/events')).data[0].id as string;
   const apiKey = (await call('POST', '/v1/api-keys', { name: 'Fixture key' })).id as string;
-  return { chatbot, integration, source, conversation, message, lead, webhook, delivery, event, apiKey };
+  // Needs the app's PARLEY_TELEGRAM_API_URL to be a fake Telegram.
+  const channel = (
+    await call('POST', `/v1/chatbots/${chatbot}/channels`, { type: 'telegram', bot_token: FIXTURE_BOT_TOKEN })
+  ).id as string;
+  return {
+    chatbot,
+    integration,
+    source,
+    conversation,
+    message,
+    lead,
+    webhook,
+    delivery,
+    event,
+    apiKey,
+    channel,
+  };
 }

@@ -35,7 +35,7 @@ export const FAQ_PAIRS = [
 ];
 
 /** Polls until the source is trained (works in hooks too, where expect.poll may not be used). */
-async function waitReady(t: TestApp, key: string, sourceId: string): Promise<void> {
+export async function waitReady(t: TestApp, key: string, sourceId: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const source = (await t.request({ url: `/v1/sources/${sourceId}`, key })).json();

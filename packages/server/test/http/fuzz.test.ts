@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/fake-openai.ts';
+import { startFakeTelegram } from '../fakes/fake-telegram.ts';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
 import {
   type ApiOperation,
@@ -30,7 +31,10 @@ const HANG_MS = 20_000;
 
 const llm = await startFakeOpenAI();
 const receiver = await startWebhookReceiver();
+const telegram = await startFakeTelegram();
 const t = await startTestApp({
+  PARLEY_TELEGRAM_API_URL: telegram.url,
+  PARLEY_PUBLIC_URL: 'https://parley.example.com',
   // The fixtures' provider and webhook receiver are local servers.
   PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
   PARLEY_PLANS: '{"fuzz":{"requests_per_minute":null,"messages_per_month":null}}',
@@ -40,7 +44,7 @@ const t = await startTestApp({
 });
 afterAll(async () => {
   await t.close();
-  await Promise.all([llm.close(), receiver.close()]);
+  await Promise.all([llm.close(), receiver.close(), telegram.close()]);
 });
 const workspace = await buildWorkspace(t.context, { plan: 'fuzz' });
 const rows = await seedTenant(t, workspace.liveKey, { webhookUrl: receiver.url, llmBaseUrl: llm.baseUrl });

@@ -87,14 +87,23 @@ describe('OpenAPI', () => {
         'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/escalate',
         'POST /public/v1/chatbots/{id}/leads',
         'POST /public/v1/chatbots/{id}/feedback',
+        'GET /v1/chatbots/{id}/channels',
+        'POST /v1/chatbots/{id}/channels',
+        'GET /v1/channels/{id}',
+        'PATCH /v1/channels/{id}',
+        'DELETE /v1/channels/{id}',
+        'POST /v1/channels/{id}/test',
+        'GET /v1/channels/{id}/events',
+        'POST /hooks/channels/{id}/telegram',
       ].sort(),
     );
     for (const [name, operation] of operations) {
       expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
       const error = operation.responses['4XX']?.content?.['application/json']?.schema;
       expect(JSON.stringify(error), name).toContain('ErrorEnvelope');
-      // The widget's public API takes no API key.
-      expect(operation.security, name).toEqual(name.includes(' /public/') ? [] : [{ bearerAuth: [] }]);
+      // The widget's public API and the platforms' webhooks take no API key.
+      const isPublic = name.includes(' /public/') || name.includes(' /hooks/');
+      expect(operation.security, name).toEqual(isPublic ? [] : [{ bearerAuth: [] }]);
     }
     const ids = operations.map(([, operation]) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);

@@ -5,9 +5,11 @@
 // their own rules. An operation that is neither authenticated nor on that list, or whose path
 // parameter names a resource these tests cannot make, fails the suite.
 import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '../fakes/fake-telegram.ts';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
 import {
   type ApiOperation,
+  FIXTURE_BOT_TOKEN,
   fillPath,
   kindOfParam,
   loadOperations,
@@ -21,10 +23,18 @@ import { startTestApp } from '../helpers/test-app.ts';
 import { type PublicRequest, widgetClient } from '../helpers/widget-client.ts';
 
 const receiver = await startWebhookReceiver();
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true', PARLEY_MAX_API_KEYS: '20' });
+const telegram = await startFakeTelegram();
+const t = await startTestApp({
+  PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
+  PARLEY_MAX_API_KEYS: '20',
+  PARLEY_TELEGRAM_API_URL: telegram.url,
+  // Channels take webhooks, so the Telegram webhook route has a secret to refuse.
+  PARLEY_PUBLIC_URL: 'https://parley.example.com',
+});
 afterAll(async () => {
   await t.close();
   await receiver.close();
+  await telegram.close();
 });
 
 // Nothing calls the provider here: every request below is refused before it would.
@@ -198,11 +208,14 @@ const widgetMessage = (
 
 interface PublicCase {
   name: string;
-  request: Omit<PublicRequest, 'url' | 'method'> & { chatbot?: string };
+  request: Omit<PublicRequest, 'url' | 'method'> & { chatbot?: string; channel?: string };
   status: number;
 }
 
 const SOMEWHERE_ELSE = 'https://elsewhere.example.net';
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+/** All fixture channels share one token: the fake keeps the webhook of the last, workspace B's. */
+const otherChannelSecret = telegram.webhookOf(FIXTURE_BOT_TOKEN)!.secret_token;
 const originCases: PublicCase[] = [
   { name: 'a request from no web page', request: { origin: null }, status: 403 },
   { name: 'a site the bot does not allow', request: { origin: SOMEWHERE_ELSE }, status: 403 },
@@ -239,6 +252,31 @@ const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
     cases: tokenCases(),
   },
   widgetFeedback: { body: { message_id: widgetMessage, rating: 'down' }, cases: tokenCases(404) },
+  // Telegram's calls carry the secret Parley gave it with setWebhook, and nothing else.
+  telegramWebhook: {
+    body: {
+      update_id: 1,
+      message: { message_id: 1, date: 0, chat: { id: 9, type: 'private' }, from: { id: 9 }, text: 'Hi' },
+    },
+    cases: [
+      { name: 'no secret', request: { origin: null }, status: 403 },
+      { name: 'a wrong secret', request: { headers: { [SECRET_HEADER]: 'wrong' } }, status: 403 },
+      { name: 'an API key instead of the secret', request: { token: a.liveKey }, status: 403 },
+      {
+        name: 'the secret of another workspace’s channel',
+        request: { headers: { [SECRET_HEADER]: otherChannelSecret } },
+        status: 403,
+      },
+      {
+        name: 'that channel’s own secret, on that channel',
+        request: {
+          channel: tenants['workspace B, live'].rows.channel,
+          headers: { [SECRET_HEADER]: otherChannelSecret },
+        },
+        status: 200,
+      },
+    ],
+  },
 };
 // Taken after the widget visitors above, which are the owner's own activity.
 const before = await ownerView();
@@ -252,8 +290,10 @@ describe.each(
   it.each(cases.map((c) => [c.name, c] as const))(
     'answers %s as documented',
     async (_name, { request, status }) => {
-      const { chatbot = owner.rows.chatbot, ...rest } = request;
-      const url = fillPath(operation, (kind) => (kind === 'chatbot' ? chatbot : visitor.conversationId));
+      const { chatbot = owner.rows.chatbot, channel = owner.rows.channel, ...rest } = request;
+      const url = fillPath(operation, (kind) =>
+        kind === 'chatbot' ? chatbot : kind === 'channel' ? channel : visitor.conversationId,
+      );
       const response = await pub({ method: operation.method as 'GET' | 'POST', url, body, ...rest });
       expect(response.statusCode, response.body).toBe(status);
     },

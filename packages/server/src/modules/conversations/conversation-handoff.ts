@@ -1,7 +1,7 @@
 // Human handoff: a conversation moves between the bot (mode ai) and people (mode human) — on
 // request through the API, when the visitor asks for a human, after fallbacks in a row, or when an
 // agent replies — and back. Each change is one transaction with its event and live notice.
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
@@ -41,6 +41,8 @@ export function createHandoffService(deps: {
   db: Database;
   chatbots: ChatbotService;
   conversations: ConversationService;
+  /** Carries what people say to the visitor's messaging channel, in the same transaction. */
+  onStaffMessage?: (tx: Executor, conversation: ConversationRow, message: MessageRow) => Promise<void>;
 }) {
   const { db } = deps;
 
@@ -75,6 +77,7 @@ export function createHandoffService(deps: {
             metadata: { handoff: true },
           })
         : null;
+      if (systemMessage) await deps.onStaffMessage?.(tx, conversation, systemMessage);
       await recordEvent(tx, scope, 'conversation.escalated', {
         ...presentConversation(conversation),
         reason: input.reason ?? null,
@@ -137,11 +140,13 @@ export function createHandoffService(deps: {
         if (input.author_name && !conversation.assignee) {
           await repo.updateConversation(tx, scope, conversationId, { assignee: input.author_name });
         }
-        return deps.conversations.addStaffMessage(tx, scope, conversation, {
+        const message = await deps.conversations.addStaffMessage(tx, scope, conversation, {
           role: 'agent',
           content,
           authorName: input.author_name ?? null,
         });
+        await deps.onStaffMessage?.(tx, conversation, message);
+        return message;
       });
     },
   };

@@ -14,7 +14,9 @@ export const EVENT_TYPES = [
   'source.trained',
   'source.failed',
   'integration.failed',
+  'channel.connected',
   'channel.disconnected',
+  'channel.reconnected',
   'agent_loop.completed',
   'agent_loop.failed',
 ] as const;

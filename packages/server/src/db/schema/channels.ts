@@ -1,0 +1,104 @@
+// Messaging channels (a chatbot on Telegram…), the platform chats they map to conversations, and
+// the log of every inbound update and outbound reply.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { chatbots } from './chatbots.ts';
+import { timestamps } from './columns.ts';
+import { conversations } from './conversations.ts';
+import { tenantColumns } from './workspaces.ts';
+
+export const channelStatusEnum = pgEnum('channel_status', ['active', 'disconnected', 'disabled']);
+
+export const channels = pgTable(
+  'channels',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns(),
+    chatbotId: uuid('chatbot_id')
+      .notNull()
+      .references(() => chatbots.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ['telegram'] }).notNull(),
+    name: text('name'),
+    status: channelStatusEnum('status').notNull().default('active'),
+    lastError: text('last_error'),
+    /** The platform's bot token, sealed with PARLEY_SECRET_KEY (AES-256-GCM). Never returned. */
+    botTokenSealed: text('bot_token_sealed'),
+    /** The secret the platform sends back on each webhook call, sealed; null when polling. */
+    webhookSecretSealed: text('webhook_secret_sealed'),
+    /** How updates arrive: the platform calls our webhook, or a worker polls for them. */
+    mode: text('mode', { enum: ['webhook', 'polling'] }).notNull(),
+    /** What the platform says about the bot account (Telegram getMe: id, username). */
+    account: jsonb('account').$type<Record<string, unknown>>().notNull().default({}),
+    /** Polling: the next update id to ask for. */
+    pollOffset: bigint('poll_offset', { mode: 'number' }).notNull().default(0),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true, precision: 3 }),
+    ...timestamps,
+  },
+  (table) => [index('channels_chatbot_idx').on(table.chatbotId, table.id)],
+);
+
+/** One platform chat (a Telegram chat) is one Parley conversation. */
+export const channelThreads = pgTable(
+  'channel_threads',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns({ references: false }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [
+    uniqueIndex('channel_threads_external_idx').on(table.channelId, table.externalId),
+    index('channel_threads_conversation_idx').on(table.conversationId),
+  ],
+);
+
+export type ChannelDeliveryStatus = 'pending' | 'processed' | 'sent' | 'ignored' | 'failed';
+
+/**
+ * Inbound updates and outbound replies of a channel. Inbound rows are the durable queue of work
+ * (acknowledged to the platform once stored); outbound rows are the outbox of replies.
+ */
+export const channelDeliveries = pgTable(
+  'channel_deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns({ references: false }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    /** Inbound only: the platform's id of the update (Telegram update_id), unique per channel. */
+    platformMessageId: text('platform_message_id'),
+    status: text('status').$type<ChannelDeliveryStatus>().notNull().default('pending'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    conversationId: uuid('conversation_id'),
+    messageId: uuid('message_id'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    error: text('error'),
+    ...timestamps,
+  },
+  (table) => [
+    // Each platform update is processed exactly once, whatever retries and nodes deliver it.
+    uniqueIndex('channel_deliveries_platform_idx').on(table.channelId, table.platformMessageId),
+    index('channel_deliveries_channel_idx').on(table.channelId, table.id),
+    index('channel_deliveries_pending_idx').on(table.channelId, table.id).where(sql`status = 'pending'`),
+  ],
+);

@@ -1,0 +1,226 @@
+// SQL for channels, their threads and deliveries. Tenant queries filter on workspace and
+// environment; the inbound webhook and the workers look a channel up by id alone.
+import { and, asc, desc, eq, lt, lte, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { channelDeliveries, channels, channelThreads, workspaces } from '../../db/schema.ts';
+import { inScope, type Scope } from '../../db/tenant-scope.ts';
+import { newUuid } from '../../lib/ids.ts';
+
+export type ChannelRow = typeof channels.$inferSelect;
+export type DeliveryRow = typeof channelDeliveries.$inferSelect;
+
+export async function insertChannel(db: Executor, row: typeof channels.$inferInsert): Promise<ChannelRow> {
+  const [created] = await db.insert(channels).values(row).returning();
+  return created!;
+}
+
+export async function findChannel(db: Executor, scope: Scope, id: string): Promise<ChannelRow | null> {
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(inScope(channels, scope), eq(channels.id, id)));
+  return row ?? null;
+}
+
+/** A channel by id alone, with its workspace's plan: for inbound webhooks and workers. */
+export async function findChannelById(
+  db: Executor,
+  id: string,
+): Promise<{ channel: ChannelRow; plan: string } | null> {
+  const [row] = await db
+    .select({ channel: channels, plan: workspaces.plan })
+    .from(channels)
+    .innerJoin(workspaces, eq(workspaces.id, channels.workspaceId))
+    .where(eq(channels.id, id));
+  return row ?? null;
+}
+
+export async function listChannels(
+  db: Executor,
+  scope: Scope,
+  chatbotId: string,
+  page: { limit: number; beforeId: string | null },
+): Promise<ChannelRow[]> {
+  return db
+    .select()
+    .from(channels)
+    .where(
+      and(
+        inScope(channels, scope),
+        eq(channels.chatbotId, chatbotId),
+        page.beforeId ? lt(channels.id, page.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(channels.id))
+    .limit(page.limit);
+}
+
+/** Active channels that poll for updates. */
+export async function listPolling(db: Executor): Promise<ChannelRow[]> {
+  return db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.mode, 'polling'), eq(channels.status, 'active')));
+}
+
+export async function updateChannel(
+  db: Executor,
+  scope: Scope,
+  id: string,
+  changes: Partial<typeof channels.$inferInsert>,
+): Promise<ChannelRow | null> {
+  const [row] = await db
+    .update(channels)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(and(inScope(channels, scope), eq(channels.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+/** Locks the channel's row for a change of status, so that a change is announced once. */
+export async function lockChannel(db: Executor, scope: Scope, id: string): Promise<ChannelRow | null> {
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(inScope(channels, scope), eq(channels.id, id)))
+    .for('update');
+  return row ?? null;
+}
+
+export async function deleteChannel(db: Executor, scope: Scope, id: string): Promise<void> {
+  await db.delete(channels).where(and(inScope(channels, scope), eq(channels.id, id)));
+}
+
+/** Stores an inbound update once: false when this platform id was already stored. */
+export async function insertInbound(
+  db: Executor,
+  channel: ChannelRow,
+  platformMessageId: string,
+  payload: Record<string, unknown>,
+): Promise<boolean> {
+  const rows = await db
+    .insert(channelDeliveries)
+    .values({
+      id: newUuid(),
+      workspaceId: channel.workspaceId,
+      environment: channel.environment,
+      channelId: channel.id,
+      direction: 'inbound',
+      platformMessageId,
+      payload,
+    })
+    .onConflictDoNothing()
+    .returning({ id: channelDeliveries.id });
+  return rows.length > 0;
+}
+
+export async function insertOutbound(
+  db: Executor,
+  channel: Pick<ChannelRow, 'id' | 'workspaceId' | 'environment'>,
+  values: { conversationId: string; messageId: string | null; payload: Record<string, unknown> },
+): Promise<void> {
+  await db.insert(channelDeliveries).values({
+    id: newUuid(),
+    workspaceId: channel.workspaceId,
+    environment: channel.environment,
+    channelId: channel.id,
+    direction: 'outbound',
+    ...values,
+  });
+}
+
+/** The channel's deliveries due now, oldest first. */
+export async function dueDeliveries(db: Executor, channelId: string, limit: number): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(channelDeliveries)
+    .where(
+      and(
+        eq(channelDeliveries.channelId, channelId),
+        eq(channelDeliveries.status, 'pending'),
+        lte(channelDeliveries.nextAttemptAt, sql`now()`),
+      ),
+    )
+    .orderBy(asc(channelDeliveries.id))
+    .limit(limit);
+}
+
+/** Channels with deliveries due now. */
+export async function channelsWithDueWork(db: Executor): Promise<string[]> {
+  const rows = await db
+    .select({ channelId: channelDeliveries.channelId })
+    .from(channelDeliveries)
+    .where(and(eq(channelDeliveries.status, 'pending'), lte(channelDeliveries.nextAttemptAt, sql`now()`)))
+    .groupBy(channelDeliveries.channelId);
+  return rows.map((row) => row.channelId);
+}
+
+export async function updateDelivery(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof channelDeliveries.$inferInsert>,
+): Promise<void> {
+  await db
+    .update(channelDeliveries)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(channelDeliveries.id, id));
+}
+
+export async function listDeliveries(
+  db: Executor,
+  scope: Scope,
+  channelId: string,
+  page: { limit: number; beforeId: string | null },
+): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(channelDeliveries)
+    .where(
+      and(
+        inScope(channelDeliveries, scope),
+        eq(channelDeliveries.channelId, channelId),
+        page.beforeId ? lt(channelDeliveries.id, page.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(channelDeliveries.id))
+    .limit(page.limit);
+}
+
+export async function findThread(db: Executor, channelId: string, externalId: string) {
+  const [row] = await db
+    .select()
+    .from(channelThreads)
+    .where(and(eq(channelThreads.channelId, channelId), eq(channelThreads.externalId, externalId)));
+  return row ?? null;
+}
+
+export async function findThreadOfConversation(db: Executor, conversationId: string) {
+  const [row] = await db
+    .select({ thread: channelThreads, channel: channels })
+    .from(channelThreads)
+    .innerJoin(channels, eq(channels.id, channelThreads.channelId))
+    .where(eq(channelThreads.conversationId, conversationId));
+  return row ?? null;
+}
+
+export async function upsertThread(
+  db: Executor,
+  channel: ChannelRow,
+  externalId: string,
+  conversationId: string,
+): Promise<void> {
+  await db
+    .insert(channelThreads)
+    .values({
+      id: newUuid(),
+      workspaceId: channel.workspaceId,
+      environment: channel.environment,
+      channelId: channel.id,
+      externalId,
+      conversationId,
+    })
+    .onConflictDoUpdate({
+      target: [channelThreads.channelId, channelThreads.externalId],
+      set: { conversationId },
+    });
+}

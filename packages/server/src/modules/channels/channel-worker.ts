@@ -1,0 +1,235 @@
+// The channel work of the job workers: answering stored inbound updates through the same chat
+// service as the widget, sending replies with retries and back-off, finding channels with work
+// due, and long-polling Telegram for the channels that have no webhook.
+import type { Logger } from 'pino';
+import type { Database } from '../../db/client.ts';
+import type { JobSender } from '../../jobs/queue.ts';
+import { AppError } from '../../lib/errors.ts';
+import { encodeId } from '../../lib/ids.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import type { PlanTable } from '../workspaces/plans.ts';
+import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
+import * as repo from './channel-repository.ts';
+import type { ChannelService } from './channel-service.ts';
+import {
+  type TelegramClient,
+  TelegramError,
+  type TelegramUpdate,
+  telegramText,
+  telegramVisitor,
+} from './telegram.ts';
+
+/** Seconds before each retry of a reply the platform could not take (5xx, no answer). */
+const RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800];
+const BATCH = 20;
+
+export function createChannelWorker(deps: {
+  db: Database;
+  logger: Logger;
+  jobs: JobSender;
+  telegram: TelegramClient;
+  channels: ChannelService;
+  chat: Pick<ChatService, 'prepare' | 'answer'>;
+  plans: PlanTable;
+  pollTimeoutSeconds: number;
+}) {
+  const { db, logger } = deps;
+  const stopping = new AbortController();
+
+  async function queueReply(
+    channel: ChannelRow,
+    chatId: string,
+    conversationId: string,
+    message: { id: string; content: string; sourcesUsed?: { url: string | null }[] },
+  ) {
+    await repo.insertOutbound(db.orm, channel, {
+      conversationId,
+      messageId: message.id,
+      payload: { chat_id: chatId, text: telegramText(message.content, message.sourcesUsed ?? []) },
+    });
+  }
+
+  /** One stored update: the chat's conversation gets the message; the bot answers unless a human has it. */
+  async function answerInbound(channel: ChannelRow, plan: string, row: DeliveryRow): Promise<void> {
+    const update = row.payload as unknown as TelegramUpdate;
+    const text = update.message?.text?.trim();
+    if (channel.status === 'disabled' || !text || update.message?.from?.is_bot) {
+      await repo.updateDelivery(db.orm, row.id, { status: 'ignored', attempts: row.attempts + 1 });
+      return;
+    }
+    const chatId = String(update.message!.chat.id);
+    const scope = deps.channels.scopeOf(channel);
+    const limits = { messages_per_month: deps.plans[plan]?.messages_per_month ?? null };
+    const thread = await repo.findThread(db.orm, channel.id, chatId);
+    const input = {
+      message: text,
+      visitor: telegramVisitor(update),
+      metadata: {
+        channel_id: encodeId('ch', channel.id),
+        telegram: {
+          update_id: update.update_id,
+          chat_id: chatId,
+          user_id: update.message!.from?.id ?? null,
+          username: update.message!.from?.username ?? null,
+        },
+      },
+    };
+    const prepare = (conversationId?: string) =>
+      deps.chat.prepare(
+        scope,
+        limits,
+        channel.chatbotId,
+        { ...input, conversation_id: conversationId },
+        'telegram',
+      );
+    let turn: Awaited<ReturnType<typeof prepare>>;
+    try {
+      turn = await prepare(thread ? encodeId('conv', thread.conversationId) : undefined).catch((error) => {
+        // The chat's conversation was deleted: the chat starts a new one.
+        if (thread && error instanceof AppError && error.type === 'not_found_error') return prepare();
+        throw error;
+      });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await repo.updateDelivery(db.orm, row.id, {
+        status: 'failed',
+        error: error.message,
+        attempts: row.attempts + 1,
+      });
+      return;
+    }
+    const conversationId = turn.conversation.id;
+    if (thread?.conversationId !== conversationId) {
+      await repo.upsertThread(db.orm, channel, chatId, conversationId);
+      // Said when the first message asked for a human: the chat was not known to the handoff yet.
+      const said = turn.escalation?.systemMessage;
+      if (said) await queueReply(channel, chatId, conversationId, said);
+    }
+    let error: string | null = null;
+    if (turn.mode === 'ai') {
+      try {
+        const reply = await deps.chat.answer(turn);
+        await queueReply(channel, chatId, conversationId, reply.message);
+      } catch (caught) {
+        if (!(caught instanceof AppError)) throw caught;
+        error = caught.message;
+      }
+    }
+    await repo.updateDelivery(db.orm, row.id, {
+      status: error ? 'failed' : 'processed',
+      error,
+      conversationId,
+      messageId: turn.userMessage.id,
+      attempts: row.attempts + 1,
+    });
+  }
+
+  /** One reply out: sent, retried later (429 with its retry_after, 5xx), or failed. */
+  async function send(channel: ChannelRow, row: DeliveryRow): Promise<void> {
+    const attempts = row.attempts + 1;
+    if (channel.status !== 'active') {
+      await repo.updateDelivery(db.orm, row.id, {
+        status: 'failed',
+        attempts,
+        error: `The channel is ${channel.status}.`,
+      });
+      return;
+    }
+    const payload = row.payload as { chat_id: string; text: string };
+    try {
+      const sent = await deps.telegram.sendMessage(
+        deps.channels.tokenOf(channel),
+        payload.chat_id,
+        payload.text,
+      );
+      await repo.updateDelivery(db.orm, row.id, {
+        status: 'sent',
+        attempts,
+        error: null,
+        payload: { ...payload, telegram_message_id: sent.message_id },
+      });
+    } catch (caught) {
+      const error =
+        caught instanceof TelegramError ? caught : new TelegramError(0, 'Telegram could not be reached.');
+      const delay = error.retryAfter ?? RETRY_DELAYS_SECONDS[row.attempts];
+      if (error.retryable && delay !== undefined) {
+        await repo.updateDelivery(db.orm, row.id, {
+          attempts,
+          error: error.message,
+          nextAttemptAt: new Date(Date.now() + delay * 1000),
+        });
+        return;
+      }
+      await repo.updateDelivery(db.orm, row.id, { status: 'failed', attempts, error: error.message });
+      if (error.credentialsRejected) await deps.channels.recordOutcome(channel, error);
+    }
+  }
+
+  return {
+    /** Everything due on one channel, in order: one job per channel at a time. */
+    async work(channelId: string): Promise<void> {
+      for (;;) {
+        const found = await repo.findChannelById(db.orm, channelId);
+        if (!found) return;
+        const rows = await repo.dueDeliveries(db.orm, channelId, BATCH);
+        if (rows.length === 0) return;
+        for (const row of rows) {
+          // Read again: a reply before this one may have found the token revoked.
+          const current = (await repo.findChannelById(db.orm, channelId))?.channel ?? found.channel;
+          if (row.direction === 'inbound') await answerInbound(current, found.plan, row);
+          else await send(current, row);
+        }
+      }
+    },
+
+    /** Queues a job for each channel with work due (new replies of agents, retries). */
+    async dispatch(): Promise<void> {
+      for (const channelId of await repo.channelsWithDueWork(db.orm)) {
+        await deps.jobs.send('channel-work', { channelId }, { singletonKey: channelId });
+      }
+    },
+
+    /** One long poll of every active polling channel; stored updates are answered by jobs. */
+    async poll(): Promise<void> {
+      if (stopping.signal.aborted) return;
+      const channels = await repo.listPolling(db.orm);
+      await Promise.all(channels.map((channel) => pollOne(channel)));
+    },
+
+    /** Ends the long polls in flight, so that a stop does not wait for them. */
+    stop(): void {
+      stopping.abort();
+    },
+  };
+
+  async function pollOne(channel: ChannelRow): Promise<void> {
+    let updates: TelegramUpdate[];
+    try {
+      updates = await deps.telegram.getUpdates(
+        deps.channels.tokenOf(channel),
+        channel.pollOffset,
+        deps.pollTimeoutSeconds,
+        stopping.signal,
+      );
+    } catch (error) {
+      if (stopping.signal.aborted) return;
+      if (error instanceof TelegramError && error.credentialsRejected) {
+        await deps.channels.recordOutcome(channel, error);
+      } else {
+        logger.warn(
+          { channel: encodeId('ch', channel.id), err: (error as Error).message },
+          'telegram poll failed',
+        );
+      }
+      return;
+    }
+    if (updates.length === 0) return;
+    for (const update of updates)
+      await repo.insertInbound(db.orm, channel, String(update.update_id), update as never);
+    const next = Math.max(...updates.map((update) => update.update_id)) + 1;
+    await repo.updateChannel(db.orm, deps.channels.scopeOf(channel), channel.id, { pollOffset: next });
+    await deps.jobs.send('channel-work', { channelId: channel.id }, { singletonKey: channel.id });
+  }
+}
+
+export type ChannelWorker = ReturnType<typeof createChannelWorker>;

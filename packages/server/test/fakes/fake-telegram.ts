@@ -1,0 +1,194 @@
+// A fake Telegram Bot API served by the test, in the real shapes: `POST /bot{token}/{method}`
+// answering `{ok: true, result}` or `{ok: false, error_code, description[, parameters]}`. It keeps
+// each bot's webhook, queues updates for getUpdates (long polling with offset and timeout),
+// records every call, and can revoke a token (401) or answer the next calls of a method as told.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TelegramCall {
+  token: string;
+  method: string;
+  // biome-ignore lint/suspicious/noExplicitAny: parameters are checked field by field in tests.
+  params: any;
+}
+
+interface Failure {
+  status: number;
+  description: string;
+  retryAfter?: number;
+}
+
+export interface FakeTelegram {
+  url: string;
+  calls: TelegramCall[];
+  /** Calls of one method (optionally for one token). */
+  callsOf(method: string, token?: string): TelegramCall[];
+  /** From now on, every call with this token answers 401 Unauthorized. */
+  revoke(token: string): void;
+  /** The next `times` calls of `method` fail as given. */
+  failNext(method: string, failure: Failure, times?: number): void;
+  /** An update for getUpdates to hand out (polling mode). */
+  queueUpdate(token: string, update: Record<string, unknown>): void;
+  webhookOf(token: string): { url: string; secret_token: string } | null;
+  /** Resolves once `count` calls of `method` have been made. */
+  waitForCalls(method: string, count: number, timeoutMs?: number): Promise<TelegramCall[]>;
+  close(): Promise<void>;
+}
+
+export async function startFakeTelegram(): Promise<FakeTelegram> {
+  const calls: TelegramCall[] = [];
+  const revoked = new Set<string>();
+  const failures = new Map<string, Failure[]>();
+  const webhooks = new Map<string, { url: string; secret_token: string }>();
+  const updates = new Map<string, Record<string, unknown>[]>();
+  const pollers = new Map<string, () => void>();
+  const waiters = new Set<() => void>();
+  let messageId = 1000;
+
+  const botIdOf = (token: string) => Number(token.split(':')[0]) || 1;
+
+  async function answer(token: string, method: string, params: Record<string, unknown>) {
+    if (revoked.has(token))
+      return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
+    const queued = failures.get(method);
+    const failure = queued?.shift();
+    if (failure) {
+      return {
+        status: failure.status,
+        body: {
+          ok: false,
+          error_code: failure.status,
+          description: failure.description,
+          ...(failure.retryAfter ? { parameters: { retry_after: failure.retryAfter } } : {}),
+        },
+      };
+    }
+    const ok = (result: unknown) => ({ status: 200, body: { ok: true, result } });
+    switch (method) {
+      case 'getMe':
+        return ok({
+          id: botIdOf(token),
+          is_bot: true,
+          first_name: 'Fake bot',
+          username: `fake_${botIdOf(token)}_bot`,
+        });
+      case 'setWebhook':
+        webhooks.set(token, { url: String(params.url), secret_token: String(params.secret_token ?? '') });
+        return ok(true);
+      case 'deleteWebhook':
+        webhooks.delete(token);
+        return ok(true);
+      case 'getWebhookInfo':
+        return ok({
+          url: webhooks.get(token)?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: 0,
+        });
+      case 'getUpdates': {
+        if (webhooks.has(token)) {
+          return {
+            status: 409,
+            body: {
+              ok: false,
+              error_code: 409,
+              description: "Conflict: can't use getUpdates method while webhook is active",
+            },
+          };
+        }
+        const offset = Number(params.offset ?? 0);
+        const pending = () =>
+          (updates.get(token) ?? []).filter((update) => Number(update.update_id) >= offset);
+        if (pending().length === 0 && Number(params.timeout ?? 0) > 0) {
+          // Long polling: wait for an update or the timeout.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Number(params.timeout) * 1000);
+            pollers.set(token, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          pollers.delete(token);
+        }
+        // Confirmed updates (below the offset) are forgotten, as Telegram does.
+        updates.set(token, pending());
+        return ok(pending());
+      }
+      case 'sendMessage':
+        messageId += 1;
+        return ok({
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(params.chat_id), type: 'private' },
+          text: params.text,
+        });
+      default:
+        return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
+    }
+  }
+
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
+      let params: Record<string, unknown> = {};
+      try {
+        params = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      } catch {}
+      const result = match
+        ? await answer(match[1]!, match[2]!, params)
+        : { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
+      if (match) {
+        calls.push({ token: match[1]!, method: match[2]!, params });
+        for (const wake of waiters) wake();
+      }
+      response.writeHead(result.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(result.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const fake: FakeTelegram = {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    callsOf: (method, token) =>
+      calls.filter((call) => call.method === method && (!token || call.token === token)),
+    revoke: (token) => revoked.add(token),
+    failNext(method, failure, times = 1) {
+      failures.set(method, [
+        ...(failures.get(method) ?? []),
+        ...Array.from({ length: times }, () => failure),
+      ]);
+    },
+    queueUpdate(token, update) {
+      updates.set(token, [...(updates.get(token) ?? []), update]);
+      pollers.get(token)?.();
+    },
+    webhookOf: (token) => webhooks.get(token) ?? null,
+    waitForCalls(method, count, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = fake.callsOf(method);
+          if (found.length < count) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} ${method} calls, got ${fake.callsOf(method).length}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    async close() {
+      for (const wake of pollers.values()) wake();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}

@@ -1,0 +1,353 @@
+// Telegram channels end to end against a fake Bot API: connecting with one call, the webhook
+// handshake and its secret, answers from knowledge with their sources, duplicates answered once,
+// handoff (the bot quiet, agents' replies delivered), rate limits honoured, a revoked token
+// announced once, and long polling when no public URL is set.
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
+import { createTrainedBot, waitReady } from '../../helpers/chat-fixtures.ts';
+import { buildWorkspace } from '../../helpers/factories.ts';
+import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+const PUBLIC_URL = 'https://parley.example.com';
+/** Replies go out from jobs: long enough for a loaded machine. */
+const SOON = { timeout: 20_000 };
+const SHIPPING_URL = 'https://shop.example.com/help/shipping';
+const telegram = await startFakeTelegram();
+const t = await startTestApp(
+  { PARLEY_TELEGRAM_API_URL: telegram.url, PARLEY_PUBLIC_URL: PUBLIC_URL },
+  { workers: true },
+);
+afterAll(async () => {
+  await t.close();
+  await telegram.close();
+});
+
+const ws = await buildWorkspace(t.context);
+const bot = (await createTrainedBot(t, ws.liveKey)).id;
+await addShippingPage(t, ws.liveKey, bot);
+
+async function addShippingPage(app: TestApp, key: string, chatbot: string) {
+  const source = await app.request({
+    method: 'POST',
+    url: `/v1/chatbots/${chatbot}/sources`,
+    key,
+    body: {
+      type: 'text',
+      title: 'Parcel delivery times',
+      url: SHIPPING_URL,
+      content: 'Parcels to Iceland arrive within 9 business days with the Aurora courier.',
+    },
+  });
+  expect(source.statusCode).toBe(202);
+  await waitReady(app, key, source.json().id);
+}
+
+let nextUpdateId = 5000;
+function textUpdate(chatId: number, text: string) {
+  nextUpdateId += 1;
+  return {
+    update_id: nextUpdateId,
+    message: {
+      message_id: nextUpdateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private' },
+      from: { id: chatId, is_bot: false, first_name: 'Ada', last_name: 'Lovelace', username: 'ada' },
+      text,
+    },
+  };
+}
+
+function deliver(channelId: string, update: unknown, secret?: string) {
+  return t.request({
+    method: 'POST',
+    url: `/hooks/channels/${channelId}/telegram`,
+    body: update,
+    headers: secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret },
+  });
+}
+
+async function channelEvents(app: TestApp, key: string, channelId: string) {
+  const response = await app.request({ url: `/v1/channels/${channelId}/events?page_size=100`, key });
+  expect(response.statusCode).toBe(200);
+  return response.json().data as Record<string, unknown>[];
+}
+
+async function eventsOf(type: string) {
+  return (await t.request({ url: `/v1/events?type=${type}`, key: ws.liveKey })).json().data as {
+    data: Record<string, unknown>;
+  }[];
+}
+
+const TOKEN = '7001:AAHfakeTokenForParleyTests_one';
+let channelId = '';
+let secret = '';
+let conversationId = '';
+
+describe('a Telegram channel with a webhook', () => {
+  it('refuses a token Telegram rejects, and stores nothing', async () => {
+    telegram.revoke('7999:AAHrevokedToken');
+    const response = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${bot}/channels`,
+      key: ws.liveKey,
+      body: { type: 'telegram', bot_token: '7999:AAHrevokedToken' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'channel_credentials_rejected', param: 'bot_token' });
+    const list = await t.request({ url: `/v1/chatbots/${bot}/channels`, key: ws.liveKey });
+    expect(list.json().data).toEqual([]);
+  });
+
+  it('connects with one call, never shows the token, and registers the webhook with a secret', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${bot}/channels`,
+      key: ws.liveKey,
+      body: { type: 'telegram', bot_token: TOKEN },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.body).not.toContain(TOKEN);
+    const channel = response.json();
+    expect(channel).toMatchObject({
+      chatbot_id: bot,
+      type: 'telegram',
+      status: 'active',
+      mode: 'webhook',
+      bot_token_set: true,
+      last_error: null,
+      account: { id: '7001', username: 'fake_7001_bot' },
+    });
+    expect(channel.id).toMatch(/^ch_/);
+    channelId = channel.id;
+
+    const webhook = telegram.webhookOf(TOKEN)!;
+    expect(webhook.url).toBe(`${PUBLIC_URL}/hooks/channels/${channelId}/telegram`);
+    expect(webhook.url).not.toContain(TOKEN);
+    expect(webhook.secret_token.length).toBeGreaterThanOrEqual(32);
+    secret = webhook.secret_token;
+
+    const got = await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey });
+    expect(got.body).not.toContain(TOKEN);
+    expect(got.body).not.toContain(secret);
+    const connected = await eventsOf('channel.connected');
+    expect(connected.map((event) => event.data.id)).toEqual([channelId]);
+  });
+
+  it('answers a signed message from knowledge, with the source’s URL, in the same chat', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const response = await deliver(channelId, textUpdate(42, 'How long do parcels to Iceland take?'), secret);
+    expect(response.statusCode, response.body).toBe(200);
+    const [reply] = (await telegram.waitForCalls('sendMessage', sent + 1)).slice(sent);
+    expect(reply!.token).toBe(TOKEN);
+    expect(String(reply!.params.chat_id)).toBe('42');
+    expect(reply!.params.text).toContain('9 business days');
+    expect(reply!.params.text).toContain(SHIPPING_URL);
+
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.direction === 'inbound',
+    )!;
+    expect(inbound).toMatchObject({ status: 'processed', platform_message_id: String(nextUpdateId) });
+    conversationId = inbound.conversation_id as string;
+    const conversation = (
+      await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey })
+    ).json();
+    expect(conversation).toMatchObject({
+      channel: 'telegram',
+      customer_name: 'Ada Lovelace',
+      visitor_id: 'telegram:42',
+    });
+  });
+
+  it('answers an update delivered twice once, and keeps one chat in one conversation', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const update = textUpdate(42, 'What does express delivery cost?');
+    expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    await telegram.waitForCalls('sendMessage', sent + 1);
+    const rows = await channelEvents(t, ws.liveKey, channelId);
+    const inbound = rows.filter((row) => row.platform_message_id === String(update.update_id));
+    expect(inbound).toHaveLength(1);
+    await expect
+      .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
+      .toBe('sent');
+    expect(telegram.callsOf('sendMessage')).toHaveLength(sent + 1);
+    const messages = (
+      await t.request({ url: `/v1/conversations/${conversationId}/messages`, key: ws.liveKey })
+    ).json();
+    expect(messages.data.filter((m: { role: string }) => m.role === 'user')).toHaveLength(2);
+  });
+
+  it.each([
+    ['a wrong secret', 'not-the-secret'],
+    ['no secret', undefined],
+  ])('refuses %s with 403 and stores nothing', async (_name, wrong) => {
+    const before = (await channelEvents(t, ws.liveKey, channelId)).length;
+    const response = await deliver(channelId, textUpdate(42, 'Let me in'), wrong);
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error).toMatchObject({ type: 'permission_error', status: 403 });
+    expect(await channelEvents(t, ws.liveKey, channelId)).toHaveLength(before);
+  });
+
+  it('stays quiet once a human has the conversation, and delivers the agent’s reply on Telegram', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const escalated = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/escalate`,
+      key: ws.liveKey,
+      body: {},
+    });
+    expect(escalated.statusCode, escalated.body).toBe(200);
+    // The handoff notice goes out on Telegram.
+    await telegram.waitForCalls('sendMessage', sent + 1);
+
+    const update = textUpdate(42, 'Is anyone there?');
+    expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await channelEvents(t, ws.liveKey, channelId)).find(
+            (row) => row.platform_message_id === String(update.update_id),
+          )?.status,
+        SOON,
+      )
+      .toBe('processed');
+    expect(telegram.callsOf('sendMessage')).toHaveLength(sent + 1);
+
+    const agent = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      key: ws.liveKey,
+      body: { content: 'Hi Ada, Grace from support here.' },
+    });
+    expect(agent.statusCode, agent.body).toBe(201);
+    const [delivered] = (await telegram.waitForCalls('sendMessage', sent + 2)).slice(sent + 1);
+    expect(delivered).toMatchObject({ token: TOKEN, params: { text: 'Hi Ada, Grace from support here.' } });
+    expect(String(delivered!.params.chat_id)).toBe('42');
+  });
+
+  it('waits as long as Telegram asks when rate limited (429 retry_after), then delivers', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    telegram.failNext('sendMessage', {
+      status: 429,
+      description: 'Too Many Requests: retry after 1',
+      retryAfter: 1,
+    });
+    const agent = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      key: ws.liveKey,
+      body: { content: 'Your parcel left the warehouse.' },
+    });
+    expect(agent.statusCode).toBe(201);
+    const calls = await telegram.waitForCalls('sendMessage', sent + 2);
+    expect(calls.at(-1)!.params.text).toBe('Your parcel left the warehouse.');
+    await expect
+      .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
+      .toMatchObject({ direction: 'outbound', status: 'sent', attempts: 2 });
+  });
+
+  it('marks the channel disconnected once when Telegram revokes the token, and reconnects with a new one', async () => {
+    telegram.revoke(TOKEN);
+    for (const content of ['First after revocation', 'Second after revocation']) {
+      const agent = await t.request({
+        method: 'POST',
+        url: `/v1/conversations/${conversationId}/messages`,
+        key: ws.liveKey,
+        body: { content },
+      });
+      expect(agent.statusCode).toBe(201);
+      await expect
+        .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
+        .toBe('failed');
+    }
+    const tested = await t.request({
+      method: 'POST',
+      url: `/v1/channels/${channelId}/test`,
+      key: ws.liveKey,
+    });
+    expect(tested.json()).toEqual({ ok: false, error: 'Telegram: Unauthorized' });
+
+    const channel = (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json();
+    expect(channel).toMatchObject({ status: 'disconnected', last_error: 'Telegram: Unauthorized' });
+    const disconnected = await eventsOf('channel.disconnected');
+    expect(disconnected).toHaveLength(1);
+    expect(disconnected[0]!.data).toMatchObject({
+      id: channelId,
+      status: 'disconnected',
+      reason: 'Telegram: Unauthorized',
+    });
+
+    const newToken = '7001:AAHfakeTokenForParleyTests_two';
+    const patched = await t.request({
+      method: 'PATCH',
+      url: `/v1/channels/${channelId}`,
+      key: ws.liveKey,
+      body: { bot_token: newToken },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
+    expect(patched.body).not.toContain(newToken);
+    expect(telegram.webhookOf(newToken)?.url).toBe(`${PUBLIC_URL}/hooks/channels/${channelId}/telegram`);
+    expect((await eventsOf('channel.reconnected')).map((event) => event.data.id)).toEqual([channelId]);
+    expect(
+      await t
+        .request({ method: 'POST', url: `/v1/channels/${channelId}/test`, key: ws.liveKey })
+        .then((r) => r.json()),
+    ).toEqual({
+      ok: true,
+      error: null,
+    });
+  });
+});
+
+describe('a Telegram channel without a public URL', () => {
+  it('long-polls getUpdates and answers what it finds', async () => {
+    const polling = await startTestApp(
+      { PARLEY_TELEGRAM_API_URL: telegram.url, PARLEY_TELEGRAM_POLL_TIMEOUT: '1' },
+      { workers: true },
+    );
+    try {
+      const owner = await buildWorkspace(polling.context);
+      const created = await polling.request({
+        method: 'POST',
+        url: '/v1/chatbots',
+        key: owner.liveKey,
+        body: { name: 'Polling bot' },
+      });
+      const pollingBot = created.json().id as string;
+      await addShippingPage(polling, owner.liveKey, pollingBot);
+      const token = '7002:AAHfakeTokenForParleyTests_poll';
+      const response = await polling.request({
+        method: 'POST',
+        url: `/v1/chatbots/${pollingBot}/channels`,
+        key: owner.liveKey,
+        body: { type: 'telegram', bot_token: token },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect(response.json()).toMatchObject({ mode: 'polling', status: 'active' });
+      expect(telegram.webhookOf(token)).toBeNull();
+      expect(telegram.callsOf('deleteWebhook', token)).toHaveLength(1);
+
+      const sent = telegram.callsOf('sendMessage', token).length;
+      telegram.queueUpdate(token, textUpdate(77, 'How long do parcels to Iceland take?'));
+      await expect.poll(() => telegram.callsOf('sendMessage', token).length, SOON).toBe(sent + 1);
+      const reply = telegram.callsOf('sendMessage', token).at(-1)!;
+      expect(String(reply.params.chat_id)).toBe('77');
+      expect(reply.params.text).toContain('9 business days');
+      // The next poll confirms the update: it is not handed out again.
+      await expect
+        .poll(() => telegram.callsOf('getUpdates', token).at(-1)?.params.offset, SOON)
+        .toBe(nextUpdateId + 1);
+
+      const hook = await polling.request({
+        method: 'POST',
+        url: `/hooks/channels/${response.json().id}/telegram`,
+        body: textUpdate(77, 'Sneaking in'),
+        headers: { 'x-telegram-bot-api-secret-token': 'guess' },
+      });
+      expect(hook.statusCode).toBe(403);
+    } finally {
+      await polling.close();
+    }
+  });
+});
