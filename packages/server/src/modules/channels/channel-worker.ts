@@ -151,7 +151,11 @@ export function createChannelWorker(deps: {
     } catch (caught) {
       const error =
         caught instanceof TelegramError ? caught : new TelegramError(0, 'Telegram could not be reached.');
-      const delay = error.retryAfter ?? RETRY_DELAYS_SECONDS[row.attempts];
+      // Retries are counted whatever the cause: a platform that keeps answering 429 is given up on too.
+      const delay =
+        row.attempts < RETRY_DELAYS_SECONDS.length
+          ? (error.retryAfter ?? RETRY_DELAYS_SECONDS[row.attempts])
+          : undefined;
       if (error.retryable && delay !== undefined) {
         await repo.updateDelivery(db.orm, row.id, {
           attempts,
