@@ -1,8 +1,9 @@
-// The `parley` command: serve, worker, workspaces, keys, bots, sources.
+// The `parley` command: serve, worker, workspaces, keys, bots, sources, chat, channels.
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminRequestError } from './admin/admin-client.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
+import { channelCommands } from './cli/commands-channels.ts';
 import { chatCommands } from './cli/commands-chat.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { tolerateClosedOutput } from './cli/output.ts';
@@ -59,6 +60,7 @@ program.addCommand(keyCommands(() => loadConfig()));
 program.addCommand(botCommands(() => loadConfig()));
 program.addCommand(sourceCommands(() => loadConfig()));
 program.addCommand(chatCommands(() => loadConfig()));
+program.addCommand(channelCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

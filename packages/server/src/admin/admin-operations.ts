@@ -14,6 +14,9 @@ export const ADMIN_OPERATIONS = [
   'getSource',
   'listSources',
   'chat',
+  'addChannel',
+  'listChannels',
+  'testChannel',
 ] as const satisfies readonly (keyof AdminOps)[];
 
 // Every operation of AdminOps is listed: the type check fails on one left out.

@@ -1,12 +1,13 @@
 // Operator actions behind the CLI. The same functions run in-process (the CLI opened the
 // database itself) or inside the running server, reached over its local socket.
 import type { Context } from '../runtime/context.ts';
+import { type ChannelAdminOps, channelAdminOps } from './admin-ops-channels.ts';
 import { type ChatAdminOps, chatAdminOps } from './admin-ops-chat.ts';
 import { type ChatbotAdminOps, chatbotAdminOps } from './admin-ops-chatbots.ts';
 import { type SourceAdminOps, sourceAdminOps } from './admin-ops-sources.ts';
 import { type WorkspaceAdminOps, workspaceAdminOps } from './admin-ops-workspaces.ts';
 
-export type AdminOps = WorkspaceAdminOps & ChatbotAdminOps & SourceAdminOps & ChatAdminOps;
+export type AdminOps = WorkspaceAdminOps & ChatbotAdminOps & SourceAdminOps & ChatAdminOps & ChannelAdminOps;
 
 export function createAdminOps(context: Context): AdminOps {
   return {
@@ -14,5 +15,6 @@ export function createAdminOps(context: Context): AdminOps {
     ...chatbotAdminOps(context),
     ...sourceAdminOps(context),
     ...chatAdminOps(context),
+    ...channelAdminOps(context),
   };
 }

@@ -1,0 +1,68 @@
+// `parley channels add|list|test` against a fake Telegram: the token given on stdin, checked with
+// Telegram, never printed; a revoked token is reported with a failing exit code.
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '../fakes/fake-telegram.ts';
+import {
+  MAIN,
+  makeTempDir,
+  NODE,
+  runCli,
+  runCliJson,
+  startParley,
+  stopParley,
+  useProcessCleanup,
+} from './process-helpers.ts';
+
+useProcessCleanup();
+const telegram = await startFakeTelegram();
+afterAll(() => telegram.close());
+
+describe('parley channels', () => {
+  it('connects a Telegram bot with a token from stdin, lists it and tests it', async () => {
+    const dataDir = makeTempDir();
+    await stopParley(await startParley(dataDir));
+    const env = { PARLEY_TELEGRAM_API_URL: telegram.url };
+    const bot = await runCliJson<{ id: string }>(dataDir, ['bots', 'create', '--name', 'Support', '--json'], {
+      env,
+    });
+
+    const token = '8100:AAHcliTokenForParleyTests';
+    // The token comes on stdin (`--token -`): it stays out of the process list.
+    const added = await runCli(dataDir, ['channels', 'add', bot.id, '--token', '-', '--json'], {
+      env,
+      command: ['sh', '-c', `printf %s '${token}' | exec "$0" "$@"`, NODE, MAIN],
+    });
+    expect(added.code, added.describe()).toBe(0);
+    expect(added.stdout).not.toContain(token);
+    const channel = JSON.parse(added.stdout);
+    expect(channel).toMatchObject({
+      type: 'telegram',
+      mode: 'polling',
+      status: 'active',
+      bot_token_set: true,
+    });
+    expect(telegram.callsOf('getMe', token)).toHaveLength(1);
+
+    const listed = await runCliJson<{ data: { id: string }[] }>(
+      dataDir,
+      ['channels', 'list', bot.id, '--json'],
+      { env },
+    );
+    expect(listed.data.map((c) => c.id)).toEqual([channel.id]);
+
+    const ok = await runCli(dataDir, ['channels', 'test', channel.id], { env });
+    expect(ok.code, ok.describe()).toBe(0);
+    expect(ok.stdout).toBe('OK\n');
+
+    telegram.revoke(token);
+    const failed = await runCli(dataDir, ['channels', 'test', channel.id], { env });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('Failed: Telegram: Unauthorized\n');
+    const after = await runCliJson<{ data: { status: string }[] }>(
+      dataDir,
+      ['channels', 'list', bot.id, '--json'],
+      { env },
+    );
+    expect(after.data[0]!.status).toBe('disconnected');
+  }, 300_000);
+});
