@@ -52,12 +52,15 @@ export function createChannelWorker(deps: {
   /** One stored update: the chat's conversation gets the message; the bot answers unless a human has it. */
   async function answerInbound(channel: ChannelRow, plan: string, row: DeliveryRow): Promise<void> {
     const update = row.payload as unknown as TelegramUpdate;
-    const text = update.message?.text?.trim();
-    if (channel.status === 'disabled' || !text || update.message?.from?.is_bot) {
+    const text = typeof update.message?.text === 'string' ? update.message.text.trim() : '';
+    const chat = update.message?.chat?.id;
+    // Only text from people is answered: other updates (photos, stickers, bots) are noted as ignored.
+    const answerable = text !== '' && (typeof chat === 'number' || typeof chat === 'string');
+    if (channel.status === 'disabled' || !answerable || update.message?.from?.is_bot) {
       await repo.updateDelivery(db.orm, row.id, { status: 'ignored', attempts: row.attempts + 1 });
       return;
     }
-    const chatId = String(update.message!.chat.id);
+    const chatId = String(chat);
     const scope = deps.channels.scopeOf(channel);
     const limits = { messages_per_month: deps.plans[plan]?.messages_per_month ?? null };
     const thread = await repo.findThread(db.orm, channel.id, chatId);
@@ -180,8 +183,12 @@ export function createChannelWorker(deps: {
         for (const row of rows) {
           // Read again: a reply before this one may have found the token revoked.
           const current = (await repo.findChannelById(db.orm, channelId))?.channel ?? found.channel;
-          if (row.direction === 'inbound') await answerInbound(current, found.plan, row);
-          else await send(current, row);
+          try {
+            if (row.direction === 'inbound') await answerInbound(current, found.plan, row);
+            else await send(current, row);
+          } catch (error) {
+            await postpone(row, error as Error);
+          }
         }
       }
     },
@@ -205,6 +212,22 @@ export function createChannelWorker(deps: {
       stopping.abort();
     },
   };
+
+  /**
+   * An unexpected failure (the database, a bug) on one row: it is tried again later and given up
+   * after the last delay, so that one bad row neither blocks its channel nor loops for ever.
+   */
+  async function postpone(row: DeliveryRow, error: Error): Promise<void> {
+    logger.error({ delivery: encodeId('chd', row.id), err: error.message }, 'channel delivery failed');
+    const delay = RETRY_DELAYS_SECONDS[row.attempts];
+    await repo.updateDelivery(db.orm, row.id, {
+      attempts: row.attempts + 1,
+      error: 'An internal error occurred.',
+      ...(delay === undefined
+        ? { status: 'failed' as const }
+        : { nextAttemptAt: new Date(Date.now() + delay * 1000) }),
+    });
+  }
 
   async function pollOne(channel: ChannelRow): Promise<void> {
     let updates: TelegramUpdate[];

@@ -177,6 +177,28 @@ describe('a Telegram channel with a webhook', () => {
     expect(messages.data.filter((m: { role: string }) => m.role === 'user')).toHaveLength(2);
   });
 
+  it('notes updates it cannot answer (a sticker, no chat) as ignored, and keeps answering', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const sticker = {
+      update_id: 9001,
+      message: { message_id: 1, chat: { id: 42 }, sticker: { file_id: 'x' } },
+    };
+    const noChat = { update_id: 9002, message: { message_id: 2, text: 'Where am I?' } };
+    for (const update of [sticker, noChat])
+      expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    expect(
+      (await deliver(channelId, textUpdate(42, 'What does express delivery cost?'), secret)).statusCode,
+    ).toBe(200);
+    await telegram.waitForCalls('sendMessage', sent + 1);
+    const rows = await channelEvents(t, ws.liveKey, channelId);
+    for (const id of ['9001', '9002']) {
+      expect(rows.find((row) => row.platform_message_id === id)).toMatchObject({
+        status: 'ignored',
+        error: null,
+      });
+    }
+  });
+
   it.each([
     ['a wrong secret', 'not-the-secret'],
     ['no secret', undefined],
@@ -297,6 +319,43 @@ describe('a Telegram channel with a webhook', () => {
       ok: true,
       error: null,
     });
+  });
+});
+
+describe('a disabled, then deleted Telegram channel', () => {
+  it('ignores updates while disabled, and is gone at Telegram and in Parley once deleted', async () => {
+    const token = '7001:AAHfakeTokenForParleyTests_two';
+    const disabled = await t.request({
+      method: 'PATCH',
+      url: `/v1/channels/${channelId}`,
+      key: ws.liveKey,
+      body: { status: 'disabled' },
+    });
+    expect(disabled.json()).toMatchObject({ status: 'disabled' });
+    const sent = telegram.callsOf('sendMessage').length;
+    const update = textUpdate(42, 'Hello while disabled');
+    const channelSecret = telegram.webhookOf(token)!.secret_token;
+    expect((await deliver(channelId, update, channelSecret)).statusCode).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await channelEvents(t, ws.liveKey, channelId)).find(
+            (row) => row.platform_message_id === String(update.update_id),
+          )?.status,
+        SOON,
+      )
+      .toBe('ignored');
+    expect(telegram.callsOf('sendMessage')).toHaveLength(sent);
+
+    const deleted = await t.request({ method: 'DELETE', url: `/v1/channels/${channelId}`, key: ws.liveKey });
+    expect(deleted.json()).toEqual({ id: channelId, deleted: true });
+    expect(telegram.webhookOf(token)).toBeNull();
+    expect((await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).statusCode).toBe(404);
+    expect((await deliver(channelId, textUpdate(42, 'Anyone?'), channelSecret)).statusCode).toBe(403);
+    // The conversation stays in the inbox.
+    expect(
+      (await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey })).statusCode,
+    ).toBe(200);
   });
 });
 
