@@ -1,6 +1,6 @@
 // SQL for channels, their threads and deliveries. Tenant queries filter on workspace and
 // environment; the inbound webhook and the workers look a channel up by id alone.
-import { and, asc, desc, eq, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { channelDeliveries, channels, channelThreads, workspaces } from '../../db/schema.ts';
 import { inScope, type Scope } from '../../db/tenant-scope.ts';
@@ -61,6 +61,14 @@ export async function listPolling(db: Executor): Promise<ChannelRow[]> {
     .select()
     .from(channels)
     .where(and(eq(channels.mode, 'polling'), eq(channels.status, 'active')));
+}
+
+/** Channels whose mode is not the wanted one (the public URL changed), but for disconnected ones. */
+export async function listInOtherMode(db: Executor, wanted: 'webhook' | 'polling'): Promise<ChannelRow[]> {
+  return db
+    .select()
+    .from(channels)
+    .where(and(ne(channels.mode, wanted), ne(channels.status, 'disconnected')));
 }
 
 export async function updateChannel(

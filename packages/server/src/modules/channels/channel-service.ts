@@ -69,25 +69,26 @@ export function createChannelService(deps: {
     const me = await telegram.getMe(token).catch((error) => {
       throw platformError(error);
     });
-    let webhookSecretSealed: string | null = null;
-    if (deps.publicUrl) {
-      const secret = randomBytes(32).toString('base64url');
-      await telegram.setWebhook(token, hookUrl(id), secret).catch((error) => {
-        throw platformError(error);
-      });
-      webhookSecretSealed = deps.secretBox.encrypt(secret);
-    } else {
-      await telegram.deleteWebhook(token).catch((error) => {
-        throw platformError(error);
-      });
-    }
+    const delivery = await register(id, token).catch((error) => {
+      throw platformError(error);
+    });
     return {
       botTokenSealed: deps.secretBox.encrypt(token),
-      webhookSecretSealed,
-      mode: deps.publicUrl ? ('webhook' as const) : ('polling' as const),
+      ...delivery,
       account: { id: me.id, username: me.username ?? null },
       lastCheckedAt: new Date(),
     };
+  }
+
+  /** The webhook with a fresh secret (public URL set), or none, so that getUpdates works. */
+  async function register(id: string, token: string) {
+    if (!deps.publicUrl) {
+      await telegram.deleteWebhook(token);
+      return { mode: 'polling' as const, webhookSecretSealed: null };
+    }
+    const secret = randomBytes(32).toString('base64url');
+    await telegram.setWebhook(token, hookUrl(id), secret);
+    return { mode: 'webhook' as const, webhookSecretSealed: deps.secretBox.encrypt(secret) };
   }
 
   /**
@@ -125,6 +126,17 @@ export function createChannelService(deps: {
     recordOutcome,
     tokenOf,
     scopeOf,
+    /** How updates should arrive with this server's settings. */
+    wantedMode: deps.publicUrl ? ('webhook' as const) : ('polling' as const),
+
+    /**
+     * Moves a channel connected under other settings to the wanted mode: PARLEY_PUBLIC_URL set
+     * since (webhook from now on), or unset (polling). Throws the platform's TelegramError.
+     */
+    async adoptMode(row: ChannelRow): Promise<void> {
+      const delivery = await register(row.id, tokenOf(row));
+      await repo.updateChannel(db.orm, scopeOf(row), row.id, delivery);
+    },
 
     async create(
       scope: Scope,

@@ -35,6 +35,28 @@ export function createChannelWorker(deps: {
 }) {
   const { db, logger } = deps;
   const stopping = new AbortController();
+  /** Whether every channel is in the mode this server's settings want (checked on the first polls). */
+  let modesAdopted = false;
+
+  async function adoptModes(): Promise<void> {
+    let failed = false;
+    for (const channel of await repo.listInOtherMode(db.orm, deps.channels.wantedMode)) {
+      try {
+        await deps.channels.adoptMode(channel);
+      } catch (error) {
+        if (error instanceof TelegramError && error.credentialsRejected) {
+          await deps.channels.recordOutcome(channel, error);
+        } else {
+          failed = true;
+          logger.warn(
+            { channel: encodeId('ch', channel.id), err: (error as Error).message },
+            'channel mode change failed',
+          );
+        }
+      }
+    }
+    modesAdopted = !failed;
+  }
 
   async function queueReply(
     channel: ChannelRow,
@@ -200,9 +222,13 @@ export function createChannelWorker(deps: {
       }
     },
 
-    /** One long poll of every active polling channel; stored updates are answered by jobs. */
+    /**
+     * One long poll of every active polling channel; stored updates are answered by jobs. First,
+     * channels connected under other settings switch to this server's mode (webhook or polling).
+     */
     async poll(): Promise<void> {
       if (stopping.signal.aborted) return;
+      if (!modesAdopted) await adoptModes();
       const channels = await repo.listPolling(db.orm);
       await Promise.all(channels.map((channel) => pollOne(channel)));
     },

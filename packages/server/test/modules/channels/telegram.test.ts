@@ -3,6 +3,8 @@
 // handoff (the bot quiet, agents' replies delivered), rate limits honoured, a revoked token
 // announced once, and long polling when no public URL is set.
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildContext } from '../../../src/runtime/context.ts';
+import { jobHandlers } from '../../../src/runtime/job-handlers.ts';
 import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
 import { createTrainedBot, waitReady } from '../../helpers/chat-fixtures.ts';
 import { buildWorkspace } from '../../helpers/factories.ts';
@@ -405,6 +407,35 @@ describe('a Telegram channel without a public URL', () => {
         headers: { 'x-telegram-bot-api-secret-token': 'guess' },
       });
       expect(hook.statusCode).toBe(403);
+
+      // A node started with PARLEY_PUBLIC_URL moves the channel to a webhook.
+      const channelId = response.json().id as string;
+      const node = await buildContext(
+        { ...polling.config, publicUrl: PUBLIC_URL },
+        polling.context.logger,
+        polling.context.db,
+        polling.context.migrations,
+      );
+      try {
+        await node.queue.startWorkers(jobHandlers(node));
+        const hookUrl = `${PUBLIC_URL}/hooks/channels/${channelId}/telegram`;
+        await expect.poll(() => telegram.webhookOf(token)?.url, SOON).toBe(hookUrl);
+        const moved = (
+          await polling.request({ url: `/v1/channels/${channelId}`, key: owner.liveKey })
+        ).json();
+        expect(moved).toMatchObject({ mode: 'webhook', status: 'active' });
+        const before = telegram.callsOf('sendMessage', token).length;
+        const signed = await polling.request({
+          method: 'POST',
+          url: `/hooks/channels/${channelId}/telegram`,
+          body: textUpdate(77, 'And to Iceland, how long again?'),
+          headers: { 'x-telegram-bot-api-secret-token': telegram.webhookOf(token)!.secret_token },
+        });
+        expect(signed.statusCode).toBe(200);
+        await expect.poll(() => telegram.callsOf('sendMessage', token).length, SOON).toBe(before + 1);
+      } finally {
+        await node.close();
+      }
     } finally {
       await polling.close();
     }
