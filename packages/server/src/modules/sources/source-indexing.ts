@@ -21,6 +21,22 @@ const ATOMIC_REPLACE_CHUNKS = 200;
 /** Beyond that, how long one statement may hold the embedded database, about. */
 const STEP_MS = 40;
 const MAX_STEP_ITEMS = 200;
+/** Between two steps the ingestion leaves the database to others for a fifth of what it took. */
+const GIVE_WAY_SHARE = 0.2;
+const GIVE_WAY_MIN_MS = 4;
+const GIVE_WAY_MAX_MS = 20;
+
+/**
+ * Leaves the embedded database's one connection to other work for a moment after a step of
+ * ingestion that held it `heldMs`. Without it a request's second query is queued behind the next
+ * step, its third behind the one after: a request of three queries waits three steps, not one.
+ * Handing over at once (setImmediate) is not enough: the request's next query is only sent once
+ * its previous one's answer has come back from the database thread.
+ */
+export function giveWay(heldMs: number): Promise<void> {
+  const ms = Math.min(GIVE_WAY_MAX_MS, Math.max(GIVE_WAY_MIN_MS, heldMs * GIVE_WAY_SHARE));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export interface IndexTarget {
   source: SourceRow;
@@ -161,6 +177,7 @@ async function inSteps<T>(
     const took = performance.now() - began;
     if (took > STEP_MS * 2) size = Math.max(1, Math.floor(size / 2));
     else if (took < STEP_MS / 2) size = Math.min(MAX_STEP_ITEMS, size * 2);
+    if (start < items.length) await giveWay(took);
   }
 }
 

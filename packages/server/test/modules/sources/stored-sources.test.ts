@@ -185,6 +185,43 @@ describe('file sources', () => {
     expect(text).toContain('49 EUR');
   });
 
+  it('reads back a file larger than one database read, whole, with characters cut across reads', async () => {
+    const boundary = '----parleytest3';
+    const head = 'Opening hours: the Lisbon office opens at eight.\n\n';
+    // Spaces up to one byte before the first megabyte: the 3-byte characters straddle the cut.
+    const padding = ' '.repeat(1024 * 1024 - 1 - Buffer.byteLength(head));
+    const tail =
+      '東京 branch: the Tokyo office closes at nine.\n\n' +
+      ' '.repeat(300_000) +
+      'Parking: free for visitors.\n';
+    const created = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body:
+        `--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nfile\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="offices.txt"\r\nContent-Type: text/plain\r\n\r\n${head}${padding}${tail}\r\n--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(created.statusCode, created.body).toBe(202);
+    expect((await waitUntilDone(created.json().id)).status).toBe('ready');
+    const search = async (query: string) =>
+      (
+        await t.request({
+          method: 'POST',
+          url: `/v1/chatbots/${botId}/search`,
+          key: ws.liveKey,
+          body: { query },
+        })
+      )
+        .json()
+        .data.map((result: { text: string }) => result.text)
+        .join('\n');
+    expect(await search('When does the Lisbon office open?')).toContain('opens at eight');
+    expect(await search('When does the Tokyo office close?')).toContain('東京 branch');
+    expect(await search('Is parking free?')).toContain('free for visitors');
+  });
+
   it('refuses a file type it cannot read, and a file over the size limit', async () => {
     const boundary = '----parleytest2';
     const upload = (name: string, type: string, body: string) =>

@@ -35,13 +35,28 @@ export function decodeText(body: Buffer, charset?: string | null): string {
  * zero-width characters, no trailing spaces, at most one blank line between paragraphs.
  */
 export function normalizeText(text: string): string {
-  return text
+  const lines = text
     .replace(/\r\n?/g, '\n')
     .replace(JUNK, '')
     .replace(/\u00a0/g, ' ')
-    .replace(/[ \t\f\v]+$/gm, '')
+    .split('\n');
+  return lines
+    .map(withoutTrailingSpaces)
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
-    .replace(/^\n+|\s+$/g, '');
+    .replace(/^\n+/, '')
+    .trimEnd();
+}
+
+/**
+ * The line without its trailing spaces and tabs, scanned from its end. A regular expression
+ * anchored at the end (`/[ \t]+$/`) retries from every space of a run that is not at the end:
+ * a megabyte of spaces before a word took minutes.
+ */
+function withoutTrailingSpaces(line: string): string {
+  let end = line.length;
+  while (end > 0 && ' \t\f\v'.includes(line[end - 1]!)) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
 
 /** "refund-policy_v2.final.txt" → "refund-policy_v2.final"; a URL's last path segment likewise. */
