@@ -126,15 +126,20 @@ export function createChannelWorker(deps: {
     const conversationId = turn.conversation.id;
     if (thread?.conversationId !== conversationId) {
       await repo.upsertThread(db.orm, channel, chatId, conversationId);
-      // Said when the first message asked for a human: the chat was not known to the handoff yet.
-      const said = turn.escalation?.systemMessage;
-      if (said) await queueReply(channel, chatId, conversationId, said);
+    }
+    // The handoff notice of this turn (the visitor asked for a person) goes out with it.
+    if (turn.escalation?.systemMessage) {
+      await queueReply(channel, chatId, conversationId, turn.escalation.systemMessage);
     }
     let error: string | null = null;
     if (turn.mode === 'ai') {
       try {
         const reply = await deps.chat.answer(turn);
         await queueReply(channel, chatId, conversationId, reply.message);
+        // Fallbacks in a row handed the conversation to a person: the notice follows the reply.
+        if (reply.escalation?.systemMessage) {
+          await queueReply(channel, chatId, conversationId, reply.escalation.systemMessage);
+        }
       } catch (caught) {
         if (!(caught instanceof AppError)) throw caught;
         error = caught.message;

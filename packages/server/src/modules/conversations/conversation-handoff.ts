@@ -77,7 +77,10 @@ export function createHandoffService(deps: {
             metadata: { handoff: true },
           })
         : null;
-      if (systemMessage) await deps.onStaffMessage?.(tx, conversation, systemMessage);
+      // A chat turn's own escalation (the visitor asked, fallbacks) is carried with that turn's
+      // reply, in order, by whoever runs the turn; others go out from here.
+      const duringTurn = input.trigger === 'visitor_request' || input.trigger === 'fallbacks';
+      if (systemMessage && !duringTurn) await deps.onStaffMessage?.(tx, conversation, systemMessage);
       await recordEvent(tx, scope, 'conversation.escalated', {
         ...presentConversation(conversation),
         reason: input.reason ?? null,

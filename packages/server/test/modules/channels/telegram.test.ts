@@ -201,6 +201,28 @@ describe('a Telegram channel with a webhook', () => {
     }
   });
 
+  it('tells a visitor who asks for a person, once, and after fallbacks in a row, after the reply', async () => {
+    const settings = (await t.request({ url: `/v1/chatbots/${bot}`, key: ws.liveKey })).json();
+    const notice = settings.handoff_settings.message as string;
+    const textsTo = (chat: number) =>
+      telegram
+        .callsOf('sendMessage')
+        .filter((call) => String(call.params.chat_id) === String(chat))
+        .map((call) => call.params.text as string);
+
+    expect(
+      (await deliver(channelId, textUpdate(43, 'Can I talk to a human please?'), secret)).statusCode,
+    ).toBe(200);
+    await expect.poll(() => textsTo(43), SOON).toEqual([notice]);
+
+    for (const question of ['Zorblax quantum flux capacitor?', 'Frobnicate the wibble sprocket?']) {
+      expect((await deliver(channelId, textUpdate(44, question), secret)).statusCode).toBe(200);
+    }
+    await expect.poll(() => textsTo(44).length, SOON).toBe(3);
+    expect(textsTo(44)).toEqual([settings.fallback_message, settings.fallback_message, notice]);
+    expect(textsTo(43)).toEqual([notice]);
+  });
+
   it.each([
     ['a wrong secret', 'not-the-secret'],
     ['no secret', undefined],
