@@ -222,6 +222,39 @@ describe('file sources', () => {
     expect(await search('Is parking free?')).toContain('free for visitors');
   });
 
+  it('reads a long run of spaces in a Markdown heading or an HTML <pre> in time', async () => {
+    const spaces = ' '.repeat(300_000);
+    const markdown = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body: {
+        type: 'text',
+        title: 'Menu',
+        content: `# Soup${spaces}of the day ##\n\nLentil soup with lemon.\n`,
+      },
+    });
+    expect(markdown.statusCode, markdown.body).toBe(202);
+    const boundary = '----parleytest4';
+    const page = `<html><body><main><h1>Desserts</h1><pre>Chocolate cake${spaces}with cream</pre></main></body></html>`;
+    const html = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body:
+        `--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nfile\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="desserts.html"\r\nContent-Type: text/html\r\n\r\n${page}\r\n--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(html.statusCode, html.body).toBe(202);
+    expect((await waitUntilDone(markdown.json().id)).status).toBe('ready');
+    expect((await waitUntilDone(html.json().id)).status).toBe('ready');
+    const texts = [...(await chunkTexts(markdown.json().id)), ...(await chunkTexts(html.json().id))];
+    expect(texts.map((c) => c.heading).join('\n')).toContain('of the day');
+    expect(texts.map((c) => c.text).join('\n')).toContain('Lentil soup');
+    expect(texts.map((c) => c.text).join('\n')).toContain('with cream');
+  });
+
   it('refuses a file type it cannot read, and a file over the size limit', async () => {
     const boundary = '----parleytest2';
     const upload = (name: string, type: string, body: string) =>

@@ -3,6 +3,7 @@
 // well to a retriever and to a language model. Used for HTML pages and for DOCX (through mammoth's
 // HTML). The walker only reads the DOM; choosing the main content is extract-html.ts's job.
 import type { Section } from '../source-types.ts';
+import { withoutTrailingSpaces } from './extract-text.ts';
 
 const ELEMENT = 1;
 const TEXT = 3;
@@ -200,8 +201,11 @@ function preText(el: Element): string {
     .join('')
     .replace(INVISIBLE, '')
     .replace(/\r\n?/g, '\n')
-    .replace(/[ \t]+$/gm, '')
-    .replace(/^\n+|\s+$/g, '')
+    .split('\n')
+    .map(withoutTrailingSpaces)
+    .join('\n')
+    .replace(/^\n+/, '')
+    .trimEnd()
     .replace(/\n{3,}/g, '\n\n');
 }
 

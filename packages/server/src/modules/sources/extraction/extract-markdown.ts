@@ -3,7 +3,7 @@
 // soft-wrapped lines joined, lists and table rows one per line, code blocks verbatim.
 
 import type { ExtractedDocument, Section } from '../source-types.ts';
-import { decodeText, normalizeText, titleFromName } from './extract-text.ts';
+import { decodeText, normalizeText, titleFromName, withoutTrailingSpaces } from './extract-text.ts';
 
 export interface MarkdownExtractOptions {
   url: string | null;
@@ -13,7 +13,7 @@ export interface MarkdownExtractOptions {
 
 const FRONT_MATTER =
   /^(?:---[ \t]*\n([\s\S]*?)\n(?:---|\.\.\.)|\+\+\+[ \t]*\n([\s\S]*?)\n\+\+\+)[ \t]*(?:\n|$)/;
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const ATX_OPENING = /^ {0,3}(#{1,6})(?:[ \t]+|$)/;
 const SETEXT_1 = /^ {0,3}=+[ \t]*$/;
 const SETEXT_2 = /^ {0,3}-+[ \t]*$/;
 const THEMATIC_BREAK = /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
@@ -57,6 +57,23 @@ function tableRow(line: string): string {
     .split(/(?<!\\)\|/)
     .map((cell) => stripInline(cell.trim()))
     .join(' | ');
+}
+
+/**
+ * "## Refunds ##" → level 2, "Refunds". Scanned by hand: one regular expression for the whole
+ * line (lazy text, optional closing hashes, trailing spaces) was quadratic in a run of spaces.
+ */
+function atxHeading(line: string): { level: number; text: string } | null {
+  const opening = ATX_OPENING.exec(line);
+  if (!opening) return null;
+  let text = withoutTrailingSpaces(line.slice(opening[0].length));
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  // Closing hashes count only after a space or tab ("C#" keeps its hash), or alone.
+  if (end < text.length && (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t')) {
+    text = withoutTrailingSpaces(text.slice(0, end));
+  }
+  return { level: opening[1]!.length, text };
 }
 
 /** A line that starts a line of its own in the output (not a soft-wrapped continuation). */
@@ -130,7 +147,7 @@ export function extractMarkdown(body: Buffer, options: MarkdownExtractOptions): 
         if (new RegExp(`^ {0,3}${marker![0]}{${marker!.length},}\\s*$`).test(inner)) break;
         code.push(inner.startsWith(indent!) ? inner.slice(indent!.length) : inner);
       }
-      const block = code.join('\n').replace(/^\n+|\s+$/g, '');
+      const block = code.join('\n').replace(/^\n+/, '').trimEnd();
       if (block) blocks.push(block);
       continue;
     }
@@ -138,9 +155,9 @@ export function extractMarkdown(body: Buffer, options: MarkdownExtractOptions): 
       flushParagraph();
       continue;
     }
-    const atx = ATX.exec(line);
+    const atx = atxHeading(line);
     if (atx) {
-      heading(atx[1]!.length, atx[2] ?? '');
+      heading(atx.level, atx.text);
       continue;
     }
     // A paragraph followed by "===" or "---" is a heading (setext); without one, "---" is a rule.

@@ -53,7 +53,7 @@ export function normalizeText(text: string): string {
  * anchored at the end (`/[ \t]+$/`) retries from every space of a run that is not at the end:
  * a megabyte of spaces before a word took minutes.
  */
-function withoutTrailingSpaces(line: string): string {
+export function withoutTrailingSpaces(line: string): string {
   let end = line.length;
   while (end > 0 && ' \t\f\v'.includes(line[end - 1]!)) end--;
   return end === line.length ? line : line.slice(0, end);
