@@ -10,7 +10,7 @@ export function jobHandlers(context: Context): JobHandlers {
       const removed = await deleteExpired(db.orm);
       if (removed > 0) logger.info({ removed }, 'purged expired idempotency keys');
     },
-    'source-ingest': async (data: { sourceId: string; resync?: boolean }) => {
+    'source-ingest': async (data: { sourceId: string; resync?: boolean; allowRemovals?: boolean }) => {
       await context.ingest.run(data);
     },
     'sources-sweep': async () => {
