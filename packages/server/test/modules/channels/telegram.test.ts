@@ -440,12 +440,12 @@ describe('a Telegram channel without a public URL', () => {
       );
       try {
         await node.queue.startWorkers(jobHandlers(node));
-        const hookUrl = `${PUBLIC_URL}/hooks/channels/${channelId}/telegram`;
-        await expect.poll(() => telegram.webhookOf(token)?.url, SOON).toBe(hookUrl);
-        const moved = (
-          await polling.request({ url: `/v1/channels/${channelId}`, key: owner.liveKey })
-        ).json();
-        expect(moved).toMatchObject({ mode: 'webhook', status: 'active' });
+        // The webhook is registered at Telegram first, then the channel's new mode is stored.
+        const channelNow = async () =>
+          (await polling.request({ url: `/v1/channels/${channelId}`, key: owner.liveKey })).json();
+        await expect.poll(async () => (await channelNow()).mode, SOON).toBe('webhook');
+        expect(await channelNow()).toMatchObject({ mode: 'webhook', status: 'active' });
+        expect(telegram.webhookOf(token)?.url).toBe(`${PUBLIC_URL}/hooks/channels/${channelId}/telegram`);
         const before = telegram.callsOf('sendMessage', token).length;
         const signed = await polling.request({
           method: 'POST',
