@@ -1,6 +1,6 @@
 // SQL for channels, their threads and deliveries. Tenant queries filter on workspace and
 // environment; the inbound webhook and the workers look a channel up by id alone.
-import { and, asc, desc, eq, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { channelDeliveries, channels, channelThreads, workspaces } from '../../db/schema.ts';
 import { inScope, type Scope } from '../../db/tenant-scope.ts';
@@ -138,9 +138,20 @@ export async function insertOutbound(
 }
 
 /** The channel's deliveries due now, oldest first. */
-export async function dueDeliveries(db: Executor, channelId: string, limit: number): Promise<DeliveryRow[]> {
-  return db
-    .select()
+/**
+ * Claims up to `limit` deliveries of a channel that are due, oldest first: their next attempt
+ * moves `leaseSeconds` ahead, so that another worker (another node, or a job run twice) skips
+ * them, and a worker that dies mid-delivery leaves them to be tried again once the lease ends.
+ * Whoever handles a claimed delivery sets its outcome (status, or the next attempt's time).
+ */
+export async function claimDueDeliveries(
+  db: Executor,
+  channelId: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<DeliveryRow[]> {
+  const due = db
+    .select({ id: channelDeliveries.id })
     .from(channelDeliveries)
     .where(
       and(
@@ -150,7 +161,14 @@ export async function dueDeliveries(db: Executor, channelId: string, limit: numb
       ),
     )
     .orderBy(asc(channelDeliveries.id))
-    .limit(limit);
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const claimed = await db
+    .update(channelDeliveries)
+    .set({ nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})`, updatedAt: sql`now()` })
+    .where(inArray(channelDeliveries.id, due))
+    .returning();
+  return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Channels with deliveries due now. */

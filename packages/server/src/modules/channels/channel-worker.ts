@@ -22,6 +22,8 @@ import {
 /** Seconds before each retry of a reply the platform could not take (5xx, no answer). */
 const RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800];
 const BATCH = 20;
+/** How long a worker holds the deliveries it claimed: the channel-work job's own timeout. */
+const LEASE_SECONDS = 600;
 
 export function createChannelWorker(deps: {
   db: Database;
@@ -205,7 +207,7 @@ export function createChannelWorker(deps: {
       for (;;) {
         const found = await repo.findChannelById(db.orm, channelId);
         if (!found) return;
-        const rows = await repo.dueDeliveries(db.orm, channelId, BATCH);
+        const rows = await repo.claimDueDeliveries(db.orm, channelId, BATCH, LEASE_SECONDS);
         if (rows.length === 0) return;
         for (const row of rows) {
           // Read again: a reply before this one may have found the token revoked.

@@ -2,6 +2,8 @@
 // handshake and its secret, answers from knowledge with their sources, duplicates answered once,
 // handoff (the bot quiet, agents' replies delivered), rate limits honoured, a revoked token
 // announced once, and long polling when no public URL is set.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildContext } from '../../../src/runtime/context.ts';
 import { jobHandlers } from '../../../src/runtime/job-handlers.ts';
@@ -15,14 +17,44 @@ const PUBLIC_URL = 'https://parley.example.com';
 const SOON = { timeout: 20_000 };
 const SHIPPING_URL = 'https://shop.example.com/help/shipping';
 const telegram = await startFakeTelegram();
+// On PostgreSQL, test files share a database, and every node with workers sweeps all channels
+// for due work, as the nodes of one deployment do: this file's channels get a database of their
+// own, so that other files' nodes (configured for no Telegram) never take their deliveries.
+const database = await ownDatabase();
 const t = await startTestApp(
-  { PARLEY_TELEGRAM_API_URL: telegram.url, PARLEY_PUBLIC_URL: PUBLIC_URL },
+  {
+    PARLEY_TELEGRAM_API_URL: telegram.url,
+    PARLEY_PUBLIC_URL: PUBLIC_URL,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  },
   { workers: true },
 );
 afterAll(async () => {
   await t.close();
   await telegram.close();
+  await database?.drop();
 });
+
+async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const shared = process.env.DATABASE_URL;
+  if (!shared) return null;
+  const name = `parley_channels_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: shared });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: shared });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
 
 const ws = await buildWorkspace(t.context);
 const bot = (await createTrainedBot(t, ws.liveKey)).id;
@@ -386,7 +418,11 @@ describe('a disabled, then deleted Telegram channel', () => {
 describe('a Telegram channel without a public URL', () => {
   it('long-polls getUpdates and answers what it finds', async () => {
     const polling = await startTestApp(
-      { PARLEY_TELEGRAM_API_URL: telegram.url, PARLEY_TELEGRAM_POLL_TIMEOUT: '1' },
+      {
+        PARLEY_TELEGRAM_API_URL: telegram.url,
+        PARLEY_TELEGRAM_POLL_TIMEOUT: '1',
+        ...(database ? { DATABASE_URL: database.url } : {}),
+      },
       { workers: true },
     );
     try {
