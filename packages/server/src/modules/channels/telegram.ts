@@ -117,10 +117,9 @@ export type TelegramClient = ReturnType<typeof createTelegramClient>;
 export function telegramText(content: string, sources: { url: string | null }[]): string {
   const urls = [...new Set(sources.map((source) => source.url).filter((url): url is string => Boolean(url)))];
   const text = urls.length ? `${content}\n\n${urls.join('\n')}` : content;
-  return Array.from(text).length > TELEGRAM_MAX_TEXT
-    ? `${Array.from(text)
-        .slice(0, TELEGRAM_MAX_TEXT - 1)
-        .join('')}…`
+  const characters = Array.from(text);
+  return characters.length > TELEGRAM_MAX_TEXT
+    ? `${characters.slice(0, TELEGRAM_MAX_TEXT - 1).join('')}…`
     : text;
 }
 
