@@ -1,5 +1,5 @@
-// Messaging channels (a chatbot on Telegram…), the platform chats they map to conversations, and
-// the log of every inbound update and outbound reply.
+// Messaging channels (a chatbot on Telegram, Slack, WhatsApp, or any signed HTTP peer), the
+// platform chats they map to conversations, and the log of every inbound update and outbound reply.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -28,14 +28,25 @@ export const channels = pgTable(
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),
-    type: text('type', { enum: ['telegram'] }).notNull(),
+    type: text('type', { enum: ['telegram', 'slack', 'whatsapp', 'custom'] }).notNull(),
     name: text('name'),
     status: channelStatusEnum('status').notNull().default('active'),
     lastError: text('last_error'),
-    /** The platform's bot token, sealed with PARLEY_SECRET_KEY (AES-256-GCM). Never returned. */
+    /**
+     * The token Parley calls the platform with (Telegram or Slack bot token, WhatsApp access
+     * token), sealed with PARLEY_SECRET_KEY (AES-256-GCM). Never returned.
+     */
     botTokenSealed: text('bot_token_sealed'),
-    /** The secret the platform sends back on each webhook call, sealed; null when polling. */
+    /**
+     * The secret that authenticates the platform's webhook calls (Telegram secret_token, Slack
+     * signing secret, WhatsApp app secret, a custom channel's Standard Webhooks secret), sealed;
+     * null for Telegram when polling.
+     */
     webhookSecretSealed: text('webhook_secret_sealed'),
+    /** WhatsApp: the verify token of Meta's subscription handshake (GET), sealed. */
+    verifyTokenSealed: text('verify_token_sealed'),
+    /** The platform's non-secret settings (WhatsApp phone number id and template, custom URL). */
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     /** How updates arrive: the platform calls our webhook, or a worker polls for them. */
     mode: text('mode', { enum: ['webhook', 'polling'] }).notNull(),
     /** What the platform says about the bot account (Telegram getMe: id, username). */
@@ -48,7 +59,7 @@ export const channels = pgTable(
   (table) => [index('channels_chatbot_idx').on(table.chatbotId, table.id)],
 );
 
-/** One platform chat (a Telegram chat) is one Parley conversation. */
+/** One platform chat (a Telegram chat, a Slack thread, a WhatsApp number) is one Parley conversation. */
 export const channelThreads = pgTable(
   'channel_threads',
   {
@@ -61,6 +72,8 @@ export const channelThreads = pgTable(
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** When the visitor last wrote (WhatsApp's 24-hour customer-service window runs from it). */
+    lastInboundAt: timestamp('last_inbound_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamps.createdAt,
   },
   (table) => [
