@@ -6,5 +6,7 @@ export * from './schema/chatbots.ts';
 export * from './schema/columns.ts';
 export * from './schema/conversations.ts';
 export * from './schema/events.ts';
+export * from './schema/inbox.ts';
 export * from './schema/knowledge.ts';
+export * from './schema/people.ts';
 export * from './schema/workspaces.ts';

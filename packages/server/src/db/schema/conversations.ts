@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { chatbots } from './chatbots.ts';
 import { timestamps } from './columns.ts';
+import { users } from './people.ts';
 import { tenantColumns, workspaces } from './workspaces.ts';
 
 export const conversationStatusEnum = pgEnum('conversation_status', ['open', 'closed']);
@@ -36,7 +37,16 @@ export const conversations = pgTable(
     customerName: text('customer_name'),
     /** The visitor's identity was signed by the site (identity verification). */
     verified: boolean('verified').notNull().default(false),
+    /** Free text set through PATCH (kept as it was); assigneeId is the person the inbox assigns. */
     assignee: text('assignee'),
+    assigneeId: uuid('assignee_id').references(() => users.id, { onDelete: 'set null' }),
+    assignedAt: timestamp('assigned_at', { withTimezone: true, precision: 3 }),
+    /** Snoozed until then: the inbox shows it as snoozed, and a visitor's message wakes it. */
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true, precision: 3 }),
+    /** Satisfaction asked after resolution: 1 to 5, with an optional comment. */
+    csatRating: integer('csat_rating'),
+    csatComment: text('csat_comment'),
+    csatAt: timestamp('csat_at', { withTimezone: true, precision: 3 }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     messageCount: integer('message_count').notNull().default(0),
     /** Fallback replies in a row: automatic handoff counts them. */
@@ -48,6 +58,7 @@ export const conversations = pgTable(
     index('conversations_scope_idx').on(table.workspaceId, table.environment, table.lastMessageAt, table.id),
     index('conversations_chatbot_idx').on(table.chatbotId, table.lastMessageAt),
     index('conversations_email_idx').on(table.workspaceId, table.environment, table.customerEmail),
+    index('conversations_assignee_idx').on(table.assigneeId, table.status),
   ],
 );
 

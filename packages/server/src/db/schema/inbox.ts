@@ -1,0 +1,90 @@
+// The team inbox around conversations: labels, private notes, canned replies, and what each
+// person has read.
+import { index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns.ts';
+import { conversations, messages } from './conversations.ts';
+import { users } from './people.ts';
+import { tenantColumns } from './workspaces.ts';
+
+export const labels = pgTable(
+  'labels',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns(),
+    name: text('name').notNull(),
+    /** #rrggbb */
+    color: text('color').notNull(),
+    description: text('description'),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('labels_scope_name_idx').on(table.workspaceId, table.environment, table.name)],
+);
+
+export const conversationLabels = pgTable(
+  'conversation_labels',
+  {
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    labelId: uuid('label_id')
+      .notNull()
+      .references(() => labels.id, { onDelete: 'cascade' }),
+    ...tenantColumns({ references: false }),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [
+    primaryKey({ columns: [table.conversationId, table.labelId] }),
+    index('conversation_labels_label_idx').on(table.labelId),
+  ],
+);
+
+/** Notes the team leaves on a conversation: never shown to the visitor, never sent to a channel. */
+export const conversationNotes = pgTable(
+  'conversation_notes',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns({ references: false }),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The person who wrote it; null when written with an API key or the person was removed. */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    authorName: text('author_name'),
+    content: text('content').notNull(),
+    /** The people @mentioned in it. */
+    mentionedUserIds: uuid('mentioned_user_ids').array().notNull().default([]),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [index('conversation_notes_conversation_idx').on(table.conversationId, table.id)],
+);
+
+export const cannedReplies = pgTable(
+  'canned_replies',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns(),
+    /** What an agent types after '/' to pick it; unique in the workspace and environment. */
+    shortcut: text('shortcut').notNull(),
+    content: text('content').notNull(),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex('canned_replies_shortcut_idx').on(table.workspaceId, table.environment, table.shortcut),
+  ],
+);
+
+/** Read receipts: the last message each person has read in a conversation. */
+export const conversationReads = pgTable(
+  'conversation_reads',
+  {
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    lastReadMessageId: uuid('last_read_message_id').references(() => messages.id, { onDelete: 'set null' }),
+    readAt: timestamp('read_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.conversationId, table.userId] })],
+);
