@@ -23,6 +23,7 @@ import { chatRoutes } from './modules/chat/chat-routes.ts';
 import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
+import { compatRoutes } from './modules/compat/compat-routes.ts';
 import type { HandoffService } from './modules/conversations/conversation-handoff.ts';
 import type { ConversationHub } from './modules/conversations/conversation-live.ts';
 import { conversationRoutes } from './modules/conversations/conversation-routes.ts';
@@ -140,6 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(widgetPublicRoutes({ ...deps, publicLimits: deps.config.publicRateLimits }));
   // Messaging platforms' webhooks: no key; each channel's own secret guards it.
   await app.register(channelHookRoutes(deps));
+  // The seed products' APIs (/compat/<seed>/…): API keys, each seed's limits and error shapes.
+  await app.register(compatRoutes(deps));
 
   // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
   await app.register(async (v1) => {

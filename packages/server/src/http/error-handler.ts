@@ -139,31 +139,33 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
   sendError(reply, request, toAppError(error) ?? AppError.invalid('invalid_url', 'The URL is not valid.'));
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
-    if (appError) return sendError(reply, request, appError);
-    request.log.error({ err: error }, 'unhandled error');
-    return sendError(
-      reply,
-      request,
-      new AppError(
-        'api_error',
-        'internal_error',
-        `Something went wrong on our side. Request id: ${request.id}.`,
-      ),
-    );
-  });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      request,
-      new AppError(
-        'not_found_error',
-        'route_not_found',
-        `No route ${request.method} ${request.url.split('?')[0]}.`,
-      ),
-    ),
+/**
+ * The AppError to answer for any thrown error: unknown ones become a generic 500, and only the
+ * log sees them. Shared by every API's error handler, whatever body shape it writes.
+ */
+export function resolveError(error: FastifyError | Error, request: FastifyRequest): AppError {
+  const appError = toAppError(error);
+  if (appError) return appError;
+  request.log.error({ err: error }, 'unhandled error');
+  return new AppError(
+    'api_error',
+    'internal_error',
+    `Something went wrong on our side. Request id: ${request.id}.`,
   );
+}
+
+/** The 404 for a URL no route matches. */
+export function routeNotFound(request: FastifyRequest): AppError {
+  return new AppError(
+    'not_found_error',
+    'route_not_found',
+    `No route ${request.method} ${request.url.split('?')[0]}.`,
+  );
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendError(reply, request, resolveError(error, request)),
+  );
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, routeNotFound(request)));
 }

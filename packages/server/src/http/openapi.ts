@@ -39,6 +39,13 @@ function addErrorResponses(route: RouteOptions): void {
   }
 }
 
+/** The generated document, with only the paths `keep` accepts (the generated one is not changed). */
+export function documentOfPaths(app: FastifyInstance, keep: (path: string) => boolean) {
+  const document = app.swagger() as { paths?: Record<string, unknown> };
+  const paths = Object.fromEntries(Object.entries(document.paths ?? {}).filter(([path]) => keep(path)));
+  return { ...document, paths };
+}
+
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   app.addSchema(ErrorEnvelope);
   app.addHook('onRoute', addErrorResponses);
@@ -60,6 +67,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The /compat prefixes speak other products' APIs: each has its own document (modules/compat).
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () =>
+    documentOfPaths(app, (path) => !path.startsWith('/compat/')),
+  );
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/v1/openapi.json' } });
 }

@@ -6,7 +6,13 @@ import { AppError } from '../../lib/errors.ts';
 import { newUuid } from '../../lib/ids.ts';
 import { API_KEY_CHANNEL, ApiKeyCache, type CacheInvalidation } from './api-key-cache.ts';
 import { KeyRevocations, type RevocationHandler } from './api-key-revocations.ts';
-import { type Environment, generateApiKey, hashApiKey, parseApiKey } from './api-key-secrets.ts';
+import {
+  type Environment,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  type KeyFormat,
+} from './api-key-secrets.ts';
 import type { PlanLimits, PlanTable } from './plans.ts';
 import * as repo from './workspace-repository.ts';
 
@@ -89,12 +95,16 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       return revocations.watch(keyId, onRevoked);
     },
 
-    /** Creates a key; inside the caller's transaction when one is passed. */
+    /**
+     * Creates a key; inside the caller's transaction when one is passed. `format` picks the
+     * prefix (a seed product's, for its compatibility API); the secret's strength is the same.
+     */
     async create(
       workspaceId: string,
       environment: Environment,
       name: string,
       executor?: Executor,
+      format: KeyFormat = 'parley',
     ): Promise<CreatedKey> {
       const run = async (tx: Executor): Promise<CreatedKey> => {
         const workspace = await repo.findWorkspace(tx, workspaceId);
@@ -108,7 +118,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
               'Revoke one (DELETE /v1/api-keys/{id}, or `parley keys revoke ID`) before creating another.',
           );
         }
-        const key = generateApiKey(environment);
+        const key = generateApiKey(environment, format);
         const row = await repo.insertApiKey(tx, {
           id: newUuid(),
           workspaceId,
@@ -182,10 +192,10 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
           "No API key provided. Send 'Authorization: Bearer prl_live_…' (or prl_test_…).",
         );
       }
-      if (!parseApiKey(secret)) {
+      if (!isApiKeyFormat(secret)) {
         throw AppError.unauthenticated(
           'invalid_api_key',
-          'The API key is malformed: Parley keys look like prl_live_… or prl_test_….',
+          'The API key is malformed: Parley keys look like prl_live_… or prl_test_… (or a compatible ic_…, sk_live_…, chtb_live_… key).',
         );
       }
       const hash = hashApiKey(secret);

@@ -78,6 +78,8 @@ export function workspaceRoutes(deps: { apiKeys: ApiKeyService }) {
           principal.workspaceId,
           principal.environment,
           request.body.name,
+          undefined,
+          request.body.format,
         );
         return reply.code(201).send({ ...presentApiKey(created.row), key: created.secret });
       },

@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
+import { KEY_FORMATS } from './api-key-secrets.ts';
 import type { Principal } from './api-key-service.ts';
 import type { ApiKeyRow, WorkspaceRow } from './workspace-repository.ts';
 
@@ -38,7 +39,16 @@ export const CreatedApiKeyResponse = Type.Object({
 });
 
 export const CreateApiKeyBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    format: Type.Optional(
+      Type.Enum(KEY_FORMATS, {
+        default: 'parley',
+        description:
+          "The key's prefix: `parley` (prl_live_…/prl_test_…), or a seed product's for its compatibility API (docs/compat.md): `insitechat` (ic_…), `sitegist` (sk_live_…/sk_test_…), `chatsby` (chtb_live_…/chtb_test_…). Every format works on every API.",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

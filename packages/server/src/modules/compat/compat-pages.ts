@@ -1,0 +1,75 @@
+// The seeds' pagination styles on top of Parley's keyset pages (newest first, `limit` rows
+// after `beforeId`): every row (bare arrays), page/per_page, and Chatsby's opaque cursors.
+import { AppError } from '../../lib/errors.ts';
+
+export type KeysetPage<Row> = (page: { limit: number; beforeId: string | null }) => Promise<Row[]>;
+
+const BATCH = 100;
+/** Rows a bare-array list answers at most; the seeds document no limit, a response needs one. */
+export const MAX_BARE_ROWS = 1000;
+
+/** Every row (up to MAX_BARE_ROWS), walking the keyset pages. */
+export async function allRows<Row extends { id: string }>(fetch: KeysetPage<Row>): Promise<Row[]> {
+  const rows: Row[] = [];
+  let beforeId: string | null = null;
+  while (rows.length < MAX_BARE_ROWS) {
+    const batch = await fetch({ limit: Math.min(BATCH, MAX_BARE_ROWS - rows.length), beforeId });
+    rows.push(...batch);
+    if (batch.length < BATCH) break;
+    beforeId = batch.at(-1)!.id;
+  }
+  return rows;
+}
+
+/** page/per_page: the deepest row a page may reach, so a request's cost stays bounded. */
+export const MAX_OFFSET_ROWS = 10_000;
+
+export interface OffsetPage<Row> {
+  rows: Row[];
+  page: number;
+  perPage: number;
+  /** Whether a row exists after this page. */
+  hasMore: boolean;
+}
+
+/**
+ * Page `page` of `perPage` rows: the keyset walk reads the rows before it in one query of up to
+ * page × perPage + 1 rows (the last one only tells whether there is more).
+ */
+export async function offsetPage<Row>(
+  fetch: (limit: number) => Promise<Row[]>,
+  page: number,
+  perPage: number,
+  param = 'page',
+): Promise<OffsetPage<Row>> {
+  const end = page * perPage;
+  if (end > MAX_OFFSET_ROWS) {
+    throw AppError.invalid(
+      'page_too_deep',
+      `Pages reach at most row ${MAX_OFFSET_ROWS}: page ${page} of ${perPage} goes past it. Filter the list instead.`,
+      param,
+    );
+  }
+  const rows = await fetch(end + 1);
+  return { rows: rows.slice(end - perPage, end), page, perPage, hasMore: rows.length > end };
+}
+
+/** Chatsby-style cursor: base64 of {"id": "<the last row's id in the seed's form>"}. */
+export function encodeIdCursor(wireId: string): string {
+  return Buffer.from(JSON.stringify({ id: wireId })).toString('base64url');
+}
+
+/** The wire id inside a cursor, or a 400 naming `cursor`. */
+export function decodeIdCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { id?: unknown };
+    if (typeof parsed.id === 'string') return parsed.id;
+  } catch {
+    // answered below
+  }
+  throw AppError.invalid(
+    'invalid_cursor',
+    'The cursor is not valid: pass next_cursor from a previous page.',
+    'cursor',
+  );
+}

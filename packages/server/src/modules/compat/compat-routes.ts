@@ -1,0 +1,55 @@
+// The seed products' APIs, each under its own prefix with its own OpenAPI document. Every route
+// is a thin adapter: it translates the seed's request, calls Parley's services, and presents
+// the result in the seed's shape (docs/compat.md).
+import type { FastifyInstance } from 'fastify';
+import { documentOfPaths } from '../../http/openapi.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import type { IntegrationService } from '../integrations/integration-service.ts';
+import type { SourceService } from '../sources/source-service.ts';
+import type { WebhookService } from '../webhooks/webhook-service.ts';
+import type { CompatDeps } from './compat-scope.ts';
+import { INSITECHAT_BASE, insiteChatRoutes } from './insitechat/insitechat-routes.ts';
+
+export type CompatRouteDeps = CompatDeps & {
+  chatbots: ChatbotService;
+  integrations: IntegrationService;
+  chat: ChatService;
+  sources: SourceService;
+  webhooks: WebhookService;
+};
+
+interface SeedDocument {
+  name: string;
+  basePath: string;
+  title: string;
+  description: string;
+}
+
+const DOCUMENTS: SeedDocument[] = [
+  {
+    name: 'insitechat',
+    basePath: INSITECHAT_BASE,
+    title: 'InsiteChat-compatible API',
+    description:
+      'InsiteChat’s REST API served by Parley: point a client at this base URL and send any Parley key (or one created with `"format": "insitechat"`, which looks like `ic_…`). Differences: docs/compat.md.',
+  },
+];
+
+/** GET /compat/<seed>/openapi.json: the generated document, with only that seed's paths. */
+function documentRoute(app: FastifyInstance, seed: SeedDocument): void {
+  app.get(`/compat/${seed.name}/openapi.json`, { schema: { hide: true } }, async () => {
+    const document = documentOfPaths(app, (path) => path.startsWith(`${seed.basePath}/`));
+    return {
+      ...document,
+      info: { ...(document as { info?: object }).info, title: seed.title, description: seed.description },
+    };
+  });
+}
+
+export function compatRoutes(deps: CompatRouteDeps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    for (const seed of DOCUMENTS) documentRoute(app, seed);
+    await app.register(insiteChatRoutes(deps), { prefix: INSITECHAT_BASE });
+  };
+}
