@@ -38,6 +38,10 @@ export interface Config {
   publicUrl: string | null;
   /** Base URL of the Telegram Bot API (a gateway or a fake in tests). */
   telegramApiUrl: string;
+  /** Slack's Web API (chat.postMessage, auth.test): PARLEY_SLACK_API_URL. */
+  slackApiUrl: string;
+  /** Meta's Graph API for WhatsApp Cloud API calls: PARLEY_WHATSAPP_API_URL. */
+  whatsappApiUrl: string;
   /** Seconds one Telegram getUpdates long poll waits for updates. */
   telegramPollTimeoutSeconds: number;
   providerDefaults: {
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     demo: boolSetting(env, 'PARLEY_DEMO', true),
     publicUrl: urlSetting(env, 'PARLEY_PUBLIC_URL', null),
     telegramApiUrl: urlSetting(env, 'PARLEY_TELEGRAM_API_URL', 'https://api.telegram.org')!,
+    slackApiUrl: urlSetting(env, 'PARLEY_SLACK_API_URL', 'https://slack.com/api')!,
+    whatsappApiUrl: urlSetting(env, 'PARLEY_WHATSAPP_API_URL', 'https://graph.facebook.com')!,
     telegramPollTimeoutSeconds: intSetting(env, 'PARLEY_TELEGRAM_POLL_TIMEOUT', 25, 0, 50),
     publicRateLimits: {
       perIp: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_IP', 120, 1, 1_000_000),

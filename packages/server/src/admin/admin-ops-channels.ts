@@ -2,7 +2,8 @@
 import { validateInput } from '../http/validation.ts';
 import { AppError } from '../lib/errors.ts';
 import { decodeId } from '../lib/ids.ts';
-import { CreateChannelBody, presentChannel } from '../modules/channels/channel-schemas.ts';
+import type { CreateChannelInput } from '../modules/channels/channel-connect.ts';
+import { CreateChannelBody, type presentChannel } from '../modules/channels/channel-schemas.ts';
 import type { ChannelService } from '../modules/channels/channel-service.ts';
 import type { ChatbotService } from '../modules/chatbots/chatbot-service.ts';
 import type { WorkspaceService } from '../modules/workspaces/workspace-service.ts';
@@ -10,7 +11,13 @@ import type { WorkspaceService } from '../modules/workspaces/workspace-service.t
 type Channel = ReturnType<typeof presentChannel>;
 
 export interface ChannelAdminOps {
-  addChannel(input: { chatbot: string; type: string; token: string; name?: string }): Promise<Channel>;
+  /** `fields`: the type's credentials and settings, as in the API (bot_token, signing_secret…). */
+  addChannel(input: {
+    chatbot: string;
+    type: string;
+    fields: Record<string, unknown>;
+    name?: string;
+  }): Promise<Channel & { secret?: string }>;
   listChannels(input: { chatbot: string }): Promise<Channel[]>;
   testChannel(input: { id: string }): Promise<{ ok: boolean; error: string | null }>;
 }
@@ -44,17 +51,21 @@ export function channelAdminOps(deps: {
   return {
     async addChannel(input) {
       const { scope, chatbotId } = await botScope(input.chatbot);
-      const body = validateInput<{ type: 'telegram'; bot_token: string; name?: string }>(CreateChannelBody, {
+      const body = validateInput<CreateChannelInput>(CreateChannelBody, {
+        ...input.fields,
         type: input.type,
-        bot_token: input.token,
         ...(input.name ? { name: input.name } : {}),
       });
-      return presentChannel(await deps.channels.create(scope, chatbotId, body));
+      const row = await deps.channels.create(scope, chatbotId, body);
+      return {
+        ...deps.channels.present(row),
+        ...(row.generatedSecret ? { secret: row.generatedSecret } : {}),
+      };
     },
     async listChannels(input) {
       const { scope, chatbotId } = await botScope(input.chatbot);
       const rows = await deps.channels.list(scope, chatbotId, { limit: 1000, beforeId: null });
-      return rows.map(presentChannel);
+      return rows.map(deps.channels.present);
     },
     async testChannel(input) {
       const channelId = decodeId('ch', input.id, 'id');

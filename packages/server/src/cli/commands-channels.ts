@@ -10,34 +10,73 @@ function readToken(value: string): string {
   return (value === '-' ? readFileSync(0, 'utf8') : value).trim();
 }
 
+interface AddOptions {
+  type: string;
+  token?: string;
+  signingSecret?: string;
+  appSecret?: string;
+  verifyToken?: string;
+  phoneNumberId?: string;
+  template?: string;
+  url?: string;
+  secret?: string;
+  name?: string;
+  json?: boolean;
+}
+
+/** The API's fields for the type, from the options given (the API names what is missing). */
+function addFields(options: AddOptions): Record<string, unknown> {
+  const secret = (value: string | undefined) => (value === undefined ? undefined : readToken(value));
+  const [templateName, language] = options.template?.split(':') ?? [];
+  const fields: Record<string, unknown> =
+    options.type === 'whatsapp'
+      ? {
+          access_token: secret(options.token),
+          app_secret: secret(options.appSecret),
+          verify_token: secret(options.verifyToken),
+          phone_number_id: options.phoneNumberId,
+          template: options.template ? { name: templateName, language: language ?? 'en_US' } : undefined,
+        }
+      : options.type === 'custom'
+        ? { url: options.url, secret: secret(options.secret) }
+        : { bot_token: secret(options.token), signing_secret: secret(options.signingSecret) };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
 export function channelCommands(loadConfig: () => Config): Command {
-  const channels = new Command('channels').description('Connect a chatbot to messaging platforms (Telegram)');
+  const channels = new Command('channels').description(
+    'Connect a chatbot to messaging platforms (Telegram, Slack, WhatsApp, custom signed HTTP)',
+  );
 
   channels
     .command('add')
-    .description('Connect a chatbot to a platform; the token is checked with the platform first')
+    .description('Connect a chatbot to a platform; the credentials are checked with the platform first')
     .argument('<chatbot>', 'chatbot id (bot_…)')
-    .addOption(new Option('--type <type>', 'platform').choices(['telegram']).default('telegram'))
-    .requiredOption('--token <token>', "the bot's token from BotFather, or - to read it from stdin")
+    .addOption(
+      new Option('--type <type>', 'platform')
+        .choices(['telegram', 'slack', 'whatsapp', 'custom'])
+        .default('telegram'),
+    )
+    .option('--token <token>', 'Telegram/Slack bot token or WhatsApp access token; - reads it from stdin')
+    .option('--signing-secret <secret>', 'Slack: the signing secret; - reads it from stdin')
+    .option('--app-secret <secret>', 'WhatsApp: the app secret; - reads it from stdin')
+    .option('--verify-token <token>', "WhatsApp: the verify token you also type into Meta's webhook settings")
+    .option('--phone-number-id <id>', "WhatsApp: the business phone number's id")
+    .option('--template <name:language>', 'WhatsApp: approved template for outside the 24-hour window')
+    .option('--url <url>', 'custom: where replies are POSTed')
+    .option('--secret <whsec>', 'custom: the Standard Webhooks secret (made by Parley when not given)')
     .option('--name <name>', 'a name to recognise the channel')
     .option('--json', 'print one JSON object')
-    .action(
-      async (chatbot: string, options: { type: string; token: string; name?: string; json?: boolean }) => {
-        const channel = await withAdminOps(loadConfig(), (ops) =>
-          ops.addChannel({
-            chatbot,
-            type: options.type,
-            token: readToken(options.token),
-            name: options.name,
-          }),
-        );
-        if (options.json) return printJson(channel);
-        const account = channel.account.username ? ` as @${channel.account.username}` : '';
-        process.stdout.write(
-          `Connected ${channel.type} channel ${channel.id}${account} (${channel.mode}).\n`,
-        );
-      },
-    );
+    .action(async (chatbot: string, options: AddOptions) => {
+      const channel = await withAdminOps(loadConfig(), (ops) =>
+        ops.addChannel({ chatbot, type: options.type, fields: addFields(options), name: options.name }),
+      );
+      if (options.json) return printJson(channel);
+      const account = channel.account.username ? ` as ${channel.account.username}` : '';
+      process.stdout.write(`Connected ${channel.type} channel ${channel.id}${account} (${channel.mode}).\n`);
+      if (channel.webhook_url) process.stdout.write(`Give the platform this URL: ${channel.webhook_url}\n`);
+      if (channel.secret) process.stdout.write(`Secret (shown once): ${channel.secret}\n`);
+    });
 
   channels
     .command('list')

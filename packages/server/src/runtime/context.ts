@@ -10,10 +10,14 @@ import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
 import { type Queue, startQueue } from '../jobs/queue.ts';
 import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
+import { createChannelSender } from '../modules/channels/channel-sender.ts';
 import { type ChannelService, createChannelService } from '../modules/channels/channel-service.ts';
 import { type ChannelWorker, createChannelWorker } from '../modules/channels/channel-worker.ts';
+import { createSlackClient } from '../modules/channels/slack.ts';
 import { createTelegramClient } from '../modules/channels/telegram.ts';
+import { createWhatsAppClient } from '../modules/channels/whatsapp.ts';
 import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
 import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
 import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
@@ -220,13 +224,28 @@ export async function buildContext(
     handoff,
     leads,
   });
-  // The Telegram API URL is the operator's setting, not a tenant's: no private-network guard.
+  // Platforms' API URLs are the operator's settings, not a tenant's: no private-network guard.
+  // A custom channel's URL is a tenant's: guarded like webhook endpoints.
   const telegram = createTelegramClient({ apiUrl: config.telegramApiUrl });
+  const slack = createSlackClient({ apiUrl: config.slackApiUrl });
+  const whatsapp = createWhatsAppClient({ apiUrl: config.whatsappApiUrl });
+  const channelSender = createChannelSender({
+    db,
+    secretBox,
+    telegram,
+    slack,
+    whatsapp,
+    fetch: createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork }),
+  });
   const channels = createChannelService({
     db,
     secretBox,
     chatbots,
     telegram,
+    slack,
+    whatsapp,
+    connector: createChannelConnector({ secretBox, telegram, slack, whatsapp, publicUrl: config.publicUrl }),
+    sender: channelSender,
     jobs: queue,
     publicUrl: config.publicUrl,
   });
@@ -235,10 +254,12 @@ export async function buildContext(
     logger,
     jobs: queue,
     telegram,
+    sender: channelSender,
     channels,
     chat,
     plans: config.plans,
     pollTimeoutSeconds: config.telegramPollTimeoutSeconds,
+    webhookRetryDelaysSeconds: config.webhookRetryDelaysSeconds,
   });
   const demo = createDemoService({
     db,

@@ -55,20 +55,25 @@ export async function listChannels(
     .limit(page.limit);
 }
 
-/** Active channels that poll for updates. */
+/** Active Telegram channels that poll for updates. */
 export async function listPolling(db: Executor): Promise<ChannelRow[]> {
   return db
     .select()
     .from(channels)
-    .where(and(eq(channels.mode, 'polling'), eq(channels.status, 'active')));
+    .where(and(eq(channels.type, 'telegram'), eq(channels.mode, 'polling'), eq(channels.status, 'active')));
 }
 
-/** Channels whose mode is not the wanted one (the public URL changed), but for disconnected ones. */
+/**
+ * Telegram channels whose mode is not the wanted one (the public URL changed), but for
+ * disconnected ones. Other platforms only have webhooks.
+ */
 export async function listInOtherMode(db: Executor, wanted: 'webhook' | 'polling'): Promise<ChannelRow[]> {
   return db
     .select()
     .from(channels)
-    .where(and(ne(channels.mode, wanted), ne(channels.status, 'disconnected')));
+    .where(
+      and(eq(channels.type, 'telegram'), ne(channels.mode, wanted), ne(channels.status, 'disconnected')),
+    );
 }
 
 export async function updateChannel(
@@ -137,7 +142,6 @@ export async function insertOutbound(
   });
 }
 
-/** The channel's deliveries due now, oldest first. */
 /**
  * Claims up to `limit` deliveries of a channel that are due, oldest first: their next attempt
  * moves `leaseSeconds` ahead, so that another worker (another node, or a job run twice) skips
@@ -234,6 +238,7 @@ export async function upsertThread(
   channel: ChannelRow,
   externalId: string,
   conversationId: string,
+  lastInboundAt: Date,
 ): Promise<void> {
   await db
     .insert(channelThreads)
@@ -244,9 +249,10 @@ export async function upsertThread(
       channelId: channel.id,
       externalId,
       conversationId,
+      lastInboundAt,
     })
     .onConflictDoUpdate({
       target: [channelThreads.channelId, channelThreads.externalId],
-      set: { conversationId },
+      set: { conversationId, lastInboundAt },
     });
 }

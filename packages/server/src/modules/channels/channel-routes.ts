@@ -10,11 +10,9 @@ import {
   ChannelResponse,
   ChannelTestResponse,
   CreateChannelBody,
+  CreatedChannelResponse,
   DeliveryResponse,
-  presentChannel,
   presentDelivery,
-  TelegramHookParams,
-  TelegramUpdateBody,
   UpdateChannelBody,
 } from './channel-schemas.ts';
 import type { ChannelService } from './channel-service.ts';
@@ -43,7 +41,7 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           limit: page.pageSize + 1,
           beforeId: page.afterId,
         });
-        return toPage(rows, page, presentChannel);
+        return toPage(rows, page, channels.present);
       },
     );
 
@@ -54,10 +52,10 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           operationId: 'createChannel',
           tags,
           description:
-            "Connects the chatbot to a messaging platform. Telegram: the bot's token from BotFather. The token is checked with the platform first; one it refuses stores nothing.",
+            "Connects the chatbot to a messaging platform: Telegram (`bot_token`), Slack (`bot_token`, `signing_secret`), WhatsApp Cloud API (`access_token`, `app_secret`, `verify_token`, `phone_number_id`, optional `template`) or custom signed HTTP (`url`, optional `secret`). Credentials are checked with the platform first; any it refuses store nothing. Give the platform the response's `webhook_url`.",
           params: IdParams,
           body: CreateChannelBody,
-          response: { 201: ChannelResponse },
+          response: { 201: CreatedChannelResponse },
         },
       },
       async (request, reply) => {
@@ -66,7 +64,10 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           decodeId('bot', request.params.id, 'id'),
           request.body,
         );
-        return reply.code(201).send(presentChannel(row));
+        return reply.code(201).send({
+          ...channels.present(row),
+          ...(row.generatedSecret ? { secret: row.generatedSecret } : {}),
+        });
       },
     );
 
@@ -74,7 +75,7 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
       '/v1/channels/:id',
       { schema: { operationId: 'getChannel', tags, params: IdParams, response: { 200: ChannelResponse } } },
       async (request) =>
-        presentChannel(await channels.get(scopeOf(request), decodeId('ch', request.params.id, 'id'))),
+        channels.present(await channels.get(scopeOf(request), decodeId('ch', request.params.id, 'id'))),
     );
 
     app.patch(
@@ -84,14 +85,14 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           operationId: 'updateChannel',
           tags,
           description:
-            'A new `bot_token` is checked with the platform and reconnects a disconnected channel.',
+            "Only the fields of the channel's type. New credentials are checked with the platform and reconnect a disconnected channel.",
           params: IdParams,
           body: UpdateChannelBody,
           response: { 200: ChannelResponse },
         },
       },
       async (request) =>
-        presentChannel(
+        channels.present(
           await channels.update(scopeOf(request), decodeId('ch', request.params.id, 'id'), request.body),
         ),
     );
@@ -145,36 +146,6 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           beforeId: page.afterId,
         });
         return toPage(rows, page, presentDelivery);
-      },
-    );
-  };
-}
-
-/** What platforms call. No API key: the secret each channel gave its platform guards it. */
-export function channelHookRoutes(deps: { channels: ChannelService }) {
-  return async function register(instance: FastifyInstance): Promise<void> {
-    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    app.post(
-      '/hooks/channels/:id/telegram',
-      {
-        schema: {
-          operationId: 'telegramWebhook',
-          tags: ['Channels'],
-          description:
-            'Telegram delivers updates here (set up by Parley with setWebhook). 403 unless `X-Telegram-Bot-Api-Secret-Token` is the channel’s secret.',
-          params: TelegramHookParams,
-          body: TelegramUpdateBody,
-          response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } },
-        },
-      },
-      async (request) => {
-        const secret = request.headers['x-telegram-bot-api-secret-token'];
-        await deps.channels.receiveTelegram(
-          request.params.id,
-          typeof secret === 'string' ? secret : undefined,
-          request.body,
-        );
-        return { ok: true };
       },
     );
   };

@@ -1,18 +1,55 @@
 // API schemas of messaging channels and their deliveries, and their wire presentation.
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
+import { type CreateChannelInput, hookPath } from './channel-connect.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 
 /** The platforms a channel can be created for: only those that work end to end. */
-export const CHANNEL_TYPES = ['telegram'] as const;
+export const CHANNEL_TYPES = ['telegram', 'slack', 'whatsapp', 'custom'] as const;
 
-const BotToken = Type.String({
+const Secret = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 500,
+    description: `${description} Write-only: encrypted at rest, never returned.`,
+  });
+const BotToken = Secret(
+  "Telegram: the bot's token from BotFather. Slack: the Bot User OAuth Token (xoxb-…).",
+);
+const SigningSecret = Secret("Slack: the app's Signing Secret (Basic Information).");
+const AccessToken = Secret('WhatsApp: a system user access token with whatsapp_business_messaging.');
+const AppSecret = Secret("WhatsApp: the Meta app's App Secret (signs every webhook POST).");
+const VerifyToken = Secret("WhatsApp: a string you make up and also type into Meta's webhook settings.");
+const PhoneNumberId = Type.String({
   minLength: 1,
+  maxLength: 64,
+  pattern: '^[0-9]+$',
+  description: "WhatsApp: the business phone number's id (WhatsApp → API Setup).",
+});
+const Template = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 512, pattern: '^[a-z0-9_]+$' }),
+    language: Type.String({ minLength: 2, maxLength: 15, examples: ['en_US'] }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "WhatsApp: an approved template with one body variable ({{1}}), sent with the message in it when the customer's 24-hour window is closed. Without one, free text outside the window is refused.",
+  },
+);
+const CustomUrl = Type.String({
+  format: 'uri',
+  pattern: '^https?://',
+  maxLength: 2000,
+  description: 'Custom: where replies are POSTed, signed with Standard Webhooks.',
+});
+const CustomSecret = Type.String({
+  minLength: 30,
   maxLength: 200,
-  pattern: '^[0-9]+:[A-Za-z0-9_-]+$',
-  examples: ['123456789:AAExampleExampleExampleExampleExample'],
-  description: "The bot's token from BotFather. Write-only: encrypted at rest, never returned.",
+  pattern: '^whsec_',
+  description:
+    'Custom: the Standard Webhooks secret (whsec_…) both sides sign with. Made by Parley and returned once when not given.',
 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
@@ -27,9 +64,27 @@ export const ChannelResponse = Type.Object({
   }),
   last_error: Nullable(Type.String()),
   mode: Type.Union([Type.Literal('webhook'), Type.Literal('polling')], {
-    description: '`webhook` when PARLEY_PUBLIC_URL is set (the platform calls Parley), `polling` otherwise.',
+    description:
+      'Telegram: `webhook` when PARLEY_PUBLIC_URL is set (the platform calls Parley), `polling` otherwise. Other platforms: always `webhook`.',
   }),
-  bot_token_set: Type.Boolean(),
+  webhook_url: Nullable(
+    Type.String({
+      description:
+        "The URL to give the platform (Slack's Request URL, WhatsApp's Callback URL, a custom sender's target); null while PARLEY_PUBLIC_URL is unset.",
+    }),
+  ),
+  bot_token_set: Type.Boolean({ description: "Whether the platform's token (bot or access token) is set." }),
+  credentials: Type.Record(Type.String(), Type.Boolean(), {
+    description: "Each of the type's write-only credentials, and whether it is set.",
+  }),
+  settings: Type.Object(
+    {
+      phone_number_id: Type.Optional(Type.String()),
+      template: Type.Optional(Nullable(Type.Object({ name: Type.String(), language: Type.String() }))),
+      url: Type.Optional(Type.String()),
+    },
+    { description: 'WhatsApp: phone_number_id, template. Custom: url.' },
+  ),
   account: Type.Object({
     id: Nullable(Type.String()),
     username: Nullable(Type.String()),
@@ -39,22 +94,59 @@ export const ChannelResponse = Type.Object({
   updated_at: Timestamp,
 });
 
-export const CreateChannelBody = Type.Object(
-  {
-    type: Type.Enum(CHANNEL_TYPES),
-    bot_token: BotToken,
-    name: Type.Optional(Name),
-  },
-  { additionalProperties: false },
-);
+export const CreatedChannelResponse = Type.Object({
+  ...ChannelResponse.properties,
+  secret: Type.Optional(
+    Type.String({ description: 'Custom channels whose secret Parley made: the secret, shown this once.' }),
+  ),
+});
+
+const variant = (type: string, properties: Record<string, TSchema>) =>
+  Type.Object(
+    { type: Type.Literal(type), name: Type.Optional(Name), ...properties },
+    { additionalProperties: false },
+  );
+
+/** Discriminated by `type`, so that a bad request is reported against the platform it meant. */
+export const CreateChannelBody = Type.Unsafe<CreateChannelInput>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    variant('telegram', { bot_token: BotToken }),
+    variant('slack', { bot_token: BotToken, signing_secret: SigningSecret }),
+    variant('whatsapp', {
+      access_token: AccessToken,
+      app_secret: AppSecret,
+      verify_token: VerifyToken,
+      phone_number_id: PhoneNumberId,
+      template: Type.Optional(Template),
+    }),
+    variant('custom', { url: CustomUrl, secret: Type.Optional(CustomSecret) }),
+  ],
+  description: 'One of: telegram, slack, whatsapp, custom; each with its own credentials.',
+});
 
 export const UpdateChannelBody = Type.Object(
   {
     name: Type.Optional(Nullable(Name)),
-    bot_token: Type.Optional(BotToken),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+    bot_token: Type.Optional(BotToken),
+    signing_secret: Type.Optional(SigningSecret),
+    access_token: Type.Optional(AccessToken),
+    app_secret: Type.Optional(AppSecret),
+    verify_token: Type.Optional(VerifyToken),
+    phone_number_id: Type.Optional(PhoneNumberId),
+    template: Type.Optional(Nullable(Template)),
+    url: Type.Optional(CustomUrl),
+    secret: Type.Optional(CustomSecret),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      "Only the fields of the channel's type. New credentials are checked with the platform first.",
+  },
 );
 
 export const ChannelTestResponse = Type.Object({
@@ -79,14 +171,75 @@ export const DeliveryResponse = Type.Object({
   updated_at: Timestamp,
 });
 
-export const TelegramHookParams = Type.Object({ id: Type.String() });
+export const HookParams = Type.Object({ id: Type.String() });
 export const TelegramUpdateBody = Type.Object(
   { update_id: Type.Integer({ minimum: 0 }) },
   { additionalProperties: true, description: 'A Telegram Update object.' },
 );
+export const SlackEventBody = Type.Object(
+  { type: Type.String() },
+  { additionalProperties: true, description: 'An Events API request: url_verification or event_callback.' },
+);
+export const WhatsAppVerifyQuery = Type.Object(
+  {
+    'hub.mode': Type.Optional(Type.String()),
+    'hub.verify_token': Type.Optional(Type.String()),
+    'hub.challenge': Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+export const WhatsAppWebhookBody = Type.Object(
+  { object: Type.Optional(Type.String()) },
+  { additionalProperties: true, description: 'A WhatsApp Business Account webhook notification.' },
+);
+export const CustomMessageBody = Type.Object(
+  {
+    thread_id: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Your id of the conversation (a user, a ticket): replies carry it back.',
+    }),
+    text: Type.String({ minLength: 1, maxLength: 100_000 }),
+    user: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String({ maxLength: 200 })),
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
 
-export function presentChannel(row: ChannelRow) {
+/** Each type's write-only credentials, by the column that holds them. */
+const CREDENTIALS = {
+  telegram: { bot_token: 'botTokenSealed' },
+  slack: { bot_token: 'botTokenSealed', signing_secret: 'webhookSecretSealed' },
+  whatsapp: {
+    access_token: 'botTokenSealed',
+    app_secret: 'webhookSecretSealed',
+    verify_token: 'verifyTokenSealed',
+  },
+  custom: { secret: 'webhookSecretSealed' },
+} as const;
+
+/** A channel as the API shows it; `publicUrl` (PARLEY_PUBLIC_URL) makes its webhook URL. */
+export function presentChannel(row: ChannelRow, publicUrl: string | null = null) {
   const account = row.account as { id?: unknown; username?: unknown };
+  const settings = row.settings as {
+    phone_number_id?: string;
+    template?: { name: string; language: string };
+    url?: string;
+  };
+  const credentials = Object.fromEntries(
+    Object.entries(CREDENTIALS[row.type]).map(([name, column]) => [
+      name,
+      row[column as keyof ChannelRow] !== null,
+    ]),
+  );
   return {
     id: encodeId('ch', row.id),
     chatbot_id: encodeId('bot', row.chatbotId),
@@ -95,7 +248,14 @@ export function presentChannel(row: ChannelRow) {
     status: row.status,
     last_error: row.lastError,
     mode: row.mode,
+    webhook_url: publicUrl && row.mode === 'webhook' ? `${publicUrl}${hookPath(row.type, row.id)}` : null,
     bot_token_set: row.botTokenSealed !== null,
+    credentials,
+    settings: {
+      ...(settings.phone_number_id ? { phone_number_id: settings.phone_number_id } : {}),
+      ...(row.type === 'whatsapp' ? { template: settings.template ?? null } : {}),
+      ...(settings.url ? { url: settings.url } : {}),
+    },
     account: {
       id: account.id === undefined ? null : String(account.id),
       username: typeof account.username === 'string' ? account.username : null,

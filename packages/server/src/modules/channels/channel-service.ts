@@ -1,7 +1,7 @@
 // Channels: a chatbot connected to a messaging platform. Credentials are sealed at rest and never
 // leave; every platform call is real, and only the platform refusing the credentials changes the
 // status (disconnected, announced once, with the reason; reconnected when they work again).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import type { JobSender } from '../../jobs/queue.ts';
@@ -10,31 +10,35 @@ import { decodeId, encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
+import {
+  type ChannelConnector,
+  type ChannelCredentials,
+  type CreateChannelInput,
+  checkFields,
+  connectionError,
+  hookPath,
+} from './channel-connect.ts';
 import type { ChannelRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
 import { presentChannel } from './channel-schemas.ts';
+import type { ChannelSender } from './channel-sender.ts';
+import { asPlatformError, type PlatformError } from './platform-error.ts';
+import type { SlackClient } from './slack.ts';
 import { type TelegramClient, TelegramError } from './telegram.ts';
+import type { WhatsAppClient } from './whatsapp.ts';
 
-export interface ChannelInput {
+export interface ChannelInput extends ChannelCredentials {
   name?: string | null;
-  bot_token?: string;
   status?: 'active' | 'disabled';
-}
-
-function platformError(error: unknown): AppError {
-  if (error instanceof TelegramError && error.credentialsRejected) {
-    return AppError.invalid(
-      'channel_credentials_rejected',
-      `${error.message} (the bot token was refused).`,
-      'bot_token',
-    );
-  }
-  const message = error instanceof TelegramError ? error.message : 'Telegram could not be reached.';
-  return new AppError('provider_error', 'channel_platform_unavailable', message);
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** Compares a secret the platform sent with the stored one, in constant time. */
+export function sameSecret(expected: string, given: string): boolean {
+  return timingSafeEqual(digest(expected), digest(given));
 }
 
 export function createChannelService(deps: {
@@ -42,17 +46,21 @@ export function createChannelService(deps: {
   secretBox: SecretBox;
   chatbots: ChatbotService;
   telegram: TelegramClient;
+  slack: SlackClient;
+  whatsapp: WhatsAppClient;
+  connector: ChannelConnector;
+  sender: ChannelSender;
   jobs: JobSender;
   publicUrl: string | null;
 }) {
   const { db, telegram } = deps;
 
-  const hookUrl = (id: string) => `${deps.publicUrl}/hooks/channels/${encodeId('ch', id)}/telegram`;
   const tokenOf = (row: ChannelRow) => deps.secretBox.decrypt(row.botTokenSealed!);
   const scopeOf = (row: ChannelRow): Scope => ({
     workspaceId: row.workspaceId,
     environment: row.environment,
   });
+  const present = (row: ChannelRow) => presentChannel(row, deps.publicUrl);
 
   async function get(scope: Scope, id: string): Promise<ChannelRow> {
     const row = await repo.findChannel(db.orm, scope, id);
@@ -61,34 +69,15 @@ export function createChannelService(deps: {
     return row;
   }
 
-  /**
-   * Registers how updates reach Parley: the webhook (with a fresh secret) when a public URL is
-   * set, else no webhook, so that the worker can poll. Returns the stored fields for that mode.
-   */
-  async function connect(id: string, token: string) {
-    const me = await telegram.getMe(token).catch((error) => {
-      throw platformError(error);
+  async function connect(
+    type: ChannelRow['type'],
+    id: string,
+    input: ChannelCredentials,
+    current?: ChannelRow,
+  ) {
+    return deps.connector.connect(type, id, input, current).catch((error) => {
+      throw connectionError(type, error);
     });
-    const delivery = await register(id, token).catch((error) => {
-      throw platformError(error);
-    });
-    return {
-      botTokenSealed: deps.secretBox.encrypt(token),
-      ...delivery,
-      account: { id: me.id, username: me.username ?? null },
-      lastCheckedAt: new Date(),
-    };
-  }
-
-  /** The webhook with a fresh secret (public URL set), or none, so that getUpdates works. */
-  async function register(id: string, token: string) {
-    if (!deps.publicUrl) {
-      await telegram.deleteWebhook(token);
-      return { mode: 'polling' as const, webhookSecretSealed: null };
-    }
-    const secret = randomBytes(32).toString('base64url');
-    await telegram.setWebhook(token, hookUrl(id), secret);
-    return { mode: 'webhook' as const, webhookSecretSealed: deps.secretBox.encrypt(secret) };
   }
 
   /**
@@ -96,7 +85,7 @@ export function createChannelService(deps: {
    * disconnected (channel.disconnected, once). Success: a disconnected one is active again
    * (channel.reconnected). Anything else is only noted in last_error.
    */
-  async function recordOutcome(row: ChannelRow, failure: TelegramError | null): Promise<ChannelRow> {
+  async function recordOutcome(row: ChannelRow, failure: PlatformError | null): Promise<ChannelRow> {
     const scope = scopeOf(row);
     return db.orm.transaction(async (tx) => {
       const current = await repo.lockChannel(tx, scope, row.id);
@@ -112,54 +101,92 @@ export function createChannelService(deps: {
       }))!;
       if (disconnecting) {
         await recordEvent(tx, scope, 'channel.disconnected', {
-          ...presentChannel(updated),
+          ...present(updated),
           reason: failure!.message,
         });
       }
-      if (reconnecting) await recordEvent(tx, scope, 'channel.reconnected', presentChannel(updated));
+      if (reconnecting) await recordEvent(tx, scope, 'channel.reconnected', present(updated));
       return updated;
     });
   }
 
+  /** The platform's health check with the stored credentials; throws its PlatformError. */
+  async function check(row: ChannelRow): Promise<void> {
+    switch (row.type) {
+      case 'telegram': {
+        await telegram.getMe(tokenOf(row));
+        if (row.mode !== 'webhook') return;
+        const info = await telegram.getWebhookInfo(tokenOf(row));
+        const expected = `${deps.publicUrl}${hookPath('telegram', row.id)}`;
+        if (info.url !== expected) {
+          throw new TelegramError(
+            409,
+            `Telegram delivers this bot's updates to another URL ('${info.url}').`,
+          );
+        }
+        return;
+      }
+      case 'slack':
+        await deps.slack.authTest(tokenOf(row));
+        return;
+      case 'whatsapp':
+        await deps.whatsapp.phoneNumber(tokenOf(row), String(row.settings.phone_number_id));
+        return;
+      case 'custom':
+        // A signed ping: the receiver proves it takes the channel's secret.
+        await deps.sender.ping(row);
+        return;
+    }
+  }
+
   return {
     get,
+    present,
     recordOutcome,
     tokenOf,
+    /** The secret that authenticates the platform's webhook calls, or null. */
+    hookSecretOf: (row: ChannelRow) =>
+      row.webhookSecretSealed ? deps.secretBox.decrypt(row.webhookSecretSealed) : null,
+    /** WhatsApp's verify token, or null. */
+    verifyTokenOf: (row: ChannelRow) =>
+      row.verifyTokenSealed ? deps.secretBox.decrypt(row.verifyTokenSealed) : null,
     scopeOf,
-    /** How updates should arrive with this server's settings. */
+    /** How Telegram updates should arrive with this server's settings. */
     wantedMode: deps.publicUrl ? ('webhook' as const) : ('polling' as const),
 
     /**
-     * Moves a channel connected under other settings to the wanted mode: PARLEY_PUBLIC_URL set
-     * since (webhook from now on), or unset (polling). Throws the platform's TelegramError.
+     * Moves a Telegram channel connected under other settings to the wanted mode: PARLEY_PUBLIC_URL
+     * set since (webhook from now on), or unset (polling). Throws the platform's TelegramError.
      */
     async adoptMode(row: ChannelRow): Promise<void> {
-      const delivery = await register(row.id, tokenOf(row));
+      const delivery = await deps.connector.registerTelegram(row.id, tokenOf(row));
       await repo.updateChannel(db.orm, scopeOf(row), row.id, delivery);
     },
 
-    async create(
-      scope: Scope,
-      chatbotId: string,
-      input: { type: 'telegram'; bot_token: string; name?: string },
-    ) {
+    /**
+     * Connects a chatbot to a platform. The credentials are checked with the platform first: any
+     * it refuses store nothing. A custom channel's secret that Parley made is returned once.
+     */
+    async create(scope: Scope, chatbotId: string, input: CreateChannelInput) {
+      const { type, name, ...credentials } = input;
+      checkFields(type, credentials, true);
       await deps.chatbots.assertExists(scope, chatbotId);
       const id = newUuid();
-      // Every platform call comes first: a token Telegram refuses stores nothing.
-      const connection = await connect(id, input.bot_token);
-      return db.orm.transaction(async (tx) => {
-        const row = await repo.insertChannel(tx, {
+      const connection = await connect(type, id, credentials);
+      const row = await db.orm.transaction(async (tx) => {
+        const inserted = await repo.insertChannel(tx, {
           id,
           workspaceId: scope.workspaceId,
           environment: scope.environment,
           chatbotId,
-          type: input.type,
-          name: input.name ?? null,
-          ...connection,
+          type,
+          name: name ?? null,
+          ...connection.row,
         });
-        await recordEvent(tx, scope, 'channel.connected', presentChannel(row));
-        return row;
+        await recordEvent(tx, scope, 'channel.connected', present(inserted));
+        return inserted;
       });
+      return Object.assign(row, { generatedSecret: connection.secret });
     },
 
     async list(scope: Scope, chatbotId: string, page: { limit: number; beforeId: string | null }) {
@@ -169,18 +196,21 @@ export function createChannelService(deps: {
 
     async update(scope: Scope, id: string, input: ChannelInput): Promise<ChannelRow> {
       const current = await get(scope, id);
-      const connection = input.bot_token ? await connect(id, input.bot_token) : null;
+      const { name, status, ...credentials } = input;
+      checkFields(current.type, credentials, false);
+      const changing = Object.values(credentials).some((value) => value !== undefined);
+      const connection = changing ? await connect(current.type, id, credentials, current) : null;
       return db.orm.transaction(async (tx) => {
         const reconnecting = connection !== null && current.status === 'disconnected';
         const updated = (await repo.updateChannel(tx, scope, id, {
-          ...(input.name === undefined ? {} : { name: input.name }),
-          ...(connection ? { ...connection, lastError: null } : {}),
+          ...(name === undefined ? {} : { name }),
+          ...(connection ? connection.row : {}),
           ...(reconnecting ? { status: 'active' as const } : {}),
           // Enabling again clears the failure: the next call tells the truth.
-          ...(input.status === undefined ? {} : { status: input.status, lastError: null }),
+          ...(status === undefined ? {} : { status, lastError: null }),
         }))!;
         if (reconnecting && updated.status === 'active') {
-          await recordEvent(tx, scope, 'channel.reconnected', presentChannel(updated));
+          await recordEvent(tx, scope, 'channel.reconnected', present(updated));
         }
         return updated;
       });
@@ -189,56 +219,50 @@ export function createChannelService(deps: {
     async remove(scope: Scope, id: string): Promise<void> {
       const row = await get(scope, id);
       // Best effort: Telegram stops calling a webhook that now answers 403 anyway.
-      if (row.mode === 'webhook' && row.status !== 'disconnected') {
+      if (row.type === 'telegram' && row.mode === 'webhook' && row.status !== 'disconnected') {
         await telegram.deleteWebhook(tokenOf(row)).catch(() => {});
       }
       await repo.deleteChannel(db.orm, scope, id);
     },
 
-    /** One real call (getMe; getWebhookInfo in webhook mode), recorded like any other. */
+    /** One real call (the platform's health check), recorded like any other. */
     async test(scope: Scope, id: string): Promise<{ ok: boolean; error: string | null }> {
       const row = await get(scope, id);
-      let failure: TelegramError | null = null;
+      let failure: PlatformError | null = null;
       try {
-        await telegram.getMe(tokenOf(row));
-        if (row.mode === 'webhook') {
-          const info = await telegram.getWebhookInfo(tokenOf(row));
-          if (info.url !== hookUrl(row.id)) {
-            failure = new TelegramError(
-              409,
-              `Telegram delivers this bot's updates to another URL ('${info.url}').`,
-            );
-          }
-        }
+        await check(row);
       } catch (error) {
-        failure =
-          error instanceof TelegramError ? error : new TelegramError(0, 'Telegram could not be reached.');
+        failure = asPlatformError(error, row.type);
       }
       await recordOutcome(row, failure);
       return { ok: failure === null, error: failure?.message ?? null };
     },
 
     /**
-     * An update Telegram POSTed to the channel's webhook. Answers 403 unless the channel waits
-     * for webhooks and the secret matches (compared in constant time); stores the update once
-     * and acknowledges at once: a job answers it.
+     * Stores an inbound update once (per platform id) and queues the channel's work: the
+     * platform is acknowledged at once, a job answers. False when it was already stored.
      */
-    async receiveTelegram(wireId: string, secret: string | undefined, update: { update_id: number }) {
-      const forbidden = new AppError(
-        'permission_error',
-        'invalid_webhook_secret',
-        'The webhook secret is missing or wrong.',
-      );
-      const id = decodeId('ch', wireId, 'id');
-      const found = await repo.findChannelById(db.orm, id);
-      const channel = found?.channel;
-      if (!channel?.webhookSecretSealed || channel.mode !== 'webhook' || typeof secret !== 'string')
-        throw forbidden;
-      const expected = deps.secretBox.decrypt(channel.webhookSecretSealed);
-      if (!timingSafeEqual(digest(expected), digest(secret))) throw forbidden;
-      const stored = await repo.insertInbound(db.orm, channel, String(update.update_id), update);
+    async accept(
+      channel: ChannelRow,
+      platformId: string,
+      payload: Record<string, unknown>,
+    ): Promise<boolean> {
+      const stored = await repo.insertInbound(db.orm, channel, platformId, payload);
       if (stored)
         await deps.jobs.send('channel-work', { channelId: channel.id }, { singletonKey: channel.id });
+      return stored;
+    },
+
+    /** A channel by its id in a platform's webhook URL, or null (unknown id, or another type). */
+    async hookChannel(wireId: string, type: ChannelRow['type']): Promise<ChannelRow | null> {
+      let id: string;
+      try {
+        id = decodeId('ch', wireId, 'id');
+      } catch {
+        return null;
+      }
+      const found = await repo.findChannelById(db.orm, id);
+      return found?.channel.type === type ? found.channel : null;
     },
   };
 }

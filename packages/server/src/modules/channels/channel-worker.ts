@@ -1,6 +1,7 @@
 // The channel work of the job workers: answering stored inbound updates through the same chat
-// service as the widget, sending replies with retries and back-off, finding channels with work
-// due, and long-polling Telegram for the channels that have no webhook.
+// service as the widget, sending replies with retries and back-off (custom channels on the
+// webhooks' schedule), finding channels with work due, and long-polling Telegram for the
+// Telegram channels that have no webhook.
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
@@ -8,16 +9,13 @@ import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { PlanTable } from '../workspaces/plans.ts';
+import { inboundTurn, replyPayload } from './channel-messages.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
+import type { ChannelSender } from './channel-sender.ts';
 import type { ChannelService } from './channel-service.ts';
-import {
-  type TelegramClient,
-  TelegramError,
-  type TelegramUpdate,
-  telegramText,
-  telegramVisitor,
-} from './telegram.ts';
+import { asPlatformError, PlatformError } from './platform-error.ts';
+import type { TelegramClient, TelegramUpdate } from './telegram.ts';
 
 /** Seconds before each retry of a reply the platform could not take (5xx, no answer). */
 const RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800];
@@ -30,10 +28,13 @@ export function createChannelWorker(deps: {
   logger: Logger;
   jobs: JobSender;
   telegram: TelegramClient;
+  sender: ChannelSender;
   channels: ChannelService;
   chat: Pick<ChatService, 'prepare' | 'answer'>;
   plans: PlanTable;
   pollTimeoutSeconds: number;
+  /** Custom channels' replies are retried like webhooks. */
+  webhookRetryDelaysSeconds: readonly number[];
 }) {
   const { db, logger } = deps;
   const stopping = new AbortController();
@@ -46,7 +47,7 @@ export function createChannelWorker(deps: {
       try {
         await deps.channels.adoptMode(channel);
       } catch (error) {
-        if (error instanceof TelegramError && error.credentialsRejected) {
+        if (error instanceof PlatformError && error.credentialsRejected) {
           await deps.channels.recordOutcome(channel, error);
         } else {
           failed = true;
@@ -64,42 +65,31 @@ export function createChannelWorker(deps: {
     channel: ChannelRow,
     chatId: string,
     conversationId: string,
-    message: { id: string; content: string; sourcesUsed?: { url: string | null }[] },
+    message: { id: string; role?: string; content: string; sourcesUsed?: { url: string | null }[] },
   ) {
     await repo.insertOutbound(db.orm, channel, {
       conversationId,
       messageId: message.id,
-      payload: { chat_id: chatId, text: telegramText(message.content, message.sourcesUsed ?? []) },
+      payload: replyPayload(channel.type, chatId, { ...message, sources: message.sourcesUsed ?? [] }),
     });
   }
 
   /** One stored update: the chat's conversation gets the message; the bot answers unless a human has it. */
   async function answerInbound(channel: ChannelRow, plan: string, row: DeliveryRow): Promise<void> {
-    const update = row.payload as unknown as TelegramUpdate;
-    const text = typeof update.message?.text === 'string' ? update.message.text.trim() : '';
-    const chat = update.message?.chat?.id;
     // Only text from people is answered: other updates (photos, stickers, bots) are noted as ignored.
-    const answerable = text !== '' && (typeof chat === 'number' || typeof chat === 'string');
-    if (channel.status === 'disabled' || !answerable || update.message?.from?.is_bot) {
+    const inbound = inboundTurn(channel, row.payload);
+    if (channel.status === 'disabled' || !inbound) {
       await repo.updateDelivery(db.orm, row.id, { status: 'ignored', attempts: row.attempts + 1 });
       return;
     }
-    const chatId = String(chat);
+    const chatId = inbound.threadKey;
     const scope = deps.channels.scopeOf(channel);
     const limits = { messages_per_month: deps.plans[plan]?.messages_per_month ?? null };
     const thread = await repo.findThread(db.orm, channel.id, chatId);
     const input = {
-      message: text,
-      visitor: telegramVisitor(update),
-      metadata: {
-        channel_id: encodeId('ch', channel.id),
-        telegram: {
-          update_id: update.update_id,
-          chat_id: chatId,
-          user_id: update.message!.from?.id ?? null,
-          username: update.message!.from?.username ?? null,
-        },
-      },
+      message: inbound.text,
+      visitor: inbound.visitor,
+      metadata: { channel_id: encodeId('ch', channel.id), ...inbound.metadata },
     };
     const prepare = (conversationId?: string) =>
       deps.chat.prepare(
@@ -107,7 +97,7 @@ export function createChannelWorker(deps: {
         limits,
         channel.chatbotId,
         { ...input, conversation_id: conversationId },
-        'telegram',
+        channel.type,
       );
     let turn: Awaited<ReturnType<typeof prepare>>;
     try {
@@ -126,9 +116,8 @@ export function createChannelWorker(deps: {
       return;
     }
     const conversationId = turn.conversation.id;
-    if (thread?.conversationId !== conversationId) {
-      await repo.upsertThread(db.orm, channel, chatId, conversationId);
-    }
+    // Also when the visitor last wrote: WhatsApp's customer-service window runs from it.
+    await repo.upsertThread(db.orm, channel, chatId, conversationId, inbound.sentAt ?? new Date());
     // The handoff notice of this turn (the visitor asked for a person) goes out with it.
     if (turn.escalation?.systemMessage) {
       await queueReply(channel, chatId, conversationId, turn.escalation.systemMessage);
@@ -167,27 +156,27 @@ export function createChannelWorker(deps: {
       });
       return;
     }
-    const payload = row.payload as { chat_id: string; text: string };
     try {
-      const sent = await deps.telegram.sendMessage(
-        deps.channels.tokenOf(channel),
-        payload.chat_id,
-        payload.text,
-      );
+      const sent = await deps.sender.send(channel, row);
       await repo.updateDelivery(db.orm, row.id, {
         status: 'sent',
         attempts,
         error: null,
-        payload: { ...payload, telegram_message_id: sent.message_id },
+        payload: { ...row.payload, ...sent },
       });
     } catch (caught) {
-      const error =
-        caught instanceof TelegramError ? caught : new TelegramError(0, 'Telegram could not be reached.');
+      const error = asPlatformError(caught, channel.type);
       // Retries are counted whatever the cause: a platform that keeps answering 429 is given up on too.
+      const delays = channel.type === 'custom' ? deps.webhookRetryDelaysSeconds : RETRY_DELAYS_SECONDS;
+      const scheduled = delays[row.attempts];
+      // Platforms' own wait is honoured as given; a custom receiver's Retry-After, as for
+      // webhooks, postpones the schedule but never hastens it.
       const delay =
-        row.attempts < RETRY_DELAYS_SECONDS.length
-          ? (error.retryAfter ?? RETRY_DELAYS_SECONDS[row.attempts])
-          : undefined;
+        scheduled === undefined
+          ? undefined
+          : channel.type === 'custom'
+            ? Math.max(scheduled, error.retryAfter ?? 0)
+            : (error.retryAfter ?? scheduled);
       if (error.retryable && delay !== undefined) {
         await repo.updateDelivery(db.orm, row.id, {
           attempts,
@@ -273,7 +262,7 @@ export function createChannelWorker(deps: {
       );
     } catch (error) {
       if (stopping.signal.aborted) return;
-      if (error instanceof TelegramError && error.credentialsRejected) {
+      if (error instanceof PlatformError && error.credentialsRejected) {
         await deps.channels.recordOutcome(channel, error);
       } else {
         logger.warn(

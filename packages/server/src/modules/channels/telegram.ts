@@ -1,28 +1,14 @@
 // The Telegram Bot API adapter: calls (`{ok, result}` / `{ok: false, error_code, description}`),
 // what an update says, and how a reply is written. The token is part of every call's URL, so no
 // URL, request or raw error from here is ever logged or returned: only Telegram's description.
+import { PlatformError } from './platform-error.ts';
 
 /** A failed call: Telegram's error code and description, or a network failure (status 0). */
-export class TelegramError extends Error {
-  readonly status: number;
-  /** Seconds Telegram asks to wait (429, parameters.retry_after). */
-  readonly retryAfter: number | null;
-
+export class TelegramError extends PlatformError {
   constructor(status: number, message: string, retryAfter: number | null = null) {
-    super(message);
+    // Telegram refuses the token with 401 (revoked) or 404 (no such bot).
+    super(status, message, { retryAfter, credentialsRejected: status === 401 || status === 404 });
     this.name = 'TelegramError';
-    this.status = status;
-    this.retryAfter = retryAfter;
-  }
-
-  /** Telegram refuses the token: revoked (401) or no such bot (404). */
-  get credentialsRejected(): boolean {
-    return this.status === 401 || this.status === 404;
-  }
-
-  /** Worth trying again later: rate limited, a server error or no answer. */
-  get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 
@@ -131,5 +117,27 @@ export function telegramVisitor(update: TelegramUpdate) {
   return {
     id: `telegram:${from.id}`,
     ...(name ? { name } : from.username ? { name: from.username } : {}),
+  };
+}
+
+/** Text a person sent in a chat, as a conversation turn; null for anything else (stickers, bots). */
+export function telegramMessage(update: TelegramUpdate) {
+  const text = typeof update.message?.text === 'string' ? update.message.text.trim() : '';
+  const chat = update.message?.chat?.id;
+  if (!text || (typeof chat !== 'number' && typeof chat !== 'string') || update.message?.from?.is_bot)
+    return null;
+  const from = update.message!.from;
+  return {
+    threadKey: String(chat),
+    text,
+    visitor: telegramVisitor(update),
+    metadata: {
+      telegram: {
+        update_id: update.update_id,
+        chat_id: String(chat),
+        user_id: from?.id ?? null,
+        username: from?.username ?? null,
+      },
+    },
   };
 }

@@ -1,0 +1,59 @@
+// What each platform's stored deliveries mean, without calling anyone: an inbound payload as a
+// conversation turn (or nothing to answer), and a reply to a platform chat as the payload that
+// will be sent. The worker and the outbox of agents' replies share these.
+import type { Visitor } from '../conversations/conversation-service.ts';
+import type { ChannelRow } from './channel-repository.ts';
+import { type CustomInbound, customMessage, customText } from './custom-channel.ts';
+import { type SlackEnvelope, slackMessage, slackTarget, slackText } from './slack.ts';
+import { type TelegramUpdate, telegramMessage, telegramText } from './telegram.ts';
+import { type WhatsAppInbound, whatsappMessage, whatsappText } from './whatsapp.ts';
+
+export type ChannelType = ChannelRow['type'];
+
+export interface InboundTurn {
+  /** The platform chat this belongs to: one conversation per chat (channel_threads.external_id). */
+  threadKey: string;
+  text: string;
+  visitor?: Visitor;
+  metadata: Record<string, unknown>;
+  /** When the visitor wrote, when the platform says. */
+  sentAt?: Date;
+}
+
+export function inboundTurn(channel: ChannelRow, payload: Record<string, unknown>): InboundTurn | null {
+  switch (channel.type) {
+    case 'telegram':
+      return telegramMessage(payload as unknown as TelegramUpdate);
+    case 'slack': {
+      const botUser = (channel.account as { id?: unknown }).id;
+      return slackMessage(payload as unknown as SlackEnvelope, typeof botUser === 'string' ? botUser : null);
+    }
+    case 'whatsapp':
+      return whatsappMessage(payload as unknown as WhatsAppInbound);
+    case 'custom':
+      return customMessage(payload as unknown as CustomInbound);
+  }
+}
+
+/** The stored payload of a reply to a platform chat. */
+export function replyPayload(
+  type: ChannelType,
+  threadKey: string,
+  message: { content: string; role?: string; sources?: { url: string | null }[] },
+): Record<string, unknown> {
+  const sources = message.sources ?? [];
+  switch (type) {
+    case 'telegram':
+      return { chat_id: threadKey, text: telegramText(message.content, sources) };
+    case 'slack':
+      return { ...slackTarget(threadKey), text: slackText(message.content, sources) };
+    case 'whatsapp':
+      return { to: threadKey, text: whatsappText(message.content, sources) };
+    case 'custom':
+      return {
+        thread_id: threadKey,
+        role: message.role ?? 'assistant',
+        ...customText(message.content, sources),
+      };
+  }
+}

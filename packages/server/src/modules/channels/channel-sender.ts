@@ -1,0 +1,108 @@
+// Sends one stored reply on its platform, with the channel's credentials. Throws PlatformError:
+// the worker decides from it whether to retry, give up, or mark the channel disconnected.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/client.ts';
+import { encodeId } from '../../lib/ids.ts';
+import type { SafeFetch } from '../../lib/safe-fetch.ts';
+import type { SecretBox } from '../../lib/secret-box.ts';
+import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
+import * as repo from './channel-repository.ts';
+import { sendCustom } from './custom-channel.ts';
+import { PlatformError } from './platform-error.ts';
+import type { SlackClient } from './slack.ts';
+import type { TelegramClient } from './telegram.ts';
+import { CUSTOMER_SERVICE_WINDOW_MS, type WhatsAppClient, type WhatsAppTemplate } from './whatsapp.ts';
+
+export interface WhatsAppSettings {
+  phone_number_id: string;
+  template?: WhatsAppTemplate;
+}
+
+/** Why free text cannot reach a WhatsApp customer now, or null while their window is open. */
+export function whatsappWindowClosed(lastInboundAt: Date | null, now = Date.now()): string | null {
+  if (lastInboundAt && now - lastInboundAt.getTime() < CUSTOMER_SERVICE_WINDOW_MS) return null;
+  const since = lastInboundAt ? `last wrote at ${lastInboundAt.toISOString()}` : 'has not written';
+  return `WhatsApp's 24-hour customer-service window is closed (the customer ${since}): free text is refused until they write again. Set a template on the channel to reach them with it.`;
+}
+
+export function createChannelSender(deps: {
+  db: Database;
+  secretBox: SecretBox;
+  telegram: TelegramClient;
+  slack: SlackClient;
+  whatsapp: WhatsAppClient;
+  /** For custom channels' URLs, which tenants choose: guarded like webhook endpoints. */
+  fetch: SafeFetch;
+}) {
+  const token = (channel: ChannelRow) => deps.secretBox.decrypt(channel.botTokenSealed!);
+
+  async function sendWhatsApp(channel: ChannelRow, payload: { to: string; text: string }) {
+    const settings = channel.settings as unknown as WhatsAppSettings;
+    const thread = await repo.findThread(deps.db.orm, channel.id, payload.to);
+    const closed = whatsappWindowClosed(thread?.lastInboundAt ?? null);
+    if (closed && !settings.template) throw new PlatformError(400, closed, { retryable: false });
+    const sent = await deps.whatsapp.send(token(channel), settings.phone_number_id, payload.to, {
+      text: payload.text,
+      ...(closed ? { template: settings.template } : {}),
+    });
+    return {
+      whatsapp_message_id: sent.messages?.[0]?.id ?? null,
+      ...(closed ? { template: settings.template!.name } : {}),
+    };
+  }
+
+  const customTarget = (channel: ChannelRow) => ({
+    url: String((channel.settings as { url?: unknown }).url),
+    secret: deps.secretBox.decrypt(channel.webhookSecretSealed!),
+  });
+
+  return {
+    /** A custom channel's signed test call (`channel.test`): throws the receiver's refusal. */
+    async ping(channel: ChannelRow): Promise<void> {
+      await sendCustom(deps.fetch, {
+        ...customTarget(channel),
+        id: `ping_${randomUUID()}`,
+        body: { type: 'channel.test', data: { channel_id: encodeId('ch', channel.id) } },
+      });
+    },
+
+    /** Sends the delivery's payload; returns what to keep of the platform's answer. */
+    async send(channel: ChannelRow, delivery: DeliveryRow): Promise<Record<string, unknown>> {
+      const payload = delivery.payload as Record<string, string>;
+      switch (channel.type) {
+        case 'telegram': {
+          const sent = await deps.telegram.sendMessage(token(channel), payload.chat_id!, payload.text!);
+          return { telegram_message_id: sent.message_id };
+        }
+        case 'slack': {
+          const sent = await deps.slack.postMessage(token(channel), {
+            channel: payload.channel!,
+            thread_ts: payload.thread_ts!,
+            text: payload.text!,
+          });
+          return { slack_ts: sent.ts };
+        }
+        case 'whatsapp':
+          return sendWhatsApp(channel, payload as { to: string; text: string });
+        case 'custom': {
+          await sendCustom(deps.fetch, {
+            ...customTarget(channel),
+            id: encodeId('chd', delivery.id),
+            body: {
+              type: 'message.created',
+              data: {
+                channel_id: encodeId('ch', channel.id),
+                conversation_id: delivery.conversationId ? encodeId('conv', delivery.conversationId) : null,
+                message_id: delivery.messageId ? encodeId('msg', delivery.messageId) : null,
+                ...delivery.payload,
+              },
+            },
+          });
+          return {};
+        }
+      }
+    },
+  };
+}
+
+export type ChannelSender = ReturnType<typeof createChannelSender>;

@@ -1,0 +1,93 @@
+// What the channel test files share: an app with workers on a database of its own (on
+// PostgreSQL, other files' nodes sweep every channel for due work, as one deployment's nodes do),
+// a chatbot that knows about parcels to Iceland, and reading a channel's deliveries and events.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { createTrainedBot, waitReady } from '../../helpers/chat-fixtures.ts';
+import { buildWorkspace } from '../../helpers/factories.ts';
+import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+export const PUBLIC_URL = 'https://parley.example.com';
+/** Replies go out from jobs: long enough for a loaded machine. */
+export const SOON = { timeout: 20_000 };
+export const SHIPPING_URL = 'https://shop.example.com/help/shipping';
+
+export async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const shared = process.env.DATABASE_URL;
+  if (!shared) return null;
+  const name = `parley_channels_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: shared });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: shared });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** An app with job workers, reachable by platforms at PUBLIC_URL, and a trained chatbot. */
+export async function startChannelApp(env: Record<string, string>) {
+  const database = await ownDatabase();
+  const t = await startTestApp(
+    { PARLEY_PUBLIC_URL: PUBLIC_URL, ...env, ...(database ? { DATABASE_URL: database.url } : {}) },
+    { workers: true },
+  );
+  const ws = await buildWorkspace(t.context);
+  const bot = (await createTrainedBot(t, ws.liveKey)).id as string;
+  await addShippingPage(t, ws.liveKey, bot);
+  return {
+    t,
+    ws,
+    bot,
+    database,
+    async close() {
+      await t.close();
+      await database?.drop();
+    },
+  };
+}
+
+export async function addShippingPage(app: TestApp, key: string, chatbot: string) {
+  const source = await app.request({
+    method: 'POST',
+    url: `/v1/chatbots/${chatbot}/sources`,
+    key,
+    body: {
+      type: 'text',
+      title: 'Parcel delivery times',
+      url: SHIPPING_URL,
+      content: 'Parcels to Iceland arrive within 9 business days with the Aurora courier.',
+    },
+  });
+  expect(source.statusCode).toBe(202);
+  await waitReady(app, key, source.json().id);
+}
+
+/** The channel's deliveries, newest first, as `GET /v1/channels/{id}/events` shows them. */
+export async function channelEvents(app: TestApp, key: string, channelId: string) {
+  const response = await app.request({ url: `/v1/channels/${channelId}/events?page_size=100`, key });
+  expect(response.statusCode).toBe(200);
+  return response.json().data as Record<string, unknown>[];
+}
+
+/** The workspace's events of one type, from the event log. */
+export async function eventsOf(app: TestApp, key: string, type: string) {
+  return (await app.request({ url: `/v1/events?type=${type}`, key })).json().data as {
+    data: Record<string, unknown>;
+  }[];
+}
+
+/** The status of the inbound delivery with this platform id, once processed or ignored. */
+export async function inboundStatus(app: TestApp, key: string, channelId: string, platformId: string) {
+  return (await channelEvents(app, key, channelId)).find((row) => row.platform_message_id === platformId)
+    ?.status;
+}
