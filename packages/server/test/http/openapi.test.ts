@@ -95,6 +95,10 @@ describe('OpenAPI', () => {
         'POST /v1/channels/{id}/test',
         'GET /v1/channels/{id}/events',
         'POST /hooks/channels/{id}/telegram',
+        'POST /hooks/channels/{id}/slack',
+        'GET /hooks/channels/{id}/whatsapp',
+        'POST /hooks/channels/{id}/whatsapp',
+        'POST /hooks/channels/{id}',
       ].sort(),
     );
     for (const [name, operation] of operations) {

@@ -277,6 +277,40 @@ const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
       },
     ],
   },
+  // Slack, WhatsApp and custom channels' calls carry a signature of the body made with the
+  // channel's secret; the fixture channel is a Telegram one, so even its secret is refused.
+  slackEvents: {
+    body: { type: 'event_callback', event_id: 'Ev1', event: { type: 'message', text: 'Hi' } },
+    cases: [
+      { name: 'no signature', request: { origin: null }, status: 403 },
+      { name: 'an API key instead of the signature', request: { token: a.liveKey }, status: 403 },
+      {
+        name: 'a Telegram channel’s secret',
+        request: { headers: { [SECRET_HEADER]: otherChannelSecret } },
+        status: 403,
+      },
+    ],
+  },
+  whatsappVerify: {
+    cases: [
+      { name: 'no verify token', request: { origin: null }, status: 403 },
+      { name: 'an API key instead of the verify token', request: { token: a.liveKey }, status: 403 },
+    ],
+  },
+  whatsappWebhook: {
+    body: { object: 'whatsapp_business_account', entry: [] },
+    cases: [
+      { name: 'no signature', request: { origin: null }, status: 403 },
+      { name: 'an API key instead of the signature', request: { token: a.liveKey }, status: 403 },
+    ],
+  },
+  customChannelMessage: {
+    body: { thread_id: 'thread-1', text: 'Hi' },
+    cases: [
+      { name: 'no signature', request: { origin: null }, status: 403 },
+      { name: 'an API key instead of the signature', request: { token: a.liveKey }, status: 403 },
+    ],
+  },
 };
 // Taken after the widget visitors above, which are the owner's own activity.
 const before = await ownerView();

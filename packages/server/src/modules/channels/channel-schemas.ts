@@ -14,9 +14,20 @@ const Secret = (description: string) =>
     maxLength: 500,
     description: `${description} Write-only: encrypted at rest, never returned.`,
   });
-const BotToken = Secret(
-  "Telegram: the bot's token from BotFather. Slack: the Bot User OAuth Token (xoxb-…).",
-);
+const TelegramBotToken = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[0-9]+:[A-Za-z0-9_-]+$',
+  examples: ['123456789:AAExampleExampleExampleExampleExample'],
+  description: "Telegram: the bot's token from BotFather. Write-only: encrypted at rest, never returned.",
+});
+const SlackBotToken = Type.String({
+  minLength: 6,
+  maxLength: 500,
+  pattern: '^xoxb-',
+  examples: ['xoxb-1111-2222-Example'],
+  description: 'Slack: the Bot User OAuth Token (xoxb-…). Write-only: encrypted at rest, never returned.',
+});
 const SigningSecret = Secret("Slack: the app's Signing Secret (Basic Information).");
 const AccessToken = Secret('WhatsApp: a system user access token with whatsapp_business_messaging.');
 const AppSecret = Secret("WhatsApp: the Meta app's App Secret (signs every webhook POST).");
@@ -113,8 +124,8 @@ export const CreateChannelBody = Type.Unsafe<CreateChannelInput>({
   required: ['type'],
   discriminator: { propertyName: 'type' },
   oneOf: [
-    variant('telegram', { bot_token: BotToken }),
-    variant('slack', { bot_token: BotToken, signing_secret: SigningSecret }),
+    variant('telegram', { bot_token: TelegramBotToken }),
+    variant('slack', { bot_token: SlackBotToken, signing_secret: SigningSecret }),
     variant('whatsapp', {
       access_token: AccessToken,
       app_secret: AppSecret,
@@ -131,7 +142,13 @@ export const UpdateChannelBody = Type.Object(
   {
     name: Type.Optional(Nullable(Name)),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
-    bot_token: Type.Optional(BotToken),
+    bot_token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 500,
+        description: 'Telegram: a token from BotFather; Slack: a bot token (xoxb-…). Write-only.',
+      }),
+    ),
     signing_secret: Type.Optional(SigningSecret),
     access_token: Type.Optional(AccessToken),
     app_secret: Type.Optional(AppSecret),

@@ -5,16 +5,19 @@ import type { FastifyInstance } from 'fastify';
 import { documentOfPaths } from '../../http/openapi.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
+import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
 import type { CompatDeps } from './compat-scope.ts';
 import { INSITECHAT_BASE, insiteChatRoutes } from './insitechat/insitechat-routes.ts';
+import { SITEGIST_BASE, siteGistRoutes } from './sitegist/sitegist-routes.ts';
 
 export type CompatRouteDeps = CompatDeps & {
   chatbots: ChatbotService;
   integrations: IntegrationService;
   chat: ChatService;
+  conversations: ConversationService;
   sources: SourceService;
   webhooks: WebhookService;
 };
@@ -34,6 +37,13 @@ const DOCUMENTS: SeedDocument[] = [
     description:
       'InsiteChat’s REST API served by Parley: point a client at this base URL and send any Parley key (or one created with `"format": "insitechat"`, which looks like `ic_…`). Differences: docs/compat.md.',
   },
+  {
+    name: 'sitegist',
+    basePath: SITEGIST_BASE,
+    title: 'SiteGist-compatible API',
+    description:
+      'SiteGist’s API v1 served by Parley: point a client at this base URL and send any Parley key (or one created with `"format": "sitegist"`, which looks like `sk_live_…`). Differences: docs/compat.md.',
+  },
 ];
 
 /** GET /compat/<seed>/openapi.json: the generated document, with only that seed's paths. */
@@ -51,5 +61,6 @@ export function compatRoutes(deps: CompatRouteDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     for (const seed of DOCUMENTS) documentRoute(app, seed);
     await app.register(insiteChatRoutes(deps), { prefix: INSITECHAT_BASE });
+    await app.register(siteGistRoutes(deps), { prefix: SITEGIST_BASE });
   };
 }

@@ -12,7 +12,6 @@ import { exportConversations } from './conversation-export.ts';
 import type { HandoffService } from './conversation-handoff.ts';
 import type { ConversationHub } from './conversation-live.ts';
 import type { ActivityCursor, ConversationFilters } from './conversation-queries.ts';
-import { deleteConversation, listConversations } from './conversation-queries.ts';
 import {
   AgentMessageBody,
   ConversationParams,
@@ -91,7 +90,7 @@ export function conversationRoutes(deps: {
       },
       async (request) => {
         const pageSize = request.query.page_size ?? 20;
-        const rows = await listConversations(deps.db.orm, scopeOf(request), filtersOf(request.query), {
+        const rows = await deps.conversations.list(scopeOf(request), filtersOf(request.query), {
           limit: pageSize + 1,
           after: decodeActivityCursor(request.query.cursor),
         });
@@ -171,10 +170,7 @@ export function conversationRoutes(deps: {
         },
       },
       async (request) => {
-        const id = idOf(request.params.id);
-        if (!(await deleteConversation(deps.db.orm, scopeOf(request), id))) {
-          throw AppError.notFound('conversation', request.params.id);
-        }
+        await deps.conversations.remove(scopeOf(request), idOf(request.params.id));
         return { id: request.params.id, deleted: true as const };
       },
     );

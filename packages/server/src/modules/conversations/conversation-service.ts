@@ -9,6 +9,12 @@ import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import { recordEvent } from '../events/event-outbox.ts';
 import type { ChatTurn } from '../providers/provider-types.ts';
 import { announce } from './conversation-live.ts';
+import {
+  type ActivityCursor,
+  type ConversationFilters,
+  deleteConversation,
+  listConversations,
+} from './conversation-queries.ts';
 import * as repo from './conversation-repository.ts';
 import {
   type ConversationRow,
@@ -60,6 +66,17 @@ export function createConversationService(deps: { db: Database }) {
 
   return {
     get,
+
+    /** Conversations matching the filters, newest activity first (the inbox's order). */
+    list(scope: Scope, filters: ConversationFilters, page: { limit: number; after: ActivityCursor | null }) {
+      return listConversations(db.orm, scope, filters, page);
+    },
+
+    /** Deletes a conversation and its messages; 404 when the scope has none with this id. */
+    async remove(scope: Scope, id: string): Promise<void> {
+      if (!(await deleteConversation(db.orm, scope, id)))
+        throw AppError.notFound('conversation', encodeId('conv', id));
+    },
 
     /** The conversation named by a wire id, which must belong to the chatbot; 404 otherwise. */
     async getForBot(scope: Scope, chatbotId: string, wireId: string): Promise<ConversationRow> {

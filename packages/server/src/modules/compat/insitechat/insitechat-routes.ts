@@ -183,7 +183,11 @@ export function insiteChatRoutes(
         },
       },
       async (request) => {
-        const { webhook, secret } = await deps.webhooks.create(scopeOf(request), request.body);
+        const { url, events } = request.body;
+        const { webhook, secret } = await deps.webhooks.create(scopeOf(request), {
+          url,
+          events: [...events],
+        });
         return { ...presentWebhook(webhook), secret };
       },
     );

@@ -49,7 +49,7 @@ export const ChatBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { description: 'Unknown fields are ignored, as InsiteChat does.' },
 );
 
 const SourceRef = Type.Object({
@@ -90,7 +90,7 @@ export const CreateWebhookBody = Type.Object(
     url: Type.String({ minLength: 1, maxLength: 2048 }),
     events: Type.Array(Type.Enum(INSITECHAT_EVENTS), { minItems: 1, uniqueItems: true }),
   },
-  { additionalProperties: false },
+  { description: 'Unknown fields are ignored, as InsiteChat does.' },
 );
 
 export const WebhookResponse = Type.Object({
