@@ -1,10 +1,12 @@
 // Builds the Fastify app from its parts. No I/O here beyond what the parts are given.
 import { randomBytes } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { withAccess } from './http/access.ts';
 import { decorateAuth, registerAuth } from './http/auth.ts';
 import { trackConnections } from './http/connections.ts';
 import { registerErrorHandling, sendFrameworkError } from './http/error-handler.ts';
@@ -43,6 +45,10 @@ import { sourceRoutes } from './modules/sources/source-routes.ts';
 import type { SourceService } from './modules/sources/source-service.ts';
 import { usageRoutes } from './modules/usage/usage-routes.ts';
 import type { UsageService } from './modules/usage/usage-service.ts';
+import { sessionPublicRoutes, sessionRoutes } from './modules/users/session-routes.ts';
+import type { SessionService } from './modules/users/session-service.ts';
+import { userRoutes } from './modules/users/user-routes.ts';
+import type { UserService } from './modules/users/user-service.ts';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.ts';
 import type { WebhookService } from './modules/webhooks/webhook-service.ts';
 import { identityRoutes } from './modules/widget/identity-routes.ts';
@@ -74,7 +80,9 @@ export interface AppDeps {
   demo: DemoService;
   widget: WidgetService;
   channels: ChannelService;
-  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy'>;
+  users: UserService;
+  sessions: SessionService;
+  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl'>;
 }
 
 // Request ids: a random per-process prefix and a counter; unique across nodes and restarts
@@ -134,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
   });
   decorateAuth(app);
+  await app.register(cookie);
   await registerOpenApi(app, PARLEY_VERSION);
   await app.register(healthRoutes({ db: deps.db }));
   await app.register(demoRoutes(deps));
@@ -145,23 +154,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The seed products' APIs (/compat/<seed>/…): API keys, each seed's limits and error shapes.
   await app.register(compatRoutes(deps));
 
-  // Everything under /v1 (but the OpenAPI document) needs a key, is rate limited and idempotent.
+  // Signing in: no key or session yet, limited per client address.
+  await app.register(sessionPublicRoutes(deps));
+
+  // Everything else under /v1 (but the OpenAPI document) needs a key or a person's session, is
+  // rate limited and idempotent. Keys may call every route of their environment; a session only
+  // the routes its role may (http/access.ts), as stated here per module.
   await app.register(async (v1) => {
-    registerAuth(v1, deps);
+    registerAuth(v1, { apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, sessions: deps.sessions });
     registerIdempotency(v1, deps.db, deps.secretBox);
-    await v1.register(workspaceRoutes({ apiKeys: deps.apiKeys }));
-    await v1.register(chatbotRoutes(deps));
-    await v1.register(integrationRoutes(deps));
-    await v1.register(sourceRoutes(deps));
-    await v1.register(retrievalRoutes(deps));
-    await v1.register(chatRoutes(deps));
-    await v1.register(conversationRoutes(deps));
-    await v1.register(usageRoutes(deps));
-    await v1.register(leadRoutes(deps));
-    await v1.register(webhookRoutes(deps));
-    await v1.register(eventRoutes(deps));
-    await v1.register(identityRoutes(deps));
-    await v1.register(channelRoutes(deps));
+    const userDeps = { ...deps, publicUrl: deps.config.publicUrl };
+    await v1.register(
+      withAccess(workspaceRoutes({ apiKeys: deps.apiKeys }), {
+        read: 'agent',
+        write: 'admin',
+        routes: { listApiKeys: 'admin' },
+      }),
+    );
+    await v1.register(userRoutes(userDeps));
+    await v1.register(sessionRoutes(deps));
+    await v1.register(withAccess(chatbotRoutes(deps), { read: 'agent', write: 'admin' }));
+    await v1.register(withAccess(integrationRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(sourceRoutes(deps), { read: 'agent', write: 'admin' }));
+    await v1.register(withAccess(retrievalRoutes(deps), { read: 'agent', write: 'agent' }));
+    await v1.register(withAccess(chatRoutes(deps), { read: 'agent', write: 'agent' }));
+    await v1.register(
+      withAccess(conversationRoutes(deps), {
+        read: 'agent',
+        write: 'agent',
+        routes: { exportConversations: 'admin', deleteConversation: 'admin' },
+      }),
+    );
+    await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
+    await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(eventRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(identityRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(channelRoutes(deps), { read: 'admin', write: 'admin' }));
   });
 
   return app;

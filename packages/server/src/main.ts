@@ -6,6 +6,7 @@ import { botCommands } from './cli/commands-bots.ts';
 import { channelCommands } from './cli/commands-channels.ts';
 import { chatCommands } from './cli/commands-chat.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
+import { userCommands } from './cli/commands-users.ts';
 import { tolerateClosedOutput } from './cli/output.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { DatabaseOpenError } from './db/data-dir.ts';
@@ -61,6 +62,7 @@ program.addCommand(botCommands(() => loadConfig()));
 program.addCommand(sourceCommands(() => loadConfig()));
 program.addCommand(chatCommands(() => loadConfig()));
 program.addCommand(channelCommands(() => loadConfig()));
+program.addCommand(userCommands(() => loadConfig()));
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

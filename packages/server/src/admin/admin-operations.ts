@@ -17,6 +17,8 @@ export const ADMIN_OPERATIONS = [
   'addChannel',
   'listChannels',
   'testChannel',
+  'createUser',
+  'listUsers',
 ] as const satisfies readonly (keyof AdminOps)[];
 
 // Every operation of AdminOps is listed: the type check fails on one left out.

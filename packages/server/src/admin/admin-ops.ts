@@ -5,16 +5,28 @@ import { type ChannelAdminOps, channelAdminOps } from './admin-ops-channels.ts';
 import { type ChatAdminOps, chatAdminOps } from './admin-ops-chat.ts';
 import { type ChatbotAdminOps, chatbotAdminOps } from './admin-ops-chatbots.ts';
 import { type SourceAdminOps, sourceAdminOps } from './admin-ops-sources.ts';
+import { type UserAdminOps, userAdminOps } from './admin-ops-users.ts';
 import { type WorkspaceAdminOps, workspaceAdminOps } from './admin-ops-workspaces.ts';
 
-export type AdminOps = WorkspaceAdminOps & ChatbotAdminOps & SourceAdminOps & ChatAdminOps & ChannelAdminOps;
+export type AdminOps = WorkspaceAdminOps &
+  ChatbotAdminOps &
+  SourceAdminOps &
+  ChatAdminOps &
+  ChannelAdminOps &
+  UserAdminOps;
 
-export function createAdminOps(context: Context): AdminOps {
+/** `baseUrl`: where invitation links point (the running server's address when it is known). */
+export function createAdminOps(context: Context, options: { baseUrl?: string } = {}): AdminOps {
   return {
     ...workspaceAdminOps(context),
     ...chatbotAdminOps(context),
     ...sourceAdminOps(context),
     ...chatAdminOps(context),
     ...channelAdminOps(context),
+    ...userAdminOps({
+      ...context,
+      baseUrl:
+        context.config.publicUrl ?? options.baseUrl ?? `http://${context.config.host}:${context.config.port}`,
+    }),
   };
 }

@@ -1,9 +1,19 @@
-// Bearer authentication and rate limiting for /v1. Every handler behind them can rely on
-// request.principal.
+// Bearer authentication, people's session cookies, and rate limiting for /v1. Every handler
+// behind them can rely on request.principal.
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from '../lib/errors.ts';
+import type { SessionService } from '../modules/users/session-service.ts';
 import type { ApiKeyService, Principal } from '../modules/workspaces/api-key-service.ts';
+import { checkRole, type Role } from './access.ts';
 import { limitRequest, type RateLimiter } from './rate-limit.ts';
+
+declare module '../modules/workspaces/api-key-service.ts' {
+  interface Principal {
+    /** Set when a person's session (not an API key) made the request: their role decides what they may call. */
+    person?: { userId: string; role: Role; sessionId: string; csrfToken: string };
+  }
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +32,7 @@ const keyServices = new WeakMap<object, Pick<ApiKeyService, 'watchRevocation'>>(
 export function watchKeyRevocation(request: FastifyRequest, onRevoked: () => void): (() => void) | null {
   const principal = request.principal;
   const service = keyServices.get(request.server.server);
-  if (!principal || !service) return null;
+  if (!principal || principal.person || !service) return null;
   return service.watchRevocation(principal.keyId, onRevoked);
 }
 
@@ -50,11 +60,45 @@ export function principalOf(request: FastifyRequest): Principal {
  * limit. A callback hook, not an async one: with the key in the cache and the counters in memory
  * (the common case) nothing here waits, and no promise is made per request.
  */
+export const SESSION_COOKIE = 'parley_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A session's request must carry the session's anti-CSRF token on every unsafe method: another
+ * site can make a browser send the cookie (top-level POSTs pass SameSite=Lax), never read the token.
+ */
+function checkSessionRequest(request: FastifyRequest, principal: Principal): void {
+  const person = principal.person!;
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameToken(sent, person.csrfToken)) {
+      throw new AppError(
+        'permission_error',
+        'csrf_token_invalid',
+        `A signed-in session must send its CSRF token (from POST /v1/sessions or GET /v1/me) in the ${CSRF_HEADER} header.`,
+      );
+    }
+  }
+  checkRole(request, person.role);
+}
+
+function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * With `sessions`, a request without an Authorization header may authenticate with a person's
+ * session cookie instead (the /v1 API); without, API keys only.
+ */
 export function registerAuth(
   scope: FastifyInstance,
-  deps: { apiKeys: ApiKeyService; rateLimiter: RateLimiter },
+  deps: { apiKeys: ApiKeyService; rateLimiter: RateLimiter; sessions?: SessionService },
 ): void {
-  const { apiKeys, rateLimiter } = deps;
+  const { apiKeys, rateLimiter, sessions } = deps;
   keyServices.set(scope.server, apiKeys);
 
   function admit(
@@ -78,6 +122,25 @@ export function registerAuth(
   scope.addHook('onRequest', (request, reply, done) => {
     // A malformed header throws here, and Fastify answers with the error.
     const secret = bearerToken(request);
+    const cookie = secret === undefined && sessions ? request.cookies?.[SESSION_COOKIE] : undefined;
+    if (cookie && sessions) {
+      sessions.authenticate(cookie).then((principal) => {
+        try {
+          if (!principal) {
+            throw AppError.unauthenticated(
+              'session_expired',
+              'The session has ended (signed out or expired): sign in again with POST /v1/sessions.',
+            );
+          }
+          checkSessionRequest(request, principal);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        admit(request, reply, principal, done);
+      }, done);
+      return;
+    }
     const cached = apiKeys.cachedPrincipal(secret);
     if (cached) {
       admit(request, reply, cached, done);

@@ -22,6 +22,11 @@ export const ID_PREFIXES = {
   agentLoop: 'loop',
   execution: 'exec',
   request: 'req',
+  user: 'usr',
+  session: 'sess',
+  label: 'lbl',
+  note: 'note',
+  cannedReply: 'cr',
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];

@@ -40,6 +40,8 @@ import { createDocumentPool, type DocumentPool } from '../modules/sources/docume
 import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
+import { createSessionService, type SessionService } from '../modules/users/session-service.ts';
+import { createUserService, type UserService } from '../modules/users/user-service.ts';
 import { createWebhookDelivery, type WebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
 import { createWebhookService, type WebhookService } from '../modules/webhooks/webhook-service.ts';
 import { createConversationTokens } from '../modules/widget/conversation-token.ts';
@@ -57,6 +59,8 @@ export interface Context {
   secretBox: SecretBox;
   apiKeys: ApiKeyService;
   workspaces: WorkspaceService;
+  users: UserService;
+  sessions: SessionService;
   rateLimiter: RateLimiter;
   queue: Queue;
   safeFetch: SafeFetch;
@@ -140,6 +144,8 @@ export async function buildContext(
   });
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
+  const users = createUserService({ db });
+  const sessions = createSessionService({ db, plans: config.plans });
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
   const secretBox = createSecretBox(secretKey);
@@ -278,6 +284,8 @@ export async function buildContext(
     secretBox,
     apiKeys,
     workspaces,
+    users,
+    sessions,
     rateLimiter: createRateLimiter({ redis }),
     queue,
     safeFetch,

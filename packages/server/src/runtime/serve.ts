@@ -33,12 +33,12 @@ export async function startServer(
     const app = await buildApp(context);
     if (options.workers) await context.queue.startWorkers(jobHandlers(context));
     await app.listen({ port: config.port, host: config.host });
-    const admin = lock
-      ? await startAdminSocket(createAdminOps(context), socketPath(config.dataDir), logger)
-      : null;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const admin = lock
+      ? await startAdminSocket(createAdminOps(context, { baseUrl: url }), socketPath(config.dataDir), logger)
+      : null;
     // After listen: the demo bot's allowed origins need the port actually taken (PORT=0 picks one).
     // The demo is a convenience: the server serves without it.
     const demo = await context.demo
@@ -86,6 +86,11 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: bo
     );
     for (const key of bootstrap.keys) lines.push(`  ${key.row.environment} key: ${key.secret}`);
     lines.push('  Create more with: npm run parley -- keys create --name NAME [--env live|test]');
+    lines.push(
+      '',
+      'Add the first owner, who signs in to the console and invites the team (a one-time link is printed):',
+      '  npm run parley -- users create --email you@example.com --role owner',
+    );
   }
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,7 @@
 // The API as its OpenAPI document describes it, for tests that must cover every operation:
 // the list of operations, a minimal valid body for each, and one tenant's worth of real
 // resources whose ids fill the path parameters.
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestApp } from './test-app.ts';
 
@@ -120,7 +121,11 @@ export type ResourceKind =
   | 'delivery'
   | 'event'
   | 'apiKey'
-  | 'channel';
+  | 'channel'
+  | 'user';
+
+/** Kinds that belong to the workspace, not to one environment: both environments' keys see them. */
+export const WORKSPACE_WIDE_KINDS: ReadonlySet<ResourceKind> = new Set(['user']);
 
 /** `{id}` names the resource of the path segment before it; other parameters name their own. */
 const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
@@ -135,6 +140,7 @@ const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
   events: 'event',
   'api-keys': 'apiKey',
   channels: 'channel',
+  users: 'user',
 };
 const KIND_OF_PARAM: Record<string, ResourceKind> = { conversation_id: 'conversation' };
 
@@ -221,6 +227,12 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
   const delivery = (await call('GET', `/v1/webhooks/${webhook}/deliveries`)).data[0].id as string;
   const event = (await call('GET', '/v1/events')).data[0].id as string;
   const apiKey = (await call('POST', '/v1/api-keys', { name: 'Fixture key' })).id as string;
+  const user = (
+    await call('POST', '/v1/users', {
+      email: `agent-${randomUUID()}@example.com`,
+      role: 'agent',
+    })
+  ).id as string;
   // Needs the app's PARLEY_TELEGRAM_API_URL to be a fake Telegram.
   const channel = (
     await call('POST', `/v1/chatbots/${chatbot}/channels`, { type: 'telegram', bot_token: FIXTURE_BOT_TOKEN })
@@ -237,5 +249,6 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
     event,
     apiKey,
     channel,
+    user,
   };
 }

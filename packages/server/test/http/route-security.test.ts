@@ -17,6 +17,7 @@ import {
   seedTenant,
   type TenantResources,
   WIDGET_SITE,
+  WORKSPACE_WIDE_KINDS,
 } from '../helpers/api-surface.ts';
 import { buildWorkspace } from '../helpers/factories.ts';
 import { startTestApp } from '../helpers/test-app.ts';
@@ -86,11 +87,25 @@ function bodyFor(operation: ApiOperation): unknown {
 /** Operations whose success is an endless event stream: never called with a key that works. */
 const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents']);
 
-function idsOf(rows: TenantResources): string[] {
-  return Object.values(rows).filter((value): value is string => typeof value === 'string');
+/** Operations about the signed-in person: an API key has none, and gets 403 session_required. */
+const SESSION_ONLY = new Set(['getMe', 'updateMe', 'updateSession', 'signOut', 'signOutEverywhere']);
+
+function idsOf(rows: TenantResources, options: { workspaceWide?: boolean } = {}): string[] {
+  return Object.entries(rows)
+    .filter(([kind]) => options.workspaceWide !== false || !WORKSPACE_WIDE_KINDS.has(kind as never))
+    .map(([, value]) => value)
+    .filter((value): value is string => typeof value === 'string');
 }
+const workspaceOf = (name: string) => name.split(',')[0];
+/** Other tenants' ids; people of the same workspace (both environments see them) are not others'. */
 function othersIds(name: keyof typeof tenants): string[] {
-  return Object.entries(tenants).flatMap(([other, tenant]) => (other === name ? [] : idsOf(tenant.rows)));
+  return Object.entries(tenants).flatMap(([other, tenant]) =>
+    other === name ? [] : idsOf(tenant.rows, { workspaceWide: workspaceOf(other) !== workspaceOf(name) }),
+  );
+}
+/** True when the operation's path names a resource that belongs to the workspace, not an environment. */
+function namesWorkspaceWide(operation: ApiOperation): boolean {
+  return operation.pathParams.some((param) => WORKSPACE_WIDE_KINDS.has(kindOfParam(operation, param)));
 }
 
 /** What the owner sees of its resources, to check that refused requests changed nothing. */
@@ -98,6 +113,9 @@ async function ownerView(): Promise<Record<string, string>> {
   const view: Record<string, string> = {};
   for (const operation of authenticated) {
     if (operation.method !== 'GET' || LIVE_STREAMS.has(operation.operationId)) continue;
+    if (SESSION_ONLY.has(operation.operationId)) continue;
+    // The workspace's people: the test key of the same workspace adds to them, as it may.
+    if (operation.path === '/v1/users') continue;
     const url = fillPath(operation, (kind) => owner.rows[kind]);
     const response = await t.request({ url, key: owner.key });
     // Key use times move with every request; they are not the resources.
@@ -154,20 +172,27 @@ describe.each(
     expect(response.json().error.type).toBe('authentication_error');
   });
 
-  it.each(['workspace B, live', 'workspace A, test'] as const)(
-    'keeps the owner’s rows from %s',
-    async (name) => {
-      const response = await send({}, tenants[name].key);
-      if (operation.pathParams.length > 0) {
-        // The path names the owner's resource: to anyone else it does not exist.
-        expect(response.statusCode, response.body).toBe(404);
-        expect(response.json().error.type).toBe('not_found_error');
-      } else {
-        expect(response.statusCode, response.body).toBeLessThan(300);
-        for (const id of idsOf(owner.rows)) expect(response.body).not.toContain(id);
+  // People belong to the workspace: the other environment's key of the same workspace sees them.
+  const strangers = namesWorkspaceWide(operation)
+    ? (['workspace B, live'] as const)
+    : (['workspace B, live', 'workspace A, test'] as const);
+  it.each(strangers)('keeps the owner’s rows from %s', async (name) => {
+    const response = await send({}, tenants[name].key);
+    if (SESSION_ONLY.has(operation.operationId)) {
+      expect(response.statusCode, response.body).toBe(403);
+      expect(response.json().error.code).toBe('session_required');
+    } else if (operation.pathParams.length > 0) {
+      // The path names the owner's resource: to anyone else it does not exist.
+      expect(response.statusCode, response.body).toBe(404);
+      expect(response.json().error.type).toBe('not_found_error');
+    } else {
+      expect(response.statusCode, response.body).toBeLessThan(300);
+      const sameWorkspace = workspaceOf(name) === workspaceOf('workspace A, live');
+      for (const id of idsOf(owner.rows, { workspaceWide: !sameWorkspace })) {
+        expect(response.body).not.toContain(id);
       }
-    },
-  );
+    }
+  });
 });
 
 describe('lists', () => {
@@ -175,7 +200,8 @@ describe('lists', () => {
     (operation) =>
       operation.method === 'GET' &&
       operation.pathParams.length === 0 &&
-      !LIVE_STREAMS.has(operation.operationId),
+      !LIVE_STREAMS.has(operation.operationId) &&
+      !SESSION_ONLY.has(operation.operationId),
   );
   it.each(Object.keys(tenants) as (keyof typeof tenants)[])(
     'show %s its own rows and nobody else’s',
@@ -238,7 +264,18 @@ const tokenCases = (otherBot = 401): PublicCase[] => [
   },
 ];
 
+/** Signing in and redeeming links take no key: they refuse what is not a person's own secret. */
+const signInCases = (status: number): PublicCase[] => [
+  { name: 'a wrong secret', request: {}, status },
+  { name: 'an API key instead', request: { token: a.liveKey }, status },
+];
 const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
+  signIn: { body: { email: 'nobody@example.com', password: 'not the password' }, cases: signInCases(401) },
+  acceptInvitation: { body: { token: 'not-a-token', password: 'a long password' }, cases: signInCases(400) },
+  confirmPasswordReset: {
+    body: { token: 'not-a-token', password: 'a long password' },
+    cases: signInCases(400),
+  },
   widgetConfig: { cases: [...originCases, { name: 'the bot’s own site', request: {}, status: 200 }] },
   widgetChat: {
     body: { message: 'More please', conversation_id: visitor.conversationId },
