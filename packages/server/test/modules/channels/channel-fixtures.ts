@@ -91,3 +91,80 @@ export async function inboundStatus(app: TestApp, key: string, channelId: string
   return (await channelEvents(app, key, channelId)).find((row) => row.platform_message_id === platformId)
     ?.status;
 }
+
+/** An agent's reply in the conversation, accepted (201). */
+export async function agentSays(app: TestApp, key: string, conversationId: string, content: string) {
+  const response = await app.request({
+    method: 'POST',
+    url: `/v1/conversations/${conversationId}/messages`,
+    key,
+    body: { content },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json() as { id: string };
+}
+
+/**
+ * After the platform stopped taking the channel's credentials: two agent replies fail, the test
+ * call reports `reason`, and the channel is disconnected with one channel.disconnected event.
+ */
+export async function expectDisconnectedOnce(
+  app: TestApp,
+  key: string,
+  ids: { channelId: string; conversationId: string },
+  reason: string,
+) {
+  for (const content of ['First after revocation', 'Second after revocation']) {
+    await agentSays(app, key, ids.conversationId, content);
+    await expect
+      .poll(async () => (await channelEvents(app, key, ids.channelId))[0]!.status, SOON)
+      .toBe('failed');
+  }
+  const tested = await app.request({ method: 'POST', url: `/v1/channels/${ids.channelId}/test`, key });
+  expect(tested.json()).toEqual({ ok: false, error: reason });
+  const channel = (await app.request({ url: `/v1/channels/${ids.channelId}`, key })).json();
+  expect(channel).toMatchObject({ status: 'disconnected', last_error: reason });
+  const disconnected = await eventsOf(app, key, 'channel.disconnected');
+  expect(disconnected).toHaveLength(1);
+  expect(disconnected[0]!.data).toMatchObject({ id: ids.channelId, status: 'disconnected', reason });
+}
+
+/** New credentials given with PATCH: the channel is active again, with one channel.reconnected. */
+export async function expectReconnected(
+  app: TestApp,
+  key: string,
+  channelId: string,
+  credentials: Record<string, unknown>,
+) {
+  const patched = await app.request({
+    method: 'PATCH',
+    url: `/v1/channels/${channelId}`,
+    key,
+    body: credentials,
+  });
+  expect(patched.statusCode, patched.body).toBe(200);
+  expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
+  for (const value of Object.values(credentials)) {
+    if (typeof value === 'string') expect(patched.body).not.toContain(value);
+  }
+  expect((await eventsOf(app, key, 'channel.reconnected')).map((event) => event.data.id)).toEqual([
+    channelId,
+  ]);
+  return patched.json();
+}
+
+let nextUpdateId = 5000;
+/** A Telegram update with a person's text message in a private chat. */
+export function telegramUpdate(chatId: number, text: string) {
+  nextUpdateId += 1;
+  return {
+    update_id: nextUpdateId,
+    message: {
+      message_id: nextUpdateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private' },
+      from: { id: chatId, is_bot: false, first_name: 'Ada', last_name: 'Lovelace', username: 'ada' },
+      text,
+    },
+  };
+}

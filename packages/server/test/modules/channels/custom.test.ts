@@ -9,6 +9,8 @@ import { startWebhookReceiver } from '../../fakes/webhook-receiver.ts';
 import {
   channelEvents,
   eventsOf,
+  expectDisconnectedOnce,
+  expectReconnected,
   inboundStatus,
   PUBLIC_URL,
   SHIPPING_URL,
@@ -254,47 +256,13 @@ describe('a custom channel', () => {
 
   it('marks the channel disconnected once when the receiver refuses the signature, and reconnects with a new secret', async () => {
     peer.respond = () => ({ status: 401, body: 'bad signature' });
-    for (const content of ['First after revocation', 'Second after revocation']) {
-      const agent = await t.request({
-        method: 'POST',
-        url: `/v1/conversations/${conversationId}/messages`,
-        key: ws.liveKey,
-        body: { content },
-      });
-      expect(agent.statusCode).toBe(201);
-      await expect
-        .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
-        .toBe('failed');
-    }
     const reason = 'Custom channel: HTTP 401: not retried (only 408, 409, 425, 429 and 5xx are).';
-    const tested = await t.request({
-      method: 'POST',
-      url: `/v1/channels/${channelId}/test`,
-      key: ws.liveKey,
-    });
-    expect(tested.json()).toEqual({ ok: false, error: reason });
-    expect((await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json()).toMatchObject({
-      status: 'disconnected',
-      last_error: reason,
-    });
-    const disconnected = await eventsOf(t, ws.liveKey, 'channel.disconnected');
-    expect(disconnected).toHaveLength(1);
-    expect(disconnected[0]!.data).toMatchObject({ id: channelId, reason });
+    await expectDisconnectedOnce(t, ws.liveKey, { channelId, conversationId }, reason);
 
     secret = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
     peer.respond = () => ({ status: 200, body: 'ok' });
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/v1/channels/${channelId}`,
-      key: ws.liveKey,
-      body: { secret },
-    });
-    expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
-    expect(patched.body).not.toContain(secret);
-    expect((await eventsOf(t, ws.liveKey, 'channel.reconnected')).map((event) => event.data.id)).toEqual([
-      channelId,
-    ]);
+    await expectReconnected(t, ws.liveKey, channelId, { secret });
+    // Messages signed with the new secret are taken.
     const message = signedMessage({ thread_id: 'ticket-7', text: 'Hello again', user: ada });
     expect((await deliver(message)).statusCode).toBe(200);
   });

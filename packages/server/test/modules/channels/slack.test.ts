@@ -7,6 +7,8 @@ import { SLACK_BOT_USER, SLACK_TEAM, startFakeSlack } from '../../fakes/fake-sla
 import {
   channelEvents,
   eventsOf,
+  expectDisconnectedOnce,
+  expectReconnected,
   inboundStatus,
   PUBLIC_URL,
   SHIPPING_URL,
@@ -262,42 +264,8 @@ describe('a Slack channel', () => {
 
   it('marks the channel disconnected once when the token is revoked, and reconnects with a new one', async () => {
     slack.revoke(TOKEN);
-    for (const content of ['First after revocation', 'Second after revocation']) {
-      const agent = await t.request({
-        method: 'POST',
-        url: `/v1/conversations/${conversationId}/messages`,
-        key: ws.liveKey,
-        body: { content },
-      });
-      expect(agent.statusCode).toBe(201);
-      await expect
-        .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
-        .toBe('failed');
-    }
-    const tested = await t.request({
-      method: 'POST',
-      url: `/v1/channels/${channelId}/test`,
-      key: ws.liveKey,
-    });
-    expect(tested.json()).toEqual({ ok: false, error: 'Slack: token_revoked' });
-    const channel = (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json();
-    expect(channel).toMatchObject({ status: 'disconnected', last_error: 'Slack: token_revoked' });
-    const disconnected = await eventsOf(t, ws.liveKey, 'channel.disconnected');
-    expect(disconnected).toHaveLength(1);
-    expect(disconnected[0]!.data).toMatchObject({ id: channelId, reason: 'Slack: token_revoked' });
-
-    const newToken = 'xoxb-1111-2222-parleytesttwo';
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/v1/channels/${channelId}`,
-      key: ws.liveKey,
-      body: { bot_token: newToken },
-    });
-    expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
-    expect((await eventsOf(t, ws.liveKey, 'channel.reconnected')).map((event) => event.data.id)).toEqual([
-      channelId,
-    ]);
+    await expectDisconnectedOnce(t, ws.liveKey, { channelId, conversationId }, 'Slack: token_revoked');
+    await expectReconnected(t, ws.liveKey, channelId, { bot_token: 'xoxb-1111-2222-parleytesttwo' });
     const wrongField = await t.request({
       method: 'PATCH',
       url: `/v1/channels/${channelId}`,

@@ -1,95 +1,27 @@
 // Telegram channels end to end against a fake Bot API: connecting with one call, the webhook
 // handshake and its secret, answers from knowledge with their sources, duplicates answered once,
 // handoff (the bot quiet, agents' replies delivered), rate limits honoured, a revoked token
-// announced once, and long polling when no public URL is set.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+// announced once. Long polling (no public URL) is in telegram-polling.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildContext } from '../../../src/runtime/context.ts';
-import { jobHandlers } from '../../../src/runtime/job-handlers.ts';
 import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
-import { createTrainedBot, waitReady } from '../../helpers/chat-fixtures.ts';
-import { buildWorkspace } from '../../helpers/factories.ts';
-import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+import {
+  channelEvents,
+  eventsOf,
+  expectDisconnectedOnce,
+  expectReconnected,
+  PUBLIC_URL,
+  SHIPPING_URL,
+  SOON,
+  startChannelApp,
+  telegramUpdate as textUpdate,
+} from './channel-fixtures.ts';
 
-const PUBLIC_URL = 'https://parley.example.com';
-/** Replies go out from jobs: long enough for a loaded machine. */
-const SOON = { timeout: 20_000 };
-const SHIPPING_URL = 'https://shop.example.com/help/shipping';
 const telegram = await startFakeTelegram();
-// On PostgreSQL, test files share a database, and every node with workers sweeps all channels
-// for due work, as the nodes of one deployment do: this file's channels get a database of their
-// own, so that other files' nodes (configured for no Telegram) never take their deliveries.
-const database = await ownDatabase();
-const t = await startTestApp(
-  {
-    PARLEY_TELEGRAM_API_URL: telegram.url,
-    PARLEY_PUBLIC_URL: PUBLIC_URL,
-    ...(database ? { DATABASE_URL: database.url } : {}),
-  },
-  { workers: true },
-);
+const { t, ws, bot, close } = await startChannelApp({ PARLEY_TELEGRAM_API_URL: telegram.url });
 afterAll(async () => {
-  await t.close();
+  await close();
   await telegram.close();
-  await database?.drop();
 });
-
-async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const shared = process.env.DATABASE_URL;
-  if (!shared) return null;
-  const name = `parley_channels_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: shared });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(shared);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: shared });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
-const ws = await buildWorkspace(t.context);
-const bot = (await createTrainedBot(t, ws.liveKey)).id;
-await addShippingPage(t, ws.liveKey, bot);
-
-async function addShippingPage(app: TestApp, key: string, chatbot: string) {
-  const source = await app.request({
-    method: 'POST',
-    url: `/v1/chatbots/${chatbot}/sources`,
-    key,
-    body: {
-      type: 'text',
-      title: 'Parcel delivery times',
-      url: SHIPPING_URL,
-      content: 'Parcels to Iceland arrive within 9 business days with the Aurora courier.',
-    },
-  });
-  expect(source.statusCode).toBe(202);
-  await waitReady(app, key, source.json().id);
-}
-
-let nextUpdateId = 5000;
-function textUpdate(chatId: number, text: string) {
-  nextUpdateId += 1;
-  return {
-    update_id: nextUpdateId,
-    message: {
-      message_id: nextUpdateId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chatId, type: 'private' },
-      from: { id: chatId, is_bot: false, first_name: 'Ada', last_name: 'Lovelace', username: 'ada' },
-      text,
-    },
-  };
-}
 
 function deliver(channelId: string, update: unknown, secret?: string) {
   return t.request({
@@ -98,18 +30,6 @@ function deliver(channelId: string, update: unknown, secret?: string) {
     body: update,
     headers: secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret },
   });
-}
-
-async function channelEvents(app: TestApp, key: string, channelId: string) {
-  const response = await app.request({ url: `/v1/channels/${channelId}/events?page_size=100`, key });
-  expect(response.statusCode).toBe(200);
-  return response.json().data as Record<string, unknown>[];
-}
-
-async function eventsOf(type: string) {
-  return (await t.request({ url: `/v1/events?type=${type}`, key: ws.liveKey })).json().data as {
-    data: Record<string, unknown>;
-  }[];
 }
 
 const TOKEN = '7001:AAHfakeTokenForParleyTests_one';
@@ -163,13 +83,14 @@ describe('a Telegram channel with a webhook', () => {
     const got = await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey });
     expect(got.body).not.toContain(TOKEN);
     expect(got.body).not.toContain(secret);
-    const connected = await eventsOf('channel.connected');
+    const connected = await eventsOf(t, ws.liveKey, 'channel.connected');
     expect(connected.map((event) => event.data.id)).toEqual([channelId]);
   });
 
   it('answers a signed message from knowledge, with the source’s URL, in the same chat', async () => {
     const sent = telegram.callsOf('sendMessage').length;
-    const response = await deliver(channelId, textUpdate(42, 'How long do parcels to Iceland take?'), secret);
+    const question = textUpdate(42, 'How long do parcels to Iceland take?');
+    const response = await deliver(channelId, question, secret);
     expect(response.statusCode, response.body).toBe(200);
     const [reply] = (await telegram.waitForCalls('sendMessage', sent + 1)).slice(sent);
     expect(reply!.token).toBe(TOKEN);
@@ -180,7 +101,7 @@ describe('a Telegram channel with a webhook', () => {
     const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
       (row) => row.direction === 'inbound',
     )!;
-    expect(inbound).toMatchObject({ status: 'processed', platform_message_id: String(nextUpdateId) });
+    expect(inbound).toMatchObject({ status: 'processed', platform_message_id: String(question.update_id) });
     conversationId = inbound.conversation_id as string;
     const conversation = (
       await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey })
@@ -326,47 +247,12 @@ describe('a Telegram channel with a webhook', () => {
 
   it('marks the channel disconnected once when Telegram revokes the token, and reconnects with a new one', async () => {
     telegram.revoke(TOKEN);
-    for (const content of ['First after revocation', 'Second after revocation']) {
-      const agent = await t.request({
-        method: 'POST',
-        url: `/v1/conversations/${conversationId}/messages`,
-        key: ws.liveKey,
-        body: { content },
-      });
-      expect(agent.statusCode).toBe(201);
-      await expect
-        .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
-        .toBe('failed');
-    }
-    const tested = await t.request({
-      method: 'POST',
-      url: `/v1/channels/${channelId}/test`,
-      key: ws.liveKey,
-    });
-    expect(tested.json()).toEqual({ ok: false, error: 'Telegram: Unauthorized' });
-
-    const channel = (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json();
-    expect(channel).toMatchObject({ status: 'disconnected', last_error: 'Telegram: Unauthorized' });
-    const disconnected = await eventsOf('channel.disconnected');
-    expect(disconnected).toHaveLength(1);
-    expect(disconnected[0]!.data).toMatchObject({
-      id: channelId,
-      status: 'disconnected',
-      reason: 'Telegram: Unauthorized',
-    });
+    const ids = { channelId, conversationId };
+    await expectDisconnectedOnce(t, ws.liveKey, ids, 'Telegram: Unauthorized');
 
     const newToken = '7001:AAHfakeTokenForParleyTests_two';
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/v1/channels/${channelId}`,
-      key: ws.liveKey,
-      body: { bot_token: newToken },
-    });
-    expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
-    expect(patched.body).not.toContain(newToken);
+    await expectReconnected(t, ws.liveKey, channelId, { bot_token: newToken });
     expect(telegram.webhookOf(newToken)?.url).toBe(`${PUBLIC_URL}/hooks/channels/${channelId}/telegram`);
-    expect((await eventsOf('channel.reconnected')).map((event) => event.data.id)).toEqual([channelId]);
     expect(
       await t
         .request({ method: 'POST', url: `/v1/channels/${channelId}/test`, key: ws.liveKey })
@@ -412,90 +298,5 @@ describe('a disabled, then deleted Telegram channel', () => {
     expect(
       (await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey })).statusCode,
     ).toBe(200);
-  });
-});
-
-describe('a Telegram channel without a public URL', () => {
-  it('long-polls getUpdates and answers what it finds', async () => {
-    const polling = await startTestApp(
-      {
-        PARLEY_TELEGRAM_API_URL: telegram.url,
-        PARLEY_TELEGRAM_POLL_TIMEOUT: '1',
-        ...(database ? { DATABASE_URL: database.url } : {}),
-      },
-      { workers: true },
-    );
-    try {
-      const owner = await buildWorkspace(polling.context);
-      const created = await polling.request({
-        method: 'POST',
-        url: '/v1/chatbots',
-        key: owner.liveKey,
-        body: { name: 'Polling bot' },
-      });
-      const pollingBot = created.json().id as string;
-      await addShippingPage(polling, owner.liveKey, pollingBot);
-      const token = '7002:AAHfakeTokenForParleyTests_poll';
-      const response = await polling.request({
-        method: 'POST',
-        url: `/v1/chatbots/${pollingBot}/channels`,
-        key: owner.liveKey,
-        body: { type: 'telegram', bot_token: token },
-      });
-      expect(response.statusCode, response.body).toBe(201);
-      expect(response.json()).toMatchObject({ mode: 'polling', status: 'active' });
-      expect(telegram.webhookOf(token)).toBeNull();
-      expect(telegram.callsOf('deleteWebhook', token)).toHaveLength(1);
-
-      const sent = telegram.callsOf('sendMessage', token).length;
-      telegram.queueUpdate(token, textUpdate(77, 'How long do parcels to Iceland take?'));
-      await expect.poll(() => telegram.callsOf('sendMessage', token).length, SOON).toBe(sent + 1);
-      const reply = telegram.callsOf('sendMessage', token).at(-1)!;
-      expect(String(reply.params.chat_id)).toBe('77');
-      expect(reply.params.text).toContain('9 business days');
-      // The next poll confirms the update: it is not handed out again.
-      await expect
-        .poll(() => telegram.callsOf('getUpdates', token).at(-1)?.params.offset, SOON)
-        .toBe(nextUpdateId + 1);
-
-      const hook = await polling.request({
-        method: 'POST',
-        url: `/hooks/channels/${response.json().id}/telegram`,
-        body: textUpdate(77, 'Sneaking in'),
-        headers: { 'x-telegram-bot-api-secret-token': 'guess' },
-      });
-      expect(hook.statusCode).toBe(403);
-
-      // A node started with PARLEY_PUBLIC_URL moves the channel to a webhook.
-      const channelId = response.json().id as string;
-      const node = await buildContext(
-        { ...polling.config, publicUrl: PUBLIC_URL },
-        polling.context.logger,
-        polling.context.db,
-        polling.context.migrations,
-      );
-      try {
-        await node.queue.startWorkers(jobHandlers(node));
-        // The webhook is registered at Telegram first, then the channel's new mode is stored.
-        const channelNow = async () =>
-          (await polling.request({ url: `/v1/channels/${channelId}`, key: owner.liveKey })).json();
-        await expect.poll(async () => (await channelNow()).mode, SOON).toBe('webhook');
-        expect(await channelNow()).toMatchObject({ mode: 'webhook', status: 'active' });
-        expect(telegram.webhookOf(token)?.url).toBe(`${PUBLIC_URL}/hooks/channels/${channelId}/telegram`);
-        const before = telegram.callsOf('sendMessage', token).length;
-        const signed = await polling.request({
-          method: 'POST',
-          url: `/hooks/channels/${channelId}/telegram`,
-          body: textUpdate(77, 'And to Iceland, how long again?'),
-          headers: { 'x-telegram-bot-api-secret-token': telegram.webhookOf(token)!.secret_token },
-        });
-        expect(signed.statusCode).toBe(200);
-        await expect.poll(() => telegram.callsOf('sendMessage', token).length, SOON).toBe(before + 1);
-      } finally {
-        await node.close();
-      }
-    } finally {
-      await polling.close();
-    }
   });
 });

@@ -8,6 +8,8 @@ import { startFakeWhatsApp, WHATSAPP_DISPLAY_NUMBER, WHATSAPP_PHONE_ID } from '.
 import {
   channelEvents,
   eventsOf,
+  expectDisconnectedOnce,
+  expectReconnected,
   inboundStatus,
   PUBLIC_URL,
   SHIPPING_URL,
@@ -315,42 +317,9 @@ describe('a WhatsApp channel', () => {
 
   it('marks the channel disconnected once when Meta invalidates the token, and reconnects with a new one', async () => {
     whatsapp.revoke(ACCESS_TOKEN);
-    for (const content of ['First after revocation', 'Second after revocation']) {
-      const agent = await t.request({
-        method: 'POST',
-        url: `/v1/conversations/${conversationId}/messages`,
-        key: ws.liveKey,
-        body: { content },
-      });
-      expect(agent.statusCode).toBe(201);
-      await expect
-        .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0]!.status, SOON)
-        .toBe('failed');
-    }
     const reason =
       'WhatsApp: Error validating access token: The session has been invalidated because the user changed their password.';
-    const tested = await t.request({
-      method: 'POST',
-      url: `/v1/channels/${channelId}/test`,
-      key: ws.liveKey,
-    });
-    expect(tested.json()).toEqual({ ok: false, error: reason });
-    const channel = (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json();
-    expect(channel).toMatchObject({ status: 'disconnected', last_error: reason });
-    const disconnected = await eventsOf(t, ws.liveKey, 'channel.disconnected');
-    expect(disconnected).toHaveLength(1);
-    expect(disconnected[0]!.data).toMatchObject({ id: channelId, reason });
-
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/v1/channels/${channelId}`,
-      key: ws.liveKey,
-      body: { access_token: 'EAAGparleyTestAccessTokenTwo' },
-    });
-    expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ status: 'active', last_error: null });
-    expect((await eventsOf(t, ws.liveKey, 'channel.reconnected')).map((event) => event.data.id)).toEqual([
-      channelId,
-    ]);
+    await expectDisconnectedOnce(t, ws.liveKey, { channelId, conversationId }, reason);
+    await expectReconnected(t, ws.liveKey, channelId, { access_token: 'EAAGparleyTestAccessTokenTwo' });
   });
 });
