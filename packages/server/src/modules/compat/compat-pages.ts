@@ -54,20 +54,29 @@ export async function offsetPage<Row>(
   return { rows: rows.slice(end - perPage, end), page, perPage, hasMore: rows.length > end };
 }
 
-/** Chatsby-style cursor: base64 of {"id": "<the last row's id in the seed's form>"}. */
-export function encodeIdCursor(wireId: string): string {
-  return Buffer.from(JSON.stringify({ id: wireId })).toString('base64url');
+/**
+ * Chatsby-style cursor: base64url of the last row's position as JSON, e.g. {"id": "agent_…"}
+ * (the seed's own example decodes to that shape). Ids in it are in the seed's form.
+ */
+export function encodeCursor(position: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-/** The wire id inside a cursor, or a 400 naming `cursor`. */
-export function decodeIdCursor(cursor: string): string {
+/** The position inside a cursor, with every field named, or a 400 naming `cursor`. */
+export function decodeCursor<Field extends string>(cursor: string, fields: Field[]): Record<Field, string> {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { id?: unknown };
-    if (typeof parsed.id === 'string') return parsed.id;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (parsed && fields.every((field) => typeof parsed[field] === 'string')) {
+      return parsed as Record<Field, string>;
+    }
   } catch {
     // answered below
   }
-  throw AppError.invalid(
+  throw invalidCursor();
+}
+
+export function invalidCursor(): AppError {
+  return AppError.invalid(
     'invalid_cursor',
     'The cursor is not valid: pass next_cursor from a previous page.',
     'cursor',

@@ -2,18 +2,23 @@
 // is a thin adapter: it translates the seed's request, calls Parley's services, and presents
 // the result in the seed's shape (docs/compat.md).
 import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../db/client.ts';
 import { documentOfPaths } from '../../http/openapi.ts';
+import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
+import { CHATSBY_BASE, chatsbyRoutes } from './chatsby/chatsby-routes.ts';
 import type { CompatDeps } from './compat-scope.ts';
 import { INSITECHAT_BASE, insiteChatRoutes } from './insitechat/insitechat-routes.ts';
 import { SITEGIST_BASE, siteGistRoutes } from './sitegist/sitegist-routes.ts';
 
 export type CompatRouteDeps = CompatDeps & {
+  db: Database;
+  secretBox: SecretBox;
   chatbots: ChatbotService;
   integrations: IntegrationService;
   chat: ChatService;
@@ -44,6 +49,13 @@ const DOCUMENTS: SeedDocument[] = [
     description:
       'SiteGist’s API v1 served by Parley: point a client at this base URL and send any Parley key (or one created with `"format": "sitegist"`, which looks like `sk_live_…`). Differences: docs/compat.md.',
   },
+  {
+    name: 'chatsby',
+    basePath: CHATSBY_BASE,
+    title: 'Chatsby-compatible API',
+    description:
+      'Chatsby’s API v1 served by Parley: point a client at this base URL (it ends before /v1) and send any Parley key (or one created with `"format": "chatsby"`: `chtb_live_…`, or `chtb_test_…` from a test key). Differences: docs/compat.md.',
+  },
 ];
 
 /** GET /compat/<seed>/openapi.json: the generated document, with only that seed's paths. */
@@ -62,5 +74,6 @@ export function compatRoutes(deps: CompatRouteDeps) {
     for (const seed of DOCUMENTS) documentRoute(app, seed);
     await app.register(insiteChatRoutes(deps), { prefix: INSITECHAT_BASE });
     await app.register(siteGistRoutes(deps), { prefix: SITEGIST_BASE });
+    await app.register(chatsbyRoutes(deps), { prefix: CHATSBY_BASE });
   };
 }
