@@ -12,6 +12,11 @@ import {
 
 useProcessCleanup();
 
+// A PostgreSQL database keeps earlier runs' people: this run's addresses are its own.
+const run = `${Date.now().toString(36)}${process.pid}`;
+const bossEmail = `Boss-${run}@Example.com`;
+const agentEmail = `agent-${run}@example.com`;
+
 interface CliUser {
   id: string;
   email: string;
@@ -42,12 +47,12 @@ describe('parley users create', () => {
       'users',
       'create',
       '--email',
-      'Boss@Example.com',
+      bossEmail,
       '--role',
       'owner',
       '--json',
     ]);
-    expect(owner).toMatchObject({ email: 'boss@example.com', role: 'owner', status: 'invited' });
+    expect(owner).toMatchObject({ email: bossEmail.toLowerCase(), role: 'owner', status: 'invited' });
     // The link names the running server, whose port the system chose.
     expect(owner.invitation!.url.startsWith(`${server.url}/app/accept-invite?token=`)).toBe(true);
     const accepted = await post(`${server.url}/v1/invitations/accept`, {
@@ -62,29 +67,22 @@ describe('parley users create', () => {
       'users',
       'create',
       '--email',
-      'agent@example.com',
+      agentEmail,
       '--role',
       'agent',
       '--password',
       'the agent password',
     ]);
     expect(agent.code, agent.describe()).toBe(0);
-    expect(agent.stdout).toContain('Added agent agent@example.com');
+    expect(agent.stdout).toContain(`Added agent ${agentEmail}`);
     const signedIn = await post(`${server.url}/v1/sessions`, {
-      email: 'agent@example.com',
+      email: agentEmail,
       password: 'the agent password',
     });
     expect(signedIn.status).toBe(201);
     expect(signedIn.body.workspace.id).toBe(owner.workspace_id);
 
-    const refused = await runCli(dataDir, [
-      'users',
-      'create',
-      '--email',
-      'agent@example.com',
-      '--role',
-      'admin',
-    ]);
+    const refused = await runCli(dataDir, ['users', 'create', '--email', agentEmail, '--role', 'admin']);
     expect(refused.code).toBeGreaterThan(0);
     expect(refused.stderr).toContain('already in this workspace');
     const badRole = await runCli(dataDir, ['users', 'create', '--email', 'x@example.com', '--role', 'boss']);

@@ -36,6 +36,8 @@ export interface ApiOperation {
   security: unknown[] | undefined;
   /** The documented response statuses, e.g. ['200', '4XX', '5XX']. */
   responses: string[];
+  /** The roles whose sessions may call it (x-roles); API keys may call every operation. */
+  roles?: ('owner' | 'admin' | 'agent')[];
 }
 
 /** Reads the operations from the app's live OpenAPI document. */
@@ -58,6 +60,7 @@ export async function loadOperations(t: TestApp): Promise<ApiOperation[]> {
         body: raw.requestBody?.content?.['application/json']?.schema ?? null,
         security: raw.security,
         responses: Object.keys(raw.responses ?? {}),
+        ...(raw['x-roles'] ? { roles: raw['x-roles'] } : {}),
       });
     }
   }
@@ -70,6 +73,7 @@ interface RawOperation {
   requestBody?: { content?: Record<string, { schema: JsonSchema }> };
   security?: unknown[];
   responses?: Record<string, unknown>;
+  'x-roles'?: ('owner' | 'admin' | 'agent')[];
 }
 
 /** A small value the schema accepts: required properties only, the first of every choice. */

@@ -22,7 +22,8 @@ export interface Person {
   ): Promise<LightMyRequestResponse>;
 }
 
-const PASSWORD = 'correct horse battery';
+/** The password of every person `signedIn` makes. */
+export const PASSWORD = 'correct horse battery';
 let counter = 0;
 let addresses = 0;
 

@@ -55,8 +55,7 @@ export function createSessionService(deps: { db: Database; plans: PlanTable }) {
       csrfToken: newSecret().secret,
       expiresAt: new Date(Date.now() + SESSION_TTL_MS),
     });
-    const touched =
-      (await repo.updateUser(db.orm, user.workspaceId, user.id, { lastSeenAt: new Date() })) ?? user;
+    const touched = (await repo.touchUser(db.orm, user.id, new Date())) ?? user;
     const workspace = await repo.findWorkspaceName(db.orm, user.workspaceId);
     return { session, user: touched, secret, workspaceName: workspace };
   }

@@ -99,6 +99,12 @@ export async function findLiveSession(
   return row ?? null;
 }
 
+/** Records that the person was seen; not a change to them (updated_at stays). */
+export async function touchUser(db: Executor, userId: string, now: Date): Promise<UserRow | null> {
+  const [row] = await db.update(users).set({ lastSeenAt: now }).where(eq(users.id, userId)).returning();
+  return row ?? null;
+}
+
 export async function touchSession(
   db: Executor,
   sessionId: string,
