@@ -5,12 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/client.ts';
 import { documentOfPaths } from '../../http/openapi.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { SourceService } from '../sources/source-service.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
+import { PLATFORM_BASE, platformRoutes } from './chatbotplatform/platform-routes.ts';
 import { CHATSBY_BASE, chatsbyRoutes } from './chatsby/chatsby-routes.ts';
 import type { CompatDeps } from './compat-scope.ts';
 import { INSITECHAT_BASE, insiteChatRoutes } from './insitechat/insitechat-routes.ts';
@@ -20,6 +22,7 @@ export type CompatRouteDeps = CompatDeps & {
   db: Database;
   secretBox: SecretBox;
   chatbots: ChatbotService;
+  channels: ChannelService;
   integrations: IntegrationService;
   chat: ChatService;
   conversations: ConversationService;
@@ -56,6 +59,13 @@ const DOCUMENTS: SeedDocument[] = [
     description:
       'Chatsby’s API v1 served by Parley: point a client at this base URL (it ends before /v1) and send any Parley key (or one created with `"format": "chatsby"`: `chtb_live_…`, or `chtb_test_…` from a test key). Differences: docs/compat.md.',
   },
+  {
+    name: 'chatbotplatform',
+    basePath: PLATFORM_BASE,
+    title: 'Chatbot-platform-compatible API',
+    description:
+      'The chatbot platform’s API (bots, integrations, channels, conversations; agent loops answer 501) served by Parley with any Parley key. Differences: docs/compat.md.',
+  },
 ];
 
 /** GET /compat/<seed>/openapi.json: the generated document, with only that seed's paths. */
@@ -75,5 +85,6 @@ export function compatRoutes(deps: CompatRouteDeps) {
     await app.register(insiteChatRoutes(deps), { prefix: INSITECHAT_BASE });
     await app.register(siteGistRoutes(deps), { prefix: SITEGIST_BASE });
     await app.register(chatsbyRoutes(deps), { prefix: CHATSBY_BASE });
+    await app.register(platformRoutes(deps), { prefix: PLATFORM_BASE });
   };
 }

@@ -1,0 +1,68 @@
+// The chatbot platform's conventions (seed 004) on Parley's: Parley's objects and error envelope,
+// with page/per_page pages, 201 on create, 422 for a request whose values fail validation, and
+// agent loops answered with a documented 501 (Parley has none yet).
+import { type TSchema, Type } from 'typebox';
+import { AppError } from '../../../lib/errors.ts';
+import type { CompatSeed } from '../compat-scope.ts';
+
+export const PLATFORM_BASE = '/compat/chatbotplatform';
+
+/** Requests that cannot be read at all stay 400; the ones whose values are wrong become 422. */
+const UNREADABLE = new Set([
+  'invalid_json',
+  'invalid_id',
+  'invalid_url',
+  'invalid_content_length',
+  'invalid_multipart',
+  'invalid_idempotency_key',
+  'unsupported_media_type',
+  'body_too_large',
+  'file_too_large',
+  'url_too_long',
+]);
+
+export const platformSeed: CompatSeed = {
+  basePath: PLATFORM_BASE,
+  rate: {
+    // The platform's plans (free 60, pro 300, enterprise 1,000 a minute) are Parley's.
+    perMinute: (principal) => principal.limits.requests_per_minute,
+    limitHeaders: true,
+    retryAfter: true,
+    message: (limit, decision) =>
+      `Too many requests: this key may make ${limit} requests per minute. Retry after ${decision.retryAfterSeconds} s.`,
+  },
+  formatError(error, request) {
+    const validation =
+      error.type === 'invalid_request_error' && error.status === 400 && !UNREADABLE.has(error.code);
+    const status = validation ? 422 : error.status;
+    return { status, body: { error: { ...error.toBody(request.id), status } } };
+  },
+};
+
+export const OffsetQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1.' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+
+export function offsetPageSchema<T extends TSchema>(item: T) {
+  return Type.Object({
+    data: Type.Array(item),
+    page: Type.Integer(),
+    per_page: Type.Integer(),
+    has_more: Type.Boolean({ description: 'true: page + 1 has rows.' }),
+  });
+}
+
+export function pageParams(query: { page?: number; per_page?: number }) {
+  return { page: query.page ?? 1, perPage: query.per_page ?? 20 };
+}
+
+/** Agent loops are in the platform's API but not in Parley yet: one clear answer for all of them. */
+export function agentLoopsUnavailable(): AppError {
+  return new AppError(
+    'api_error',
+    'agent_loops_not_available',
+    'Agent loops are not available on this server: Parley does not run agent loops yet. The bots, integrations, channels and conversations of this API work; see docs/compat.md.',
+    { status: 501 },
+  );
+}
