@@ -15,7 +15,15 @@
 // message, grounded false.
 
 import { editDistance } from '../../lib/language/edit-distance.ts';
-import { contentTerms, tokenize } from '../../lib/language/english-terms.ts';
+import { contentTerms } from '../../lib/language/english-terms.ts';
+import {
+  type Candidate,
+  composeList,
+  composeSentences,
+  type ExtractiveAnswer,
+  type Prepared,
+  STRONG_MATCH,
+} from './extractive-compose.ts';
 import {
   buildQuery,
   type Query,
@@ -23,18 +31,12 @@ import {
   SYNONYM_CREDIT,
   smallTalkReply,
 } from './extractive-query.ts';
-import type { TextUnit } from './extractive-text.ts';
-import { parseText } from './extractive-text.ts';
+import { parseText, type TextUnit } from './extractive-text.ts';
 import type { ChatTurn, Passage } from './provider-types.ts';
 
-export const DEFAULT_FALLBACK_MESSAGE = "Sorry, I couldn't find an answer to that in my knowledge base.";
+export type { ExtractiveAnswer } from './extractive-compose.ts';
 
-export interface ExtractiveAnswer {
-  text: string;
-  /** Ids of the cited passages, in the order their markers appear. */
-  passageIds: string[];
-  grounded: boolean;
-}
+export const DEFAULT_FALLBACK_MESSAGE = "Sorry, I couldn't find an answer to that in my knowledge base.";
 
 export interface ExtractiveOptions {
   fallbackMessage?: string;
@@ -42,14 +44,9 @@ export interface ExtractiveOptions {
   maxChars?: number;
 }
 
-// A further sentence, or an item of a bullet list, is quoted only with at least this coverage.
-const MIN_COVERAGE = 0.42;
-const STRONG_MATCH = 0.5; // a unit this good lends its score to the sentence that continues it
 const CARRY = 0.85;
-const EXTRA_RELATIVE = 0.6; // further sentences must score this share of the best one
 /** A question word no passage has weighs at least this share of a rare one (see weighTerms). */
 const UNKNOWN_FLOOR = 0.15;
-const MAX_SENTENCES = 3;
 // A unit of the first passage gains RANK_BONUS, of the second half that, and so on: the retriever's
 // order is evidence too. A unit of the kind of text the question asks for (a price for "how much")
 // gains TYPE_BONUS. Measured on bench/quality.ts's tuning half: 0.2 and 0.15 (from 0.08 and 0.06)
@@ -62,7 +59,6 @@ const RELEVANCE_BONUS = 0.45;
 const TYPE_BONUS = 0.15;
 // See answers().
 const EVIDENCE = { coverage: 4.4, relevance: 1.6, missing: 2, bar: 1.18 };
-const MAX_ITEMS = 10;
 export const DEFAULT_MAX_CHARS = 700;
 // A handful of retrieved passages is a tiny corpus: counting at least this many documents keeps a
 // term found in one passage from weighing ten times one found in all of them (which is the topic).
@@ -70,30 +66,6 @@ const IDF_MIN_DOCS = 10;
 
 const CONTINUES_RE =
   /^(then|next|after|afterwards|once|finally|this|that|these|those|it|they|you will|you'll|if so|otherwise|alternatively|however|but|also|note|to do (so|this))\b/i;
-interface Prepared {
-  units: TextUnit[];
-  terms: Set<string>[];
-  titleTerms: Set<string>;
-  headingTerms: Set<string>;
-  headingIsQuestion: boolean;
-  relevance: number;
-}
-
-interface Candidate {
-  passage: number;
-  /** Position of the unit in its passage. */
-  index: number;
-  unit: TextUnit;
-  terms: Set<string>;
-  /** Indexes of the query terms the unit's own text has. */
-  matched: number[];
-  coverage: number;
-  score: number;
-  /** Continues the strong match just before it: quoted only after that one. */
-  continuation: boolean;
-  /** Has one of the question's own words (not one borrowed from the turn before), or its heading does. */
-  asked: boolean;
-}
 
 /** Answers the last user message from the passages. Pure and deterministic. */
 export function answerExtractively(
@@ -122,7 +94,7 @@ export function answerExtractively(
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   return (
     composeList(best, candidates, prepared, passages) ??
-    composeSentences(best, candidates, passages, maxChars)
+    composeSentences(best, candidates, passages, maxChars, query.answerTypes)
   );
 }
 
@@ -294,113 +266,4 @@ function weighTerms(query: Query, prepared: Prepared[]): Weighed {
     return term.weight * (df > 0 ? idf : idf * Math.max(UNKNOWN_FLOOR, term.rarity));
   });
   return { weights, total: weights.reduce((sum, weight) => sum + weight, 0), present };
-}
-
-/** When the best match is a list item or a list's lead-in ("To reset your password:"), quote the list. */
-function composeList(
-  best: Candidate,
-  candidates: Candidate[],
-  prepared: Prepared[],
-  passages: Passage[],
-): ExtractiveAnswer | null {
-  const { units } = prepared[best.passage]!;
-  let lead: TextUnit | null = null;
-  let listBlock: number;
-  if (best.unit.kind === 'item') {
-    listBlock = best.unit.block;
-  } else {
-    const next = units[best.index + 1];
-    if (!best.unit.text.endsWith(':') || next?.kind !== 'item') return null;
-    lead = best.unit;
-    listBlock = next.block;
-  }
-  const first = units.findIndex((unit) => unit.block === listBlock);
-  const items = units.filter((unit) => unit.block === listBlock && unit.kind === 'item');
-  const before = units[first - 1];
-  if (!lead && before?.kind === 'sentence' && before.text.endsWith(':')) lead = before;
-  // Steps are quoted whole; a bullet list only where it matches, unless its lead-in was the match.
-  let chosen = items;
-  if (!items[0]!.ordered && lead !== best.unit) {
-    const bar = Math.max(MIN_COVERAGE, 0.5 * best.score);
-    const matching = new Set(
-      candidates.filter((c) => c.passage === best.passage && c.score >= bar).map((c) => c.unit),
-    );
-    chosen = items.filter((item) => matching.has(item));
-  }
-  if (chosen.length < 2 && !lead) return null;
-  const lines = chosen
-    .slice(0, MAX_ITEMS)
-    .map((item, i) => `${item.ordered ? `${i + 1}.` : '-'} ${item.text}`);
-  lines[lines.length - 1] = cite(lines.at(-1)!, best.passage + 1);
-  const text = lead ? `${lead.text}\n${lines.join('\n')}` : lines.join('\n');
-  return { text, passageIds: [passages[best.passage]!.id], grounded: true };
-}
-
-/**
- * The best sentence, what continues it, and up to MAX_SENTENCES others that are good enough and
- * add a question term not yet answered (so a second passage is cited only when it adds something).
- */
-function composeSentences(
-  best: Candidate,
-  candidates: Candidate[],
-  passages: Passage[],
-  maxChars: number,
-): ExtractiveAnswer {
-  const chosen: Candidate[] = [best];
-  const answered = new Set(best.matched);
-  let length = best.unit.text.length;
-  const bar = Math.max(MIN_COVERAGE, EXTRA_RELATIVE * best.score);
-  for (const candidate of candidates) {
-    if (chosen.length >= MAX_SENTENCES) break;
-    // A lead-in without its list, or an item cut from its steps, reads broken.
-    if (candidate === best || candidate.score < bar || candidate.unit.text.endsWith(':')) continue;
-    const afterChosen = chosen.some(
-      (c) => c.passage === candidate.passage && c.index === candidate.index - 1,
-    );
-    if (
-      candidate.continuation ? !afterChosen || candidate.unit.kind === 'item' : candidate.unit.kind === 'item'
-    )
-      continue;
-    if (!candidate.continuation && candidate.matched.every((i) => answered.has(i))) continue;
-    // Another passage, or another section of one, is quoted only for a strong match of its own,
-    // not for a word shared by chance.
-    const near = chosen.some(
-      (c) => c.passage === candidate.passage && c.unit.section === candidate.unit.section,
-    );
-    if (!near && (candidate.score < 0.8 * best.score || candidate.coverage <= STRONG_MATCH)) continue;
-    if (chosen.some((c) => redundant(c, candidate)) || length + candidate.unit.text.length > maxChars)
-      continue;
-    chosen.push(candidate);
-    for (const i of candidate.matched) answered.add(i);
-    length += candidate.unit.text.length + 6;
-  }
-  // Passages in the order they were first chosen; within one passage, reading order.
-  const order = [...new Set(chosen.map((c) => c.passage))];
-  const parts: string[] = [];
-  for (const p of order) {
-    const group = chosen.filter((c) => c.passage === p).sort((a, b) => a.index - b.index);
-    group.forEach((c, i) => {
-      const { text: quote } = c.unit;
-      const text = /[.!?]$/.test(quote) ? quote : `${quote}.`; // a table row has no full stop
-      parts.push(i === group.length - 1 ? cite(text, p + 1) : text);
-    });
-  }
-  return { text: parts.join(' '), passageIds: order.map((p) => passages[p]!.id), grounded: true };
-}
-
-/** Overlapping chunks repeat sentences; two near-identical ones say nothing new. */
-function redundant(a: Candidate, b: Candidate): boolean {
-  if (tokenize(a.unit.text).join(' ') === tokenize(b.unit.text).join(' ')) return true;
-  let shared = 0;
-  for (const term of a.terms) if (b.terms.has(term)) shared++;
-  const smaller = Math.min(a.terms.size, b.terms.size);
-  if (smaller === 0) return false;
-  return shared / (a.terms.size + b.terms.size - shared) >= 0.7 || (smaller >= 3 && shared / smaller >= 0.85);
-}
-
-/** "Refunds take 5 days." → "Refunds take 5 days [2]."; "…in the U.S." → "…in the U.S. [2]" */
-function cite(text: string, n: number): string {
-  if (/(?:\p{L}\.){2,}$|\betc\.$/u.test(text)) return `${text} [${n}]`;
-  const end = /[.!?:]+$/.exec(text);
-  return end ? `${text.slice(0, end.index)} [${n}]${end[0]}` : `${text} [${n}]`;
 }

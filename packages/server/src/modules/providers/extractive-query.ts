@@ -33,8 +33,9 @@ const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
   },
   {
     question:
-      /\b(how many|maximum|max|minimum|numbers?|percent|percentage|how (big|large|wide|high|far|old)|what size|width|height)\b/,
-    answer: /\d/,
+      /\b(how many|maximum|max|minimum|numbers?|percent|percentage|share|proportion|fraction|how (big|large|wide|high|far|old)|what size|width|height)\b/,
+    answer:
+      /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen|half|quarter|third)\b/i,
   },
   {
     question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
