@@ -1,6 +1,7 @@
 // The database schema, one file per domain under schema/. drizzle-kit generates migrations from
 // this file (and what it re-exports); see db/migrations.
 
+export * from './schema/agent-loops.ts';
 export * from './schema/channels.ts';
 export * from './schema/chatbots.ts';
 export * from './schema/columns.ts';
