@@ -27,6 +27,7 @@ import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { compatRoutes } from './modules/compat/compat-routes.ts';
+import type { AssignmentService } from './modules/conversations/conversation-assignment.ts';
 import type { HandoffService } from './modules/conversations/conversation-handoff.ts';
 import type { ConversationHub } from './modules/conversations/conversation-live.ts';
 import { conversationRoutes } from './modules/conversations/conversation-routes.ts';
@@ -35,6 +36,8 @@ import { demoRoutes } from './modules/demo/demo-routes.ts';
 import type { DemoService } from './modules/demo/demo-service.ts';
 import { eventRoutes } from './modules/events/event-routes.ts';
 import type { EventService } from './modules/events/event-service.ts';
+import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
+import type { InboxService } from './modules/inbox/inbox-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import { leadRoutes } from './modules/leads/lead-routes.ts';
@@ -73,6 +76,8 @@ export interface AppDeps {
   conversations: ConversationService;
   conversationHub: ConversationHub;
   handoff: HandoffService;
+  assignment: AssignmentService;
+  inbox: InboxService;
   leads: LeadService;
   usage: UsageService;
   events: EventService;
@@ -185,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         routes: { exportConversations: 'admin', deleteConversation: 'admin' },
       }),
     );
+    await v1.register(inboxRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));

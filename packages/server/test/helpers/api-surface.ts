@@ -126,7 +126,9 @@ export type ResourceKind =
   | 'event'
   | 'apiKey'
   | 'channel'
-  | 'user';
+  | 'user'
+  | 'label'
+  | 'cannedReply';
 
 /** Kinds that belong to the workspace, not to one environment: both environments' keys see them. */
 export const WORKSPACE_WIDE_KINDS: ReadonlySet<ResourceKind> = new Set(['user']);
@@ -145,6 +147,8 @@ const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
   'api-keys': 'apiKey',
   channels: 'channel',
   users: 'user',
+  labels: 'label',
+  'canned-replies': 'cannedReply',
 };
 const KIND_OF_PARAM: Record<string, ResourceKind> = { conversation_id: 'conversation' };
 
@@ -254,5 +258,9 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
     apiKey,
     channel,
     user,
+    label: (await call('POST', '/v1/labels', { name: 'Fixture label', color: '#336699' })).id as string,
+    cannedReply: (
+      await call('POST', '/v1/canned-replies', { shortcut: 'fixture', content: 'Hi {{visitor.name}}' })
+    ).id as string,
   };
 }

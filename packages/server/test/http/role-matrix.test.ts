@@ -57,6 +57,8 @@ const SAFE = new Set(['GET', 'HEAD']);
 const BODIES: Record<string, unknown> = {
   createWebhook: { url: receiver.url, events: ['*'] },
   updateWebhook: { description: 'Renamed' },
+  assignConversation: { user_id: null },
+  renderCannedReply: { conversation_id: rows.conversation },
 };
 const validBody = (operation: ApiOperation) =>
   operation.operationId in BODIES

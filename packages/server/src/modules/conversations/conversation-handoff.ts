@@ -43,6 +43,11 @@ export function createHandoffService(deps: {
   conversations: ConversationService;
   /** Carries what people say to the visitor's messaging channel, in the same transaction. */
   onStaffMessage?: (tx: Executor, conversation: ConversationRow, message: MessageRow) => Promise<void>;
+  /**
+   * Told after a change that may move the queue of conversations waiting for a person (one
+   * joined it, or a person's place freed): automatic assignment runs again.
+   */
+  onQueueChanged?: (scope: Scope) => Promise<void>;
 }) {
   const { db } = deps;
 
@@ -53,6 +58,17 @@ export function createHandoffService(deps: {
   }
 
   async function escalate(
+    scope: Scope,
+    conversationId: string,
+    input: { reason?: string | null; trigger: EscalationTrigger },
+  ): Promise<Escalation> {
+    const result = await escalateOnce(scope, conversationId, input);
+    // An agent who replies takes the conversation themselves; anything else queues it.
+    if (result.escalated && input.trigger !== 'agent_reply') await deps.onQueueChanged?.(scope);
+    return result;
+  }
+
+  async function escalateOnce(
     scope: Scope,
     conversationId: string,
     input: { reason?: string | null; trigger: EscalationTrigger },
@@ -103,11 +119,13 @@ export function createHandoffService(deps: {
         status?: 'open' | 'closed';
         mode?: 'ai' | 'human';
         assignee?: string | null;
+        snoozedUntil?: Date | null;
         metadata?: Record<string, unknown>;
       },
     ): Promise<ConversationRow> {
       if (input.mode === 'human') await escalate(scope, conversationId, { trigger: 'api' });
-      return db.orm.transaction(async (tx) => {
+      let queueChanged = false;
+      const updated = await db.orm.transaction(async (tx) => {
         const current = await locked(tx, scope, conversationId);
         const handBack = input.mode === 'ai' && current.mode === 'human';
         const closing = input.status === 'closed' && current.status !== 'closed';
@@ -115,14 +133,24 @@ export function createHandoffService(deps: {
           ...(input.status === undefined ? {} : { status: input.status }),
           ...(handBack ? { mode: 'ai' as const, consecutiveFallbacks: 0 } : {}),
           ...(input.assignee === undefined ? {} : { assignee: input.assignee }),
+          ...(input.snoozedUntil === undefined ? {} : { snoozedUntil: input.snoozedUntil }),
           ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
         }))!;
         if (closing) await recordEvent(tx, scope, 'conversation.closed', presentConversation(updated));
-        if (closing || handBack || input.status !== undefined) {
+        if (closing || handBack || input.status !== undefined || input.snoozedUntil !== undefined) {
           await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
         }
+        // Closed or back with the bot: its person has room for another. Reopened with people:
+        // it waits in the queue again when nobody has it.
+        queueChanged =
+          closing ||
+          handBack ||
+          (input.status === 'open' && current.status === 'closed') ||
+          (input.snoozedUntil === null && current.snoozedUntil !== null);
         return updated;
       });
+      if (queueChanged) await deps.onQueueChanged?.(scope);
+      return updated;
     },
 
     /**

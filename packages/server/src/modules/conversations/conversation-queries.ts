@@ -2,7 +2,7 @@
 // exports), deletion, and the messages of many conversations at once.
 import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { conversations, messages } from '../../db/schema.ts';
+import { conversationLabels, conversations, messages } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import type { ConversationRow, MessageRow } from './conversation-schemas.ts';
 
@@ -15,6 +15,25 @@ export interface ConversationFilters {
   updatedAfter?: Date;
   /** Text that one of the conversation's messages contains (case-insensitive). */
   q?: string;
+  /** A person's id, or null for conversations nobody is assigned. */
+  assigneeId?: string | null;
+  labelId?: string;
+  inboxStatus?: 'open' | 'pending' | 'snoozed' | 'resolved';
+}
+
+/** The condition for an inbox status (see inboxStatusOf in conversation-schemas.ts). */
+function inboxStatusIs(status: NonNullable<ConversationFilters['inboxStatus']>): SQL {
+  const snoozed = sql`(${conversations.snoozedUntil} IS NOT NULL AND ${conversations.snoozedUntil} > now())`;
+  switch (status) {
+    case 'resolved':
+      return sql`${conversations.status} = 'closed'`;
+    case 'snoozed':
+      return sql`${conversations.status} = 'open' AND ${snoozed}`;
+    case 'pending':
+      return sql`${conversations.status} = 'open' AND NOT ${snoozed} AND ${conversations.mode} = 'ai'`;
+    case 'open':
+      return sql`${conversations.status} = 'open' AND NOT ${snoozed} AND ${conversations.mode} = 'human'`;
+  }
 }
 
 /** Position in the newest-activity-first order: the last row of the previous page. */
@@ -37,6 +56,15 @@ function matching(scope: Scope, filters: ConversationFilters): SQL | undefined {
     filters.channel ? eq(conversations.channel, filters.channel) : undefined,
     filters.email ? eq(conversations.customerEmail, filters.email.toLowerCase()) : undefined,
     filters.updatedAfter ? gt(conversations.updatedAt, filters.updatedAfter) : undefined,
+    filters.assigneeId === undefined
+      ? undefined
+      : filters.assigneeId === null
+        ? sql`${conversations.assigneeId} IS NULL`
+        : eq(conversations.assigneeId, filters.assigneeId),
+    filters.labelId
+      ? sql`exists (select 1 from ${conversationLabels} where ${conversationLabels.conversationId} = ${conversations.id} and ${conversationLabels.labelId} = ${filters.labelId})`
+      : undefined,
+    filters.inboxStatus ? inboxStatusIs(filters.inboxStatus) : undefined,
     filters.q
       ? sql`exists (select 1 from ${messages} where ${messages.conversationId} = ${conversations.id} and ${ilike(
           messages.content,

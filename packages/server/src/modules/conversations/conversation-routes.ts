@@ -3,22 +3,25 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/client.ts';
-import { scopeOf } from '../../http/auth.ts';
+import { principalOf, scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
+import type { AssignmentService } from './conversation-assignment.ts';
 import { exportConversations } from './conversation-export.ts';
 import type { HandoffService } from './conversation-handoff.ts';
 import type { ConversationHub } from './conversation-live.ts';
 import type { ActivityCursor, ConversationFilters } from './conversation-queries.ts';
 import {
   AgentMessageBody,
+  AssignBody,
   ConversationParams,
   ConversationResponse,
   EscalateBody,
   EscalationResponse,
   ExportQuery,
+  type InboxStatus,
   ListConversationsQuery,
   MessageResponse,
   presentConversation,
@@ -36,8 +39,18 @@ function filtersOf(query: {
   email?: string;
   updated_after?: string;
   q?: string;
+  assignee_id?: string;
+  label_id?: string;
+  inbox_status?: InboxStatus;
 }): ConversationFilters {
   return {
+    ...(query.assignee_id
+      ? {
+          assigneeId: query.assignee_id === 'none' ? null : decodeId('usr', query.assignee_id, 'assignee_id'),
+        }
+      : {}),
+    ...(query.label_id ? { labelId: decodeId('lbl', query.label_id, 'label_id') } : {}),
+    ...(query.inbox_status ? { inboxStatus: query.inbox_status } : {}),
     ...(query.chatbot_id ? { chatbotId: decodeId('bot', query.chatbot_id, 'chatbot_id') } : {}),
     ...(query.status ? { status: query.status } : {}),
     ...(query.mode ? { mode: query.mode } : {}),
@@ -45,6 +58,46 @@ function filtersOf(query: {
     ...(query.email ? { email: query.email } : {}),
     ...(query.updated_after ? { updatedAfter: new Date(query.updated_after) } : {}),
     ...(query.q ? { q: query.q } : {}),
+  };
+}
+
+/** PATCH's inbox_status and snoozed_until as the stored status, mode and snooze time. */
+function updateOf(body: {
+  status?: 'open' | 'closed';
+  mode?: 'ai' | 'human';
+  assignee?: string | null;
+  metadata?: Record<string, unknown>;
+  inbox_status?: InboxStatus;
+  snoozed_until?: string | null;
+}) {
+  const { inbox_status, snoozed_until, ...rest } = body;
+  if (inbox_status && (rest.status || rest.mode)) {
+    throw AppError.invalid(
+      'conflicting_fields',
+      "Send either 'inbox_status' or 'status' and 'mode', not both.",
+      'inbox_status',
+    );
+  }
+  const until =
+    snoozed_until === undefined || snoozed_until === null ? snoozed_until : new Date(snoozed_until);
+  if (inbox_status === 'snoozed' && !(until instanceof Date && until.getTime() > Date.now())) {
+    throw AppError.invalid(
+      'snooze_needs_time',
+      "A snoozed conversation needs 'snoozed_until', a time in the future.",
+      'snoozed_until',
+    );
+  }
+  const byStatus = {
+    open: { status: 'open' as const, mode: 'human' as const },
+    pending: { status: 'open' as const, mode: 'ai' as const },
+    snoozed: { status: 'open' as const },
+    resolved: { status: 'closed' as const },
+  };
+  return {
+    ...rest,
+    ...(inbox_status ? byStatus[inbox_status] : {}),
+    // Any other inbox status than snoozed ends a snooze.
+    ...(until !== undefined ? { snoozedUntil: until } : inbox_status ? { snoozedUntil: null } : {}),
   };
 }
 
@@ -71,6 +124,7 @@ export function conversationRoutes(deps: {
   conversations: ConversationService;
   handoff: HandoffService;
   conversationHub: ConversationHub;
+  assignment: AssignmentService;
 }) {
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -154,7 +208,7 @@ export function conversationRoutes(deps: {
       },
       async (request) =>
         presentConversation(
-          await deps.handoff.update(scopeOf(request), idOf(request.params.id), request.body),
+          await deps.handoff.update(scopeOf(request), idOf(request.params.id), updateOf(request.body)),
         ),
     );
 
@@ -213,12 +267,36 @@ export function conversationRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const message = await deps.handoff.agentReply(
-          scopeOf(request),
-          idOf(request.params.id),
-          request.body,
-        );
+        const scope = scopeOf(request);
+        const id = idOf(request.params.id);
+        const message = await deps.handoff.agentReply(scope, id, request.body);
+        // A person who answers a conversation nobody has takes it.
+        const person = principalOf(request).person;
+        if (person && !(await deps.conversations.get(scope, id)).assigneeId) {
+          await deps.assignment.assign(scope, id, person.userId);
+        }
         return reply.code(201).send(presentMessage(message));
+      },
+    );
+
+    app.post(
+      '/v1/conversations/:id/assign',
+      {
+        schema: {
+          operationId: 'assignConversation',
+          tags,
+          description:
+            'Assigns the conversation to a person of the workspace, or back to the queue (user_id null), where automatic assignment gives it to the next person online with room. Emits conversation.assigned.',
+          params: ConversationParams,
+          body: AssignBody,
+          response: { 200: ConversationResponse },
+        },
+      },
+      async (request) => {
+        const userId = request.body.user_id ? decodeId('usr', request.body.user_id, 'user_id') : null;
+        return presentConversation(
+          await deps.assignment.assign(scopeOf(request), idOf(request.params.id), userId),
+        );
       },
     );
 

@@ -45,6 +45,17 @@ export const ConversationResponse = Type.Object({
     description: "true: the visitor's identity was signed by the site (identity verification).",
   }),
   assignee: Nullable(Type.String()),
+  assignee_id: Nullable(
+    Type.String({ description: 'The person (usr_…) the conversation is assigned to; null: in the queue.' }),
+  ),
+  inbox_status: Type.Union(
+    [Type.Literal('open'), Type.Literal('pending'), Type.Literal('snoozed'), Type.Literal('resolved')],
+    {
+      description:
+        'The team inbox’s view of status and mode: resolved = closed; snoozed = open and snoozed_until is ahead; pending = open with the bot (mode ai); open = open with people (mode human).',
+    },
+  ),
+  snoozed_until: Nullable(Timestamp),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   message_count: Type.Integer(),
   last_message_at: Timestamp,
@@ -77,6 +88,18 @@ export const MessageResponse = Type.Object({
   created_at: Timestamp,
 });
 
+export type InboxStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
+
+/** The team inbox's status, from the stored status, mode and snooze time (docs/inbox.md). */
+export function inboxStatusOf(
+  row: Pick<ConversationRow, 'status' | 'mode' | 'snoozedUntil'>,
+  now = new Date(),
+): InboxStatus {
+  if (row.status === 'closed') return 'resolved';
+  if (row.snoozedUntil && row.snoozedUntil > now) return 'snoozed';
+  return row.mode === 'ai' ? 'pending' : 'open';
+}
+
 export function presentConversation(row: ConversationRow) {
   return {
     id: encodeId('conv', row.id),
@@ -89,6 +112,9 @@ export function presentConversation(row: ConversationRow) {
     visitor_id: row.visitorId,
     verified: row.verified,
     assignee: row.assignee,
+    assignee_id: row.assigneeId ? encodeId('usr', row.assigneeId) : null,
+    inbox_status: inboxStatusOf(row),
+    snoozed_until: row.snoozedUntil?.toISOString() ?? null,
     metadata: row.metadata,
     message_count: row.messageCount,
     last_message_at: row.lastMessageAt.toISOString(),
@@ -148,7 +174,28 @@ export const ConversationFilterQuery = {
   q: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'Text one of its messages contains.' }),
   ),
+  assignee_id: Type.Optional(
+    Type.String({ maxLength: 100, description: 'Assigned to this person (usr_…), or `none`: in the queue.' }),
+  ),
+  label_id: Type.Optional(Type.String({ maxLength: 100, description: 'Carries this label (lbl_…).' })),
+  inbox_status: Type.Optional(
+    Type.Union([
+      Type.Literal('open'),
+      Type.Literal('pending'),
+      Type.Literal('snoozed'),
+      Type.Literal('resolved'),
+    ]),
+  ),
 };
+
+export const AssignBody = Type.Object(
+  {
+    user_id: Nullable(
+      Type.String({ description: 'The person (usr_…) to assign it to; null puts it back in the queue.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const ListConversationsQuery = Type.Object(
   {
@@ -172,6 +219,23 @@ export const UpdateConversationBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
     mode: Type.Optional(Type.Union([Type.Literal('ai'), Type.Literal('human')])),
     assignee: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    inbox_status: Type.Optional(
+      Type.Union(
+        [Type.Literal('open'), Type.Literal('pending'), Type.Literal('snoozed'), Type.Literal('resolved')],
+        {
+          description:
+            'Sets status and mode the inbox’s way: open (with people), pending (back to the bot), snoozed (needs snoozed_until), resolved (closed). Not with status or mode.',
+        },
+      ),
+    ),
+    snoozed_until: Type.Optional(
+      Nullable(
+        Type.String({
+          format: 'date-time',
+          description: 'Snoozed until then; a visitor’s message wakes it.',
+        }),
+      ),
+    ),
     metadata: Type.Optional(
       Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 50 }),
     ),

@@ -108,15 +108,18 @@ export function createConversationService(deps: { db: Database }) {
           const current = await repo.lockConversation(tx, scope, existing.id);
           if (!current) throw AppError.notFound('conversation', encodeId('conv', existing.id));
           const reopening = current.status === 'closed';
+          // A visitor's message wakes a snoozed conversation too.
+          const waking = current.snoozedUntil !== null;
           const changes = {
             ...visitorFields(input.visitor),
             ...(reopening ? { status: 'open' as const } : {}),
+            ...(waking ? { snoozedUntil: null } : {}),
           };
           conversation =
             Object.keys(changes).length > 0
               ? ((await repo.updateConversation(tx, scope, current.id, changes)) ?? current)
               : current;
-          if (reopening) {
+          if (reopening || waking) {
             await announce(tx, { conversationId: current.id, kind: 'conversation', id: current.id });
           }
         } else {

@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   'lead.captured',
   'conversation.escalated',
   'conversation.closed',
+  'conversation.assigned',
   'source.trained',
   'source.failed',
   'integration.failed',

@@ -72,8 +72,9 @@ export function createUserService(deps: UserServiceDeps) {
     }
   }
 
-  function notifyAvailable(workspaceId: string): void {
-    deps.onAvailable?.(workspaceId).catch(() => {});
+  /** Awaited, so that a person who comes online has their conversations when the answer arrives. */
+  async function notifyAvailable(workspaceId: string): Promise<void> {
+    await deps.onAvailable?.(workspaceId);
   }
 
   return {
@@ -132,7 +133,8 @@ export function createUserService(deps: UserServiceDeps) {
         if (changes.role && changes.role !== 'owner') await keepAnOwner(tx, user, 'Changing the role');
         return (await repo.updateUser(tx, workspaceId, id, changes))!;
       });
-      if (changes.availability === 'online' || changes.capacity !== undefined) notifyAvailable(workspaceId);
+      if (changes.availability === 'online' || changes.capacity !== undefined)
+        await notifyAvailable(workspaceId);
       return updated;
     },
 
@@ -144,7 +146,7 @@ export function createUserService(deps: UserServiceDeps) {
         await keepAnOwner(tx, user, 'Removing this person');
         await repo.deleteUser(tx, workspaceId, id);
       });
-      notifyAvailable(workspaceId);
+      await notifyAvailable(workspaceId);
     },
 
     /** A password-reset link for a person, for an owner to pass on; earlier links stop working. */
@@ -213,7 +215,7 @@ export function createUserService(deps: UserServiceDeps) {
         ...(passwordHash ? { passwordHash } : {}),
       });
       if (!updated) throw AppError.notFound('user', encodeId('usr', user.id));
-      if (changes.availability === 'online') notifyAvailable(user.workspaceId);
+      if (changes.availability === 'online') await notifyAvailable(user.workspaceId);
       return updated;
     },
   };
