@@ -20,6 +20,14 @@ interface AddOptions {
   template?: string;
   url?: string;
   secret?: string;
+  address?: string;
+  provider?: string;
+  smtpHost?: string;
+  smtpPort?: string;
+  smtpSecure?: boolean;
+  smtpUsername?: string;
+  smtpPassword?: string;
+  mailgunSigningKey?: string;
   name?: string;
   json?: boolean;
 }
@@ -39,7 +47,18 @@ function addFields(options: AddOptions): Record<string, unknown> {
         }
       : options.type === 'custom'
         ? { url: options.url, secret: secret(options.secret) }
-        : { bot_token: secret(options.token), signing_secret: secret(options.signingSecret) };
+        : options.type === 'email'
+          ? {
+              address: options.address,
+              provider: options.provider,
+              smtp_host: options.smtpHost,
+              smtp_port: options.smtpPort === undefined ? undefined : Number(options.smtpPort),
+              smtp_secure: options.smtpSecure,
+              smtp_username: options.smtpUsername,
+              smtp_password: secret(options.smtpPassword),
+              mailgun_signing_key: secret(options.mailgunSigningKey),
+            }
+          : { bot_token: secret(options.token), signing_secret: secret(options.signingSecret) };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
@@ -54,7 +73,7 @@ export function channelCommands(loadConfig: () => Config): Command {
     .argument('<chatbot>', 'chatbot id (bot_…)')
     .addOption(
       new Option('--type <type>', 'platform')
-        .choices(['telegram', 'slack', 'whatsapp', 'custom'])
+        .choices(['telegram', 'slack', 'whatsapp', 'custom', 'email'])
         .default('telegram'),
     )
     .option('--token <token>', 'Telegram/Slack bot token or WhatsApp access token; - reads it from stdin')
@@ -65,6 +84,16 @@ export function channelCommands(loadConfig: () => Config): Command {
     .option('--template <name:language>', 'WhatsApp: approved template for outside the 24-hour window')
     .option('--url <url>', 'custom: where replies are POSTed')
     .option('--secret <whsec>', 'custom: the Standard Webhooks secret (made by Parley when not given)')
+    .option('--address <email>', 'email: the support address')
+    .addOption(
+      new Option('--provider <provider>', 'email: who posts inbound mail').choices(['mailgun', 'postmark']),
+    )
+    .option('--smtp-host <host>', 'email: the SMTP server replies go through')
+    .option('--smtp-port <port>', 'email: its port (587, 465…)')
+    .option('--smtp-secure', 'email: TLS from the start (port 465)')
+    .option('--smtp-username <user>', 'email: the SMTP user')
+    .option('--smtp-password <password>', 'email: the SMTP password; - reads it from stdin')
+    .option('--mailgun-signing-key <key>', 'email: Mailgun webhook signing key; - reads it from stdin')
     .option('--name <name>', 'a name to recognise the channel')
     .option('--json', 'print one JSON object')
     .action(async (chatbot: string, options: AddOptions) => {

@@ -15,15 +15,12 @@ import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
 import { type ChannelService, createChannelService } from '../modules/channels/channel-service.ts';
 import { type ChannelWorker, createChannelWorker } from '../modules/channels/channel-worker.ts';
+import { createMailer } from '../modules/channels/email.ts';
 import { createSlackClient } from '../modules/channels/slack.ts';
 import { createTelegramClient } from '../modules/channels/telegram.ts';
 import { createWhatsAppClient } from '../modules/channels/whatsapp.ts';
 import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
 import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
-import {
-  type AssignmentService,
-  createAssignmentService,
-} from '../modules/conversations/conversation-assignment.ts';
 import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
 import { type ConversationHub, createConversationHub } from '../modules/conversations/conversation-live.ts';
 import {
@@ -33,7 +30,6 @@ import {
 import { REPO_ROOT } from '../modules/demo/demo-docs.ts';
 import { createDemoService, type DemoService } from '../modules/demo/demo-service.ts';
 import { createEventService, type EventService } from '../modules/events/event-service.ts';
-import { createInboxService, type InboxService } from '../modules/inbox/inbox-service.ts';
 import {
   createIntegrationService,
   type IntegrationService,
@@ -80,8 +76,6 @@ export interface Context {
   conversations: ConversationService;
   conversationHub: ConversationHub;
   handoff: HandoffService;
-  assignment: AssignmentService;
-  inbox: InboxService;
   leads: LeadService;
   usage: UsageService;
   chat: ChatService;
@@ -151,21 +145,7 @@ export async function buildContext(
   });
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
-  // A person coming online (or given room) lets automatic assignment give out more, in both
-  // environments of the workspace.
-  const users = createUserService({
-    db,
-    onAvailable: (workspaceId) =>
-      assignment.rerun([
-        { workspaceId, environment: 'live' },
-        { workspaceId, environment: 'test' },
-      ]),
-  });
-  const assignment = createAssignmentService({
-    db,
-    logger,
-    findPerson: (workspaceId, userId) => users.get(workspaceId, userId).catch(() => null),
-  });
+  const users = createUserService({ db });
   const sessions = createSessionService({ db, plans: config.plans });
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
@@ -208,14 +188,7 @@ export async function buildContext(
   const conversations = createConversationService({ db });
   const conversationHub = createConversationHub({ db, logger });
   await conversationHub.start();
-  const handoff = createHandoffService({
-    db,
-    chatbots,
-    conversations,
-    onStaffMessage: queueStaffMessage,
-    onQueueChanged: (scope) => assignment.rerun([scope]),
-  });
-  const inbox = createInboxService({ db, conversations, users });
+  const handoff = createHandoffService({ db, chatbots, conversations, onStaffMessage: queueStaffMessage });
   const leads = createLeadService({ db, chatbots, conversations });
   const usage = createUsageService({ db });
   const chat = createChatService({
@@ -263,12 +236,14 @@ export async function buildContext(
   const telegram = createTelegramClient({ apiUrl: config.telegramApiUrl });
   const slack = createSlackClient({ apiUrl: config.slackApiUrl });
   const whatsapp = createWhatsAppClient({ apiUrl: config.whatsappApiUrl });
+  const mailer = createMailer();
   const channelSender = createChannelSender({
     db,
     secretBox,
     telegram,
     slack,
     whatsapp,
+    mailer,
     fetch: createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork }),
   });
   const channels = createChannelService({
@@ -278,7 +253,16 @@ export async function buildContext(
     telegram,
     slack,
     whatsapp,
-    connector: createChannelConnector({ secretBox, telegram, slack, whatsapp, publicUrl: config.publicUrl }),
+    mailer,
+    connector: createChannelConnector({
+      secretBox,
+      telegram,
+      slack,
+      whatsapp,
+      mailer,
+      publicUrl: config.publicUrl,
+      allowPrivateNetwork: config.allowPrivateNetwork,
+    }),
     sender: channelSender,
     jobs: queue,
     publicUrl: config.publicUrl,
@@ -327,8 +311,6 @@ export async function buildContext(
     conversations,
     conversationHub,
     handoff,
-    assignment,
-    inbox,
     leads,
     usage,
     chat,

@@ -72,8 +72,6 @@ const authenticated = operations.filter((operation) => operation.security?.lengt
 const BODIES: Record<string, unknown> = {
   createWebhook: { url: receiver.url, events: ['*'] },
   updateWebhook: { description: 'Renamed' },
-  assignConversation: { user_id: null },
-  renderCannedReply: { conversation_id: owner.rows.conversation },
   createIntegration: {
     provider: 'openai',
     model: 'gpt-4o-mini',
@@ -338,6 +336,13 @@ const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
   },
   whatsappWebhook: {
     body: { object: 'whatsapp_business_account', entry: [] },
+    cases: [
+      { name: 'no signature', request: { origin: null }, status: 403 },
+      { name: 'an API key instead of the signature', request: { token: a.liveKey }, status: 403 },
+    ],
+  },
+  emailInbound: {
+    body: { FromFull: { Email: 'someone@example.com' }, Subject: 'Hi', TextBody: 'Hi' },
     cases: [
       { name: 'no signature', request: { origin: null }, status: 403 },
       { name: 'an API key instead of the signature', request: { token: a.liveKey }, status: 403 },

@@ -28,7 +28,7 @@ export const channels = pgTable(
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),
-    type: text('type', { enum: ['telegram', 'slack', 'whatsapp', 'custom'] }).notNull(),
+    type: text('type', { enum: ['telegram', 'slack', 'whatsapp', 'custom', 'email'] }).notNull(),
     name: text('name'),
     status: channelStatusEnum('status').notNull().default('active'),
     lastError: text('last_error'),

@@ -2,16 +2,29 @@
 // credentials (Telegram getMe and setWebhook, Slack auth.test, WhatsApp reading the phone number),
 // and the sealed credentials, settings and account to store. A platform's refusal stores nothing.
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
+import { isPublicAddress } from '../../lib/safe-fetch.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import { generateWebhookSecret } from '../webhooks/webhook-signing.ts';
 import type { ChannelType } from './channel-messages.ts';
 import type { ChannelRow } from './channel-repository.ts';
+import type { EmailSettings, Mailer } from './email.ts';
 import { asPlatformError } from './platform-error.ts';
 import type { SlackClient } from './slack.ts';
 import type { TelegramClient } from './telegram.ts';
 import type { WhatsAppClient, WhatsAppTemplate } from './whatsapp.ts';
+
+/** Whether every address of the host is public (an SMTP host is a tenant's choice). */
+async function publicHost(host: string): Promise<boolean> {
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.length > 0 && addresses.every((entry) => isPublicAddress(entry.address));
+  } catch {
+    return false;
+  }
+}
 
 /** Every field a channel can be created or changed with; which apply depends on its type. */
 export interface ChannelCredentials {
@@ -24,6 +37,14 @@ export interface ChannelCredentials {
   template?: WhatsAppTemplate | null;
   url?: string;
   secret?: string;
+  address?: string;
+  provider?: 'mailgun' | 'postmark';
+  smtp_host?: string;
+  smtp_port?: number;
+  smtp_secure?: boolean;
+  smtp_username?: string | null;
+  smtp_password?: string;
+  mailgun_signing_key?: string;
 }
 
 export type CreateChannelInput = ChannelCredentials & { type: ChannelType; name?: string };
@@ -40,6 +61,10 @@ const FIELDS: Record<
     optional: ['template'],
   },
   custom: { required: ['url'], optional: ['secret'] },
+  email: {
+    required: ['address', 'provider', 'smtp_host', 'smtp_port'],
+    optional: ['smtp_secure', 'smtp_username', 'smtp_password', 'mailgun_signing_key'],
+  },
 };
 
 /** The credential that a platform's refusal is about, for the error's `param`. */
@@ -48,6 +73,7 @@ const TOKEN_FIELD: Record<ChannelType, string> = {
   slack: 'bot_token',
   whatsapp: 'access_token',
   custom: 'url',
+  email: 'smtp_password',
 };
 
 const TELEGRAM_TOKEN = /^[0-9]+:[A-Za-z0-9_-]+$/;
@@ -84,6 +110,13 @@ export function checkFields(type: ChannelType, input: ChannelCredentials, creati
       'bot_token',
     );
   }
+  if (type === 'email' && creating && input.provider === 'mailgun' && !input.mailgun_signing_key) {
+    throw AppError.invalid(
+      'missing_parameter',
+      "A Mailgun email channel needs the field 'mailgun_signing_key'.",
+      'mailgun_signing_key',
+    );
+  }
   if (type === 'custom' && input.secret !== undefined && !/^whsec_[A-Za-z0-9+/=]{24,}$/.test(input.secret)) {
     throw AppError.invalid(
       'invalid_parameter',
@@ -94,6 +127,7 @@ export function checkFields(type: ChannelType, input: ChannelCredentials, creati
 }
 
 export function connectionError(type: ChannelType, error: unknown): AppError {
+  if (error instanceof AppError) return error;
   const failure = asPlatformError(error, type);
   if (failure.credentialsRejected) {
     return AppError.invalid(
@@ -110,7 +144,9 @@ export function createChannelConnector(deps: {
   telegram: TelegramClient;
   slack: SlackClient;
   whatsapp: WhatsAppClient;
+  mailer: Mailer;
   publicUrl: string | null;
+  allowPrivateNetwork: boolean;
 }) {
   const { secretBox } = deps;
   const seal = (value: string) => secretBox.encrypt(value);
@@ -125,6 +161,48 @@ export function createChannelConnector(deps: {
     const secret = randomBytes(32).toString('base64url');
     await deps.telegram.setWebhook(token, `${deps.publicUrl}${hookPath('telegram', id)}`, secret);
     return { mode: 'webhook' as const, webhookSecretSealed: seal(secret) };
+  }
+
+  /**
+   * An email channel: the SMTP server must take the credentials (connect and authenticate);
+   * Postmark's basic-auth password is made by Parley and shown once.
+   */
+  async function connectEmail(input: ChannelCredentials, current: Record<string, unknown>, row?: ChannelRow) {
+    const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    const settings: EmailSettings = {
+      address: String(defined.address ?? current.address).toLowerCase(),
+      provider: (defined.provider ?? current.provider) as EmailSettings['provider'],
+      smtp_host: String(defined.smtp_host ?? current.smtp_host),
+      smtp_port: Number(defined.smtp_port ?? current.smtp_port),
+      smtp_secure: Boolean(defined.smtp_secure ?? current.smtp_secure ?? false),
+      smtp_username: (defined.smtp_username ?? current.smtp_username ?? null) as string | null,
+    };
+    if (!deps.allowPrivateNetwork && !(await publicHost(settings.smtp_host))) {
+      throw AppError.invalid(
+        'invalid_parameter',
+        "The field 'smtp_host' names a private or unknown address (set PARLEY_ALLOW_PRIVATE_NETWORK to allow it).",
+        'smtp_host',
+      );
+    }
+    const password = input.smtp_password ?? open(row?.botTokenSealed ?? null) ?? null;
+    await deps.mailer.verify(settings, password);
+    const made =
+      settings.provider === 'postmark' && !row?.webhookSecretSealed
+        ? randomBytes(24).toString('base64url')
+        : null;
+    const inboundSecret = input.mailgun_signing_key ?? made;
+    return {
+      row: {
+        mode: 'webhook' as const,
+        ...(password ? { botTokenSealed: seal(password) } : {}),
+        ...(inboundSecret ? { webhookSecretSealed: seal(inboundSecret) } : {}),
+        settings: { ...settings },
+        account: { id: settings.address, username: settings.address },
+        lastCheckedAt: new Date(),
+        lastError: null,
+      },
+      secret: made,
+    };
   }
 
   return {
@@ -208,6 +286,8 @@ export function createChannelConnector(deps: {
             secret: made,
           };
         }
+        case 'email':
+          return connectEmail(input, settings, current);
       }
     },
   };

@@ -8,6 +8,7 @@ import { AppError } from '../../lib/errors.ts';
 import { createChannelInbound } from './channel-inbound.ts';
 import {
   CustomMessageBody,
+  EmailInboundBody,
   HookParams,
   SlackEventBody,
   TelegramUpdateBody,
@@ -39,6 +40,12 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
       rawBodies.set(request, body as string);
       parseJson(request, body as string, done);
     });
+    // Mailgun posts parsed emails as a form.
+    instance.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['Channels'];
     const raw = (request: FastifyRequest) => rawBodies.get(request) ?? '';
@@ -132,6 +139,29 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
           header(request, 'x-hub-signature-256'),
           raw(request),
           request.body,
+        );
+        return { ok: true };
+      },
+    );
+
+    app.post(
+      '/hooks/channels/:id/email',
+      {
+        schema: {
+          operationId: 'emailInbound',
+          tags,
+          description:
+            "Inbound email from the channel's provider. Mailgun (a route's forward(), form-encoded): 403 unless `signature` is the HMAC-SHA256 of `timestamp` + `token` with the webhook signing key, within 5 minutes, each token once. Postmark (inbound webhook, JSON): 403 unless HTTP basic auth is `parley` and the channel's secret. Each email is stored once by Message-ID and answered by a job.",
+          params: HookParams,
+          body: EmailInboundBody,
+          response: Ok,
+        },
+      },
+      async (request) => {
+        await inbound.email(
+          request.params.id,
+          header(request, 'authorization'),
+          request.body as Record<string, unknown>,
         );
         return { ok: true };
       },

@@ -7,6 +7,16 @@ import { AppError } from '../../lib/errors.ts';
 import type { ChannelRow } from './channel-repository.ts';
 import { type ChannelService, sameSecret } from './channel-service.ts';
 import { verifyCustomSignature } from './custom-channel.ts';
+import {
+  type EmailSettings,
+  type InboundEmail,
+  mailgunEmail,
+  newThread,
+  postmarkEmail,
+  threadOf,
+  verifyBasicAuth,
+  verifyMailgun,
+} from './email.ts';
 import { type SlackEnvelope, verifySlackSignature } from './slack.ts';
 import { verifyWhatsAppSignature, whatsappMessages } from './whatsapp.ts';
 
@@ -87,6 +97,38 @@ export function createChannelInbound(deps: { channels: ChannelService }) {
       for (const message of whatsappMessages(body, phoneNumberId)) {
         await channels.accept(channel, message.message.id, message as unknown as Record<string, unknown>);
       }
+    },
+
+    /**
+     * An email posted by the channel's provider: Mailgun's signature (recent, its token used
+     * once) or Postmark's basic auth. Stored once by Message-ID, in the thread it continues.
+     */
+    async email(wireId: string, authorization: string | undefined, body: Record<string, unknown>) {
+      const { channel, secret } = await hooked(wireId, 'email');
+      const settings = channel.settings as unknown as EmailSettings;
+      let email: InboundEmail | null;
+      let token: string | null = null;
+      if (settings.provider === 'mailgun') {
+        const fields = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]));
+        if (!verifyMailgun(secret, fields)) throw forbidden();
+        token = fields.token!;
+        if (await channels.inboundSeen(channel, 'mailgun_token', token)) {
+          throw new AppError('permission_error', 'replayed_webhook', 'This webhook token was already used.');
+        }
+        email = mailgunEmail(fields);
+      } else {
+        if (!verifyBasicAuth(authorization, secret)) throw forbidden();
+        email = postmarkEmail(body);
+      }
+      if (!email) {
+        throw AppError.invalid('invalid_email', 'The email has no sender or no Message-ID.');
+      }
+      const thread = threadOf(email, settings.address) ?? newThread(secret, email.message_id);
+      await channels.accept(channel, email.message_id, {
+        ...email,
+        thread,
+        ...(token ? { mailgun_token: token } : {}),
+      } as unknown as Record<string, unknown>);
     },
 
     /** A custom channel's message, stored once by its webhook-id. */

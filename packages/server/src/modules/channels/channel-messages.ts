@@ -4,6 +4,7 @@
 import type { Visitor } from '../conversations/conversation-service.ts';
 import type { ChannelRow } from './channel-repository.ts';
 import { type CustomInbound, customMessage, customText } from './custom-channel.ts';
+import { emailMessage, emailText, type InboundEmail } from './email.ts';
 import { type SlackEnvelope, slackMessage, slackTarget, slackText } from './slack.ts';
 import { type TelegramUpdate, telegramMessage, telegramText } from './telegram.ts';
 import { type WhatsAppInbound, whatsappMessage, whatsappText } from './whatsapp.ts';
@@ -32,6 +33,8 @@ export function inboundTurn(channel: ChannelRow, payload: Record<string, unknown
       return whatsappMessage(payload as unknown as WhatsAppInbound);
     case 'custom':
       return customMessage(payload as unknown as CustomInbound);
+    case 'email':
+      return emailMessage(payload as unknown as InboundEmail);
   }
 }
 
@@ -55,5 +58,7 @@ export function replyPayload(
         role: message.role ?? 'assistant',
         ...customText(message.content, sources),
       };
+    case 'email':
+      return { thread: threadKey, text: emailText(message.content, sources) };
   }
 }

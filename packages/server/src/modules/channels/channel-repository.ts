@@ -175,6 +175,44 @@ export async function claimDueDeliveries(
   return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** Whether an inbound delivery of the channel holds this value at this payload key. */
+export async function inboundWithPayload(db: Executor, channelId: string, key: string, value: string) {
+  const [row] = await db
+    .select({ id: channelDeliveries.id })
+    .from(channelDeliveries)
+    .where(
+      and(
+        eq(channelDeliveries.channelId, channelId),
+        eq(channelDeliveries.direction, 'inbound'),
+        sql`${channelDeliveries.payload}->>${key} = ${value}`,
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+export async function findDelivery(db: Executor, id: string): Promise<DeliveryRow | null> {
+  const [row] = await db.select().from(channelDeliveries).where(eq(channelDeliveries.id, id));
+  return row ?? null;
+}
+
+/** The newest inbound delivery of a conversation on a channel (what a reply answers). */
+export async function lastInboundOf(db: Executor, channelId: string, conversationId: string) {
+  const [row] = await db
+    .select()
+    .from(channelDeliveries)
+    .where(
+      and(
+        eq(channelDeliveries.channelId, channelId),
+        eq(channelDeliveries.conversationId, conversationId),
+        eq(channelDeliveries.direction, 'inbound'),
+      ),
+    )
+    .orderBy(desc(channelDeliveries.id))
+    .limit(1);
+  return row ?? null;
+}
+
 /** Channels with deliveries due now. */
 export async function channelsWithDueWork(db: Executor): Promise<string[]> {
   const rows = await db

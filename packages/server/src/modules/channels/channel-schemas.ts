@@ -6,7 +6,7 @@ import { type CreateChannelInput, hookPath } from './channel-connect.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 
 /** The platforms a channel can be created for: only those that work end to end. */
-export const CHANNEL_TYPES = ['telegram', 'slack', 'whatsapp', 'custom'] as const;
+export const CHANNEL_TYPES = ['telegram', 'slack', 'whatsapp', 'custom', 'email'] as const;
 
 const Secret = (description: string) =>
   Type.String({
@@ -62,6 +62,26 @@ const CustomSecret = Type.String({
   description:
     'Custom: the Standard Webhooks secret (whsec_…) both sides sign with. Made by Parley and returned once when not given.',
 });
+const EmailAddress = Type.String({
+  format: 'email',
+  maxLength: 320,
+  description: 'Email: the support address people write to; replies come from it.',
+});
+const EmailProvider = Type.Union([Type.Literal('mailgun'), Type.Literal('postmark')], {
+  description: 'Email: the provider that posts inbound mail to Parley.',
+});
+const SmtpHost = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  description: 'Email: the SMTP server replies go through.',
+});
+const SmtpPort = Type.Integer({ minimum: 1, maximum: 65535, examples: [587] });
+const SmtpSecure = Type.Boolean({
+  description: 'Email: TLS from the start (port 465); otherwise STARTTLS when offered.',
+});
+const SmtpUsername = Type.String({ minLength: 1, maxLength: 320 });
+const SmtpPassword = Secret('Email: the SMTP password.');
+const MailgunKey = Secret('Email (Mailgun): the HTTP webhook signing key (Sending → Webhooks).');
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const ChannelResponse = Type.Object({
@@ -93,8 +113,17 @@ export const ChannelResponse = Type.Object({
       phone_number_id: Type.Optional(Type.String()),
       template: Type.Optional(Nullable(Type.Object({ name: Type.String(), language: Type.String() }))),
       url: Type.Optional(Type.String()),
+      address: Type.Optional(Type.String()),
+      provider: Type.Optional(Type.String()),
+      smtp_host: Type.Optional(Type.String()),
+      smtp_port: Type.Optional(Type.Integer()),
+      smtp_secure: Type.Optional(Type.Boolean()),
+      smtp_username: Type.Optional(Nullable(Type.String())),
     },
-    { description: 'WhatsApp: phone_number_id, template. Custom: url.' },
+    {
+      description:
+        'WhatsApp: phone_number_id, template. Custom: url. Email: address, provider, smtp_host, smtp_port, smtp_secure, smtp_username.',
+    },
   ),
   account: Type.Object({
     id: Nullable(Type.String()),
@@ -134,6 +163,16 @@ export const CreateChannelBody = Type.Unsafe<CreateChannelInput>({
       template: Type.Optional(Template),
     }),
     variant('custom', { url: CustomUrl, secret: Type.Optional(CustomSecret) }),
+    variant('email', {
+      address: EmailAddress,
+      provider: EmailProvider,
+      smtp_host: SmtpHost,
+      smtp_port: SmtpPort,
+      smtp_secure: Type.Optional(SmtpSecure),
+      smtp_username: Type.Optional(SmtpUsername),
+      smtp_password: Type.Optional(SmtpPassword),
+      mailgun_signing_key: Type.Optional(MailgunKey),
+    }),
   ],
   description: 'One of: telegram, slack, whatsapp, custom; each with its own credentials.',
 });
@@ -157,6 +196,14 @@ export const UpdateChannelBody = Type.Object(
     template: Type.Optional(Nullable(Template)),
     url: Type.Optional(CustomUrl),
     secret: Type.Optional(CustomSecret),
+    address: Type.Optional(EmailAddress),
+    provider: Type.Optional(EmailProvider),
+    smtp_host: Type.Optional(SmtpHost),
+    smtp_port: Type.Optional(SmtpPort),
+    smtp_secure: Type.Optional(SmtpSecure),
+    smtp_username: Type.Optional(Nullable(SmtpUsername)),
+    smtp_password: Type.Optional(SmtpPassword),
+    mailgun_signing_key: Type.Optional(MailgunKey),
   },
   {
     additionalProperties: false,
@@ -231,6 +278,15 @@ export const CustomMessageBody = Type.Object(
   { additionalProperties: true },
 );
 
+/** An email channel's settings as shown: everything but secrets, which are not settings. */
+function emailSettings(settings: Record<string, unknown>) {
+  const { address, provider, smtp_host, smtp_port, smtp_secure, smtp_username } = settings as Record<
+    string,
+    never
+  >;
+  return { address, provider, smtp_host, smtp_port, smtp_secure, smtp_username };
+}
+
 /** Each type's write-only credentials, by the column that holds them. */
 const CREDENTIALS = {
   telegram: { bot_token: 'botTokenSealed' },
@@ -241,6 +297,7 @@ const CREDENTIALS = {
     verify_token: 'verifyTokenSealed',
   },
   custom: { secret: 'webhookSecretSealed' },
+  email: { smtp_password: 'botTokenSealed', inbound_secret: 'webhookSecretSealed' },
 } as const;
 
 /** A channel as the API shows it; `publicUrl` (PARLEY_PUBLIC_URL) makes its webhook URL. */
@@ -272,6 +329,7 @@ export function presentChannel(row: ChannelRow, publicUrl: string | null = null)
       ...(settings.phone_number_id ? { phone_number_id: settings.phone_number_id } : {}),
       ...(row.type === 'whatsapp' ? { template: settings.template ?? null } : {}),
       ...(settings.url ? { url: settings.url } : {}),
+      ...(row.type === 'email' ? emailSettings(row.settings) : {}),
     },
     account: {
       id: account.id === undefined ? null : String(account.id),
@@ -298,3 +356,11 @@ export function presentDelivery(row: DeliveryRow) {
     updated_at: row.updatedAt.toISOString(),
   };
 }
+
+export const EmailInboundBody = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description: "Mailgun's parsed message (form fields) or Postmark's inbound JSON.",
+  },
+);

@@ -8,6 +8,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
 import { sendCustom } from './custom-channel.ts';
+import { type EmailSettings, emailIds, type InboundEmail, type Mailer } from './email.ts';
 import { PlatformError } from './platform-error.ts';
 import type { SlackClient } from './slack.ts';
 import type { TelegramClient } from './telegram.ts';
@@ -31,6 +32,7 @@ export function createChannelSender(deps: {
   telegram: TelegramClient;
   slack: SlackClient;
   whatsapp: WhatsAppClient;
+  mailer: Mailer;
   /** For custom channels' URLs, which tenants choose: guarded like webhook endpoints. */
   fetch: SafeFetch;
 }) {
@@ -55,6 +57,37 @@ export function createChannelSender(deps: {
     url: String((channel.settings as { url?: unknown }).url),
     secret: deps.secretBox.decrypt(channel.webhookSecretSealed!),
   });
+
+  /** A reply by email to the conversation's last email: same subject, In-Reply-To and References. */
+  async function sendEmail(
+    channel: ChannelRow,
+    delivery: DeliveryRow,
+    payload: { thread: string; text: string },
+  ) {
+    const settings = channel.settings as unknown as EmailSettings;
+    const answered = delivery.payload.in_reply_to_delivery;
+    const last =
+      typeof answered === 'string'
+        ? await repo.findDelivery(deps.db.orm, answered)
+        : delivery.conversationId
+          ? await repo.lastInboundOf(deps.db.orm, channel.id, delivery.conversationId)
+          : null;
+    if (!last)
+      throw new PlatformError(400, 'This conversation has no email to answer.', { retryable: false });
+    const inbound = last.payload as unknown as InboundEmail;
+    const ids = emailIds(settings.address, payload.thread, encodeId('chd', delivery.id));
+    const subject = /^re:/i.test(inbound.subject) ? inbound.subject : `Re: ${inbound.subject}`;
+    await deps.mailer.send(settings, channel.botTokenSealed ? token(channel) : null, {
+      to: inbound.from.email,
+      subject,
+      text: payload.text,
+      messageId: ids.messageId,
+      inReplyTo: inbound.message_id,
+      references: [...inbound.references, inbound.message_id],
+      replyTo: ids.replyTo,
+    });
+    return { email_message_id: ids.messageId, to: inbound.from.email };
+  }
 
   return {
     /** A custom channel's signed test call (`channel.test`): throws the receiver's refusal. */
@@ -100,6 +133,8 @@ export function createChannelSender(deps: {
           });
           return {};
         }
+        case 'email':
+          return sendEmail(channel, delivery, payload as unknown as { thread: string; text: string });
       }
     },
   };

@@ -22,6 +22,7 @@ import type { ChannelRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
 import { presentChannel } from './channel-schemas.ts';
 import type { ChannelSender } from './channel-sender.ts';
+import type { EmailSettings, Mailer } from './email.ts';
 import { asPlatformError, type PlatformError } from './platform-error.ts';
 import type { SlackClient } from './slack.ts';
 import { type TelegramClient, TelegramError } from './telegram.ts';
@@ -48,6 +49,7 @@ export function createChannelService(deps: {
   telegram: TelegramClient;
   slack: SlackClient;
   whatsapp: WhatsAppClient;
+  mailer: Mailer;
   connector: ChannelConnector;
   sender: ChannelSender;
   jobs: JobSender;
@@ -131,6 +133,12 @@ export function createChannelService(deps: {
         return;
       case 'whatsapp':
         await deps.whatsapp.phoneNumber(tokenOf(row), String(row.settings.phone_number_id));
+        return;
+      case 'email':
+        await deps.mailer.verify(
+          row.settings as unknown as EmailSettings,
+          row.botTokenSealed ? tokenOf(row) : null,
+        );
         return;
       case 'custom':
         // A signed ping: the receiver proves it takes the channel's secret.
@@ -252,6 +260,10 @@ export function createChannelService(deps: {
         await deps.jobs.send('channel-work', { channelId: channel.id }, { singletonKey: channel.id });
       return stored;
     },
+
+    /** Whether an inbound delivery of the channel carries this value at this payload key. */
+    inboundSeen: (channel: ChannelRow, key: string, value: string) =>
+      repo.inboundWithPayload(db.orm, channel.id, key, value),
 
     /** A channel by its id in a platform's webhook URL, or null (unknown id, or another type). */
     async hookChannel(wireId: string, type: ChannelRow['type']): Promise<ChannelRow | null> {

@@ -63,15 +63,15 @@ export function createChannelWorker(deps: {
 
   async function queueReply(
     channel: ChannelRow,
-    chatId: string,
+    inbound: DeliveryRow,
     conversationId: string,
     message: { id: string; role?: string; content: string; sourcesUsed?: { url: string | null }[] },
   ) {
-    await repo.insertOutbound(db.orm, channel, {
-      conversationId,
-      messageId: message.id,
-      payload: replyPayload(channel.type, chatId, { ...message, sources: message.sourcesUsed ?? [] }),
-    });
+    const chatId = inboundTurn(channel, inbound.payload)!.threadKey;
+    const payload = replyPayload(channel.type, chatId, { ...message, sources: message.sourcesUsed ?? [] });
+    // An email answers the very email it replies to (In-Reply-To), even if more came since.
+    if (channel.type === 'email') payload.in_reply_to_delivery = inbound.id;
+    await repo.insertOutbound(db.orm, channel, { conversationId, messageId: message.id, payload });
   }
 
   /** One stored update: the chat's conversation gets the message; the bot answers unless a human has it. */
@@ -120,16 +120,16 @@ export function createChannelWorker(deps: {
     await repo.upsertThread(db.orm, channel, chatId, conversationId, inbound.sentAt ?? new Date());
     // The handoff notice of this turn (the visitor asked for a person) goes out with it.
     if (turn.escalation?.systemMessage) {
-      await queueReply(channel, chatId, conversationId, turn.escalation.systemMessage);
+      await queueReply(channel, row, conversationId, turn.escalation.systemMessage);
     }
     let error: string | null = null;
     if (turn.mode === 'ai') {
       try {
         const reply = await deps.chat.answer(turn);
-        await queueReply(channel, chatId, conversationId, reply.message);
+        await queueReply(channel, row, conversationId, reply.message);
         // Fallbacks in a row handed the conversation to a person: the notice follows the reply.
         if (reply.escalation?.systemMessage) {
-          await queueReply(channel, chatId, conversationId, reply.escalation.systemMessage);
+          await queueReply(channel, row, conversationId, reply.escalation.systemMessage);
         }
       } catch (caught) {
         if (!(caught instanceof AppError)) throw caught;

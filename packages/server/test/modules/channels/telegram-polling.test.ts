@@ -16,6 +16,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
+// Two apps and a second node start within the test: more than the default timeout on a busy machine.
 describe('a Telegram channel without a public URL', () => {
   it('long-polls getUpdates and answers what it finds', async () => {
     const polling = await startTestApp(
@@ -99,5 +100,5 @@ describe('a Telegram channel without a public URL', () => {
     } finally {
       await polling.close();
     }
-  });
+  }, 120_000);
 });
