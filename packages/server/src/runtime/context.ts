@@ -21,6 +21,10 @@ import { createTelegramClient } from '../modules/channels/telegram.ts';
 import { createWhatsAppClient } from '../modules/channels/whatsapp.ts';
 import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
 import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
+import {
+  type AssignmentService,
+  createAssignmentService,
+} from '../modules/conversations/conversation-assignment.ts';
 import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
 import { type ConversationHub, createConversationHub } from '../modules/conversations/conversation-live.ts';
 import {
@@ -30,6 +34,7 @@ import {
 import { REPO_ROOT } from '../modules/demo/demo-docs.ts';
 import { createDemoService, type DemoService } from '../modules/demo/demo-service.ts';
 import { createEventService, type EventService } from '../modules/events/event-service.ts';
+import { createInboxService, type InboxService } from '../modules/inbox/inbox-service.ts';
 import {
   createIntegrationService,
   type IntegrationService,
@@ -76,6 +81,8 @@ export interface Context {
   conversations: ConversationService;
   conversationHub: ConversationHub;
   handoff: HandoffService;
+  assignment: AssignmentService;
+  inbox: InboxService;
   leads: LeadService;
   usage: UsageService;
   chat: ChatService;
@@ -145,7 +152,21 @@ export async function buildContext(
   });
   await apiKeys.start();
   const workspaces = createWorkspaceService({ db, plans: config.plans, apiKeys });
-  const users = createUserService({ db });
+  // A person coming online (or given room) lets automatic assignment give out more, in both
+  // environments of the workspace.
+  const users = createUserService({
+    db,
+    onAvailable: (workspaceId) =>
+      assignment.rerun([
+        { workspaceId, environment: 'live' },
+        { workspaceId, environment: 'test' },
+      ]),
+  });
+  const assignment = createAssignmentService({
+    db,
+    logger,
+    findPerson: (workspaceId, userId) => users.get(workspaceId, userId).catch(() => null),
+  });
   const sessions = createSessionService({ db, plans: config.plans });
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
@@ -188,7 +209,14 @@ export async function buildContext(
   const conversations = createConversationService({ db });
   const conversationHub = createConversationHub({ db, logger });
   await conversationHub.start();
-  const handoff = createHandoffService({ db, chatbots, conversations, onStaffMessage: queueStaffMessage });
+  const handoff = createHandoffService({
+    db,
+    chatbots,
+    conversations,
+    onStaffMessage: queueStaffMessage,
+    onQueueChanged: (scope) => assignment.rerun([scope]),
+  });
+  const inbox = createInboxService({ db, conversations, users });
   const leads = createLeadService({ db, chatbots, conversations });
   const usage = createUsageService({ db });
   const chat = createChatService({
@@ -311,6 +339,8 @@ export async function buildContext(
     conversations,
     conversationHub,
     handoff,
+    assignment,
+    inbox,
     leads,
     usage,
     chat,

@@ -31,6 +31,22 @@ const PEOPLE_OPERATIONS = [
   'DELETE /v1/users/{id}',
   'POST /v1/users/{id}/password-reset',
   'DELETE /v1/users/{id}/sessions',
+  'POST /v1/conversations/{id}/assign',
+  'GET /v1/labels',
+  'POST /v1/labels',
+  'PATCH /v1/labels/{id}',
+  'DELETE /v1/labels/{id}',
+  'GET /v1/conversations/{id}/labels',
+  'PUT /v1/conversations/{id}/labels',
+  'GET /v1/conversations/{id}/notes',
+  'POST /v1/conversations/{id}/notes',
+  'GET /v1/canned-replies',
+  'POST /v1/canned-replies',
+  'GET /v1/canned-replies/{id}',
+  'PATCH /v1/canned-replies/{id}',
+  'DELETE /v1/canned-replies/{id}',
+  'POST /v1/canned-replies/{id}/render',
+  'GET /v1/inbox/counts',
 ];
 
 describe('OpenAPI', () => {

@@ -72,6 +72,8 @@ const authenticated = operations.filter((operation) => operation.security?.lengt
 const BODIES: Record<string, unknown> = {
   createWebhook: { url: receiver.url, events: ['*'] },
   updateWebhook: { description: 'Renamed' },
+  assignConversation: { user_id: null },
+  renderCannedReply: { conversation_id: owner.rows.conversation },
   createIntegration: {
     provider: 'openai',
     model: 'gpt-4o-mini',
