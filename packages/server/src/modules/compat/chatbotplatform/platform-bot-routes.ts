@@ -13,21 +13,16 @@ import {
 } from '../../chatbots/chatbot-schemas.ts';
 import type { ChatbotService } from '../../chatbots/chatbot-service.ts';
 import type { IntegrationService } from '../../integrations/integration-service.ts';
-import { offsetPage } from '../compat-pages.ts';
-import { OffsetQuery, offsetPageSchema, pageParams } from './platform-scope.ts';
+import { presentWithProviders } from '../compat-providers.ts';
+import { OffsetQuery, offsetPageSchema, offsetResponse } from './platform-scope.ts';
 
 export function platformBotRoutes(deps: { chatbots: ChatbotService; integrations: IntegrationService }) {
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['Bots'];
 
-    async function present(scope: ReturnType<typeof scopeOf>, rows: ChatbotRow[]) {
-      const providers = await deps.integrations.providersOf(
-        scope,
-        rows.map((row) => row.id),
-      );
-      return rows.map((row) => presentChatbot(row, providers.get(row.id) ?? 'extractive'));
-    }
+    const present = (scope: ReturnType<typeof scopeOf>, rows: ChatbotRow[]) =>
+      presentWithProviders(deps.integrations, scope, rows, presentChatbot);
     const presentOne = async (scope: ReturnType<typeof scopeOf>, row: ChatbotRow) =>
       (await present(scope, [row]))[0]!;
 
@@ -44,13 +39,11 @@ export function platformBotRoutes(deps: { chatbots: ChatbotService; integrations
       },
       async (request) => {
         const scope = scopeOf(request);
-        const { page, perPage } = pageParams(request.query);
-        const result = await offsetPage(
+        return offsetResponse(
+          request.query,
           (limit) => deps.chatbots.list(scope, { limit, beforeId: null }),
-          page,
-          perPage,
+          (rows) => present(scope, rows),
         );
-        return { data: await present(scope, result.rows), page, per_page: perPage, has_more: result.hasMore };
       },
     );
 

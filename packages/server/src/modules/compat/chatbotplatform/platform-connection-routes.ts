@@ -21,8 +21,7 @@ import {
   UpdateIntegrationBody,
 } from '../../integrations/integration-schemas.ts';
 import type { IntegrationService } from '../../integrations/integration-service.ts';
-import { offsetPage } from '../compat-pages.ts';
-import { OffsetQuery, offsetPageSchema, pageParams } from './platform-scope.ts';
+import { OffsetQuery, offsetPageSchema, offsetResponse } from './platform-scope.ts';
 
 const BotParams = Type.Object({ bot_id: Type.String({ maxLength: 100 }) });
 
@@ -50,13 +49,11 @@ export function platformConnectionRoutes(deps: {
       async (request) => {
         const scope = scopeOf(request);
         const botId = decodeId('bot', request.params.bot_id, 'bot_id');
-        const { page, perPage } = pageParams(request.query);
-        const result = await offsetPage(
+        return offsetResponse(
+          request.query,
           (limit) => integrations.list(scope, botId, { limit, beforeId: null }),
-          page,
-          perPage,
+          (rows) => rows.map(presentOne),
         );
-        return { data: result.rows.map(presentOne), page, per_page: perPage, has_more: result.hasMore };
       },
     );
 
@@ -140,13 +137,11 @@ export function platformConnectionRoutes(deps: {
       async (request) => {
         const scope = scopeOf(request);
         const botId = decodeId('bot', request.params.bot_id, 'bot_id');
-        const { page, perPage } = pageParams(request.query);
-        const result = await offsetPage(
+        return offsetResponse(
+          request.query,
           (limit) => channels.list(scope, botId, { limit, beforeId: null }),
-          page,
-          perPage,
+          (rows) => rows.map(channels.present),
         );
-        return { data: result.rows.map(channels.present), page, per_page: perPage, has_more: result.hasMore };
       },
     );
 

@@ -15,8 +15,7 @@ import {
   presentMessage,
 } from '../../conversations/conversation-schemas.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
-import { offsetPage } from '../compat-pages.ts';
-import { OffsetQuery, offsetPageSchema, pageParams } from './platform-scope.ts';
+import { OffsetQuery, offsetPageSchema, offsetResponse } from './platform-scope.ts';
 
 const { chatbot_id: _byPath, ...Filters } = ConversationFilterQuery;
 const ListQuery = Type.Object({ ...OffsetQuery.properties, ...Filters }, { additionalProperties: false });
@@ -49,23 +48,16 @@ export function platformConversationRoutes(deps: {
         const chatbotId = decodeId('bot', request.params.bot_id, 'bot_id');
         await deps.chatbots.assertExists(scope, chatbotId);
         const { page: _page, per_page: _perPage, updated_after, ...filters } = request.query;
-        const { page, perPage } = pageParams(request.query);
-        const result = await offsetPage(
-          (limit) =>
-            conversations.list(
-              scope,
-              { ...filters, chatbotId, ...(updated_after ? { updatedAfter: new Date(updated_after) } : {}) },
-              { limit, after: null },
-            ),
-          page,
-          perPage,
-        );
-        return {
-          data: result.rows.map(presentConversation),
-          page,
-          per_page: perPage,
-          has_more: result.hasMore,
+        const filtersWithBot = {
+          ...filters,
+          chatbotId,
+          ...(updated_after ? { updatedAfter: new Date(updated_after) } : {}),
         };
+        return offsetResponse(
+          request.query,
+          (limit) => conversations.list(scope, filtersWithBot, { limit, after: null }),
+          (rows) => rows.map(presentConversation),
+        );
       },
     );
 
@@ -100,13 +92,11 @@ export function platformConversationRoutes(deps: {
       async (request) => {
         const scope = scopeOf(request);
         const conversation = await conversations.get(scope, decodeId('conv', request.params.id, 'id'));
-        const { page, perPage } = pageParams(request.query);
-        const result = await offsetPage(
+        return offsetResponse(
+          request.query,
           (limit) => conversations.listMessages(scope, conversation.id, { limit, afterId: null }),
-          page,
-          perPage,
+          (rows) => rows.map(presentMessage),
         );
-        return { data: result.rows.map(presentMessage), page, per_page: perPage, has_more: result.hasMore };
       },
     );
 

@@ -3,6 +3,7 @@
 // agent loops answered with a documented 501 (Parley has none yet).
 import { type TSchema, Type } from 'typebox';
 import { AppError } from '../../../lib/errors.ts';
+import { offsetPage } from '../compat-pages.ts';
 import type { CompatSeed } from '../compat-scope.ts';
 
 export const PLATFORM_BASE = '/compat/chatbotplatform';
@@ -53,8 +54,16 @@ export function offsetPageSchema<T extends TSchema>(item: T) {
   });
 }
 
-export function pageParams(query: { page?: number; per_page?: number }) {
-  return { page: query.page ?? 1, perPage: query.per_page ?? 20 };
+/** One page of `page`/`per_page` as the platform answers it: `{data, page, per_page, has_more}`. */
+export async function offsetResponse<Row, T>(
+  query: { page?: number; per_page?: number },
+  fetch: (limit: number) => Promise<Row[]>,
+  present: (rows: Row[]) => T[] | Promise<T[]>,
+) {
+  const page = query.page ?? 1;
+  const perPage = query.per_page ?? 20;
+  const result = await offsetPage(fetch, page, perPage);
+  return { data: await present(result.rows), page, per_page: perPage, has_more: result.hasMore };
 }
 
 /** Agent loops are in the platform's API but not in Parley yet: one clear answer for all of them. */

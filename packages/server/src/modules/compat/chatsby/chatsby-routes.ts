@@ -12,6 +12,7 @@ import type { ConversationService } from '../../conversations/conversation-servi
 import type { IntegrationService } from '../../integrations/integration-service.ts';
 import { parsePrefixedId, prefixedId, rewriteIds } from '../compat-ids.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../compat-pages.ts';
+import { presentWithProviders } from '../compat-providers.ts';
 import { type CompatDeps, type CompatSeed, registerCompatScope } from '../compat-scope.ts';
 import {
   AGENT_PREFIX,
@@ -109,13 +110,9 @@ export function chatsbyRoutes(
           : null;
         const rows = await deps.chatbots.list(scope, { limit: size + 1, beforeId });
         const page = rows.slice(0, size);
-        const providers = await deps.integrations.providersOf(
-          scope,
-          page.map((row) => row.id),
-        );
         const hasMore = rows.length > size;
         return {
-          data: page.map((row) => presentAgent(row, providers.get(row.id) ?? 'extractive')),
+          data: await presentWithProviders(deps.integrations, scope, page, presentAgent),
           has_more: hasMore,
           next_cursor: hasMore ? encodeCursor({ id: agentId(page.at(-1)!.id) }) : null,
         };
@@ -128,8 +125,8 @@ export function chatsbyRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const row = await deps.chatbots.get(scope, parsePrefixedId(AGENT_PREFIX, request.params.id, 'id'));
-        const providers = await deps.integrations.providersOf(scope, [row.id]);
-        return presentAgent(row, providers.get(row.id) ?? 'extractive');
+        const [agent] = await presentWithProviders(deps.integrations, scope, [row], presentAgent);
+        return agent!;
       },
     );
 

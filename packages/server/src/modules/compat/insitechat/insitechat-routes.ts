@@ -11,6 +11,7 @@ import type { SourceService } from '../../sources/source-service.ts';
 import type { WebhookService } from '../../webhooks/webhook-service.ts';
 import { parseBareUuid, rewriteIds } from '../compat-ids.ts';
 import { allRows } from '../compat-pages.ts';
+import { presentWithProviders } from '../compat-providers.ts';
 import { type CompatDeps, type CompatSeed, registerCompatScope, shortNotFound } from '../compat-scope.ts';
 import {
   ChatBody,
@@ -85,11 +86,7 @@ export function insiteChatRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const rows = await allRows((page) => deps.chatbots.list(scope, page));
-        const providers = await deps.integrations.providersOf(
-          scope,
-          rows.map((row) => row.id),
-        );
-        return rows.map((row) => presentSummary(row, providers.get(row.id) ?? 'extractive'));
+        return presentWithProviders(deps.integrations, scope, rows, presentSummary);
       },
     );
 
@@ -101,8 +98,8 @@ export function insiteChatRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const row = await deps.chatbots.get(scope, parseBareUuid(request.params.chatbot_id, 'chatbot_id'));
-        const providers = await deps.integrations.providersOf(scope, [row.id]);
-        return presentDetail(row, providers.get(row.id) ?? 'extractive');
+        const [detail] = await presentWithProviders(deps.integrations, scope, [row], presentDetail);
+        return detail!;
       },
     );
 
