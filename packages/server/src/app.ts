@@ -27,6 +27,7 @@ import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
 import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { compatRoutes } from './modules/compat/compat-routes.ts';
+import { consoleRoute } from './modules/console/console-route.ts';
 import type { AssignmentService } from './modules/conversations/conversation-assignment.ts';
 import type { HandoffService } from './modules/conversations/conversation-handoff.ts';
 import type { ConversationHub } from './modules/conversations/conversation-live.ts';
@@ -152,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ db: deps.db }));
   await app.register(demoRoutes(deps));
   await app.register(widgetScriptRoute());
+  await app.register(consoleRoute());
   // The widget's API: no key; the bot's allowed origins and per-visitor limits guard it.
   await app.register(widgetPublicRoutes({ ...deps, publicLimits: deps.config.publicRateLimits }));
   // Messaging platforms' webhooks: no key; each channel's own secret guards it.

@@ -76,6 +76,7 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: bo
     '',
     `Parley is running at ${url}`,
     ...(demo ? [`  Demo: ${url}/ (a chatbot trained on these docs)`] : []),
+    `  Console: ${url}/app (the team signs in here)`,
     `  API reference: ${url}/docs`,
     `  Database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, in ${config.dataDir}`}`,
   ];
