@@ -37,7 +37,9 @@ import { demoRoutes } from './modules/demo/demo-routes.ts';
 import type { DemoService } from './modules/demo/demo-service.ts';
 import { eventRoutes } from './modules/events/event-routes.ts';
 import type { EventService } from './modules/events/event-service.ts';
+import { csatRoutes } from './modules/inbox/csat-routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
+import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
 import type { InboxService } from './modules/inbox/inbox-service.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
@@ -193,6 +195,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
     );
     await v1.register(inboxRoutes(deps));
+    await v1.register(csatRoutes(deps));
+    await v1.register(receiptRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));

@@ -47,6 +47,10 @@ const PEOPLE_OPERATIONS = [
   'DELETE /v1/canned-replies/{id}',
   'POST /v1/canned-replies/{id}/render',
   'GET /v1/inbox/counts',
+  'GET /v1/analytics/csat',
+  'POST /v1/conversations/{id}/read',
+  'GET /v1/conversations/{id}/reads',
+  'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/rating',
 ];
 
 describe('OpenAPI', () => {

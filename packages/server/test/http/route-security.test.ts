@@ -90,7 +90,14 @@ function bodyFor(operation: ApiOperation): unknown {
 const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents']);
 
 /** Operations about the signed-in person: an API key has none, and gets 403 session_required. */
-const SESSION_ONLY = new Set(['getMe', 'updateMe', 'updateSession', 'signOut', 'signOutEverywhere']);
+const SESSION_ONLY = new Set([
+  'getMe',
+  'updateMe',
+  'updateSession',
+  'signOut',
+  'signOutEverywhere',
+  'markConversationRead',
+]);
 
 function idsOf(rows: TenantResources, options: { workspaceWide?: boolean } = {}): string[] {
   return Object.entries(rows)
@@ -286,6 +293,7 @@ const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
   widgetMessages: { cases: tokenCases() },
   widgetEvents: { cases: tokenCases() },
   widgetEscalate: { body: {}, cases: tokenCases() },
+  widgetRating: { body: { rating: 5 }, cases: tokenCases() },
   widgetLead: {
     body: { email: 'visitor@example.com', conversation_id: visitor.conversationId },
     cases: tokenCases(),

@@ -2,14 +2,12 @@
 // a live event stream, and exports.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../../db/client.ts';
 import { principalOf, scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { AssignmentService } from './conversation-assignment.ts';
-import { exportConversations } from './conversation-export.ts';
 import type { HandoffService } from './conversation-handoff.ts';
 import type { ConversationHub } from './conversation-live.ts';
 import type { ActivityCursor, ConversationFilters } from './conversation-queries.ts';
@@ -120,7 +118,6 @@ function decodeActivityCursor(cursor: string | undefined): ActivityCursor | null
 }
 
 export function conversationRoutes(deps: {
-  db: Database;
   conversations: ConversationService;
   handoff: HandoffService;
   conversationHub: ConversationHub;
@@ -175,7 +172,7 @@ export function conversationRoutes(deps: {
         return reply
           .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
           .header('content-disposition', `attachment; filename="conversations-${stamp}.${format}"`)
-          .send(exportConversations(deps.db, scopeOf(request), filtersOf(request.query), format));
+          .send(deps.conversations.export(scopeOf(request), filtersOf(request.query), format));
       },
     );
 

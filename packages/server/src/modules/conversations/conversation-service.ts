@@ -8,6 +8,7 @@ import { decodeId, encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
 import { recordEvent } from '../events/event-outbox.ts';
 import type { ChatTurn } from '../providers/provider-types.ts';
+import { exportConversations } from './conversation-export.ts';
 import { announce } from './conversation-live.ts';
 import {
   type ActivityCursor,
@@ -70,6 +71,43 @@ export function createConversationService(deps: { db: Database }) {
     /** Conversations matching the filters, newest activity first (the inbox's order). */
     list(scope: Scope, filters: ConversationFilters, page: { limit: number; after: ActivityCursor | null }) {
       return listConversations(db.orm, scope, filters, page);
+    },
+
+    /** Every matching conversation with its messages, streamed (NDJSON or CSV), in id order. */
+    export(scope: Scope, filters: ConversationFilters, format: 'ndjson' | 'csv') {
+      return exportConversations(db, scope, filters, format);
+    },
+
+    /**
+     * The visitor's satisfaction with a resolved conversation: 1 to 5 and an optional comment,
+     * once. Asked after resolution, so a conversation still open is refused.
+     */
+    async rate(
+      scope: Scope,
+      id: string,
+      input: { rating: number; comment?: string },
+    ): Promise<ConversationRow> {
+      return db.orm.transaction(async (tx) => {
+        const current = await repo.lockConversation(tx, scope, id);
+        if (!current) throw AppError.notFound('conversation', encodeId('conv', id));
+        if (current.status !== 'closed') {
+          throw new AppError(
+            'conflict_error',
+            'conversation_not_resolved',
+            'Only a resolved conversation can be rated.',
+          );
+        }
+        if (current.csatRating !== null) {
+          throw new AppError('conflict_error', 'already_rated', 'This conversation has been rated already.');
+        }
+        const rated = (await repo.updateConversation(tx, scope, id, {
+          csatRating: input.rating,
+          csatComment: input.comment?.trim() || null,
+          csatAt: new Date(),
+        }))!;
+        await announce(tx, { conversationId: id, kind: 'conversation', id });
+        return rated;
+      });
     },
 
     /** Deletes a conversation and its messages; 404 when the scope has none with this id. */

@@ -10,7 +10,9 @@ import type { ConversationService } from '../conversations/conversation-service.
 import type { UserRow } from '../users/user-repository.ts';
 import type { UserService } from '../users/user-service.ts';
 import { fillTemplate, unknownVariables } from './canned-reply-template.ts';
+import { type CsatFilter, csatSummary } from './csat-repository.ts';
 import * as repo from './inbox-repository.ts';
+import * as receipts from './receipt-repository.ts';
 
 type Page = { limit: number; afterId: string | null };
 
@@ -222,6 +224,31 @@ export function createInboxService(deps: {
     },
 
     counts: (scope: Scope) => repo.inboxCounts(db.orm, scope),
+
+    /**
+     * A person has read the conversation up to a message (its newest when none is named): a read
+     * receipt the rest of the team sees. The position never moves back.
+     */
+    async markRead(scope: Scope, conversationId: string, userId: string, messageId: string | null) {
+      await deps.conversations.get(scope, conversationId);
+      const message = await receipts.messageToMark(db.orm, scope, conversationId, messageId);
+      if (messageId && !message) {
+        throw AppError.invalid(
+          'unknown_message',
+          `No message with id '${encodeId('msg', messageId)}' in this conversation.`,
+          'message_id',
+        );
+      }
+      return receipts.markRead(db.orm, conversationId, userId, message);
+    },
+
+    async receipts(scope: Scope, conversationId: string) {
+      await deps.conversations.get(scope, conversationId);
+      return receipts.receiptsOf(db.orm, conversationId);
+    },
+
+    /** How visitors rated resolved conversations. */
+    csat: (scope: Scope, filter: CsatFilter) => csatSummary(db.orm, scope, filter),
   };
 }
 

@@ -25,9 +25,11 @@ import {
   PublicFeedbackBody,
   PublicLeadBody,
   PublicMessagesQuery,
+  PublicRatingBody,
   presentWidgetConfig,
   presentWidgetConversation,
   presentWidgetMessage,
+  RatedResponse,
   WidgetConfigResponse,
   WidgetMessagesResponse,
 } from './widget-schemas.ts';
@@ -282,6 +284,31 @@ export function widgetPublicRoutes(deps: {
           request.body.reason,
         );
         return { conversation: presentWidgetConversation(conversation) };
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/conversations/:conversation_id/rating',
+      {
+        schema: {
+          operationId: 'widgetRating',
+          tags,
+          description:
+            'After a conversation is resolved, the visitor rates it 1–5 with an optional comment, once (GET /v1/analytics/csat). Needs its token.',
+          params: PublicConversationParams,
+          body: PublicRatingBody,
+          response: { 201: RatedResponse },
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const rated = await widget.rate(
+          access,
+          request.params.conversation_id,
+          tokenOf(request),
+          request.body,
+        );
+        return reply.code(201).send({ rated: true as const, rating: rated.csatRating! });
       },
     );
 

@@ -109,6 +109,16 @@ export const WidgetMessagesResponse = Type.Object({
 
 export const CapturedResponse = Type.Object({ captured: Type.Literal(true) });
 export const EscalatedResponse = Type.Object({ conversation: WidgetConversation });
+
+export const PublicRatingBody = Type.Object(
+  {
+    rating: Type.Integer({ minimum: 1, maximum: 5, description: '1 (very unhappy) to 5 (very happy).' }),
+    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RatedResponse = Type.Object({ rated: Type.Literal(true), rating: Type.Integer() });
 export const FeedbackResponse = Type.Object({ message: WidgetMessage });
 
 export function presentWidgetConfig(bot: ChatbotRow) {

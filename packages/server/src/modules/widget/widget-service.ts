@@ -131,6 +131,17 @@ export function createWidgetService(deps: {
       return escalation.conversation;
     },
 
+    /** The visitor rates the help they got, once the conversation is resolved. */
+    async rate(
+      access: WidgetAccess,
+      wireId: string,
+      token: string | undefined,
+      input: { rating: number; comment?: string },
+    ) {
+      const conversation = await openConversation(access, wireId, token);
+      return deps.conversations.rate(access.scope, conversation.id, input);
+    },
+
     async captureLead(
       access: WidgetAccess,
       input: { email: string; name?: string; conversation_id?: string },

@@ -224,3 +224,60 @@ describe('canned replies', () => {
     expect((await agent.call('GET', '/v1/canned-replies?shortcut=zzz')).json().data).toEqual([]);
   });
 });
+
+describe('read receipts', () => {
+  it('show the team how far each person has read, never moving back', async () => {
+    const ws = await buildWorkspace(t.context);
+    const ana = await people.signedIn(ws.id, 'agent');
+    const ben = await people.signedIn(ws.id, 'agent');
+    const bot = await widgetBot(ws);
+    const visitor = await chat(bot, { message: 'First question' });
+    const other = await chat(bot, { message: 'Another visitor' });
+    const messages = (await ana.call('GET', `/v1/conversations/${visitor.conversationId}/messages`)).json()
+      .data;
+    const [first, last] = [messages[0].id, messages.at(-1).id];
+    expect(first).not.toBe(last);
+
+    const read = await ana.call('POST', `/v1/conversations/${visitor.conversationId}/read`);
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json()).toMatchObject({ user_id: ana.id, last_read_message_id: last });
+    const back = await ana.call('POST', `/v1/conversations/${visitor.conversationId}/read`, {
+      message_id: first,
+    });
+    expect(back.json().last_read_message_id).toBe(last);
+    await ben.call('POST', `/v1/conversations/${visitor.conversationId}/read`, { message_id: first });
+
+    const otherMessage = (await ana.call('GET', `/v1/conversations/${other.conversationId}/messages`)).json()
+      .data[0].id;
+    const foreign = await ana.call('POST', `/v1/conversations/${visitor.conversationId}/read`, {
+      message_id: otherMessage,
+    });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().error.code).toBe('unknown_message');
+
+    const receipts = await t.request({
+      url: `/v1/conversations/${visitor.conversationId}/reads`,
+      key: ws.liveKey,
+    });
+    expect(
+      receipts
+        .json()
+        .data.map((r: { user_id: string; last_read_message_id: string }) => [
+          r.user_id,
+          r.last_read_message_id,
+        ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [ana.id, last],
+        [ben.id, first],
+      ]),
+    );
+    const byKey = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${visitor.conversationId}/read`,
+      key: ws.liveKey,
+    });
+    expect(byKey.statusCode).toBe(403);
+    expect(byKey.json().error.code).toBe('session_required');
+  });
+});
