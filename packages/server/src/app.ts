@@ -19,6 +19,8 @@ import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
 import { loggablePath } from './lib/logger.ts';
 import type { SecretBox } from './lib/secret-box.ts';
+import { agentLoopRoutes } from './modules/agent-loops/agent-loop-routes.ts';
+import type { AgentLoopService } from './modules/agent-loops/agent-loop-service.ts';
 import { channelHookRoutes } from './modules/channels/channel-hook-routes.ts';
 import { channelRoutes } from './modules/channels/channel-routes.ts';
 import type { ChannelService } from './modules/channels/channel-service.ts';
@@ -88,6 +90,7 @@ export interface AppDeps {
   demo: DemoService;
   widget: WidgetService;
   channels: ChannelService;
+  agentLoops: AgentLoopService;
   users: UserService;
   sessions: SessionService;
   config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl'>;
@@ -203,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(withAccess(eventRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(identityRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(channelRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(agentLoopRoutes(deps), { read: 'agent', write: 'admin' }));
   });
 
   return app;

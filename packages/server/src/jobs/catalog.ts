@@ -54,6 +54,17 @@ export const JOBS = {
   dispatchChannels: { name: 'channels-dispatch', everySeconds: 1 },
   /** Long-polls the platforms for channels without a webhook (no PARLEY_PUBLIC_URL). */
   pollChannels: { name: 'channels-poll', everySeconds: 1 },
+  /** Runs (or resumes) one agent loop execution; one job at a time per execution. */
+  runAgentLoop: {
+    name: 'agent-loop-run',
+    policy: 'stately',
+    heartbeatSeconds: 10,
+    retryLimit: 5,
+    timeoutSeconds: 3_900,
+    concurrency: 4,
+  },
+  /** Starts the agent loops whose cron schedule is due. */
+  scheduleAgentLoops: { name: 'agent-loops-schedule', everySeconds: 5 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

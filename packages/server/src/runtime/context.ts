@@ -10,6 +10,8 @@ import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
 import { type Queue, startQueue } from '../jobs/queue.ts';
 import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
+import { type AgentLoopService, createAgentLoopService } from '../modules/agent-loops/agent-loop-service.ts';
+import { createLoopRunner, type LoopRunner } from '../modules/agent-loops/loop-runner.ts';
 import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
@@ -93,6 +95,8 @@ export interface Context {
   widget: WidgetService;
   channels: ChannelService;
   channelWorker: ChannelWorker;
+  agentLoops: AgentLoopService;
+  loopRunner: LoopRunner;
   close(): Promise<void>;
 }
 
@@ -307,6 +311,16 @@ export async function buildContext(
     pollTimeoutSeconds: config.telegramPollTimeoutSeconds,
     webhookRetryDelaysSeconds: config.webhookRetryDelaysSeconds,
   });
+  const agentLoops = createAgentLoopService({ db, secretBox, jobs: queue, chatbots, integrations });
+  const loopRunner = createLoopRunner({
+    db,
+    logger,
+    secretBox,
+    integrations,
+    providers,
+    // A tenant chooses the URLs: guarded like crawling.
+    tools: { db, chatbots, retrieval, conversations, handoff, leads, fetch: safeFetch },
+  });
   const demo = createDemoService({
     db,
     logger,
@@ -351,6 +365,8 @@ export async function buildContext(
     widget,
     channels,
     channelWorker,
+    agentLoops,
+    loopRunner,
     async close() {
       // First: an ingestion in the middle of a document stops now (its job runs again later),
       // so stopping the workers below does not wait for it.

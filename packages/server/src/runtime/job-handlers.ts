@@ -36,6 +36,10 @@ export function jobHandlers(context: Context): JobHandlers {
     'channels-poll': async () => {
       await context.channelWorker.poll();
     },
+    'agent-loop-run': async (data: { executionId: string }) => {
+      await context.loopRunner.run(data.executionId);
+    },
+    'agent-loops-schedule': async () => {},
     'events-purge': async () => {
       const purged = await context.events.purgeExpired();
       if (purged > 0) logger.info({ purged }, 'purged events past retention');

@@ -26,10 +26,19 @@ export interface FakeReply {
   inputTokens: number;
   outputTokens: number;
   finishReason: 'stop' | 'length';
+  /** Tools the model calls (protocols that support them answer in their tool-call shape). */
+  toolCalls?: FakeToolCall[];
   /** The model named in the answer; by default the one requested. */
   model?: string;
   /** Pause between stream frames, to let a client see deltas one by one. */
   frameDelayMs?: number;
+}
+
+export interface FakeToolCall {
+  /** The call's id; one is made up when left out. */
+  id?: string;
+  name: string;
+  arguments: unknown;
 }
 
 export type FakeBehavior =
@@ -103,6 +112,11 @@ export interface FakeLlmServer {
   dimension: number;
   /** Behaviours for the next requests, one each, in order. */
   enqueue(...behaviors: FakeBehavior[]): void;
+  /**
+   * Replies for the next generate/stream requests, one each, in order (a scripted model); the
+   * standing `reply` answers once they are used up.
+   */
+  script(...replies: Partial<FakeReply>[]): void;
   /** A behaviour for every request once the queue is empty (null: answer normally). */
   setBehavior(behavior: FakeBehavior | null): void;
   /** The credential a request carried, from this protocol's auth header. */
@@ -172,6 +186,7 @@ export async function startFakeLlmServer(
   const requests: RecordedRequest[] = [];
   let queue: FakeBehavior[] = [];
   let standing: FakeBehavior | null = null;
+  let scripted: Partial<FakeReply>[] = [];
   const initialReply = { ...DEFAULT_REPLY, ...options.reply };
   const initialDimension = options.dimension ?? 8;
 
@@ -202,7 +217,8 @@ export async function startFakeLlmServer(
         headers,
       );
     }
-    const reply = fake.reply;
+    const next = route.operation === 'embed' ? undefined : scripted.shift();
+    const reply = next ? { ...DEFAULT_REPLY, chunks: [], ...next } : fake.reply;
     const model = reply.model ?? route.model;
     if (route.operation === 'embed') {
       const vectors = protocol.embedInputs(record).map((text) => fakeVector(text, fake.dimension));
@@ -270,6 +286,9 @@ export async function startFakeLlmServer(
     enqueue(...behaviors) {
       queue.push(...behaviors);
     },
+    script(...replies) {
+      scripted.push(...replies);
+    },
     setBehavior(behavior) {
       standing = behavior;
     },
@@ -282,6 +301,7 @@ export async function startFakeLlmServer(
     reset() {
       requests.length = 0;
       queue = [];
+      scripted = [];
       standing = null;
       fake.reply = { ...initialReply };
       fake.dimension = initialDimension;

@@ -97,6 +97,7 @@ export const openAiProtocol: FakeProtocol = {
     return { error: { message: message ?? known.message, type: known.type, param: null, code: known.code } };
   },
   completion(reply, model) {
+    const toolCalls = reply.toolCalls ?? [];
     return {
       id: 'chatcmpl-fake',
       object: 'chat.completion',
@@ -106,9 +107,23 @@ export const openAiProtocol: FakeProtocol = {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: reply.chunks.join(''), refusal: null },
+          message: {
+            role: 'assistant',
+            // As OpenAI does: content null when the model only calls tools.
+            content: toolCalls.length > 0 && reply.chunks.length === 0 ? null : reply.chunks.join(''),
+            refusal: null,
+            ...(toolCalls.length > 0
+              ? {
+                  tool_calls: toolCalls.map((call, index) => ({
+                    id: call.id ?? `call_fake${index}`,
+                    type: 'function',
+                    function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+                  })),
+                }
+              : {}),
+          },
           logprobs: null,
-          finish_reason: reply.finishReason,
+          finish_reason: toolCalls.length > 0 ? 'tool_calls' : reply.finishReason,
         },
       ],
       usage: usage(reply),

@@ -128,7 +128,9 @@ export type ResourceKind =
   | 'channel'
   | 'user'
   | 'label'
-  | 'cannedReply';
+  | 'cannedReply'
+  | 'agentLoop'
+  | 'execution';
 
 /** Kinds that belong to the workspace, not to one environment: both environments' keys see them. */
 export const WORKSPACE_WIDE_KINDS: ReadonlySet<ResourceKind> = new Set(['user']);
@@ -149,6 +151,8 @@ const KIND_OF_SEGMENT: Record<string, ResourceKind> = {
   users: 'user',
   labels: 'label',
   'canned-replies': 'cannedReply',
+  'agent-loops': 'agentLoop',
+  'agent-loop-executions': 'execution',
 };
 const KIND_OF_PARAM: Record<string, ResourceKind> = { conversation_id: 'conversation' };
 
@@ -245,6 +249,17 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
   const channel = (
     await call('POST', `/v1/chatbots/${chatbot}/channels`, { type: 'telegram', bot_token: FIXTURE_BOT_TOKEN })
   ).id as string;
+  const agentLoop = (
+    await call('POST', '/v1/agent-loops', {
+      name: 'Fixture loop',
+      chatbot_id: chatbot,
+      instructions: 'Summarise the input.',
+      tools: ['search_knowledge'],
+      trigger: { type: 'manual' },
+    })
+  ).id as string;
+  // Queued: these tests run no workers, so it stays as it is.
+  const execution = (await call('POST', `/v1/agent-loops/${agentLoop}/run`, { input: 'Hello' })).id as string;
   return {
     chatbot,
     integration,
@@ -262,5 +277,7 @@ export async function seedTenant(t: TestApp, key: string, options: TenantOptions
     cannedReply: (
       await call('POST', '/v1/canned-replies', { shortcut: 'fixture', content: 'Hi {{visitor.name}}' })
     ).id as string,
+    agentLoop,
+    execution,
   };
 }

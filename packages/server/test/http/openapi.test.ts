@@ -139,6 +139,17 @@ describe('OpenAPI', () => {
         'POST /hooks/channels/{id}/whatsapp',
         'POST /hooks/channels/{id}/email',
         'POST /hooks/channels/{id}',
+        'GET /v1/agent-loops',
+        'POST /v1/agent-loops',
+        'GET /v1/agent-loops/{id}',
+        'PATCH /v1/agent-loops/{id}',
+        'DELETE /v1/agent-loops/{id}',
+        'POST /v1/agent-loops/{id}/run',
+        'GET /v1/agent-loops/{id}/executions',
+        'GET /v1/agent-loop-executions/{id}',
+        'POST /v1/agent-loop-executions/{id}/cancel',
+        'POST /v1/agent-loop-executions/{id}/approve',
+        'POST /v1/agent-loop-executions/{id}/reject',
       ].sort(),
     );
     for (const [name, operation] of operations) {

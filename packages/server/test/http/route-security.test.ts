@@ -80,7 +80,16 @@ const BODIES: Record<string, unknown> = {
     api_key: 'sk-other',
     base_url: options.llmBaseUrl,
   },
+  createAgentLoop: {
+    name: 'Another loop',
+    chatbot_id: owner.rows.chatbot,
+    instructions: 'Work.',
+    tools: ['finish'],
+    trigger: { type: 'manual' },
+  },
 };
+/** Operations whose body names the owner's resource: to anyone else it does not exist (404). */
+const OWNER_IDS_IN_BODY = new Set(['createAgentLoop']);
 function bodyFor(operation: ApiOperation): unknown {
   if (operation.operationId in BODIES) return BODIES[operation.operationId];
   return operation.body ? sampleOf(operation.body) : undefined;
@@ -190,7 +199,7 @@ describe.each(
     if (SESSION_ONLY.has(operation.operationId)) {
       expect(response.statusCode, response.body).toBe(403);
       expect(response.json().error.code).toBe('session_required');
-    } else if (operation.pathParams.length > 0) {
+    } else if (operation.pathParams.length > 0 || OWNER_IDS_IN_BODY.has(operation.operationId)) {
       // The path names the owner's resource: to anyone else it does not exist.
       expect(response.statusCode, response.body).toBe(404);
       expect(response.json().error.type).toBe('not_found_error');

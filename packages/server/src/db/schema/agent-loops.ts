@@ -62,9 +62,7 @@ export const agentLoops = pgTable(
   },
   (table) => [
     index('agent_loops_tenant_idx').on(table.workspaceId, table.environment, table.id),
-    index('agent_loops_due_idx')
-      .on(table.nextRunAt)
-      .where(sql`${table.nextRunAt} is not null`),
+    index('agent_loops_due_idx').on(table.nextRunAt).where(sql`${table.nextRunAt} is not null`),
   ],
 );
 

@@ -18,8 +18,12 @@ export const EVENT_TYPES = [
   'channel.connected',
   'channel.disconnected',
   'channel.reconnected',
+  'agent_loop.execution.started',
   'agent_loop.completed',
   'agent_loop.failed',
+  'agent_loop.awaiting_approval',
+  /** Sent by an agent loop's emit_event tool, with the loop's own name and data. */
+  'agent_loop.custom',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -150,7 +150,7 @@ function resolveTarget(connection: ProviderConnection): { baseURL: string } | { 
   return { baseURL };
 }
 
-function toUsage(usage: LanguageModelUsage | undefined): Usage {
+export function toUsage(usage: LanguageModelUsage | undefined): Usage {
   const count = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : 0);
   return { inputTokens: count(usage?.inputTokens), outputTokens: count(usage?.outputTokens) };
 }
@@ -187,7 +187,7 @@ function providerOptionsOf(provider: LlmProvider, request: GenerateRequest) {
  * What the text and embedding models of one connection share. Configuration problems (no key, no
  * base URL) are thrown by start(), so they surface from the first call, never from the factories.
  */
-function prepare(connection: ProviderConnection, options: ProviderOptions) {
+export function prepare(connection: ProviderConnection, options: ProviderOptions) {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const target = resolveTarget(connection);
   return {

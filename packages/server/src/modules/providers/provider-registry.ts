@@ -4,10 +4,13 @@ import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import { createEmbeddingModel, createTextModel } from './ai-sdk-models.ts';
 import { createExtractiveModel } from './extractive-model.ts';
 import type { EmbeddingModel, ProviderConnection, TextModel } from './provider-types.ts';
+import { createToolCallingModel, type ToolCallingModel } from './tool-calling-model.ts';
 
 export interface ProviderRegistry {
   textModel(connection: ProviderConnection | null, options?: { timeoutMs?: number }): TextModel;
   embeddingModel(connection: ProviderConnection): EmbeddingModel | null;
+  /** A model that calls tools; the offline answerer has none, so a connection is required. */
+  toolModel(connection: ProviderConnection): ToolCallingModel;
 }
 
 export function createProviderRegistry(deps: { fetch: SafeFetch; timeoutMs?: number }): ProviderRegistry {
@@ -22,6 +25,9 @@ export function createProviderRegistry(deps: { fetch: SafeFetch; timeoutMs?: num
     },
     embeddingModel(connection) {
       return createEmbeddingModel(connection, { fetch: deps.fetch, timeoutMs: deps.timeoutMs });
+    },
+    toolModel(connection) {
+      return createToolCallingModel(connection, { fetch: deps.fetch, timeoutMs: deps.timeoutMs });
     },
   };
 }

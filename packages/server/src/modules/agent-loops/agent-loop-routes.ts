@@ -1,0 +1,233 @@
+// /v1/agent-loops (CRUD, run, executions) and /v1/agent-loop-executions/{id} (read, cancel).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { scopeOf } from '../../http/auth.ts';
+import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
+import { DeletedResponse, IdParams } from '../../http/schemas.ts';
+import { decodeId, encodeId } from '../../lib/ids.ts';
+import {
+  CreateLoopBody,
+  ExecutionResponse,
+  ListExecutionsQuery,
+  LoopResponse,
+  presentExecution,
+  presentLoop,
+  RunLoopBody,
+  RunLoopQuery,
+  UpdateLoopBody,
+} from './agent-loop-schemas.ts';
+import type { AgentLoopService } from './agent-loop-service.ts';
+
+export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
+  const loops = deps.agentLoops;
+  return async function register(instance: FastifyInstance): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['Agent loops'];
+    const loopId = (id: string) => decodeId('loop', id, 'id');
+    const executionId = (id: string) => decodeId('exec', id, 'id');
+
+    app.post(
+      '/v1/agent-loops',
+      {
+        schema: {
+          operationId: 'createAgentLoop',
+          tags,
+          description: [
+            "Creates an agent loop: the chatbot's model, given the instructions and tools, runs until it",
+            'calls `finish` or reaches a limit. Its model must call tools (an enabled integration of the',
+            'chatbot; the offline answerer cannot): `warnings` says when it has none.',
+          ].join(' '),
+          body: CreateLoopBody,
+          response: { 201: LoopResponse },
+        },
+      },
+      async (request, reply) => {
+        const scope = scopeOf(request);
+        const { chatbot_id, ...input } = request.body;
+        const { row, warnings } = await loops.create(scope, decodeId('bot', chatbot_id, 'chatbot_id'), input);
+        return reply.code(201).send(presentLoop(row, loops.secretNames(row), warnings));
+      },
+    );
+
+    app.get(
+      '/v1/agent-loops',
+      {
+        schema: {
+          operationId: 'listAgentLoops',
+          tags,
+          description: 'Lists agent loops, newest first.',
+          querystring: PageQuery,
+          response: { 200: pageSchema(LoopResponse) },
+        },
+      },
+      async (request) => {
+        const page = parsePage(request.query);
+        const rows = await loops.list(scopeOf(request), { limit: page.pageSize + 1, beforeId: page.afterId });
+        return toPage(rows, page, (row) => presentLoop(row, loops.secretNames(row)));
+      },
+    );
+
+    app.get(
+      '/v1/agent-loops/:id',
+      { schema: { operationId: 'getAgentLoop', tags, params: IdParams, response: { 200: LoopResponse } } },
+      async (request) => {
+        const scope = scopeOf(request);
+        const row = await loops.getLoop(scope, loopId(request.params.id));
+        return presentLoop(row, loops.secretNames(row), await loops.warningsFor(scope, row));
+      },
+    );
+
+    app.patch(
+      '/v1/agent-loops/:id',
+      {
+        schema: {
+          operationId: 'updateAgentLoop',
+          tags,
+          description: 'Changes the fields sent. `secrets`, when sent, replace all the earlier ones.',
+          params: IdParams,
+          body: UpdateLoopBody,
+          response: { 200: LoopResponse },
+        },
+      },
+      async (request) => {
+        const { row, warnings } = await loops.update(
+          scopeOf(request),
+          loopId(request.params.id),
+          request.body,
+        );
+        return presentLoop(row, loops.secretNames(row), warnings);
+      },
+    );
+
+    app.delete(
+      '/v1/agent-loops/:id',
+      {
+        schema: {
+          operationId: 'deleteAgentLoop',
+          tags,
+          description: 'Deletes the loop and its executions.',
+          params: IdParams,
+          response: { 200: DeletedResponse },
+        },
+      },
+      async (request) => {
+        await loops.remove(scopeOf(request), loopId(request.params.id));
+        return { id: request.params.id, deleted: true as const };
+      },
+    );
+
+    app.post(
+      '/v1/agent-loops/:id/run',
+      {
+        schema: {
+          operationId: 'runAgentLoop',
+          tags,
+          description: [
+            'Starts an execution with `input` (202, queued). With `?wait=true` the answer comes when it',
+            'ends or waits for an approval, or after 30 s, with the steps so far.',
+          ].join(' '),
+          params: IdParams,
+          querystring: RunLoopQuery,
+          body: RunLoopBody,
+          response: { 202: ExecutionResponse },
+        },
+      },
+      async (request, reply) => {
+        const scope = scopeOf(request);
+        const execution = await loops.run(scope, loopId(request.params.id), request.body?.input);
+        if (request.query.wait) await loops.waitForExecution(execution.id);
+        const current = await loops.executionWithSteps(scope, execution.id);
+        return reply.code(202).send(presentExecution(current.execution, current.steps));
+      },
+    );
+
+    app.get(
+      '/v1/agent-loops/:id/executions',
+      {
+        schema: {
+          operationId: 'listAgentLoopExecutions',
+          tags,
+          description: "Lists the loop's executions, newest first, without their steps.",
+          params: IdParams,
+          querystring: ListExecutionsQuery,
+          response: { 200: pageSchema(ExecutionResponse) },
+        },
+      },
+      async (request) => {
+        const page = parsePage(request.query);
+        const rows = await loops.listExecutions(scopeOf(request), loopId(request.params.id), {
+          limit: page.pageSize + 1,
+          beforeId: page.afterId,
+        });
+        return toPage(rows, page, (row) => presentExecution(row));
+      },
+    );
+
+    app.get(
+      '/v1/agent-loop-executions/:id',
+      {
+        schema: {
+          operationId: 'getAgentLoopExecution',
+          tags,
+          description: 'An execution with every step recorded so far.',
+          params: IdParams,
+          response: { 200: ExecutionResponse },
+        },
+      },
+      async (request) => {
+        const { execution, steps } = await loops.executionWithSteps(
+          scopeOf(request),
+          executionId(request.params.id),
+        );
+        return presentExecution(execution, steps);
+      },
+    );
+
+    app.post(
+      '/v1/agent-loop-executions/:id/cancel',
+      {
+        schema: {
+          operationId: 'cancelAgentLoopExecution',
+          tags,
+          description:
+            'Cancels an open execution; a step under way finishes, none starts after it. 409 once ended.',
+          params: IdParams,
+          response: { 200: ExecutionResponse },
+        },
+      },
+      async (request) =>
+        presentExecution(await loops.cancel(scopeOf(request), executionId(request.params.id))),
+    );
+
+    for (const [action, decision] of [
+      ['approve', 'approved'],
+      ['reject', 'rejected'],
+    ] as const) {
+      app.post(
+        `/v1/agent-loop-executions/:id/${action}`,
+        {
+          schema: {
+            operationId: `${action}AgentLoopExecution`,
+            tags,
+            description: `${action === 'approve' ? 'Approves' : 'Rejects'} the tool call an execution in awaiting_approval waits on; the execution goes on. 409 when it waits on nothing.`,
+            params: IdParams,
+            response: { 200: ExecutionResponse },
+          },
+        },
+        async (request) => {
+          const principal = request.principal!;
+          const decidedBy = principal.person
+            ? encodeId('usr', principal.person.userId)
+            : encodeId('key', principal.keyId);
+          const execution = await loops.decide(
+            scopeOf(request),
+            executionId(request.params.id),
+            decision,
+            decidedBy,
+          );
+          return presentExecution(execution);
+        },
+      );
+    }
+  };
+}
