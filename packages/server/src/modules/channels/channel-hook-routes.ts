@@ -20,6 +20,31 @@ import type { SlackEnvelope } from './slack.ts';
 
 const Ok = { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } as const;
 
+/** Attachments and fields a multipart Mailgun post may carry (its fields are many, unlike uploads'). */
+const MAILGUN_LIMITS = { fields: 1000, fieldSize: 10 * 1024 * 1024, files: 100, fileSize: 25 * 1024 * 1024 };
+
+/**
+ * Mailgun posts an email with attachments as multipart/form-data: its fields become the body,
+ * the attachments are read through and dropped (a channel carries text).
+ */
+async function readMailgunParts(request: FastifyRequest): Promise<void> {
+  if (!request.isMultipart()) return;
+  const fields: Record<string, string> = {};
+  try {
+    for await (const part of request.parts({ limits: MAILGUN_LIMITS })) {
+      if (part.type === 'file') await part.toBuffer();
+      else fields[part.fieldname] = String(part.value);
+    }
+  } catch (error) {
+    if (error instanceof AppError || (error as { statusCode?: number }).statusCode) throw error;
+    throw AppError.invalid(
+      'invalid_multipart',
+      `The request is not valid multipart/form-data: ${(error as Error).message}.`,
+    );
+  }
+  request.body = fields;
+}
+
 export function channelHookRoutes(deps: { channels: ChannelService }) {
   const inbound = createChannelInbound(deps);
   const rawBodies = new WeakMap<FastifyRequest, string>();
@@ -147,11 +172,12 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
     app.post(
       '/hooks/channels/:id/email',
       {
+        preValidation: readMailgunParts,
         schema: {
           operationId: 'emailInbound',
           tags,
           description:
-            "Inbound email from the channel's provider. Mailgun (a route's forward(), form-encoded): 403 unless `signature` is the HMAC-SHA256 of `timestamp` + `token` with the webhook signing key, within 5 minutes, each token once. Postmark (inbound webhook, JSON): 403 unless HTTP basic auth is `parley` and the channel's secret. Each email is stored once by Message-ID and answered by a job.",
+            "Inbound email from the channel's provider. Mailgun (a route's forward(), form-encoded, or multipart when the email has attachments, which are not kept): 403 unless `signature` is the HMAC-SHA256 of `timestamp` + `token` with the webhook signing key, within 5 minutes, each token once. Postmark (inbound webhook, JSON): 403 unless HTTP basic auth is `parley` and the channel's secret. Each email is stored once by Message-ID and answered by a job.",
           params: HookParams,
           body: EmailInboundBody,
           response: Ok,

@@ -219,6 +219,34 @@ describe('an email channel (Mailgun in, SMTP out)', () => {
     ]);
   });
 
+  it('takes an email with an attachment, which Mailgun posts as multipart', async () => {
+    const sent = mailsTo('ada@example.com').length;
+    const post = mailgunPost({
+      subject: 'Re: Parcels to Iceland',
+      body: 'Here is my receipt, where is my parcel?',
+      inReplyTo: mailsTo('ada@example.com')[0]!.messageId!,
+    });
+    const form = new FormData();
+    for (const [key, value] of new URLSearchParams(post.form)) form.append(key, value);
+    form.append('attachment-count', '1');
+    form.append('attachment-1', new Blob(['Receipt no. 4411'], { type: 'text/plain' }), 'receipt.txt');
+    const request = new Request('http://mailgun.invalid', { method: 'POST', body: form });
+    const response = await t.request({
+      method: 'POST',
+      url: `/hooks/channels/${channelId}/email`,
+      body: Buffer.from(await request.arrayBuffer()).toString('utf8'),
+      headers: { 'content-type': request.headers.get('content-type')! },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, post.messageId), SOON).toBe('processed');
+    const row = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (r) => r.platform_message_id === post.messageId,
+    )!;
+    expect(row.conversation_id).toBe(conversationId);
+    // It is answered like any other.
+    await expect.poll(() => mailsTo('ada@example.com').length, SOON).toBe(sent + 1);
+  });
+
   it.each([
     ['another signing key', { key: 'key-not-the-one' }],
     ['a timestamp six minutes old', { at: new Date(Date.now() - 6 * 60_000) }],
