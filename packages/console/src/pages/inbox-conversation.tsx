@@ -1,13 +1,15 @@
-// One conversation in the inbox: every message (bot answers with their sources), live over the
-// conversation's server-sent events; take over, hand back to the bot, assign to me, close or
-// reopen; the reply box (Enter sends, Shift+Enter a new line). Long conversations stay smooth:
-// messages off screen are not laid out (content-visibility).
+// One conversation in the inbox: every message (bot answers with their sources) and the team's
+// private notes, live over the conversation's server-sent events; take over, hand back to the
+// bot, assign, snooze, resolve or reopen; labels; the visitor's details; the reply and note box.
+// Long conversations stay smooth: messages off screen are not laid out (content-visibility).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { api, ok } from '../api/client.ts';
 import type { Conversation, Message } from '../api/types.ts';
-import { useMe } from '../session.ts';
+import { useMay, useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
+import { useLabels, usePeople } from './inbox.tsx';
+import { Composer } from './inbox-composer.tsx';
 
 /** Every message of a conversation, page by page (a conversation can hold thousands). */
 async function allMessages(id: string): Promise<Message[]> {
@@ -25,6 +27,11 @@ async function allMessages(id: string): Promise<Message[]> {
   return messages;
 }
 
+type Patch = {
+  inbox_status?: 'open' | 'pending' | 'snoozed' | 'resolved';
+  snoozed_until?: string | null;
+};
+
 export function ConversationView({ id, onClose }: { id: string; onClose: () => void }) {
   const client = useQueryClient();
   const me = useMe().data;
@@ -33,8 +40,13 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
     queryFn: () => ok(api.GET('/v1/conversations/{id}', { params: { path: { id } } })),
   });
   const messages = useQuery({ queryKey: ['messages', id], queryFn: () => allMessages(id) });
+  const notes = useQuery({
+    queryKey: ['notes', id],
+    queryFn: () =>
+      ok(api.GET('/v1/conversations/{id}/notes', { params: { path: { id }, query: { page_size: 100 } } })),
+  });
 
-  // Live: new messages and changes of mode or status arrive on the conversation's stream.
+  // Live: new messages and changes of mode, status or assignee arrive on the conversation's stream.
   useEffect(() => {
     const stream = new EventSource(`/v1/conversations/${id}/events`);
     stream.addEventListener('message', (event) => {
@@ -43,49 +55,62 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
         current.some((m) => m.id === message.id) ? current : [...current, message],
       );
     });
-    stream.addEventListener('conversation', (event) => {
-      client.setQueryData(['conversation', id], JSON.parse((event as MessageEvent).data) as Conversation);
+    // The stream's conversation event says that something changed; the full conversation (its
+    // assignee and inbox status included) is read again.
+    stream.addEventListener('conversation', () => {
+      void client.invalidateQueries({ queryKey: ['conversation', id] });
     });
     return () => stream.close();
   }, [id, client]);
 
   const end = useRef<HTMLLIElement>(null);
-  const count = messages.data?.length ?? 0;
+  const count = (messages.data?.length ?? 0) + (notes.data?.data.length ?? 0);
   useEffect(() => {
     if (count > 0) end.current?.scrollIntoView({ block: 'end' });
   }, [count]);
 
+  const changed = (updated: Conversation) => {
+    client.setQueryData(['conversation', id], updated);
+    void client.invalidateQueries({ queryKey: ['conversations'] });
+    void client.invalidateQueries({ queryKey: ['inbox-counts'] });
+  };
   const patch = useMutation({
-    mutationFn: (body: { mode?: 'ai' | 'human'; status?: 'open' | 'closed'; assignee?: string | null }) =>
-      ok(api.PATCH('/v1/conversations/{id}', { params: { path: { id } }, body })),
-    onSuccess: (updated) => {
-      client.setQueryData(['conversation', id], updated);
-      void client.invalidateQueries({ queryKey: ['conversations'] });
-    },
+    mutationFn: (body: Patch) => ok(api.PATCH('/v1/conversations/{id}', { params: { path: { id } }, body })),
+    onSuccess: changed,
   });
-  const [draft, setDraft] = useState('');
-  const reply = useMutation({
-    mutationFn: (content: string) =>
-      ok(
-        api.POST('/v1/conversations/{id}/messages', {
+  const assign = useMutation({
+    mutationFn: (userId: string | null) =>
+      ok(api.POST('/v1/conversations/{id}/assign', { params: { path: { id } }, body: { user_id: userId } })),
+    onSuccess: changed,
+  });
+  // Taking over: the conversation becomes the person's, and people (not the bot) answer it.
+  const takeOver = useMutation({
+    mutationFn: async () => {
+      const c = conversation.data!;
+      if (c.inbox_status !== 'open')
+        await ok(
+          api.PATCH('/v1/conversations/{id}', { params: { path: { id } }, body: { inbox_status: 'open' } }),
+        );
+      return ok(
+        api.POST('/v1/conversations/{id}/assign', {
           params: { path: { id } },
-          body: { content, author_name: me?.user.name ?? me?.user.email ?? 'Team' },
+          body: { user_id: me!.user.id },
         }),
-      ),
-    onSuccess: () => setDraft(''),
+      );
+    },
+    onSuccess: changed,
   });
-  const submit = (event?: FormEvent) => {
-    event?.preventDefault();
-    if (draft.trim()) reply.mutate(draft.trim());
-  };
-  const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      submit();
-    }
-  };
 
   const c = conversation.data;
+  const thread = [
+    ...(messages.data ?? []).map((message) => ({
+      kind: 'message' as const,
+      at: message.created_at,
+      message,
+    })),
+    ...(notes.data?.data ?? []).map((note) => ({ kind: 'note' as const, at: note.created_at, note })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+
   return (
     <article className="conversation" aria-label="Conversation" data-testid="conversation-view">
       <header className="row">
@@ -93,98 +118,203 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
           ← Back
         </button>
         <strong>{c?.customer_name ?? c?.customer_email ?? 'Visitor'}</strong>
-        {c && <Badge value={c.mode === 'human' ? 'human' : 'bot'} />}
-        {c && <Badge value={c.status} />}
+        {c && <Badge value={c.inbox_status} />}
       </header>
       {c && (
-        <div className="actions row">
-          {c.mode === 'ai' ? (
-            <button
-              type="button"
-              onClick={() => patch.mutate({ mode: 'human', assignee: me?.user.id ?? null })}
+        <Actions
+          c={c}
+          me={me?.user.id}
+          patch={patch.mutate}
+          assign={assign.mutate}
+          takeOver={takeOver.mutate}
+        />
+      )}
+      {c && <Details c={c} />}
+      <ErrorNote
+        error={conversation.error ?? messages.error ?? patch.error ?? assign.error ?? takeOver.error}
+      />
+      <ol className="thread" data-testid="thread">
+        {thread.map((entry) =>
+          entry.kind === 'message' ? (
+            <li
+              key={entry.message.id}
+              className={`msg ${entry.message.role}`}
+              data-testid="thread-message"
+              data-role={entry.message.role}
             >
-              Take over
-            </button>
+              <span className="who small">
+                {entry.message.role === 'user'
+                  ? 'Visitor'
+                  : entry.message.role === 'assistant'
+                    ? `Bot${entry.message.grounded === false ? ' (fallback)' : ''}`
+                    : (entry.message.author_name ?? entry.message.role)}{' '}
+                · {new Date(entry.message.created_at).toLocaleTimeString()}
+              </span>
+              <p>{entry.message.content}</p>
+              {entry.message.sources_used.length > 0 && (
+                <ul className="cites small">
+                  {entry.message.sources_used.map((source) => (
+                    <li key={source.id}>
+                      {source.url ? <a href={source.url}>{source.title}</a> : source.title}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
           ) : (
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => patch.mutate({ mode: 'ai', assignee: null })}
-            >
-              Hand back to the bot
-            </button>
-          )}
-          {c.mode === 'human' && c.assignee !== me?.user.id && (
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => patch.mutate({ assignee: me?.user.id ?? null })}
-            >
-              Assign to me
-            </button>
-          )}
+            <li key={entry.note.id} className="msg note" data-testid="thread-note">
+              <span className="who small">
+                Private note · {entry.note.author_name ?? 'Team'} ·{' '}
+                {new Date(entry.note.created_at).toLocaleTimeString()}
+              </span>
+              <p>{entry.note.content}</p>
+            </li>
+          ),
+        )}
+        <li ref={end} aria-hidden="true" />
+      </ol>
+      {c && <Composer conversation={c} />}
+    </article>
+  );
+}
+
+function Actions(props: {
+  c: Conversation;
+  me: string | undefined;
+  patch: (body: Patch) => void;
+  assign: (userId: string | null) => void;
+  takeOver: () => void;
+}) {
+  const { c, me } = props;
+  const people = usePeople();
+  const assignee = people.data?.data.find((person) => person.id === c.assignee_id);
+  const snooze = (hours: number) =>
+    props.patch({
+      inbox_status: 'snoozed',
+      snoozed_until: new Date(Date.now() + hours * 3_600_000).toISOString(),
+    });
+  return (
+    <div className="actions">
+      <div className="row">
+        {(c.assignee_id !== me || c.inbox_status !== 'open') && c.inbox_status !== 'resolved' && (
+          <button type="button" onClick={props.takeOver}>
+            Take over
+          </button>
+        )}
+        {c.inbox_status === 'open' && (
           <button
             type="button"
             className="secondary"
-            onClick={() => patch.mutate({ status: c.status === 'open' ? 'closed' : 'open' })}
+            onClick={() => props.patch({ inbox_status: 'pending' })}
           >
-            {c.status === 'open' ? 'Resolve' : 'Reopen'}
+            Hand back to the bot
           </button>
-          <span className="small muted">
-            {c.channel} · {c.verified ? 'verified visitor' : 'anonymous visitor'} · since {when(c.created_at)}
-          </span>
-        </div>
-      )}
-      <ErrorNote error={conversation.error ?? messages.error ?? patch.error} />
-      <ol className="thread" data-testid="thread">
-        {messages.data?.map((message) => (
-          <li
-            key={message.id}
-            className={`msg ${message.role}`}
-            data-testid="thread-message"
-            data-role={message.role}
+        )}
+        {c.inbox_status === 'resolved' ? (
+          <button type="button" className="secondary" onClick={() => props.patch({ inbox_status: 'open' })}>
+            Reopen
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => props.patch({ inbox_status: 'resolved' })}
           >
-            <span className="who small">
-              {message.role === 'user'
-                ? 'Visitor'
-                : message.role === 'assistant'
-                  ? 'Bot'
-                  : (message.author_name ?? message.role)}{' '}
-              · {new Date(message.created_at).toLocaleTimeString()}
-            </span>
-            <p>{message.content}</p>
-            {message.sources_used.length > 0 && (
-              <ul className="cites small">
-                {message.sources_used.map((source) => (
-                  <li key={source.id}>
-                    {source.url ? <a href={source.url}>{source.title}</a> : source.title}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </li>
-        ))}
-        <li ref={end} aria-hidden="true" />
-      </ol>
-      <form className="composer" onSubmit={submit}>
-        <label className="sr-only" htmlFor="reply">
-          Reply
+            Resolve
+          </button>
+        )}
+        {c.inbox_status !== 'resolved' && (
+          <select
+            aria-label="Snooze"
+            value=""
+            onChange={(e) => e.target.value && snooze(Number(e.target.value))}
+            className="secondary"
+          >
+            <option value="">Snooze…</option>
+            <option value="1">1 hour</option>
+            <option value="4">4 hours</option>
+            <option value="24">1 day</option>
+          </select>
+        )}
+      </div>
+      <div className="row small">
+        <label className="inline">
+          Assigned to
+          <select
+            data-testid="assignee"
+            value={c.assignee_id ?? ''}
+            onChange={(e) => props.assign(e.target.value || null)}
+          >
+            <option value="">nobody (the queue)</option>
+            {people.data?.data.map((person) => (
+              <option key={person.id} value={person.id}>
+                {person.name ?? person.email} ({person.availability})
+              </option>
+            ))}
+          </select>
         </label>
-        <textarea
-          id="reply"
-          rows={2}
-          value={draft}
-          placeholder={
-            c?.mode === 'ai' ? 'Replying takes the conversation over from the bot' : 'Reply to the visitor'
-          }
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={onKey}
-        />
-        <button type="submit" disabled={reply.isPending}>
-          Send
-        </button>
-      </form>
-      <ErrorNote error={reply.error} />
-    </article>
+        {assignee && <span className="sr-only">{assignee.email}</span>}
+        <Labels conversationId={c.id} />
+      </div>
+    </div>
+  );
+}
+
+function Labels({ conversationId }: { conversationId: string }) {
+  const client = useQueryClient();
+  const may = useMay();
+  const all = useLabels();
+  const current = useQuery({
+    queryKey: ['conversation-labels', conversationId],
+    queryFn: () => ok(api.GET('/v1/conversations/{id}/labels', { params: { path: { id: conversationId } } })),
+  });
+  const set = useMutation({
+    mutationFn: (ids: string[]) =>
+      ok(
+        api.PUT('/v1/conversations/{id}/labels', {
+          params: { path: { id: conversationId } },
+          body: { label_ids: ids },
+        }),
+      ),
+    onSuccess: (labels) => {
+      client.setQueryData(['conversation-labels', conversationId], labels);
+      void client.invalidateQueries({ queryKey: ['inbox-counts'] });
+    },
+  });
+  if (!may('PUT /v1/conversations/{id}/labels') || !all.data || all.data.data.length === 0) return null;
+  const on = new Set(current.data?.data.map((label) => label.id));
+  return (
+    <fieldset className="label-chips">
+      <legend className="sr-only">Labels</legend>
+      {all.data.data.map((label) => (
+        <label key={label.id} className="check chip" style={{ borderColor: label.color }}>
+          <input
+            type="checkbox"
+            checked={on.has(label.id)}
+            onChange={() =>
+              set.mutate(on.has(label.id) ? [...on].filter((x) => x !== label.id) : [...on, label.id])
+            }
+          />
+          {label.name}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function Details({ c }: { c: Conversation }) {
+  return (
+    <dl className="details small">
+      <dt>Visitor</dt>
+      <dd>
+        {c.customer_name ?? '—'} {c.customer_email && `<${c.customer_email}>`} ·{' '}
+        {c.verified ? 'verified' : 'not verified'}
+      </dd>
+      <dt>Channel</dt>
+      <dd>
+        {c.channel} · started {when(c.created_at)}
+        {c.snoozed_until && ` · snoozed until ${when(c.snoozed_until)}`}
+      </dd>
+    </dl>
   );
 }

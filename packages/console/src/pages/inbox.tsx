@@ -1,28 +1,46 @@
-// The team inbox: open conversations in views (waiting for a person, mine, unassigned, with the
-// bot, closed) with their counts, filtered by chatbot, refreshed every few seconds; the chosen
-// conversation opens beside the list (on a phone, instead of it).
+// The team inbox: conversations by inbox status (open: waiting for people; pending: with the
+// bot; snoozed; resolved), by assignee, label and chatbot, with live counts (GET
+// /v1/inbox/counts, refreshed every few seconds with the list). The chosen conversation opens
+// beside the list (on a phone, instead of it). Keys: j / k move through the list.
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
+import { useEffect } from 'react';
 import { api, ok } from '../api/client.ts';
-import type { Conversation } from '../api/types.ts';
 import { useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
 import { useChatbots } from './chatbots.tsx';
 import { ConversationView } from './inbox-conversation.tsx';
 
-const VIEWS = {
-  waiting: { label: 'Waiting for a person', test: (c: Conversation) => c.mode === 'human' && !c.assignee },
-  mine: { label: 'Mine', test: (c: Conversation, me?: string) => c.mode === 'human' && c.assignee === me },
-  human: { label: 'With a person', test: (c: Conversation) => c.mode === 'human' },
-  bot: { label: 'With the bot', test: (c: Conversation) => c.mode === 'ai' },
-  all: { label: 'All open', test: () => true },
-} as const;
-type View = keyof typeof VIEWS;
+const STATUSES = [
+  ['open', 'Open'],
+  ['pending', 'With the bot'],
+  ['snoozed', 'Snoozed'],
+  ['resolved', 'Resolved'],
+] as const;
+type InboxStatus = (typeof STATUSES)[number][0];
 
 interface InboxSearch {
-  view?: View;
+  status?: InboxStatus;
+  assignee?: string;
+  label?: string;
   bot?: string;
   c?: string;
+}
+
+const POLL_MS = 3000;
+
+export function useLabels() {
+  return useQuery({
+    queryKey: ['labels'],
+    queryFn: () => ok(api.GET('/v1/labels', { params: { query: { page_size: 100 } } })),
+  });
+}
+
+export function usePeople() {
+  return useQuery({
+    queryKey: ['people'],
+    queryFn: () => ok(api.GET('/v1/users', { params: { query: { page_size: 100 } } })),
+  });
 }
 
 export function InboxPage() {
@@ -30,70 +48,119 @@ export function InboxPage() {
   const navigate = useNavigate();
   const me = useMe().data;
   const bots = useChatbots();
-  const view: View = search.view && search.view in VIEWS ? search.view : 'waiting';
-  const open = useQuery({
-    queryKey: ['conversations', 'open', search.bot ?? ''],
-    queryFn: () =>
-      ok(
-        api.GET('/v1/conversations', {
-          params: {
-            query: { status: 'open', page_size: 100, ...(search.bot ? { chatbot_id: search.bot } : {}) },
-          },
-        }),
-      ),
-    refetchInterval: 3000,
+  const labels = useLabels();
+  const status: InboxStatus = search.status ?? 'open';
+  const counts = useQuery({
+    queryKey: ['inbox-counts'],
+    queryFn: () => ok(api.GET('/v1/inbox/counts')),
+    refetchInterval: POLL_MS,
+  });
+  const filters = {
+    inbox_status: status,
+    page_size: 100,
+    ...(search.assignee ? { assignee_id: search.assignee } : {}),
+    ...(search.label ? { label_id: search.label } : {}),
+    ...(search.bot ? { chatbot_id: search.bot } : {}),
+  };
+  const list = useQuery({
+    queryKey: ['conversations', filters],
+    queryFn: () => ok(api.GET('/v1/conversations', { params: { query: filters } })),
+    refetchInterval: POLL_MS,
   });
   const go = (next: InboxSearch) => void navigate({ to: '/inbox', search: { ...search, ...next } as never });
-  const conversations = open.data?.data ?? [];
-  const mine = me?.user.id;
-  const shown = conversations.filter((c) => VIEWS[view].test(c, mine));
+  const conversations = list.data?.data ?? [];
   const botName = (id: string) => bots.data?.data.find((bot) => bot.id === id)?.name ?? '';
+  const assigneeCount = (id: string | null) =>
+    counts.data?.by_assignee.find((entry) => entry.user_id === id)?.count ?? 0;
+
+  // j / k: the next or previous conversation of the list.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement;
+      if (target.closest('input, textarea, select') || event.metaKey || event.ctrlKey || event.altKey) return;
+      if (event.key !== 'j' && event.key !== 'k') return;
+      const index = conversations.findIndex((c) => c.id === search.c);
+      const next =
+        conversations[Math.max(0, Math.min(conversations.length - 1, index + (event.key === 'j' ? 1 : -1)))];
+      if (next) go({ c: next.id });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
 
   return (
     <section className={search.c ? 'inbox has-selection' : 'inbox'}>
       <div className="inbox-list">
         <h1>Inbox</h1>
-        <nav className="views" aria-label="Inbox views">
-          {(Object.keys(VIEWS) as View[]).map((key) => (
+        <nav className="views" aria-label="Inbox status">
+          {STATUSES.map(([key, label]) => (
             <button
               key={key}
               type="button"
-              className={key === view ? 'active' : ''}
-              aria-pressed={key === view}
-              onClick={() => go({ view: key })}
+              className={key === status ? 'active' : ''}
+              aria-pressed={key === status}
+              onClick={() => go({ status: key, c: undefined })}
             >
-              {VIEWS[key].label}{' '}
+              {label}{' '}
               <span className="count" data-testid={`count-${key}`}>
-                {conversations.filter((c) => VIEWS[key].test(c, mine)).length}
+                {counts.data?.by_status[key] ?? ''}
               </span>
             </button>
           ))}
         </nav>
-        <label>
-          Chatbot
-          <select value={search.bot ?? ''} onChange={(e) => go({ bot: e.target.value || undefined })}>
-            <option value="">All chatbots</option>
-            {bots.data?.data.map((bot) => (
-              <option key={bot.id} value={bot.id}>
-                {bot.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <ErrorNote error={open.error} />
-        {shown.length === 0 && open.isSuccess && <p>Nothing here.</p>}
+        <div className="filters compact">
+          <label>
+            Assignee
+            <select
+              value={search.assignee ?? ''}
+              onChange={(e) => go({ assignee: e.target.value || undefined })}
+            >
+              <option value="">Anyone</option>
+              {me && <option value={me.user.id}>Mine ({assigneeCount(me.user.id)})</option>}
+              <option value="none">Nobody yet ({assigneeCount(null)})</option>
+            </select>
+          </label>
+          <label>
+            Label
+            <select value={search.label ?? ''} onChange={(e) => go({ label: e.target.value || undefined })}>
+              <option value="">Any label</option>
+              {labels.data?.data.map((label) => (
+                <option key={label.id} value={label.id}>
+                  {label.name} (
+                  {counts.data?.by_label.find((entry) => entry.label_id === label.id)?.count ?? 0})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Chatbot
+            <select value={search.bot ?? ''} onChange={(e) => go({ bot: e.target.value || undefined })}>
+              <option value="">All chatbots</option>
+              {bots.data?.data.map((bot) => (
+                <option key={bot.id} value={bot.id}>
+                  {bot.name} (
+                  {counts.data?.by_chatbot.find((entry) => entry.chatbot_id === bot.id)?.count ?? 0})
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <ErrorNote error={list.error ?? counts.error} />
+        {conversations.length === 0 && list.isSuccess && <p>Nothing here.</p>}
         <ul className="conversations">
-          {shown.map((conversation) => (
+          {conversations.map((conversation) => (
             <li key={conversation.id}>
               <button
                 type="button"
                 data-testid="conversation-item"
                 className={conversation.id === search.c ? 'selected' : ''}
+                aria-current={conversation.id === search.c}
                 onClick={() => go({ c: conversation.id })}
               >
                 <span className="row">
                   <strong>{conversation.customer_name ?? conversation.customer_email ?? 'Visitor'}</strong>
-                  <Badge value={conversation.mode === 'human' ? 'human' : 'bot'} />
+                  <Badge value={conversation.inbox_status} />
+                  {conversation.assignee_id === me?.user.id && <span className="tag">mine</span>}
                 </span>
                 <span className="small muted">
                   {botName(conversation.chatbot_id)} · {conversation.channel} · {conversation.message_count}{' '}
@@ -104,7 +171,7 @@ export function InboxPage() {
           ))}
         </ul>
       </div>
-      {search.c && <ConversationView id={search.c} onClose={() => go({ c: undefined })} />}
+      {search.c && <ConversationView key={search.c} id={search.c} onClose={() => go({ c: undefined })} />}
     </section>
   );
 }
