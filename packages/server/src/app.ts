@@ -41,8 +41,9 @@ import { eventRoutes } from './modules/events/event-routes.ts';
 import type { EventService } from './modules/events/event-service.ts';
 import { csatRoutes } from './modules/inbox/csat-routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
-import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
 import type { InboxService } from './modules/inbox/inbox-service.ts';
+import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
+import { typingRoutes } from './modules/inbox/typing-routes.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import { leadRoutes } from './modules/leads/lead-routes.ts';
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(inboxRoutes(deps));
     await v1.register(csatRoutes(deps));
     await v1.register(receiptRoutes(deps));
+    await v1.register(typingRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));

@@ -2,6 +2,7 @@
 // visitor's live stream on one node receives the agent's reply posted through the other.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventReader } from '../helpers/event-reader.ts';
 import { api } from './http-helpers.ts';
 import {
   makeTempDir,
@@ -66,7 +67,12 @@ describe('live conversation events across processes', () => {
   it('an agent reply posted through one node reaches the stream held by another', {
     timeout: 240_000,
   }, async () => {
-    const env = { DATABASE_URL: databaseUrl, PARLEY_JOB_SCHEMA: 'pgboss_live' };
+    // Both nodes share PostgreSQL and Redis, as a scale-out deployment does.
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      PARLEY_JOB_SCHEMA: 'pgboss_live',
+    };
     const first: RunningParley = await startParley(makeTempDir(), { env });
     const second: RunningParley = await startParley(makeTempDir(), { env, args: ['--no-workers'] });
     try {
@@ -102,6 +108,28 @@ describe('live conversation events across processes', () => {
         id: posted.body.id,
         content: 'Hi Ana, Sam here. How can I help?',
         author_name: 'Sam',
+      });
+
+      // Typing is never stored: only the notice carries it from one node to the other.
+      const watching = await openEventReader(`${first.url}/v1/conversations/${conversationId}/events`, {
+        authorization: `Bearer ${key}`,
+      });
+      // Subscribed once its first state has arrived.
+      await watching.next((event) => event.event === 'conversation', 30_000);
+      const typing = await api(second.url, `/v1/conversations/${conversationId}/typing`, {
+        key,
+        method: 'POST',
+        body: { author_name: 'Sam' },
+      });
+      expect(typing.status).toBe(202);
+      const typingSeen = await watching.next((event) => event.event === 'typing', 30_000);
+      watching.close();
+      expect(typingSeen.data).toEqual({
+        from: 'agent',
+        user_id: null,
+        name: 'Sam',
+        private_note: false,
+        typing: true,
       });
     } finally {
       await stopParley(second);

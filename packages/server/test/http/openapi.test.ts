@@ -51,6 +51,8 @@ const PEOPLE_OPERATIONS = [
   'POST /v1/conversations/{id}/read',
   'GET /v1/conversations/{id}/reads',
   'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/rating',
+  'POST /v1/conversations/{id}/typing',
+  'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/typing',
 ];
 
 describe('OpenAPI', () => {

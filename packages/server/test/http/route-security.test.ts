@@ -303,6 +303,7 @@ const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
   widgetEvents: { cases: tokenCases() },
   widgetEscalate: { body: {}, cases: tokenCases() },
   widgetRating: { body: { rating: 5 }, cases: tokenCases() },
+  widgetTyping: { body: {}, cases: tokenCases() },
   widgetLead: {
     body: { email: 'visitor@example.com', conversation_id: visitor.conversationId },
     cases: tokenCases(),

@@ -8,12 +8,37 @@ import type { Database, Executor } from '../../db/client.ts';
 
 const CHANNEL = 'parley_conversations';
 
-export interface LiveNotice {
+export interface StoredChangeNotice {
   conversationId: string;
   /** A new message (its id), or a change of the conversation's mode or status. */
   kind: 'message' | 'conversation';
   id: string;
 }
+
+/**
+ * Someone is typing (or stopped). Ephemeral: it is never stored, so the notice carries all of it.
+ * `privateNote` marks a person typing a note for the team: the visitor's stream never shows it.
+ */
+export interface TypingNotice {
+  conversationId: string;
+  kind: 'typing';
+  from: 'visitor' | 'agent';
+  userId: string | null;
+  name: string | null;
+  privateNote: boolean;
+  typing: boolean;
+}
+
+/** A person of the team has read the conversation up to a message (shown to the team only). */
+export interface ReadNotice {
+  conversationId: string;
+  kind: 'read';
+  userId: string;
+  messageId: string | null;
+  readAt: string;
+}
+
+export type LiveNotice = StoredChangeNotice | TypingNotice | ReadNotice;
 
 export async function announce(tx: Executor, notice: LiveNotice): Promise<void> {
   await tx.execute(sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`);

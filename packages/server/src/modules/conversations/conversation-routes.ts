@@ -334,7 +334,7 @@ export function conversationRoutes(deps: {
           operationId: 'streamConversationEvents',
           tags,
           description:
-            'Server-sent events: `conversation` (its state, first and on every mode or status change) and `message` (each new message, with `id` for Last-Event-ID).',
+            'Server-sent events: `conversation` (its state, first and on every mode or status change), `message` (each new message, with `id` for Last-Event-ID), `typing` (the visitor or a person typing, notes included) and `read` (a person’s read receipt).',
           params: ConversationParams,
         },
       },

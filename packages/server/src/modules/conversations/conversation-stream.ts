@@ -1,10 +1,12 @@
 // Follows one conversation live over server-sent events: every new message (visitor, bot, agent,
-// system) as it is stored, on whichever node it was stored, and every change of mode or status.
+// system) as it is stored, on whichever node it was stored, every change of mode or status, and
+// the ephemeral signals: typing (both ways) and, for the team, read receipts.
 // Used by the inbox API and by the widget's public stream.
 import type { FastifyReply } from 'fastify';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { openEventStream } from '../../http/sse.ts';
-import type { ConversationHub, LiveNotice } from './conversation-live.ts';
+import { encodeId } from '../../lib/ids.ts';
+import type { ConversationHub, LiveNotice, ReadNotice, TypingNotice } from './conversation-live.ts';
 import {
   type ConversationRow,
   type MessageRow,
@@ -28,6 +30,35 @@ export interface FollowOptions {
   presentMessage?: (row: MessageRow) => unknown;
   /** How the conversation's state is shown to this audience. */
   presentConversation?: (row: ConversationRow) => unknown;
+  /**
+   * Who is watching: the team (the default) sees the visitor and each other typing, notes
+   * included, and read receipts; the visitor sees only people typing a reply.
+   */
+  audience?: 'team' | 'visitor';
+}
+
+/** A typing signal as the audience sees it, or null when it is not theirs to see. */
+function presentTyping(notice: TypingNotice, audience: 'team' | 'visitor') {
+  if (audience === 'visitor') {
+    // The visitor never learns that someone is writing a private note, nor sees their own typing.
+    if (notice.from !== 'agent' || notice.privateNote) return null;
+    return { from: 'agent' as const, name: notice.name, typing: notice.typing };
+  }
+  return {
+    from: notice.from,
+    user_id: notice.userId ? encodeId('usr', notice.userId) : null,
+    name: notice.name,
+    private_note: notice.privateNote,
+    typing: notice.typing,
+  };
+}
+
+function presentRead(notice: ReadNotice) {
+  return {
+    user_id: encodeId('usr', notice.userId),
+    last_read_message_id: notice.messageId ? encodeId('msg', notice.messageId) : null,
+    read_at: notice.readAt,
+  };
 }
 
 export function followConversation(
@@ -40,6 +71,7 @@ export function followConversation(
   const conversationId = conversation.id;
   const present = options.presentMessage ?? presentMessage;
   const presentState = options.presentConversation ?? presentConversation;
+  const audience = options.audience ?? 'team';
   const stream = openEventStream(reply);
   const sent = new Set<string>();
   let lastId = options.afterMessageId;
@@ -70,6 +102,15 @@ export function followConversation(
 
   async function handle(notice: LiveNotice | null): Promise<void> {
     if (notice === null) return catchUp();
+    if (notice.kind === 'typing') {
+      const typing = presentTyping(notice, audience);
+      if (typing) stream.send('typing', typing);
+      return;
+    }
+    if (notice.kind === 'read') {
+      if (audience === 'team') stream.send('read', presentRead(notice));
+      return;
+    }
     if (notice.kind === 'message') {
       const row = await deps.conversations.message(scope, notice.id);
       if (row) sendMessage(row);

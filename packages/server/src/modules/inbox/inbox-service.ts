@@ -6,6 +6,7 @@ import type { Scope } from '../../db/tenant-scope.ts';
 import { isUniqueViolation } from '../../lib/db-errors.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
+import { announce } from '../conversations/conversation-live.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { UserRow } from '../users/user-repository.ts';
 import type { UserService } from '../users/user-service.ts';
@@ -239,7 +240,16 @@ export function createInboxService(deps: {
           'message_id',
         );
       }
-      return receipts.markRead(db.orm, conversationId, userId, message);
+      const receipt = await receipts.markRead(db.orm, conversationId, userId, message);
+      // The team's streams show the receipt at once, on every node.
+      await announce(db.orm, {
+        conversationId,
+        kind: 'read',
+        userId: receipt.userId,
+        messageId: receipt.lastReadMessageId,
+        readAt: receipt.readAt.toISOString(),
+      });
+      return receipt;
     },
 
     async receipts(scope: Scope, conversationId: string) {

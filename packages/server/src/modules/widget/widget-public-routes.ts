@@ -3,6 +3,7 @@
 // conversation token opens their own conversation and nothing else.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../db/client.ts';
 import { parsePage, toPage } from '../../http/pagination.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -12,6 +13,11 @@ import { streamTurn } from '../chat/chat-stream.ts';
 import type { ConversationHub } from '../conversations/conversation-live.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import { followConversation } from '../conversations/conversation-stream.ts';
+import {
+  createTypingSignals,
+  TYPING_SHOWN_SECONDS,
+  TYPING_SIGNALS_PER_MINUTE,
+} from '../conversations/conversation-typing.ts';
 import { requestOrigin } from './widget-origins.ts';
 import {
   CapturedResponse,
@@ -26,6 +32,8 @@ import {
   PublicLeadBody,
   PublicMessagesQuery,
   PublicRatingBody,
+  PublicTypingBody,
+  PublicTypingResponse,
   presentWidgetConfig,
   presentWidgetConversation,
   presentWidgetMessage,
@@ -71,8 +79,10 @@ export function widgetPublicRoutes(deps: {
   conversationHub: ConversationHub;
   rateLimiter: RateLimiter;
   publicLimits: PublicLimits;
+  db: Database;
 }) {
   const { widget, rateLimiter, publicLimits } = deps;
+  const typingSignals = createTypingSignals(deps);
 
   /**
    * Admits the request for its chatbot. CORS is answered only once the origin is admitted: a page
@@ -233,7 +243,7 @@ export function widgetPublicRoutes(deps: {
           operationId: 'widgetEvents',
           tags,
           description:
-            'Server-sent events of the visitor’s conversation: `conversation` (state) and `message` (each new one; Last-Event-ID resumes). The token may be in `?token=`.',
+            'Server-sent events of the visitor’s conversation: `conversation` (state), `message` (each new one; Last-Event-ID resumes) and `typing` (a person typing a reply; never a private note). The token may be in `?token=`.',
           params: PublicConversationParams,
           querystring: PublicEventsQuery,
         },
@@ -257,6 +267,7 @@ export function widgetPublicRoutes(deps: {
             presentMessage: presentWidgetMessage,
             presentConversation: presentWidgetConversation,
             replay: true,
+            audience: 'visitor',
           },
         );
         return reply;
@@ -284,6 +295,42 @@ export function widgetPublicRoutes(deps: {
           request.body.reason,
         );
         return { conversation: presentWidgetConversation(conversation) };
+      },
+    );
+
+    app.post(
+      '/public/v1/chatbots/:id/conversations/:conversation_id/typing',
+      {
+        schema: {
+          operationId: 'widgetTyping',
+          tags,
+          description: `The visitor is typing (or, with \`typing: false\`, stopped): a \`typing\` event on the team's live stream of the conversation, never stored. At most ${TYPING_SIGNALS_PER_MINUTE} a minute. Needs its token.`,
+          params: PublicConversationParams,
+          body: PublicTypingBody,
+          response: { 202: PublicTypingResponse },
+        },
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+      },
+      async (request, reply) => {
+        const access = await admit(request, reply, request.params.id);
+        const conversation = await widget.openConversation(
+          access,
+          request.params.conversation_id,
+          tokenOf(request),
+        );
+        const typing = request.body.typing ?? true;
+        await typingSignals.signal(`visitor:${conversation.id}`, {
+          conversationId: conversation.id,
+          kind: 'typing',
+          from: 'visitor',
+          userId: null,
+          name: conversation.customerName,
+          privateNote: false,
+          typing,
+        });
+        return reply.code(202).send({ typing, expires_in: TYPING_SHOWN_SECONDS });
       },
     );
 

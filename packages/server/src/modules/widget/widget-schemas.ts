@@ -118,6 +118,15 @@ export const PublicRatingBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const PublicTypingBody = Type.Object(
+  { typing: Type.Optional(Type.Boolean({ description: 'false when the visitor stopped or sent.' })) },
+  { additionalProperties: false },
+);
+export const PublicTypingResponse = Type.Object({
+  typing: Type.Boolean(),
+  expires_in: Type.Integer({ description: 'Seconds the indicator shows unless signalled again.' }),
+});
+
 export const RatedResponse = Type.Object({ rated: Type.Literal(true), rating: Type.Integer() });
 export const FeedbackResponse = Type.Object({ message: WidgetMessage });
 
