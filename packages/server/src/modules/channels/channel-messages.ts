@@ -1,6 +1,7 @@
 // What each platform's stored deliveries mean, without calling anyone: an inbound payload as a
 // conversation turn (or nothing to answer), and a reply to a platform chat as the payload that
 // will be sent. The worker and the outbox of agents' replies share these.
+import type { PlatformContact } from '../chat/chat-service.ts';
 import type { Visitor } from '../conversations/conversation-service.ts';
 import type { ChannelRow } from './channel-repository.ts';
 import { type CustomInbound, customMessage, customText } from './custom-channel.ts';
@@ -16,6 +17,8 @@ export interface InboundTurn {
   threadKey: string;
   text: string;
   visitor?: Visitor;
+  /** The sender's address or number as the platform knows it: part of a lead when one is captured. */
+  contact?: PlatformContact;
   metadata: Record<string, unknown>;
   /** When the visitor wrote, when the platform says. */
   sentAt?: Date;

@@ -89,6 +89,7 @@ export function createChannelWorker(deps: {
     const input = {
       message: inbound.text,
       visitor: inbound.visitor,
+      contact: inbound.contact,
       metadata: { channel_id: encodeId('ch', channel.id), ...inbound.metadata },
     };
     const prepare = (conversationId?: string) =>

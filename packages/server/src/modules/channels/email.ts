@@ -165,6 +165,7 @@ export function emailMessage(stored: InboundEmail) {
       email: stored.from.email,
       ...(stored.from.name ? { name: stored.from.name } : {}),
     },
+    contact: { email: stored.from.email, ...(stored.from.name ? { name: stored.from.name } : {}) },
     metadata: { email: { from: stored.from.email, subject: stored.subject, message_id: stored.message_id } },
   };
 }

@@ -62,6 +62,7 @@ export function whatsappMessage(stored: WhatsAppInbound) {
     threadKey: stored.message.from,
     text,
     visitor: { id: `whatsapp:${phone}`, ...(name ? { name } : {}) },
+    contact: { phone, ...(name ? { name } : {}) },
     metadata: { whatsapp: { phone, wa_id: stored.message.from, message_id: stored.message.id } },
     sentAt: Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date(),
   };

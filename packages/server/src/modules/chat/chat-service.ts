@@ -33,6 +33,17 @@ export interface ChatInput {
   conversation_id?: string;
   visitor?: Visitor;
   metadata?: Record<string, unknown>;
+  /**
+   * What a messaging platform vouches for about the sender (an email channel's From, a WhatsApp
+   * number): it joins the lead an address makes. Never from a request body.
+   */
+  contact?: PlatformContact;
+}
+
+export interface PlatformContact {
+  email?: string;
+  phone?: string;
+  name?: string;
 }
 
 /** A turn whose visitor message is stored; the reply is still to come (or not: human mode). */
@@ -84,12 +95,23 @@ export function createChatService(deps: {
   maxMessageChars: number;
 }) {
   /** An email address written in chat becomes a lead, when the bot asks for that. */
-  async function captureLead(scope: Scope, bot: ChatbotRow, conversation: ConversationRow, text: string) {
+  async function captureLead(
+    scope: Scope,
+    bot: ChatbotRow,
+    conversation: ConversationRow,
+    text: string,
+    contact?: PlatformContact,
+  ) {
     if (!bot.leadSettings.capture_from_chat) return;
-    const email = findEmail(text);
+    const written = findEmail(text);
+    const email = written ?? contact?.email;
     if (!email) return;
+    // The sender's name and number are theirs: they go with their own address (or with the one
+    // they wrote, when the platform knows no address), not with someone else's they mention.
+    const own = !contact?.email || !written || written.toLowerCase() === contact.email.toLowerCase();
+    const details = own ? { phone: contact?.phone, name: contact?.name } : {};
     try {
-      await deps.leads.capture(scope, bot.id, { email, conversationId: conversation.id }, 'chat');
+      await deps.leads.capture(scope, bot.id, { email, conversationId: conversation.id, ...details }, 'chat');
     } catch (error) {
       // A malformed address must not cost the visitor their answer.
       deps.logger.warn({ err: (error as Error).message }, 'lead capture from chat failed');
@@ -198,7 +220,7 @@ export function createChatService(deps: {
     if (existing?.mode === 'human' || wantsHuman) {
       // The bot stays quiet: the message waits for a human (and asks for one, if it did).
       const stored = await deps.conversations.addVisitorMessage(scope, bot, existing, visitorMessage);
-      await captureLead(scope, bot, stored.conversation, question);
+      await captureLead(scope, bot, stored.conversation, question, input.contact);
       const escalation =
         stored.conversation.mode === 'human'
           ? null
@@ -227,7 +249,7 @@ export function createChatService(deps: {
         reservation = await deps.usage.reserveMessage(scope, limits.messages_per_month, tx);
       },
     );
-    await captureLead(scope, bot, stored.conversation, question);
+    await captureLead(scope, bot, stored.conversation, question, input.contact);
     return {
       scope,
       bot,

@@ -168,3 +168,21 @@ export function telegramUpdate(chatId: number, text: string) {
     },
   };
 }
+
+/** The chatbot's leads, newest first, as `GET /v1/leads` shows them. */
+export async function leadsOf(app: TestApp, key: string, chatbot: string) {
+  const response = await app.request({ url: `/v1/leads?chatbot_id=${chatbot}&page_size=100`, key });
+  expect(response.statusCode).toBe(200);
+  return response.json().data as Record<string, unknown>[];
+}
+
+/** Turns the chatbot's lead capture from chat on or off. */
+export async function captureLeadsFromChat(app: TestApp, key: string, chatbot: string, on: boolean) {
+  const response = await app.request({
+    method: 'PATCH',
+    url: `/v1/chatbots/${chatbot}`,
+    key,
+    body: { lead_settings: { capture_from_chat: on } },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+}

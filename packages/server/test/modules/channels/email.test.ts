@@ -8,10 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeSmtp } from '../../fakes/fake-smtp.ts';
 import {
   agentSays,
+  captureLeadsFromChat,
   channelEvents,
+  eventsOf,
   expectDisconnectedOnce,
   expectReconnected,
   inboundStatus,
+  leadsOf,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
@@ -312,6 +315,40 @@ describe('an email channel (Mailgun in, SMTP out)', () => {
     await expectDisconnectedOnce(t, ws.liveKey, { channelId, conversationId }, reason);
     smtp.setPassword('parley', 'smtp-password-two');
     await expectReconnected(t, ws.liveKey, channelId, { smtp_password: 'smtp-password-two' });
+  });
+
+  it('makes the sender a lead, with their name, only when the chatbot captures leads from chat', async () => {
+    const quiet = mailgunPost({
+      from: 'Grace Hopper <grace@example.com>',
+      subject: 'Compilers',
+      body: 'Do you ship to Arlington?',
+    });
+    expect((await deliver(quiet)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, quiet.messageId), SOON).toBe('processed');
+    expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
+
+    await captureLeadsFromChat(t, ws.liveKey, bot, true);
+    const post = mailgunPost({
+      from: 'Grace Hopper <Grace@Example.com>',
+      subject: 'Compilers again',
+      body: 'Do you ship to Norfolk?',
+    });
+    expect((await deliver(post)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, post.messageId), SOON).toBe('processed');
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === post.messageId,
+    )!;
+    const leads = await leadsOf(t, ws.liveKey, bot);
+    expect(leads).toHaveLength(1);
+    expect(leads[0]).toMatchObject({
+      email: 'grace@example.com',
+      name: 'Grace Hopper',
+      conversation_id: inbound.conversation_id,
+      captured_via: 'chat',
+    });
+    const captured = await eventsOf(t, ws.liveKey, 'lead.captured');
+    expect(captured.map((event) => event.data.id)).toEqual([leads[0]!.id]);
+    await captureLeadsFromChat(t, ws.liveKey, bot, false);
   });
 });
 

@@ -6,11 +6,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeWhatsApp, WHATSAPP_DISPLAY_NUMBER, WHATSAPP_PHONE_ID } from '../../fakes/fake-whatsapp.ts';
 import {
+  captureLeadsFromChat,
   channelEvents,
   eventsOf,
   expectDisconnectedOnce,
   expectReconnected,
   inboundStatus,
+  leadsOf,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
@@ -196,6 +198,49 @@ describe('a WhatsApp channel', () => {
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toMatchObject({ type: 'permission_error' });
     expect(await channelEvents(t, ws.liveKey, channelId)).toHaveLength(before);
+  });
+
+  it('makes an address written on WhatsApp a lead with the sender’s number, when the chatbot captures leads', async () => {
+    const off = whatsapp.message({ from: '15557654321', name: 'Grace', text: 'Write to grace@example.com' });
+    expect((await deliver(off)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(off)), SOON).toBe('processed');
+    expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
+
+    await captureLeadsFromChat(t, ws.liveKey, bot, true);
+    // A number alone is no lead (leads are kept by address); the address brings the number along.
+    const numberOnly = whatsapp.message({
+      from: CUSTOMER,
+      name: 'Ada Lovelace',
+      text: 'Call me back please',
+    });
+    expect((await deliver(numberOnly)).statusCode).toBe(200);
+    await expect
+      .poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(numberOnly)), SOON)
+      .toBe('processed');
+    expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
+
+    const notification = whatsapp.message({
+      from: CUSTOMER,
+      name: 'Ada Lovelace',
+      text: 'My email is Ada@Example.com, is my parcel on its way?',
+    });
+    expect((await deliver(notification)).statusCode).toBe(200);
+    await expect
+      .poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(notification)), SOON)
+      .toBe('processed');
+    const leads = await leadsOf(t, ws.liveKey, bot);
+    expect(leads).toHaveLength(1);
+    expect(leads[0]).toMatchObject({
+      email: 'ada@example.com',
+      phone: `+${CUSTOMER}`,
+      name: 'Ada Lovelace',
+      conversation_id: conversationId,
+      captured_via: 'chat',
+    });
+    expect((await eventsOf(t, ws.liveKey, 'lead.captured')).map((event) => event.data.id)).toEqual([
+      leads[0]!.id,
+    ]);
+    await captureLeadsFromChat(t, ws.liveKey, bot, false);
   });
 
   it('stays quiet once a human has the conversation, and delivers the agent’s reply on WhatsApp', async () => {
