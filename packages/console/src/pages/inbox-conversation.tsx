@@ -1,7 +1,7 @@
 // One conversation in the inbox: every message (bot answers with their sources) and the team's
 // private notes, live over the conversation's server-sent events; take over, hand back to the
 // bot, assign, snooze, resolve or reopen; labels; the visitor's details; the reply and note box.
-// Long conversations stay smooth: messages off screen are not laid out (content-visibility).
+// A thread of 500 messages is rendered whole: bench/console-inbox.ts measures it (bench/README.md).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { api, ok } from '../api/client.ts';
