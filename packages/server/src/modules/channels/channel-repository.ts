@@ -130,7 +130,7 @@ export async function insertInbound(
 export async function insertOutbound(
   db: Executor,
   channel: Pick<ChannelRow, 'id' | 'workspaceId' | 'environment'>,
-  values: { conversationId: string; messageId: string | null; payload: Record<string, unknown> },
+  values: { conversationId: string | null; messageId: string | null; payload: Record<string, unknown> },
 ): Promise<void> {
   await db.insert(channelDeliveries).values({
     id: newUuid(),

@@ -20,6 +20,15 @@ import type { TelegramClient, TelegramUpdate } from './telegram.ts';
 /** Seconds before each retry of a reply the platform could not take (5xx, no answer). */
 const RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800];
 const BATCH = 20;
+/**
+ * What a visitor is told when their message is refused before any answer, so that the platform
+ * does not go silent on them; keyed by the refusal's error code.
+ */
+const REFUSAL_NOTICES: Record<string, string> = {
+  chatbot_inactive: 'This assistant is not answering at the moment. Please try again later.',
+  monthly_message_limit_reached:
+    'This assistant cannot answer more messages this month. Please try again later.',
+};
 /** How long a worker holds the deliveries it claimed: the channel-work job's own timeout. */
 const LEASE_SECONDS = 600;
 
@@ -109,10 +118,23 @@ export function createChannelWorker(deps: {
       });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await repo.updateDelivery(db.orm, row.id, {
-        status: 'failed',
-        error: error.message,
-        attempts: row.attempts + 1,
+      const notice = REFUSAL_NOTICES[error.code];
+      // One transaction: the refused message is settled and its notice queued together, so a
+      // retry of this row can neither send the notice twice nor lose it.
+      await db.orm.transaction(async (tx) => {
+        await repo.updateDelivery(tx, row.id, {
+          status: 'failed',
+          error: error.message,
+          attempts: row.attempts + 1,
+        });
+        if (!notice) return;
+        const payload = replyPayload(channel.type, chatId, { content: notice, role: 'system' });
+        if (channel.type === 'email') payload.in_reply_to_delivery = row.id;
+        await repo.insertOutbound(tx, channel, {
+          conversationId: thread?.conversationId ?? null,
+          messageId: null,
+          payload,
+        });
       });
       return;
     }

@@ -266,4 +266,50 @@ describe('a custom channel', () => {
     const message = signedMessage({ thread_id: 'ticket-7', text: 'Hello again', user: ada });
     expect((await deliver(message)).statusCode).toBe(200);
   });
+
+  it('tells the visitor once that a paused chatbot is not answering, instead of going silent', async () => {
+    const paused = await t.request({
+      method: 'PATCH',
+      url: `/v1/chatbots/${bot}`,
+      key: ws.liveKey,
+      body: { is_active: false },
+    });
+    expect(paused.statusCode, paused.body).toBe(200);
+    const message = signedMessage({ thread_id: 'ticket-9', text: 'Is anyone there?', user: ada });
+    expect((await deliver(message)).statusCode).toBe(200);
+    expect((await deliver(message)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, message.id), SOON).toBe('failed');
+    // Earlier replies were signed with the secret before the last one: only this thread's are read.
+    const notices = () =>
+      peer.requests
+        .filter(
+          (request) => request.json?.type === 'message.created' && request.json.data.thread_id === 'ticket-9',
+        )
+        .map((request) => {
+          new Webhook(secret).verify(request.body, request.headers);
+          return request.json.data as Record<string, unknown>;
+        });
+    await expect.poll(() => notices().length, SOON).toBe(1);
+    expect(notices()[0]).toMatchObject({
+      role: 'system',
+      text: 'This assistant is not answering at the moment. Please try again later.',
+    });
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === message.id,
+    )!;
+    expect(inbound.error).toContain('paused');
+
+    const resumed = await t.request({
+      method: 'PATCH',
+      url: `/v1/chatbots/${bot}`,
+      key: ws.liveKey,
+      body: { is_active: true },
+    });
+    expect(resumed.statusCode).toBe(200);
+    const next = signedMessage({ thread_id: 'ticket-9', text: 'How long do parcels to Iceland take?' });
+    expect((await deliver(next)).statusCode).toBe(200);
+    await expect.poll(() => notices().length, SOON).toBe(2);
+    expect(notices()[1]!.text).toContain('9 business days');
+    expect(notices()[1]!.role).toBe('assistant');
+  });
 });
