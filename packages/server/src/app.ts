@@ -42,6 +42,7 @@ import type { EventService } from './modules/events/event-service.ts';
 import { csatRoutes } from './modules/inbox/csat-routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
 import type { InboxService } from './modules/inbox/inbox-service.ts';
+import { notificationRoutes } from './modules/inbox/notification-routes.ts';
 import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
 import { typingRoutes } from './modules/inbox/typing-routes.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
@@ -56,6 +57,7 @@ import { usageRoutes } from './modules/usage/usage-routes.ts';
 import type { UsageService } from './modules/usage/usage-service.ts';
 import { sessionPublicRoutes, sessionRoutes } from './modules/users/session-routes.ts';
 import type { SessionService } from './modules/users/session-service.ts';
+import { createPeopleMailer } from './modules/users/user-mail.ts';
 import { userRoutes } from './modules/users/user-routes.ts';
 import type { UserService } from './modules/users/user-service.ts';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.ts';
@@ -94,7 +96,7 @@ export interface AppDeps {
   agentLoops: AgentLoopService;
   users: UserService;
   sessions: SessionService;
-  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl'>;
+  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl' | 'mail'>;
 }
 
 // Request ids: a random per-process prefix and a counter; unique across nodes and restarts
@@ -176,7 +178,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     registerAuth(v1, { apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, sessions: deps.sessions });
     registerIdempotency(v1, deps.db, deps.secretBox);
-    const userDeps = { ...deps, publicUrl: deps.config.publicUrl };
+    const userDeps = {
+      ...deps,
+      publicUrl: deps.config.publicUrl,
+      mailer: createPeopleMailer(deps.config.mail, deps.logger),
+    };
     await v1.register(
       withAccess(workspaceRoutes({ apiKeys: deps.apiKeys }), {
         read: 'agent',
@@ -202,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(csatRoutes(deps));
     await v1.register(receiptRoutes(deps));
     await v1.register(typingRoutes(deps));
+    await v1.register(notificationRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));

@@ -36,6 +36,8 @@ export interface Config {
   demo: boolean;
   /** Where messaging platforms reach this server (webhooks); unset: channels poll where they can. */
   publicUrl: string | null;
+  /** Mail to people (invitations, password resets): an smtp(s):// URL, and the From address. */
+  mail: { smtpUrl: string | null; from: string };
   /** Base URL of the Telegram Bot API (a gateway or a fake in tests). */
   telegramApiUrl: string;
   /** Slack's Web API (chat.postMessage, auth.test): PARLEY_SLACK_API_URL. */
@@ -90,6 +92,13 @@ function urlSetting(env: Env, name: string, fallback: string | null): string | n
   return value.replace(/\/+$/, '');
 }
 
+function smtpUrlSetting(env: Env, name: string): string | null {
+  const value = optional(env, name);
+  if (value && !/^smtps?:\/\/[^\s/]+/.test(value))
+    throw new ConfigError(`${name} must be an smtp:// or smtps:// URL, got '${value}'.`);
+  return value;
+}
+
 function optional(env: Env, name: string): string | null {
   const value = env[name]?.trim();
   return value ? value : null;
@@ -139,6 +148,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookRetryDelaysSeconds,
     demo: boolSetting(env, 'PARLEY_DEMO', true),
     publicUrl: urlSetting(env, 'PARLEY_PUBLIC_URL', null),
+    mail: {
+      smtpUrl: smtpUrlSetting(env, 'PARLEY_SMTP_URL'),
+      from: optional(env, 'PARLEY_MAIL_FROM') ?? 'Parley <parley@localhost>',
+    },
     telegramApiUrl: urlSetting(env, 'PARLEY_TELEGRAM_API_URL', 'https://api.telegram.org')!,
     slackApiUrl: urlSetting(env, 'PARLEY_SLACK_API_URL', 'https://slack.com/api')!,
     whatsappApiUrl: urlSetting(env, 'PARLEY_WHATSAPP_API_URL', 'https://graph.facebook.com')!,

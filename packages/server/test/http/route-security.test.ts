@@ -96,7 +96,7 @@ function bodyFor(operation: ApiOperation): unknown {
 }
 
 /** Operations whose success is an endless event stream: never called with a key that works. */
-const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents']);
+const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents', 'streamMyNotifications']);
 
 /** Operations about the signed-in person: an API key has none, and gets 403 session_required. */
 const SESSION_ONLY = new Set([
@@ -196,6 +196,12 @@ describe.each(
     : (['workspace B, live', 'workspace A, test'] as const);
   it.each(strangers)('keeps the owner’s rows from %s', async (name) => {
     const response = await send({}, tenants[name].key);
+    if (operation.operationId === 'streamMyNotifications') {
+      // A key names the person to follow; without one there is nothing to open.
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error.param).toBe('user_id');
+      return;
+    }
     if (SESSION_ONLY.has(operation.operationId)) {
       expect(response.statusCode, response.body).toBe(403);
       expect(response.json().error.code).toBe('session_required');

@@ -41,6 +41,17 @@ export function createAssignmentService(deps: AssignmentDeps) {
       assigned_by: how,
     });
     await announce(tx, { conversationId: conversation.id, kind: 'conversation', id: conversation.id });
+    if (conversation.assigneeId && conversation.assigneeId !== previous) {
+      await announce(tx, {
+        kind: 'person',
+        userId: conversation.assigneeId,
+        workspaceId: scope.workspaceId,
+        environment: scope.environment,
+        reason: 'assigned',
+        conversationId: conversation.id,
+        id: conversation.id,
+      });
+    }
   }
 
   /** Gives queued conversations to online people with room, until either runs out. */

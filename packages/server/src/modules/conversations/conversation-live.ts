@@ -40,14 +40,31 @@ export interface ReadNotice {
 
 export type LiveNotice = StoredChangeNotice | TypingNotice | ReadNotice;
 
-export async function announce(tx: Executor, notice: LiveNotice): Promise<void> {
+/**
+ * Something for one person of the team, on their own stream (GET /v1/me/events): a conversation
+ * given to them, a note mentioning them, a visitor's message in a conversation they have.
+ */
+export interface PersonNotice {
+  kind: 'person';
+  userId: string;
+  workspaceId: string;
+  environment: 'live' | 'test';
+  reason: 'assigned' | 'mentioned' | 'message';
+  conversationId: string;
+  /** The conversation, the note or the message. */
+  id: string;
+}
+
+export async function announce(tx: Executor, notice: LiveNotice | PersonNotice): Promise<void> {
   await tx.execute(sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
 export type LiveHandler = (notice: LiveNotice | null) => void;
+export type PersonHandler = (notice: PersonNotice) => void;
 
 export function createConversationHub(deps: { db: Database; logger: Logger }) {
   const subscribers = new Map<string, Set<LiveHandler>>();
+  const personSubscribers = new Map<string, Set<PersonHandler>>();
   let unlisten: (() => Promise<void>) | null = null;
 
   function dispatch(payload: string): void {
@@ -57,11 +74,15 @@ export function createConversationHub(deps: { db: Database; logger: Logger }) {
       for (const handlers of subscribers.values()) for (const handler of handlers) handler(null);
       return;
     }
-    let notice: LiveNotice;
+    let notice: LiveNotice | PersonNotice;
     try {
-      notice = JSON.parse(payload) as LiveNotice;
+      notice = JSON.parse(payload) as LiveNotice | PersonNotice;
     } catch {
       deps.logger.warn({ payload }, 'ignoring a malformed conversation notice');
+      return;
+    }
+    if (notice.kind === 'person') {
+      for (const handler of personSubscribers.get(notice.userId) ?? []) handler(notice);
       return;
     }
     for (const handler of subscribers.get(notice.conversationId) ?? []) handler(notice);
@@ -86,6 +107,19 @@ export function createConversationHub(deps: { db: Database; logger: Logger }) {
       return () => {
         handlers.delete(handler);
         if (handlers.size === 0) subscribers.delete(conversationId);
+      };
+    },
+    /** Calls the handler for every notice meant for the person until the returned function is called. */
+    subscribePerson(userId: string, handler: PersonHandler): () => void {
+      let handlers = personSubscribers.get(userId);
+      if (!handlers) {
+        handlers = new Set();
+        personSubscribers.set(userId, handlers);
+      }
+      handlers.add(handler);
+      return () => {
+        handlers.delete(handler);
+        if (handlers.size === 0) personSubscribers.delete(userId);
       };
     },
   };

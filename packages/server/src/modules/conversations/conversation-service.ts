@@ -186,6 +186,18 @@ export function createConversationService(deps: { db: Database }) {
           conversation: presentConversation(conversation),
         });
         await announce(tx, { conversationId: conversation.id, kind: 'message', id: userMessage.id });
+        // The person who has the conversation hears of it on their own stream too.
+        if (conversation.assigneeId) {
+          await announce(tx, {
+            kind: 'person',
+            userId: conversation.assigneeId,
+            workspaceId: scope.workspaceId,
+            environment: scope.environment,
+            reason: 'message',
+            conversationId: conversation.id,
+            id: userMessage.id,
+          });
+        }
         return { conversation, userMessage };
       });
     },

@@ -152,6 +152,17 @@ export function createInboxService(deps: {
         content: text,
         mentionedUserIds: mentioned.map((person) => person.id),
       });
+      for (const person of mentioned) {
+        await announce(db.orm, {
+          kind: 'person',
+          userId: person.id,
+          workspaceId: scope.workspaceId,
+          environment: scope.environment,
+          reason: 'mentioned',
+          conversationId,
+          id: note.id,
+        });
+      }
       return { note, mentioned };
     },
 

@@ -9,6 +9,7 @@ import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import { personOf } from './session-routes.ts';
 import type { SessionService } from './session-service.ts';
+import type { PeopleMailer } from './user-mail.ts';
 import {
   InvitedUserResponse,
   InviteUserBody,
@@ -28,6 +29,8 @@ export interface UserRouteDeps {
   sessions: SessionService;
   /** Where one-time links point; the request's own origin when unset. */
   publicUrl: string | null;
+  /** Mails the links too, when SMTP is set up. */
+  mailer: PeopleMailer;
 }
 
 export function userRoutes(deps: UserRouteDeps) {
@@ -101,7 +104,7 @@ export function userRoutes(deps: UserRouteDeps) {
           operationId: 'inviteUser',
           tags,
           description:
-            'Invites a person: the answer holds their one-time invitation link (valid 7 days) to pass on; they set a password with it.',
+            'Invites a person: the answer holds their one-time invitation link (valid 7 days) to pass on; they set a password with it. With PARLEY_SMTP_URL set it is mailed to them too (`emailed`).',
           body: InviteUserBody,
           response: { 201: InvitedUserResponse },
           ...allow('owner'),
@@ -113,9 +116,12 @@ export function userRoutes(deps: UserRouteDeps) {
           request.body,
           baseUrlOf(request),
         );
+        const emailed = invitation
+          ? await deps.mailer.sendInvitation(user.email, principalOf(request).workspace.name, invitation)
+          : false;
         return reply
           .code(201)
-          .send({ ...presentUser(user), invitation: invitation ? presentLink(invitation) : null });
+          .send({ ...presentUser(user), invitation: invitation ? presentLink(invitation, emailed) : null });
       },
     );
 
@@ -177,19 +183,16 @@ export function userRoutes(deps: UserRouteDeps) {
           operationId: 'createPasswordReset',
           tags,
           description:
-            'A one-time password-reset link for the person (valid 1 hour) to pass on; earlier links stop working.',
+            'A one-time password-reset link for the person (valid 1 hour) to pass on (mailed to them too with PARLEY_SMTP_URL set: `emailed`); earlier links stop working.',
           params: IdParams,
           response: { 201: PasswordResetResponse },
           ...allow('owner'),
         },
       },
       async (request, reply) => {
-        const link = await deps.users.passwordResetLink(
-          workspaceOf(request),
-          idOf(request.params.id),
-          baseUrlOf(request),
-        );
-        return reply.code(201).send(presentLink(link));
+        const user = await deps.users.get(workspaceOf(request), idOf(request.params.id));
+        const link = await deps.users.passwordResetLink(workspaceOf(request), user.id, baseUrlOf(request));
+        return reply.code(201).send(presentLink(link, await deps.mailer.sendPasswordReset(user.email, link)));
       },
     );
 

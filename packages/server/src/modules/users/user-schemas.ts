@@ -54,10 +54,21 @@ const LinkResponse = Type.Object({
   url: Type.String({ description: 'The one-time link to pass on; it works once.' }),
   token: Type.String({ description: 'The token in the link, for clients that build their own page.' }),
   expires_at: Timestamp,
+  emailed: Type.Optional(
+    Type.Boolean({
+      description:
+        'Whether the link also went to the person by email (PARLEY_SMTP_URL set, the mail accepted).',
+    }),
+  ),
 });
 
-export function presentLink(link: OneTimeLink) {
-  return { url: link.url, token: link.token, expires_at: link.expiresAt.toISOString() };
+export function presentLink(link: OneTimeLink, emailed?: boolean) {
+  return {
+    url: link.url,
+    token: link.token,
+    expires_at: link.expiresAt.toISOString(),
+    ...(emailed === undefined ? {} : { emailed }),
+  };
 }
 
 export const InviteUserBody = Type.Object(
