@@ -63,8 +63,8 @@ export const JOBS = {
     timeoutSeconds: 3_900,
     concurrency: 4,
   },
-  /** Starts the agent loops whose cron schedule is due. */
-  scheduleAgentLoops: { name: 'agent-loops-schedule', everySeconds: 5 },
+  /** Starts the agent loops whose cron schedule is due; sends the jobs of executions left queued. */
+  scheduleAgentLoops: { name: 'agent-loops-schedule', everySeconds: 1 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

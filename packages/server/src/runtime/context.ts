@@ -12,6 +12,7 @@ import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
 import { type AgentLoopService, createAgentLoopService } from '../modules/agent-loops/agent-loop-service.ts';
 import { createLoopRunner, type LoopRunner } from '../modules/agent-loops/loop-runner.ts';
+import { createLoopTriggers, type LoopTriggers } from '../modules/agent-loops/loop-triggers.ts';
 import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
@@ -97,6 +98,7 @@ export interface Context {
   channelWorker: ChannelWorker;
   agentLoops: AgentLoopService;
   loopRunner: LoopRunner;
+  loopTriggers: LoopTriggers;
   close(): Promise<void>;
 }
 
@@ -319,8 +321,9 @@ export async function buildContext(
     integrations,
     providers,
     // A tenant chooses the URLs: guarded like crawling.
-    tools: { db, chatbots, retrieval, conversations, handoff, leads, fetch: safeFetch },
+    tools: { db, chatbots, retrieval, conversations, handoff, leads, inbox, fetch: safeFetch },
   });
+  const loopTriggers = createLoopTriggers({ db, agentLoops });
   const demo = createDemoService({
     db,
     logger,
@@ -367,6 +370,7 @@ export async function buildContext(
     channelWorker,
     agentLoops,
     loopRunner,
+    loopTriggers,
     async close() {
       // First: an ingestion in the middle of a document stops now (its job runs again later),
       // so stopping the workers below does not wait for it.

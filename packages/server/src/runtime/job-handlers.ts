@@ -39,7 +39,9 @@ export function jobHandlers(context: Context): JobHandlers {
     'agent-loop-run': async (data: { executionId: string }) => {
       await context.loopRunner.run(data.executionId);
     },
-    'agent-loops-schedule': async () => {},
+    'agent-loops-schedule': async () => {
+      await context.loopTriggers.tick();
+    },
     'events-purge': async () => {
       const purged = await context.events.purgeExpired();
       if (purged > 0) logger.info({ purged }, 'purged events past retention');

@@ -1,6 +1,6 @@
 // SQL for agent loops, executions and steps. Loops and executions filter on workspace and
 // environment; steps are only ever reached through an execution already found in scope.
-import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { agentLoopExecutions, agentLoopSteps, agentLoops, type ExecutionStatus } from '../../db/schema.ts';
 import { inScope, type Scope } from '../../db/tenant-scope.ts';
@@ -183,4 +183,68 @@ export async function updateStep(
 ): Promise<StepRow> {
   const [row] = await db.update(agentLoopSteps).set(set).where(eq(agentLoopSteps.id, id)).returning();
   return row!;
+}
+
+/**
+ * Takes an execution for one worker: a queued one, or a running one whose worker stopped
+ * renewing its lease (killed). Null when another worker has it or it has ended.
+ */
+export async function claimExecution(
+  db: Executor,
+  id: string,
+  leaseExpiredBefore: Date,
+): Promise<ExecutionRow | null> {
+  const [row] = await db
+    .update(agentLoopExecutions)
+    .set({
+      status: 'running',
+      startedAt: sql`coalesce(${agentLoopExecutions.startedAt}, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(agentLoopExecutions.id, id),
+        or(
+          eq(agentLoopExecutions.status, 'queued'),
+          and(
+            eq(agentLoopExecutions.status, 'running'),
+            lt(agentLoopExecutions.updatedAt, leaseExpiredBefore),
+          ),
+        ),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Renews a running execution's lease. */
+export async function renewLease(db: Executor, id: string): Promise<void> {
+  await db
+    .update(agentLoopExecutions)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(agentLoopExecutions.id, id), eq(agentLoopExecutions.status, 'running')));
+}
+
+/**
+ * Executions queued for a while (started by an event inside another transaction, approved, or
+ * whose job was lost), and running ones whose worker died: their jobs are sent again, which
+ * collapses onto a job already queued.
+ */
+export async function staleExecutions(
+  db: Executor,
+  before: Date,
+  leaseExpiredBefore: Date,
+  limit: number,
+): Promise<ExecutionRow[]> {
+  return db
+    .select()
+    .from(agentLoopExecutions)
+    .where(
+      or(
+        and(eq(agentLoopExecutions.status, 'queued'), lte(agentLoopExecutions.updatedAt, before)),
+        and(eq(agentLoopExecutions.status, 'running'), lt(agentLoopExecutions.updatedAt, leaseExpiredBefore)),
+      ),
+    )
+    .orderBy(asc(agentLoopExecutions.id))
+    .limit(limit);
 }

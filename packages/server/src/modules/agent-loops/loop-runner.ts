@@ -21,6 +21,9 @@ import {
 import { historyOf, pendingCalls, repeatsTwice } from './loop-history.ts';
 import { type ToolDeps, ToolInputError, toolOf, toolSpecs } from './loop-tools.ts';
 
+/** A running execution whose lease is not renewed for this long is taken up by another worker. */
+export const LEASE_SECONDS = 15;
+
 /** Why a run stopped before its model finished. */
 class Stop extends Error {
   readonly status: ExecutionStatus;
@@ -72,13 +75,25 @@ export function createLoopRunner(deps: {
     if (!execution || !['queued', 'running'].includes(execution.status)) return;
     const loop = await repo.findLoopById(db.orm, execution.loopId);
     if (!loop) return;
-    execution = (await repo.updateExecution(
-      db.orm,
-      execution.id,
-      { status: 'running', startedAt: execution.startedAt ?? new Date() },
-      ['queued', 'running'],
-    ))!;
+    // A scheduled run queued behind an open one (overlap: queue) waits for it; the scheduler's
+    // sweep sends its job again.
+    if (execution.status === 'queued' && loop.trigger.type === 'cron' && loop.trigger.overlap === 'queue') {
+      const open = await repo.openExecutions(db.orm, loop.id);
+      if (open.some((other) => other.id < execution!.id)) return;
+    }
+    // One worker at a time: the lease is renewed while it works, and a worker that dies lets it
+    // lapse, after which the scheduler's sweep sends the job again and another worker resumes.
+    execution = await repo.claimExecution(db.orm, execution.id, new Date(Date.now() - LEASE_SECONDS * 1000));
     if (!execution) return;
+    const claimed = execution;
+    const lease = setInterval(
+      () => {
+        repo
+          .renewLease(db.orm, claimed.id)
+          .catch((error) => deps.logger.warn({ err: error }, 'lease renewal failed'));
+      },
+      (LEASE_SECONDS * 1000) / 3,
+    );
     try {
       await steps(loop, execution);
     } catch (error) {
@@ -92,6 +107,8 @@ export function createLoopRunner(deps: {
         errorCode: 'internal_error',
         errorMessage: (error as Error).message,
       });
+    } finally {
+      clearInterval(lease);
     }
   }
 

@@ -12,6 +12,8 @@ import type { HandoffService } from '../conversations/conversation-handoff.ts';
 import { presentConversation, presentMessage } from '../conversations/conversation-schemas.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
+import { presentNote } from '../inbox/inbox-schemas.ts';
+import type { InboxService } from '../inbox/inbox-service.ts';
 import { presentLead } from '../leads/lead-schemas.ts';
 import type { LeadService } from '../leads/lead-service.ts';
 import type { ToolSpec } from '../providers/tool-calling-model.ts';
@@ -25,6 +27,7 @@ export interface ToolDeps {
   conversations: Pick<ConversationService, 'get' | 'listMessages'>;
   handoff: Pick<HandoffService, 'agentReply' | 'update' | 'escalate'>;
   leads: Pick<LeadService, 'capture'>;
+  inbox: Pick<InboxService, 'addNote' | 'listLabels' | 'conversationLabels' | 'setConversationLabels'>;
   /** The crawler's guarded fetch: no private addresses unless the operator allows them. */
   fetch: SafeFetch;
 }
@@ -78,6 +81,28 @@ export function hostAllowed(host: string, allowed: string[]): boolean {
 }
 
 const MAX_RESPONSE_CHARS = 20_000;
+
+/** Adds labels, by name, to those the conversation has; returns the names it then has. */
+async function addLabels(
+  deps: ToolDeps,
+  scope: Scope,
+  conversation: string,
+  names: unknown[],
+): Promise<string[]> {
+  const all = await deps.inbox.listLabels(scope, { limit: 100, afterId: null });
+  const wanted = names.map((name) => {
+    const label = all.find((row) => row.name.toLowerCase() === String(name).trim().toLowerCase());
+    if (!label) {
+      const known = all.map((row) => row.name).join(', ') || 'none';
+      throw new ToolInputError(`No label named '${String(name)}' (labels: ${known}).`);
+    }
+    return label;
+  });
+  const current = await deps.inbox.conversationLabels(scope, conversation);
+  const ids = [...new Set([...current.map((label) => label.id), ...wanted.map((label) => label.id)])];
+  const labels = await deps.inbox.setConversationLabels(scope, conversation, ids);
+  return labels.map((label) => label.name);
+}
 
 const TOOLS: Record<ToolName, ToolDefinition> = {
   search_knowledge: {
@@ -165,8 +190,14 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
       'text',
     ]),
     sideEffect: true,
-    async run() {
-      throw new ToolInputError('Private notes are not available to agent loops yet.');
+    async run(deps, context, input) {
+      const { note } = await deps.inbox.addNote(
+        context.scope,
+        conversationId(input),
+        { userId: null, name: context.loop.name },
+        need(input, 'text'),
+      );
+      return presentNote(note);
     },
   },
   send_message: {
@@ -193,6 +224,11 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         status: { type: 'string', enum: ['open', 'closed'] },
         mode: { type: 'string', enum: ['ai', 'human'] },
         reason: str('Why, for an escalation.'),
+        add_labels: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Names of labels to put on it.',
+        },
       },
       ['conversation_id'],
     ),
@@ -207,11 +243,14 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
           trigger: 'api',
         });
       }
+      const labels = Array.isArray(input.add_labels)
+        ? await addLabels(deps, context.scope, id, input.add_labels)
+        : undefined;
       const updated = await deps.handoff.update(context.scope, id, {
         ...(status ? { status } : {}),
         ...(mode === 'ai' ? { mode } : {}),
       });
-      return presentConversation(updated);
+      return { ...presentConversation(updated), ...(labels ? { labels } : {}) };
     },
   },
   upsert_lead: {

@@ -28,6 +28,21 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * Work that must happen in the same transaction as an event of some type (agent loops started by
+ * events): registered once per process by the module that needs it.
+ */
+export type EventHook = (
+  db: Executor,
+  scope: { workspaceId: string; environment: 'live' | 'test' },
+  type: EventType,
+  data: Record<string, unknown>,
+) => Promise<void>;
+const hooks: EventHook[] = [];
+export function onEventRecorded(hook: EventHook): void {
+  hooks.push(hook);
+}
+
 export async function recordEvent(
   db: Executor,
   scope: { workspaceId: string; environment: 'live' | 'test' },
@@ -38,5 +53,6 @@ export async function recordEvent(
   await db
     .insert(events)
     .values({ id, workspaceId: scope.workspaceId, environment: scope.environment, type, data });
+  for (const hook of hooks) await hook(db, scope, type, data);
   return id;
 }
