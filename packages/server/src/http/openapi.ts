@@ -5,6 +5,7 @@ import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 import { ERROR_STATUS } from '../lib/errors.ts';
+import { ROLES_KEY } from './access.ts';
 
 export const ErrorEnvelope = Type.Object(
   {
@@ -59,8 +60,25 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           'Self-hosted AI customer-support chatbots. Authenticate with `Authorization: Bearer prl_live_…` (or a `prl_test_…` key for the test environment).',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Parley API key.' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Parley API key.' },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'parley_session',
+            description:
+              'A signed-in person’s session (POST /v1/sessions); unsafe methods also need its X-CSRF-Token.',
+          },
+        },
       },
+    },
+    // An operation that states the roles it admits (x-roles) takes a person's session too.
+    transform: ({ schema, url }) => {
+      const stated = schema as
+        | { security?: { [scheme: string]: readonly string[] }[]; [ROLES_KEY]?: unknown }
+        | undefined;
+      if (!stated?.[ROLES_KEY] || !stated.security?.length) return { schema, url };
+      return { schema: { ...schema, security: [...stated.security, { sessionCookie: [] }] }, url };
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>

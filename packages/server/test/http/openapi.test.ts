@@ -13,6 +13,7 @@ interface Operation {
   operationId?: string;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
   security?: unknown[];
+  'x-roles'?: string[];
 }
 
 /** Signing in and redeeming one-time links: how a person gets a session, so without a key. */
@@ -52,6 +53,7 @@ const PEOPLE_OPERATIONS = [
   'GET /v1/conversations/{id}/reads',
   'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/rating',
   'POST /v1/conversations/{id}/typing',
+  'GET /v1/me/events',
   'POST /public/v1/chatbots/{id}/conversations/{conversation_id}/typing',
 ];
 
@@ -160,7 +162,11 @@ describe('OpenAPI', () => {
       expect(JSON.stringify(error), name).toContain('ErrorEnvelope');
       // The widget's public API and the platforms' webhooks take no API key.
       const isPublic = name.includes(' /public/') || name.includes(' /hooks/') || SIGN_IN.includes(name);
-      expect(operation.security, name).toEqual(isPublic ? [] : [{ bearerAuth: [] }]);
+      // Operations that state the roles they admit take a person's session cookie as well.
+      const withSession = Array.isArray(operation['x-roles']);
+      expect(operation.security, name).toEqual(
+        isPublic ? [] : withSession ? [{ bearerAuth: [] }, { sessionCookie: [] }] : [{ bearerAuth: [] }],
+      );
     }
     const ids = operations.map(([, operation]) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
