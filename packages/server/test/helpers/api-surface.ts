@@ -32,7 +32,7 @@ export interface ApiOperation {
   pathParams: string[];
   query: { name: string; schema: JsonSchema }[];
   body: JsonSchema | null;
-  /** [] for a public operation, [{bearerAuth: []}] for one that needs an API key. */
+  /** [] for a public operation; [{bearerAuth: []}] (and {sessionCookie: []} when it states roles) otherwise. */
   security: unknown[] | undefined;
   /** The documented response statuses, e.g. ['200', '4XX', '5XX']. */
   responses: string[];
