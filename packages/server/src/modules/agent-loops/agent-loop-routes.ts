@@ -5,6 +5,7 @@ import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
+import { loopActions } from './agent-loop-actions.ts';
 import {
   CreateLoopBody,
   ExecutionResponse,
@@ -20,6 +21,7 @@ import type { AgentLoopService } from './agent-loop-service.ts';
 
 export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
   const loops = deps.agentLoops;
+  const actions = loopActions(loops);
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['Agent loops'];
@@ -41,12 +43,7 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           response: { 201: LoopResponse },
         },
       },
-      async (request, reply) => {
-        const scope = scopeOf(request);
-        const { chatbot_id, ...input } = request.body;
-        const { row, warnings } = await loops.create(scope, decodeId('bot', chatbot_id, 'chatbot_id'), input);
-        return reply.code(201).send(presentLoop(row, loops.secretNames(row), warnings));
-      },
+      async (request, reply) => reply.code(201).send(await actions.create(scopeOf(request), request.body)),
     );
 
     app.get(
@@ -70,11 +67,7 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
     app.get(
       '/v1/agent-loops/:id',
       { schema: { operationId: 'getAgentLoop', tags, params: IdParams, response: { 200: LoopResponse } } },
-      async (request) => {
-        const scope = scopeOf(request);
-        const row = await loops.getLoop(scope, loopId(request.params.id));
-        return presentLoop(row, loops.secretNames(row), await loops.warningsFor(scope, row));
-      },
+      async (request) => actions.read(scopeOf(request), request.params.id),
     );
 
     app.patch(
@@ -89,14 +82,7 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           response: { 200: LoopResponse },
         },
       },
-      async (request) => {
-        const { row, warnings } = await loops.update(
-          scopeOf(request),
-          loopId(request.params.id),
-          request.body,
-        );
-        return presentLoop(row, loops.secretNames(row), warnings);
-      },
+      async (request) => actions.update(scopeOf(request), request.params.id, request.body),
     );
 
     app.delete(
@@ -110,10 +96,7 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           response: { 200: DeletedResponse },
         },
       },
-      async (request) => {
-        await loops.remove(scopeOf(request), loopId(request.params.id));
-        return { id: request.params.id, deleted: true as const };
-      },
+      async (request) => actions.remove(scopeOf(request), request.params.id),
     );
 
     app.post(
@@ -132,13 +115,12 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           response: { 202: ExecutionResponse },
         },
       },
-      async (request, reply) => {
-        const scope = scopeOf(request);
-        const execution = await loops.run(scope, loopId(request.params.id), request.body?.input);
-        if (request.query.wait) await loops.waitForExecution(execution.id);
-        const current = await loops.executionWithSteps(scope, execution.id);
-        return reply.code(202).send(presentExecution(current.execution, current.steps));
-      },
+      async (request, reply) =>
+        reply
+          .code(202)
+          .send(
+            await actions.run(scopeOf(request), request.params.id, request.body?.input, request.query.wait),
+          ),
     );
 
     app.get(

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/client.ts';
 import { documentOfPaths } from '../../http/openapi.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
+import type { AgentLoopService } from '../agent-loops/agent-loop-service.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
@@ -28,6 +29,7 @@ export type CompatRouteDeps = CompatDeps & {
   conversations: ConversationService;
   sources: SourceService;
   webhooks: WebhookService;
+  agentLoops: AgentLoopService;
 };
 
 interface SeedDocument {
@@ -64,7 +66,7 @@ const DOCUMENTS: SeedDocument[] = [
     basePath: PLATFORM_BASE,
     title: 'Chatbot-platform-compatible API',
     description:
-      'The chatbot platform’s API (bots, integrations, channels, conversations; agent loops answer 501) served by Parley with any Parley key. Differences: docs/compat.md.',
+      'The chatbot platform’s API (bots, integrations, channels, conversations, agent loops) served by Parley with any Parley key. Differences: docs/compat.md.',
   },
 ];
 

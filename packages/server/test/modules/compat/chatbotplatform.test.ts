@@ -239,24 +239,71 @@ describe('conversations', () => {
 });
 
 describe('agent loops, auth, limits, document', () => {
-  it('answers every agent-loop endpoint 501 agent_loops_not_available', async () => {
-    const calls: [string, string][] = [
-      ['GET', '/agent-loops'],
-      ['POST', '/agent-loops'],
-      ['GET', '/agent-loops/loop_1'],
-      ['PATCH', '/agent-loops/loop_1'],
-      ['DELETE', '/agent-loops/loop_1'],
-      ['POST', '/agent-loops/loop_1/run'],
-      ['GET', '/agent-loops/loop_1/executions'],
-    ];
-    for (const [method, path] of calls) {
-      const response = await server.call(method, `${BASE}${path}`, {
-        key: ws.liveKey,
-        ...(method === 'POST' || method === 'PATCH' ? { body: {} } : {}),
-      });
-      expect(response.status, `${method} ${path}`).toBe(501);
-      expect(response.body).toMatchObject({ error: { code: 'agent_loops_not_available', status: 501 } });
-    }
+  it("manages agent loops and runs one, in the platform's pages, with 201 on create and 422 for bad values", async () => {
+    const bot = await createBot('Loop bot');
+    const created = await server.call('POST', `${BASE}/agent-loops`, {
+      key: ws.liveKey,
+      body: {
+        name: 'Nightly',
+        chatbot_id: bot.id,
+        instructions: 'Finish at once.',
+        tools: ['finish'],
+        trigger: { type: 'manual' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const loop = created.body as { id: string; name: string; warnings: string[] };
+    expect(loop).toMatchObject({ name: 'Nightly', chatbot_id: bot.id, enabled: true });
+    expect(loop.id).toMatch(/^loop_/);
+    // The bot answers offline: the loop is kept, and says its model cannot call tools.
+    expect(loop.warnings).toEqual([expect.stringContaining('no enabled integration')]);
+
+    const invalid = await server.call('POST', `${BASE}/agent-loops`, {
+      key: ws.liveKey,
+      body: {
+        name: 'Bad',
+        chatbot_id: bot.id,
+        instructions: 'x',
+        tools: ['delete_everything'],
+        trigger: { type: 'manual' },
+      },
+    });
+    expect(invalid.status).toBe(422);
+
+    const list = await server.call('GET', `${BASE}/agent-loops?per_page=1`, { key: ws.liveKey });
+    expect(list.body).toMatchObject({ data: [{ id: loop.id }], page: 1, per_page: 1 });
+    const renamed = await server.call('PATCH', `${BASE}/agent-loops/${loop.id}`, {
+      key: ws.liveKey,
+      body: { name: 'Nightly summary' },
+    });
+    expect(renamed.body).toMatchObject({ id: loop.id, name: 'Nightly summary' });
+
+    const run = await server.call('POST', `${BASE}/agent-loops/${loop.id}/run`, {
+      key: ws.liveKey,
+      body: { input: { day: 'yesterday' } },
+    });
+    expect(run.status).toBe(202);
+    const execution = run.body as { id: string; loop_id: string; status: string };
+    expect(execution.id).toMatch(/^exec_/);
+    expect(execution.loop_id).toBe(loop.id);
+    // Queued for a worker, which may already have taken it.
+    expect(['queued', 'running', 'failed']).toContain(execution.status);
+    const executions = await server.call('GET', `${BASE}/agent-loops/${loop.id}/executions`, {
+      key: ws.liveKey,
+    });
+    expect(executions.body).toMatchObject({
+      data: [{ id: execution.id, loop_id: loop.id }],
+      page: 1,
+      has_more: false,
+    });
+
+    const foreign = await server.call('GET', `${BASE}/agent-loops/${loop.id}`, { key: ws.testKey });
+    expect(foreign.status).toBe(404);
+    const deleted = await server.call('DELETE', `${BASE}/agent-loops/${loop.id}`, { key: ws.liveKey });
+    expect(deleted.body).toEqual({ id: loop.id, deleted: true });
+    expect((await server.call('GET', `${BASE}/agent-loops/${loop.id}`, { key: ws.liveKey })).status).toBe(
+      404,
+    );
   });
 
   it('answers 401 without a key, 404 for another workspace’s bot, and sends X-RateLimit-*', async () => {

@@ -1,10 +1,10 @@
 // The chatbot platform's API (seed 004) at /compat/chatbotplatform: bots, integrations,
-// channels, conversations (and agent loops, answered 501), on Parley's services.
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+// channels, conversations and agent loops, on Parley's services.
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../../db/client.ts';
 import { registerIdempotency } from '../../../http/idempotency.ts';
 import type { SecretBox } from '../../../lib/secret-box.ts';
+import type { AgentLoopService } from '../../agent-loops/agent-loop-service.ts';
 import type { ChannelService } from '../../channels/channel-service.ts';
 import type { ChatbotService } from '../../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
@@ -13,7 +13,8 @@ import { type CompatDeps, registerCompatScope } from '../compat-scope.ts';
 import { platformBotRoutes } from './platform-bot-routes.ts';
 import { platformConnectionRoutes } from './platform-connection-routes.ts';
 import { platformConversationRoutes } from './platform-conversation-routes.ts';
-import { agentLoopsUnavailable, platformSeed } from './platform-scope.ts';
+import { platformLoopRoutes } from './platform-loop-routes.ts';
+import { platformSeed } from './platform-scope.ts';
 
 export { PLATFORM_BASE } from './platform-scope.ts';
 
@@ -24,17 +25,8 @@ export interface PlatformDeps extends CompatDeps {
   integrations: IntegrationService;
   channels: ChannelService;
   conversations: ConversationService;
+  agentLoops: AgentLoopService;
 }
-
-const LOOP_ROUTES = [
-  ['GET', '/agent-loops', 'listAgentLoops'],
-  ['POST', '/agent-loops', 'createAgentLoop'],
-  ['GET', '/agent-loops/:id', 'getAgentLoop'],
-  ['PATCH', '/agent-loops/:id', 'updateAgentLoop'],
-  ['DELETE', '/agent-loops/:id', 'deleteAgentLoop'],
-  ['POST', '/agent-loops/:id/run', 'runAgentLoop'],
-  ['GET', '/agent-loops/:id/executions', 'listAgentLoopExecutions'],
-] as const;
 
 export function platformRoutes(deps: PlatformDeps) {
   return async function register(instance: FastifyInstance): Promise<void> {
@@ -44,21 +36,6 @@ export function platformRoutes(deps: PlatformDeps) {
     await instance.register(platformConnectionRoutes(deps));
     await instance.register(platformConversationRoutes(deps));
 
-    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    for (const [method, url, operationId] of LOOP_ROUTES) {
-      app.route({
-        method,
-        url,
-        schema: {
-          operationId,
-          tags: ['Agent loops'],
-          description:
-            'Not available: Parley does not run agent loops yet. Answers 501 agent_loops_not_available.',
-        },
-        handler: async () => {
-          throw agentLoopsUnavailable();
-        },
-      });
-    }
+    await instance.register(platformLoopRoutes(deps));
   };
 }

@@ -1,8 +1,6 @@
 // The chatbot platform's conventions (seed 004) on Parley's: Parley's objects and error envelope,
-// with page/per_page pages, 201 on create, 422 for a request whose values fail validation, and
-// agent loops answered with a documented 501 (Parley has none yet).
+// with page/per_page pages, 201 on create, and 422 for a request whose values fail validation.
 import { type TSchema, Type } from 'typebox';
-import { AppError } from '../../../lib/errors.ts';
 import { offsetPage } from '../compat-pages.ts';
 import type { CompatSeed } from '../compat-scope.ts';
 
@@ -64,14 +62,4 @@ export async function offsetResponse<Row, T>(
   const perPage = query.per_page ?? 20;
   const result = await offsetPage(fetch, page, perPage);
   return { data: await present(result.rows), page, per_page: perPage, has_more: result.hasMore };
-}
-
-/** Agent loops are in the platform's API but not in Parley yet: one clear answer for all of them. */
-export function agentLoopsUnavailable(): AppError {
-  return new AppError(
-    'api_error',
-    'agent_loops_not_available',
-    'Agent loops are not available on this server: Parley does not run agent loops yet. The bots, integrations, channels and conversations of this API work; see docs/compat.md.',
-    { status: 501 },
-  );
 }
