@@ -305,5 +305,5 @@ describe('SSRF guard', () => {
     } finally {
       await guarded.close();
     }
-  });
+  }, 120_000); // starts a second server of its own, with its workers
 });
