@@ -158,5 +158,5 @@ describe('POST /v1/integrations/{id}/test', () => {
     } finally {
       await guarded.close();
     }
-  });
+  }, 120_000); // starts a second server of its own
 });
