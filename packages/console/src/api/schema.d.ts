@@ -58,7 +58,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Server-sent events of the visitor’s conversation: `conversation` (state) and `message` (each new one; Last-Event-ID resumes). The token may be in `?token=`. */
+    /** @description Server-sent events of the visitor’s conversation: `conversation` (state), `message` (each new one; Last-Event-ID resumes) and `typing` (a person typing a reply; never a private note). The token may be in `?token=`. */
     get: operations['widgetEvents'];
     put?: never;
     post?: never;
@@ -79,6 +79,40 @@ export interface paths {
     put?: never;
     /** @description The visitor asks for a person: the conversation goes to human mode. Needs its token. */
     post: operations['widgetEscalate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/public/v1/chatbots/{id}/conversations/{conversation_id}/typing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description The visitor is typing (or, with `typing: false`, stopped): a `typing` event on the team's live stream of the conversation, never stored. At most 40 a minute. Needs its token. */
+    post: operations['widgetTyping'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/public/v1/chatbots/{id}/conversations/{conversation_id}/rating': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description After a conversation is resolved, the visitor rates it 1–5 with an optional comment, once (GET /v1/analytics/csat). Needs its token. */
+    post: operations['widgetRating'];
     delete?: never;
     options?: never;
     head?: never;
@@ -180,7 +214,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Inbound email from the channel's provider. Mailgun (a route's forward(), form-encoded): 403 unless `signature` is the HMAC-SHA256 of `timestamp` + `token` with the webhook signing key, within 5 minutes, each token once. Postmark (inbound webhook, JSON): 403 unless HTTP basic auth is `parley` and the channel's secret. Each email is stored once by Message-ID and answered by a job. */
+    /** @description Inbound email from the channel's provider. Mailgun (a route's forward(), form-encoded, or multipart when the email has attachments, which are not kept): 403 unless `signature` is the HMAC-SHA256 of `timestamp` + `token` with the webhook signing key, within 5 minutes, each token once. Postmark (inbound webhook, JSON): 403 unless HTTP basic auth is `parley` and the channel's secret. Each email is stored once by Message-ID and answered by a job. */
     post: operations['emailInbound'];
     delete?: never;
     options?: never;
@@ -336,7 +370,7 @@ export interface paths {
     /** @description The people of the workspace, oldest first. */
     get: operations['listUsers'];
     put?: never;
-    /** @description Invites a person: the answer holds their one-time invitation link (valid 7 days) to pass on; they set a password with it. */
+    /** @description Invites a person: the answer holds their one-time invitation link (valid 7 days) to pass on; they set a password with it. With PARLEY_SMTP_URL set it is mailed to them too (`emailed`). */
     post: operations['inviteUser'];
     delete?: never;
     options?: never;
@@ -371,7 +405,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description A one-time password-reset link for the person (valid 1 hour) to pass on; earlier links stop working. */
+    /** @description A one-time password-reset link for the person (valid 1 hour) to pass on (mailed to them too with PARLEY_SMTP_URL set: `emailed`); earlier links stop working. */
     post: operations['createPasswordReset'];
     delete?: never;
     options?: never;
@@ -731,7 +765,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Server-sent events: `conversation` (its state, first and on every mode or status change) and `message` (each new message, with `id` for Last-Event-ID). */
+    /** @description Server-sent events: `conversation` (its state, first and on every mode or status change), `message` (each new message, with `id` for Last-Event-ID), `typing` (the visitor or a person typing, notes included) and `read` (a person’s read receipt). */
     get: operations['streamConversationEvents'];
     put?: never;
     post?: never;
@@ -869,6 +903,91 @@ export interface paths {
     };
     /** @description The sidebar’s counts in one call: conversations by inbox status, and conversations not resolved by assignee (null: the queue), label and chatbot. */
     get: operations['getInboxCounts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/analytics/csat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Satisfaction: how visitors rated resolved conversations (1–5), overall, as a distribution and per assignee. */
+    get: operations['getCsat'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/conversations/{id}/read': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description The signed-in person has read the conversation up to `message_id` (its newest message when left out). Positions only move forward. */
+    post: operations['markConversationRead'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/conversations/{id}/reads': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Read receipts: how far each person of the team has read the conversation. */
+    get: operations['listConversationReads'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/conversations/{id}/typing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Shows the team and (unless `private_note`) the visitor that a reply is being typed, on the conversation's live streams as a `typing` event. Ephemeral: nothing is stored. Send it every few seconds while typing (at most 40 a minute per conversation), and `typing: false` on stopping; an indicator shows for 6 s after the last signal. */
+    post: operations['signalAgentTyping'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Server-sent `notification` events for the signed-in person (with an API key: the person of `user_id`): `conversation.assigned` (given to them), `note.mentioned` (a note @mentions them), `message.received` (a visitor wrote in a conversation they have). Each carries `environment` and the conversation as it is. */
+    get: operations['streamMyNotifications'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1168,6 +1287,144 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/agent-loops': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Lists agent loops, newest first. */
+    get: operations['listAgentLoops'];
+    put?: never;
+    /** @description Creates an agent loop: the chatbot's model, given the instructions and tools, runs until it calls `finish` or reaches a limit. Its model must call tools (an enabled integration of the chatbot; the offline answerer cannot): `warnings` says when it has none. */
+    post: operations['createAgentLoop'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loops/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['getAgentLoop'];
+    put?: never;
+    post?: never;
+    /** @description Deletes the loop and its executions. */
+    delete: operations['deleteAgentLoop'];
+    options?: never;
+    head?: never;
+    /** @description Changes the fields sent. `secrets`, when sent, replace all the earlier ones. */
+    patch: operations['updateAgentLoop'];
+    trace?: never;
+  };
+  '/v1/agent-loops/{id}/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Starts an execution with `input` (202, queued). With `?wait=true` the answer comes when it ends or waits for an approval, or after 30 s, with the steps so far. */
+    post: operations['runAgentLoop'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loops/{id}/executions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Lists the loop's executions, newest first, without their steps. */
+    get: operations['listAgentLoopExecutions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loop-executions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description An execution with every step recorded so far. */
+    get: operations['getAgentLoopExecution'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loop-executions/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Cancels an open execution; a step under way finishes, none starts after it. 409 once ended. */
+    post: operations['cancelAgentLoopExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loop-executions/{id}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Approves the tool call an execution in awaiting_approval waits on; the execution goes on. 409 when it waits on nothing. */
+    post: operations['approveAgentLoopExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loop-executions/{id}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Rejects the tool call an execution in awaiting_approval waits on; the execution goes on. 409 when it waits on nothing. */
+    post: operations['rejectAgentLoopExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1441,6 +1698,111 @@ export interface operations {
               mode: 'ai' | 'human';
               verified: boolean;
             };
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  widgetTyping: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        conversation_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description false when the visitor stopped or sent. */
+          typing?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            typing: boolean;
+            /** @description Seconds the indicator shows unless signalled again. */
+            expires_in: number;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  widgetRating: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        conversation_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description 1 (very unhappy) to 5 (very happy). */
+          rating: number;
+          comment?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            rated: true;
+            rating: number;
           };
         };
       };
@@ -2642,6 +3004,8 @@ export interface operations {
               token: string;
               /** Format: date-time */
               expires_at: string;
+              /** @description Whether the link also went to the person by email (PARLEY_SMTP_URL set, the mail accepted). */
+              emailed?: boolean;
             } | null;
           };
         };
@@ -2861,6 +3225,8 @@ export interface operations {
             token: string;
             /** Format: date-time */
             expires_at: string;
+            /** @description Whether the link also went to the person by email (PARLEY_SMTP_URL set, the mail accepted). */
+            emailed?: boolean;
           };
         };
       };
@@ -6465,6 +6831,251 @@ export interface operations {
       };
     };
   };
+  getCsat: {
+    parameters: {
+      query?: {
+        chatbot_id?: string;
+        /** @description Ratings given at or after this time. */
+        from?: string;
+        /** @description Ratings given before this time. */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description How many conversations were rated. */
+            responses: number;
+            average: number | null;
+            satisfaction: number | null;
+            distribution: {
+              1: number;
+              2: number;
+              3: number;
+              4: number;
+              5: number;
+            };
+            by_assignee: {
+              user_id: string | null;
+              responses: number;
+              average: number;
+            }[];
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  markConversationRead: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          message_id?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user_id: string;
+            last_read_message_id: string | null;
+            /** Format: date-time */
+            read_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  listConversationReads: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              user_id: string;
+              last_read_message_id: string | null;
+              /** Format: date-time */
+              read_at: string;
+            }[];
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  signalAgentTyping: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description false when the writer stopped or sent; true (the default) otherwise. */
+          typing?: boolean;
+          /** @description A private note for the team: never shown to the visitor. */
+          private_note?: boolean;
+          /** @description With an API key: the name shown as typing. */
+          author_name?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            typing: boolean;
+            /** @description Seconds the indicator shows unless signalled again. */
+            expires_in: number;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  streamMyNotifications: {
+    parameters: {
+      query?: {
+        user_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
   getUsage: {
     parameters: {
       query?: never;
@@ -6879,8 +7490,11 @@ export interface operations {
             | 'channel.connected'
             | 'channel.disconnected'
             | 'channel.reconnected'
+            | 'agent_loop.execution.started'
             | 'agent_loop.completed'
             | 'agent_loop.failed'
+            | 'agent_loop.awaiting_approval'
+            | 'agent_loop.custom'
             | '*'
           )[];
           description?: string;
@@ -7063,8 +7677,11 @@ export interface operations {
             | 'channel.connected'
             | 'channel.disconnected'
             | 'channel.reconnected'
+            | 'agent_loop.execution.started'
             | 'agent_loop.completed'
             | 'agent_loop.failed'
+            | 'agent_loop.awaiting_approval'
+            | 'agent_loop.custom'
             | '*'
           )[];
           description?: string | null;
@@ -7191,8 +7808,11 @@ export interface operations {
           | 'channel.connected'
           | 'channel.disconnected'
           | 'channel.reconnected'
+          | 'agent_loop.execution.started'
           | 'agent_loop.completed'
           | 'agent_loop.failed'
+          | 'agent_loop.awaiting_approval'
+          | 'agent_loop.custom'
           | 'webhook.test';
       };
       header?: never;
@@ -7414,8 +8034,11 @@ export interface operations {
           | 'channel.connected'
           | 'channel.disconnected'
           | 'channel.reconnected'
+          | 'agent_loop.execution.started'
           | 'agent_loop.completed'
           | 'agent_loop.failed'
+          | 'agent_loop.awaiting_approval'
+          | 'agent_loop.custom'
           | 'webhook.test';
         /** @description Only events after this time: a receiver that was down lists what it missed. */
         created_after?: string;
@@ -8217,6 +8840,1012 @@ export interface operations {
             }[];
             has_more: boolean;
             next_cursor: string | null;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  listAgentLoops: {
+    parameters: {
+      query?: {
+        page_size?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+              id: string;
+              chatbot_id: string;
+              name: string;
+              instructions: string;
+              tools: {
+                name: string;
+                needs_approval: boolean;
+              }[];
+              trigger: {
+                [key: string]: unknown;
+              };
+              limits: {
+                max_steps: number;
+                max_tool_calls: number;
+                timeout_seconds: number;
+                token_budget: number;
+              };
+              allowed_hosts: string[];
+              secret_names: string[];
+              on_unknown_outcome: string;
+              enabled: boolean;
+              next_run_at: string | null;
+              /** @description What will keep the loop from running as configured. */
+              warnings?: string[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            }[];
+            has_more: boolean;
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  createAgentLoop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          instructions: string;
+          tools: (
+            | (
+                | 'search_knowledge'
+                | 'http_request'
+                | 'get_conversation'
+                | 'add_note'
+                | 'send_message'
+                | 'update_conversation'
+                | 'upsert_lead'
+                | 'emit_event'
+                | 'finish'
+              )
+            | {
+                /** @enum {unknown} */
+                name:
+                  | 'search_knowledge'
+                  | 'http_request'
+                  | 'get_conversation'
+                  | 'add_note'
+                  | 'send_message'
+                  | 'update_conversation'
+                  | 'upsert_lead'
+                  | 'emit_event'
+                  | 'finish';
+                /** @description Pause the execution before each call until a person approves it. */
+                needs_approval?: boolean;
+              }
+          )[];
+          /** @description manual: runs only when asked. cron: `schedules` (each a cron and a time zone) and `overlap`. event: `event` and an optional `filter`. */
+          trigger: {
+            /** @enum {unknown} */
+            type: 'manual' | 'cron' | 'event';
+            schedules?: {
+              /** @description Five fields, e.g. "0 8 * * 1-5". */
+              cron: string;
+              /** @description IANA time zone; UTC by default. */
+              timezone?: string;
+            }[];
+            /**
+             * @description A scheduled run due while one is still open: skipped, or queued after it.
+             * @enum {unknown}
+             */
+            overlap?: 'skip' | 'queue';
+            /** @enum {unknown} */
+            event?:
+              | 'conversation.escalated'
+              | 'conversation.closed'
+              | 'lead.captured'
+              | 'message.received'
+              | 'channel.disconnected'
+              | 'custom';
+            /** @description Fields of the event data that must equal these values, e.g. {"chatbot_id": "bot_…"}; dotted names reach into objects. */
+            filter?: {
+              [key: string]: string;
+            };
+          };
+          limits?: {
+            max_steps?: number;
+            max_tool_calls?: number;
+            timeout_seconds?: number;
+            token_budget?: number;
+          };
+          /** @description Hosts http_request may call: exact names, or *.example.com for its subdomains. */
+          allowed_hosts?: string[];
+          /** @description Values http_request may put in headers as {{secret.NAME}}. Write-only: responses list the names. */
+          secrets?: {
+            [key: string]: string;
+          };
+          /**
+           * @description A side-effecting call cut off by a crash: fail the execution, or wait for a person to approve a retry.
+           * @enum {unknown}
+           */
+          on_unknown_outcome?: 'fail' | 'pause';
+          enabled?: boolean;
+          /** @description The chatbot (bot_…) whose integration and knowledge it uses. */
+          chatbot_id: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            chatbot_id: string;
+            name: string;
+            instructions: string;
+            tools: {
+              name: string;
+              needs_approval: boolean;
+            }[];
+            trigger: {
+              [key: string]: unknown;
+            };
+            limits: {
+              max_steps: number;
+              max_tool_calls: number;
+              timeout_seconds: number;
+              token_budget: number;
+            };
+            allowed_hosts: string[];
+            secret_names: string[];
+            on_unknown_outcome: string;
+            enabled: boolean;
+            next_run_at: string | null;
+            /** @description What will keep the loop from running as configured. */
+            warnings?: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  getAgentLoop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            chatbot_id: string;
+            name: string;
+            instructions: string;
+            tools: {
+              name: string;
+              needs_approval: boolean;
+            }[];
+            trigger: {
+              [key: string]: unknown;
+            };
+            limits: {
+              max_steps: number;
+              max_tool_calls: number;
+              timeout_seconds: number;
+              token_budget: number;
+            };
+            allowed_hosts: string[];
+            secret_names: string[];
+            on_unknown_outcome: string;
+            enabled: boolean;
+            next_run_at: string | null;
+            /** @description What will keep the loop from running as configured. */
+            warnings?: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  deleteAgentLoop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {boolean} */
+            deleted: true;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  updateAgentLoop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          instructions?: string;
+          tools?: (
+            | (
+                | 'search_knowledge'
+                | 'http_request'
+                | 'get_conversation'
+                | 'add_note'
+                | 'send_message'
+                | 'update_conversation'
+                | 'upsert_lead'
+                | 'emit_event'
+                | 'finish'
+              )
+            | {
+                /** @enum {unknown} */
+                name:
+                  | 'search_knowledge'
+                  | 'http_request'
+                  | 'get_conversation'
+                  | 'add_note'
+                  | 'send_message'
+                  | 'update_conversation'
+                  | 'upsert_lead'
+                  | 'emit_event'
+                  | 'finish';
+                /** @description Pause the execution before each call until a person approves it. */
+                needs_approval?: boolean;
+              }
+          )[];
+          /** @description manual: runs only when asked. cron: `schedules` (each a cron and a time zone) and `overlap`. event: `event` and an optional `filter`. */
+          trigger?: {
+            /** @enum {unknown} */
+            type: 'manual' | 'cron' | 'event';
+            schedules?: {
+              /** @description Five fields, e.g. "0 8 * * 1-5". */
+              cron: string;
+              /** @description IANA time zone; UTC by default. */
+              timezone?: string;
+            }[];
+            /**
+             * @description A scheduled run due while one is still open: skipped, or queued after it.
+             * @enum {unknown}
+             */
+            overlap?: 'skip' | 'queue';
+            /** @enum {unknown} */
+            event?:
+              | 'conversation.escalated'
+              | 'conversation.closed'
+              | 'lead.captured'
+              | 'message.received'
+              | 'channel.disconnected'
+              | 'custom';
+            /** @description Fields of the event data that must equal these values, e.g. {"chatbot_id": "bot_…"}; dotted names reach into objects. */
+            filter?: {
+              [key: string]: string;
+            };
+          };
+          limits?: {
+            max_steps?: number;
+            max_tool_calls?: number;
+            timeout_seconds?: number;
+            token_budget?: number;
+          };
+          /** @description Hosts http_request may call: exact names, or *.example.com for its subdomains. */
+          allowed_hosts?: string[];
+          /** @description Values http_request may put in headers as {{secret.NAME}}. Write-only: responses list the names. */
+          secrets?: {
+            [key: string]: string;
+          };
+          /**
+           * @description A side-effecting call cut off by a crash: fail the execution, or wait for a person to approve a retry.
+           * @enum {unknown}
+           */
+          on_unknown_outcome?: 'fail' | 'pause';
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            chatbot_id: string;
+            name: string;
+            instructions: string;
+            tools: {
+              name: string;
+              needs_approval: boolean;
+            }[];
+            trigger: {
+              [key: string]: unknown;
+            };
+            limits: {
+              max_steps: number;
+              max_tool_calls: number;
+              timeout_seconds: number;
+              token_budget: number;
+            };
+            allowed_hosts: string[];
+            secret_names: string[];
+            on_unknown_outcome: string;
+            enabled: boolean;
+            next_run_at: string | null;
+            /** @description What will keep the loop from running as configured. */
+            warnings?: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  runAgentLoop: {
+    parameters: {
+      query?: {
+        /** @description Answer when the execution ends or pauses, or after 30 s at most. */
+        wait?: boolean;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Given to the model with the instructions. */
+          input?: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  listAgentLoopExecutions: {
+    parameters: {
+      query?: {
+        page_size?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+              id: string;
+              loop_id: string;
+              status: string;
+              triggered_by: string;
+              input: unknown;
+              output: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              step_count: number;
+              tool_call_count: number;
+              tokens_used: number;
+              steps?: {
+                seq: number;
+                /** @description model, tool or approval */
+                kind: string;
+                status: string;
+                text?: string | null;
+                tool_calls?: unknown;
+                input_tokens?: number | null;
+                output_tokens?: number | null;
+                tool?: string | null;
+                tool_call_id?: string | null;
+                input?: unknown;
+                output?: unknown;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                idempotency_key?: string | null;
+                decided_by?: string | null;
+                decided_at?: string | null;
+                duration_ms: number | null;
+                /** Format: date-time */
+                created_at: string;
+              }[];
+              started_at: string | null;
+              finished_at: string | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            has_more: boolean;
+            next_cursor: string | null;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  getAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  cancelAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  approveAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  rejectAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
           };
         };
       };
