@@ -5,6 +5,7 @@ import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
 import { channelCommands } from './cli/commands-channels.ts';
 import { chatCommands } from './cli/commands-chat.ts';
+import { loopCommands } from './cli/commands-loops.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { userCommands } from './cli/commands-users.ts';
 import { tolerateClosedOutput } from './cli/output.ts';
@@ -62,6 +63,7 @@ program.addCommand(botCommands(() => loadConfig()));
 program.addCommand(sourceCommands(() => loadConfig()));
 program.addCommand(chatCommands(() => loadConfig()));
 program.addCommand(channelCommands(() => loadConfig()));
+program.addCommand(loopCommands(() => loadConfig()));
 program.addCommand(userCommands(() => loadConfig()));
 
 function describe(error: unknown): string {

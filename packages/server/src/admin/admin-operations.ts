@@ -17,6 +17,13 @@ export const ADMIN_OPERATIONS = [
   'addChannel',
   'listChannels',
   'testChannel',
+  'createLoop',
+  'listLoops',
+  'getLoop',
+  'runLoop',
+  'listLoopExecutions',
+  'getLoopExecution',
+  'decideLoopExecution',
   'createUser',
   'listUsers',
 ] as const satisfies readonly (keyof AdminOps)[];

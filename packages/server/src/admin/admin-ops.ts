@@ -4,6 +4,7 @@ import type { Context } from '../runtime/context.ts';
 import { type ChannelAdminOps, channelAdminOps } from './admin-ops-channels.ts';
 import { type ChatAdminOps, chatAdminOps } from './admin-ops-chat.ts';
 import { type ChatbotAdminOps, chatbotAdminOps } from './admin-ops-chatbots.ts';
+import { type LoopAdminOps, loopAdminOps } from './admin-ops-loops.ts';
 import { type SourceAdminOps, sourceAdminOps } from './admin-ops-sources.ts';
 import { type UserAdminOps, userAdminOps } from './admin-ops-users.ts';
 import { type WorkspaceAdminOps, workspaceAdminOps } from './admin-ops-workspaces.ts';
@@ -13,6 +14,7 @@ export type AdminOps = WorkspaceAdminOps &
   SourceAdminOps &
   ChatAdminOps &
   ChannelAdminOps &
+  LoopAdminOps &
   UserAdminOps;
 
 /** `baseUrl`: where invitation links point (the running server's address when it is known). */
@@ -23,6 +25,7 @@ export function createAdminOps(context: Context, options: { baseUrl?: string } =
     ...sourceAdminOps(context),
     ...chatAdminOps(context),
     ...channelAdminOps(context),
+    ...loopAdminOps(context),
     ...userAdminOps({
       ...context,
       baseUrl:

@@ -21,19 +21,34 @@ declare module 'fastify' {
   }
 }
 
-/** Each server's key service, for work that must stop when the key it runs for is revoked. */
+/** Each server's key and session services, for work that must stop when its authentication ends. */
 const keyServices = new WeakMap<object, Pick<ApiKeyService, 'watchRevocation'>>();
+const sessionServices = new WeakMap<object, Pick<SessionService, 'watchEnd'>>();
 
 /**
- * Calls `onRevoked` once if the key that authenticated the request is revoked, on any node, while
- * its work goes on (an event stream). Returns the function that stops watching, or null when the
- * request was not authenticated with an API key.
+ * Calls `onEnded` once, with the error to show, if what authenticated the request ends on any
+ * node while its work goes on (an event stream): the API key is revoked, or the person's session
+ * ends (signed out here or everywhere, a password reset, removed, expired). Returns the function
+ * that stops watching, or null when the request was not authenticated.
  */
-export function watchKeyRevocation(request: FastifyRequest, onRevoked: () => void): (() => void) | null {
+export function watchAuthentication(
+  request: FastifyRequest,
+  onEnded: (error: AppError) => void,
+): (() => void) | null {
   const principal = request.principal;
+  if (!principal) return null;
+  if (principal.person) {
+    const sessions = sessionServices.get(request.server.server);
+    if (!sessions) return null;
+    return sessions.watchEnd(principal.person.sessionId, () =>
+      onEnded(AppError.unauthenticated('session_expired', 'The session has ended: sign in again.')),
+    );
+  }
   const service = keyServices.get(request.server.server);
-  if (!principal || principal.person || !service) return null;
-  return service.watchRevocation(principal.keyId, onRevoked);
+  if (!service) return null;
+  return service.watchRevocation(principal.keyId, () =>
+    onEnded(AppError.unauthenticated('api_key_revoked', 'The API key has been revoked. Create a new one.')),
+  );
 }
 
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -100,6 +115,7 @@ export function registerAuth(
 ): void {
   const { apiKeys, rateLimiter, sessions } = deps;
   keyServices.set(scope.server, apiKeys);
+  if (sessions) sessionServices.set(scope.server, sessions);
 
   function admit(
     request: FastifyRequest,

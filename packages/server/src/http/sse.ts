@@ -2,8 +2,7 @@
 // a reconnecting client sends back as Last-Event-ID.
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { AppError } from '../lib/errors.ts';
-import { watchKeyRevocation } from './auth.ts';
+import { watchAuthentication } from './auth.ts';
 
 export interface EventStream {
   send(event: string, data: unknown, id?: string): void;
@@ -12,7 +11,8 @@ export interface EventStream {
   end(): void;
   /**
    * Fires when the client disconnects before the stream has ended, or when the API key that
-   * opened it is revoked: work done for the stream (a provider call) stops with it.
+   * opened it is revoked or the session that opened it ends: work done for the stream (a
+   * provider call) stops with it.
    */
   signal: AbortSignal;
 }
@@ -61,14 +61,11 @@ export function openEventStream(reply: FastifyReply): EventStream {
     signal: closed.signal,
   };
   registry.add(stream);
-  // A stream outlives the authentication of its request: revoking the key ends it, on every node.
-  const unwatch = watchKeyRevocation(reply.request, () => {
-    const revoked = AppError.unauthenticated(
-      'api_key_revoked',
-      'The API key has been revoked. Create a new one.',
-    );
-    stream.send('error', { error: revoked.toBody(reply.request.id) });
-    closed.abort(revoked);
+  // A stream outlives the authentication of its request: revoking the key or ending the session
+  // ends it, on every node.
+  const unwatch = watchAuthentication(reply.request, (ended) => {
+    stream.send('error', { error: ended.toBody(reply.request.id) });
+    closed.abort(ended);
     stream.end();
   });
   if (unwatch) {

@@ -173,7 +173,8 @@ export async function buildContext(
     logger,
     findPerson: (workspaceId, userId) => users.get(workspaceId, userId).catch(() => null),
   });
-  const sessions = createSessionService({ db, plans: config.plans });
+  const sessions = createSessionService({ db, plans: config.plans, logger });
+  await sessions.listen();
   const queue = await startQueue({ db, logger, schema: config.jobSchema });
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir, logger);
   const secretBox = createSecretBox(secretKey);
@@ -379,6 +380,7 @@ export async function buildContext(
       channelWorker.stop();
       await queue.stop();
       await apiKeys.stop();
+      await sessions.close();
       await conversationHub.stop();
       if (redis) redis.disconnect();
     },

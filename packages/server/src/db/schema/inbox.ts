@@ -1,6 +1,7 @@
 // The team inbox around conversations: labels, private notes, canned replies, and what each
 // person has read.
-import { index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.ts';
 import { conversations, messages } from './conversations.ts';
 import { users } from './people.ts';
@@ -87,4 +88,41 @@ export const conversationReads = pgTable(
     readAt: timestamp('read_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [primaryKey({ columns: [table.conversationId, table.userId] })],
+);
+
+/**
+ * What a person was told on their live stream while not online (assigned, mentioned, a visitor's
+ * message in their conversation), kept until it is mailed: written in the transaction of the
+ * change, so a crash never loses it. At most one waits per person, conversation and reason;
+ * later ones of the same kind go into the same mail.
+ */
+export const personNotices = pgTable(
+  'person_notices',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns({ references: false }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** assigned | mentioned | message */
+    reason: text('reason').notNull(),
+    /** The note or message the notice is about (the conversation for an assignment). */
+    refId: uuid('ref_id').notNull(),
+    createdAt: timestamps.createdAt,
+    /** When its mail job was queued; queued again when it has not finished an hour later. */
+    queuedAt: timestamp('queued_at', { withTimezone: true, precision: 3 }),
+    attempts: integer('attempts').notNull().default(0),
+    /** When it was settled, and how: mailed, skipped (back online, no mail set up), failed. */
+    doneAt: timestamp('done_at', { withTimezone: true, precision: 3 }),
+    outcome: text('outcome'),
+  },
+  (table) => [
+    uniqueIndex('person_notices_waiting_idx')
+      .on(table.userId, table.conversationId, table.reason)
+      .where(sql`${table.doneAt} IS NULL`),
+    index('person_notices_due_idx').on(table.createdAt).where(sql`${table.doneAt} IS NULL`),
+  ],
 );

@@ -26,6 +26,13 @@ export const users = pgTable(
     /** argon2id (PHC string). */
     passwordHash: text('password_hash'),
     availability: userAvailabilityEnum('availability').notNull().default('offline'),
+    /**
+     * When availability last changed: idle time counts from the later of this and last_seen_at,
+     * and an offline person's conversations return to the queue a set time after it.
+     */
+    availabilityChangedAt: timestamp('availability_changed_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .defaultNow(),
     /** How many open conversations automatic assignment gives this person at most. */
     capacity: integer('capacity').notNull().default(5),
     /** When automatic assignment last gave this person a conversation: the round-robin order. */

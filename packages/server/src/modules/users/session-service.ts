@@ -1,8 +1,10 @@
 // Sign-in sessions of people: a random secret in an HTTP-only cookie (only its hash is stored),
 // an anti-CSRF token bound to the session, sign-out here or everywhere.
+import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId, newUuid } from '../../lib/ids.ts';
+import { KeyRevocations } from '../workspaces/api-key-revocations.ts';
 import type { Principal } from '../workspaces/api-key-service.ts';
 import type { PlanTable } from '../workspaces/plans.ts';
 import * as repo from './user-repository.ts';
@@ -13,6 +15,13 @@ import { hashSecret, newSecret, passwordMatches } from './user-secrets.ts';
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
 /** last_seen_at is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** Where a trigger on user_sessions announces every ended session's id (migration 0016). */
+const SESSION_CHANNEL = 'parley_sessions';
+/**
+ * How often a node re-checks the sessions its open streams run for: ends arrive by NOTIFY at
+ * once; this catches expiry and a notice lost while the listener reconnected.
+ */
+const STREAM_RECHECK_MS = 10_000;
 
 export interface SignedIn {
   session: repo.SessionRow;
@@ -22,8 +31,14 @@ export interface SignedIn {
   secret: string;
 }
 
-export function createSessionService(deps: { db: Database; plans: PlanTable }) {
+export function createSessionService(deps: { db: Database; plans: PlanTable; logger: Logger }) {
   const { db } = deps;
+  const ends = new KeyRevocations(
+    (ids) => repo.liveSessionIds(db.orm, ids, new Date()),
+    STREAM_RECHECK_MS,
+    (error) => deps.logger.warn({ err: error }, 'could not re-check the sessions of open streams'),
+  );
+  let unlisten: (() => Promise<void>) | null = null;
 
   function principalOf(found: NonNullable<Awaited<ReturnType<typeof repo.findLiveSession>>>): Principal {
     const { session, user, workspace } = found;
@@ -61,6 +76,29 @@ export function createSessionService(deps: { db: Database; plans: PlanTable }) {
   }
 
   return {
+    /** Starts listening for ended sessions; call once before serving requests. */
+    async listen(): Promise<void> {
+      unlisten = await db.listen(SESSION_CHANNEL, (payload) => {
+        // An empty payload: the listener reconnected, ends may have been missed.
+        if (payload) ends.revoked(payload);
+        else void ends.recheck();
+      });
+    },
+
+    async close(): Promise<void> {
+      ends.close();
+      await unlisten?.();
+      unlisten = null;
+    },
+
+    /**
+     * Calls `onEnded` once when the session ends (signed out here or everywhere, a password reset,
+     * the person removed, expired), on any node; the returned function stops watching.
+     */
+    watchEnd(sessionId: string, onEnded: () => void): () => void {
+      return ends.watch(sessionId, onEnded);
+    },
+
     /**
      * Signs in with an address and a password. Wrong address and wrong password get the same
      * answer. An address in several workspaces needs `workspace_id` when the password fits more

@@ -1,6 +1,6 @@
 // SQL for people, their sessions and their one-time tokens. People belong to a workspace (not
 // an environment); every query on them filters on the workspace.
-import { and, asc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { userSessions, users, userTokens, workspaces } from '../../db/schema.ts';
 
@@ -139,6 +139,16 @@ export async function deleteSessionsOf(db: Executor, userId: string): Promise<nu
     .where(eq(userSessions.userId, userId))
     .returning({ id: userSessions.id });
   return rows.length;
+}
+
+/** Which of these sessions still exist and have not expired. */
+export async function liveSessionIds(db: Executor, ids: string[], now: Date): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: userSessions.id })
+    .from(userSessions)
+    .where(and(inArray(userSessions.id, ids), gt(userSessions.expiresAt, now)));
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function deleteExpiredSessions(db: Executor, now: Date): Promise<void> {
