@@ -1,7 +1,7 @@
 // Operator actions on workspaces and API keys (see admin-ops.ts).
 import { AppError } from '../lib/errors.ts';
 import { decodeId } from '../lib/ids.ts';
-import type { Environment } from '../modules/workspaces/api-key-secrets.ts';
+import { type Environment, KEY_FORMATS, type KeyFormat } from '../modules/workspaces/api-key-secrets.ts';
 import type { ApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { presentApiKey, presentWorkspaceRow } from '../modules/workspaces/workspace-schemas.ts';
 import type { WorkspaceService } from '../modules/workspaces/workspace-service.ts';
@@ -13,6 +13,8 @@ export interface WorkspaceAdminOps {
     name: string;
     environment: Environment;
     workspace?: string;
+    /** The key's prefix: Parley's own, or a seed product's for its compatibility API. */
+    format?: KeyFormat;
   }): Promise<ReturnType<typeof presentApiKey> & { key: string; workspace_id: string }>;
   listKeys(input: {
     workspace?: string;
@@ -39,8 +41,22 @@ export function workspaceAdminOps(deps: {
       if (input.environment !== 'live' && input.environment !== 'test') {
         throw AppError.invalid('invalid_environment', "The environment must be 'live' or 'test'.", 'env');
       }
+      const format = input.format ?? 'parley';
+      if (!KEY_FORMATS.includes(format)) {
+        throw AppError.invalid(
+          'invalid_format',
+          `The key format must be one of: ${KEY_FORMATS.join(', ')}.`,
+          'format',
+        );
+      }
       const workspace = await resolveWorkspace(input.workspace);
-      const created = await deps.apiKeys.create(workspace.id, input.environment, input.name);
+      const created = await deps.apiKeys.create(
+        workspace.id,
+        input.environment,
+        input.name,
+        undefined,
+        format,
+      );
       return {
         ...presentApiKey(created.row),
         key: created.secret,

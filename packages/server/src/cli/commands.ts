@@ -1,6 +1,7 @@
 // CLI commands for workspaces and API keys.
 import { Command, Option } from 'commander';
 import type { Config } from '../config.ts';
+import { KEY_FORMATS, type KeyFormat } from '../modules/workspaces/api-key-secrets.ts';
 import { withAdminOps } from './connect.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -44,17 +45,38 @@ export function keyCommands(loadConfig: () => Config): Command {
     .requiredOption('--name <name>', 'a name to recognise the key')
     .addOption(new Option('--env <environment>', 'environment').choices(['live', 'test']).default('live'))
     .option('--workspace <id>', 'workspace id (default: the default workspace)')
+    .addOption(
+      new Option(
+        '--format <format>',
+        "the key's prefix: Parley's, or a seed product's for its compatibility API",
+      )
+        .choices([...KEY_FORMATS])
+        .default('parley'),
+    )
     .option('--json', 'print one JSON object')
-    .action(async (options: { name: string; env: 'live' | 'test'; workspace?: string; json?: boolean }) => {
-      const key = await withAdminOps(loadConfig(), (ops) =>
-        ops.createKey({ name: options.name, environment: options.env, workspace: options.workspace }),
-      );
-      if (options.json) return printJson(key);
-      process.stdout.write(
-        `Created ${key.environment} key ${key.id} "${key.name}" in workspace ${key.workspace_id}.\n`,
-      );
-      process.stdout.write(`\n  ${key.key}\n\nThis is the only time the key is shown: store it now.\n`);
-    });
+    .action(
+      async (options: {
+        name: string;
+        env: 'live' | 'test';
+        workspace?: string;
+        format: KeyFormat;
+        json?: boolean;
+      }) => {
+        const key = await withAdminOps(loadConfig(), (ops) =>
+          ops.createKey({
+            name: options.name,
+            environment: options.env,
+            workspace: options.workspace,
+            format: options.format,
+          }),
+        );
+        if (options.json) return printJson(key);
+        process.stdout.write(
+          `Created ${key.environment} key ${key.id} "${key.name}" in workspace ${key.workspace_id}.\n`,
+        );
+        process.stdout.write(`\n  ${key.key}\n\nThis is the only time the key is shown: store it now.\n`);
+      },
+    );
   keys
     .command('list')
     .description("List a workspace's API keys (both environments)")

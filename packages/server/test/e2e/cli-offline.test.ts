@@ -73,15 +73,21 @@ describe('parley CLI with no server running', () => {
     });
     expect((await stopParley(first)).code).toBe(0);
 
-    // Between two runs of the server.
+    // Between two runs of the server; a key in a seed product's format works on every API.
     const created = await runCliJson<CreatedCliKey>(dataDir, [
       'keys',
       'create',
       '--name',
       'offline',
+      '--format',
+      'chatsby',
       '--json',
     ]);
     expect(created).toMatchObject({ name: 'offline', environment: 'live', workspace_id: defaultWorkspaceId });
+    expect(created.key).toMatch(/^chtb_live_/);
+    const badFormat = await runCli(dataDir, ['keys', 'create', '--name', 'x', '--format', 'acme']);
+    expect(badFormat.code, badFormat.describe()).toBeGreaterThan(0);
+    expect(badFormat.stderr).toContain('parley, insitechat, sitegist, chatsby');
     const revoked = await runCliJson<CliKey>(dataDir, ['keys', 'revoke', betaKey.id, '--json']);
     expect(revoked).toMatchObject({ id: betaKey.id, status: 'revoked' });
     expect(existsSync(lockFilePath(dataDir))).toBe(false);
