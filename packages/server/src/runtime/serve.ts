@@ -6,6 +6,7 @@ import { startAdminSocket } from '../admin/admin-socket.ts';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
 import { serverBaseUrl, serverOrigins } from '../modules/demo/demo-docs.ts';
+import { createOwnerSetup } from '../modules/users/owner-setup.ts';
 import type { Bootstrap } from '../modules/workspaces/workspace-service.ts';
 import { type Context, createContext } from './context.ts';
 import { acquireDataDirLock, type DataDirLock, socketPath } from './data-dir-lock.ts';
@@ -51,7 +52,12 @@ export async function startServer(
         logger.warn({ err: error }, 'the demo chatbot could not be set up');
         return null;
       });
-    printBanner(url, config, bootstrap, demo !== null);
+    // While the workspace has nobody, a link makes its opener the first owner (owner-setup.ts).
+    const firstOwnerLink = await createOwnerSetup(context).linkFor(
+      bootstrap.workspace.id,
+      config.publicUrl ?? url,
+    );
+    printBanner(url, config, bootstrap, demo !== null, firstOwnerLink?.url ?? null);
     const ctx = context;
     return {
       url,
@@ -71,7 +77,13 @@ export async function startServer(
   }
 }
 
-function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: boolean): void {
+function printBanner(
+  url: string,
+  config: Config,
+  bootstrap: Bootstrap,
+  demo: boolean,
+  firstOwnerLink: string | null,
+): void {
   const lines = [
     '',
     `Parley is running at ${url}`,
@@ -87,10 +99,14 @@ function printBanner(url: string, config: Config, bootstrap: Bootstrap, demo: bo
     );
     for (const key of bootstrap.keys) lines.push(`  ${key.row.environment} key: ${key.secret}`);
     lines.push('  Create more with: npm run parley -- keys create --name NAME [--env live|test]');
+  }
+  if (firstOwnerLink) {
     lines.push(
       '',
-      'Add the first owner, who signs in to the console and invites the team (a one-time link is printed):',
-      '  npm run parley -- users create --email you@example.com --role owner',
+      'Nobody can sign in to the console yet. Open this one-time link to become the first owner',
+      '(your email and a password; valid 7 days, a new one is printed at each start until used):',
+      `  First owner: ${firstOwnerLink}`,
+      '  Or from the command line: npm run parley -- users create --email you@example.com --role owner',
     );
   }
   lines.push('');

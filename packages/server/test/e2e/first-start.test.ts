@@ -1,9 +1,10 @@
 // First start on an empty data directory: the default workspace and its two keys are created
-// and shown once; a later start shows no keys and the old ones still work.
+// and shown once, with the console's address and the first owner's one-time link; a later start
+// shows no keys and no link (the workspace has its owner), and the old keys still work.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getWorkspace } from './http-helpers.ts';
+import { api, getWorkspace } from './http-helpers.ts';
 import { BIN, makeTempDir, NODE, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
@@ -28,6 +29,46 @@ describe('parley serve: first and later starts', () => {
     expect(first.process.stderr).not.toContain('prl_');
     expect(first.banner.text).toMatch(/^ {2}Create more with: .*keys create --name NAME/m);
     expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(true);
+    expect(first.banner.text).toContain(`Console: ${first.url}/app`);
+
+    // The first owner's link: who opens it names themselves and is the owner, signed in; once.
+    const link = /^ {2}First owner: (\S+)$/m.exec(first.banner.text)?.[1];
+    expect(link).toMatch(new RegExp(`^${first.url}/app/setup\\?token=\\S+$`));
+    const token = new URL(link!).searchParams.get('token')!;
+    const forgedLink = await api(first.url, '/v1/first-owner', {
+      method: 'POST',
+      body: { token: `${token.slice(0, -4)}AAAA`, email: 'mallory@example.com', password: 'a long password' },
+    });
+    expect(forgedLink.status).toBe(400);
+    expect(forgedLink.body.error.code).toBe('invalid_token');
+    // Two people open it at once: one becomes the owner, the other is told the link is used.
+    const opened = await Promise.all(
+      ['owner@example.com', 'second@example.com'].map((email) =>
+        fetch(`${first.url}/v1/first-owner`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token, email, name: 'Olga Owner', password: 'the owner password' }),
+        }),
+      ),
+    );
+    expect(opened.map((response) => response.status).sort()).toEqual([201, 400]);
+    const winner = opened.find((response) => response.status === 201)!;
+    const session = await winner.json();
+    expect(session.user).toMatchObject({ name: 'Olga Owner', role: 'owner', status: 'active' });
+    expect(winner.headers.get('set-cookie')).toMatch(/^parley_session=.*HttpOnly/);
+    const people = await api(first.url, '/v1/users', { key: live });
+    expect(people.body.data.map((person: { email: string }) => person.email)).toEqual([session.user.email]);
+    const again = await api(first.url, '/v1/first-owner', {
+      method: 'POST',
+      body: { token, email: 'late@example.com', password: 'a long password' },
+    });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('invalid_token');
+    const signIn = await api(first.url, '/v1/sessions', {
+      method: 'POST',
+      body: { email: session.user.email, password: 'the owner password' },
+    });
+    expect(signIn.status).toBe(201);
 
     // The keys work, each in its environment, on the enterprise plan; no key, no access.
     const liveWorkspace = await getWorkspace(first.url, live);
@@ -60,6 +101,8 @@ describe('parley serve: first and later starts', () => {
     expect(second.banner.keys).toEqual([]);
     expect(second.banner.text).not.toContain('Created workspace');
     expect(second.banner.text).not.toContain('Create more with');
+    expect(second.banner.text).not.toContain('First owner');
+    expect(second.process.stdout).not.toContain('/app/setup');
     expect(second.process.stdout).not.toMatch(/prl_(live|test)_/);
 
     // The keys from the first start still work: the data was persisted.

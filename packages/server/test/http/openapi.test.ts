@@ -17,7 +17,12 @@ interface Operation {
 }
 
 /** Signing in and redeeming one-time links: how a person gets a session, so without a key. */
-const SIGN_IN = ['POST /v1/sessions', 'POST /v1/invitations/accept', 'POST /v1/password-resets/confirm'];
+const SIGN_IN = [
+  'POST /v1/sessions',
+  'POST /v1/first-owner',
+  'POST /v1/invitations/accept',
+  'POST /v1/password-resets/confirm',
+];
 const PEOPLE_OPERATIONS = [
   ...SIGN_IN,
   'PATCH /v1/sessions/current',

@@ -300,6 +300,10 @@ const signInCases = (status: number): PublicCase[] => [
 const PUBLIC_CASES: Record<string, { body?: unknown; cases: PublicCase[] }> = {
   signIn: { body: { email: 'nobody@example.com', password: 'not the password' }, cases: signInCases(401) },
   acceptInvitation: { body: { token: 'not-a-token', password: 'a long password' }, cases: signInCases(400) },
+  createFirstOwner: {
+    body: { token: 'not-a-token', email: 'first@example.com', password: 'a long password' },
+    cases: signInCases(400),
+  },
   confirmPasswordReset: {
     body: { token: 'not-a-token', password: 'a long password' },
     cases: signInCases(400),

@@ -2,13 +2,17 @@
 // invitation and password-reset links, and the signed-in person's own session routes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../db/client.ts';
 import { allow } from '../../http/access.ts';
 import { principalOf, SESSION_COOKIE } from '../../http/auth.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
 import { AppError } from '../../lib/errors.ts';
+import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Principal } from '../workspaces/api-key-service.ts';
+import { createOwnerSetup } from './owner-setup.ts';
 import { SESSION_TTL_MS, type SessionService, type SignedIn } from './session-service.ts';
 import {
+  FirstOwnerBody,
   presentSession,
   RedeemBody,
   SessionResponse,
@@ -25,6 +29,9 @@ export interface SessionRouteDeps {
   sessions: SessionService;
   users: UserService;
   rateLimiter: RateLimiter;
+  /** The first owner's link is sealed by the secret box (owner-setup.ts). */
+  db: Database;
+  secretBox: SecretBox;
 }
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string): void {
@@ -98,6 +105,27 @@ export function sessionPublicRoutes(deps: SessionRouteDeps) {
         },
       },
       async (request, reply) => answer(request, reply, await deps.sessions.signIn(request.body)),
+    );
+
+    const ownerSetup = createOwnerSetup(deps);
+    app.post(
+      '/v1/first-owner',
+      {
+        schema: {
+          operationId: 'createFirstOwner',
+          tags,
+          security: [],
+          description:
+            'Makes the opener of the first owner’s link (printed by `parley serve` while the workspace has nobody) the workspace’s owner with this email, name and password, and signs them in. The link works only while the workspace has no people.',
+          body: FirstOwnerBody,
+          response: { 201: SessionResponse },
+        },
+      },
+      async (request, reply) => {
+        const { token, ...input } = request.body;
+        const user = await ownerSetup.redeem(token, input);
+        return answer(request, reply, await deps.sessions.start(user));
+      },
     );
 
     for (const [path, purpose, operationId, description] of [

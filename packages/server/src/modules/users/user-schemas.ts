@@ -128,6 +128,16 @@ export const RedeemBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const FirstOwnerBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 1000 }),
+    email: Email,
+    password: Password,
+    name: Type.Optional(Name),
+  },
+  { additionalProperties: false },
+);
+
 export const SessionResponse = Type.Object({
   id: Type.String({ examples: ['sess_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   user: UserResponse,
