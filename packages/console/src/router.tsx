@@ -13,7 +13,7 @@ import { KnowledgePage } from './pages/knowledge.tsx';
 import { LeadsPage } from './pages/leads.tsx';
 import { PeoplePage } from './pages/people.tsx';
 import { PlaygroundPage } from './pages/playground.tsx';
-import { RedeemPage, SignInPage } from './pages/sign-in.tsx';
+import { FirstOwnerPage, RedeemPage, SignInPage } from './pages/sign-in.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { meQuery } from './session.ts';
 import { PUBLIC_PATHS, Shell } from './shell.tsx';
@@ -60,6 +60,11 @@ const resetPasswordRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/reset-password',
   component: () => <RedeemPage purpose="reset" />,
+});
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/setup',
+  component: FirstOwnerPage,
 });
 const chatbotsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -126,6 +131,7 @@ const routeTree = rootRoute.addChildren([
   signInRoute,
   acceptInviteRoute,
   resetPasswordRoute,
+  setupRoute,
   chatbotsRoute,
   chatbotRoute,
   knowledgeRoute,

@@ -8,7 +8,7 @@ import { api, ok } from './api/client.ts';
 import { useAdoptSession, useMay, useMe } from './session.ts';
 import { ErrorNote } from './ui.tsx';
 
-export const PUBLIC_PATHS = ['/sign-in', '/accept-invite', '/reset-password'];
+export const PUBLIC_PATHS = ['/sign-in', '/accept-invite', '/reset-password', '/setup'];
 
 const NAV: { to: string; label: string; operation: string }[] = [
   { to: '/chatbots', label: 'Chatbots', operation: 'GET /v1/chatbots' },

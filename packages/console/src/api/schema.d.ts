@@ -257,6 +257,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/first-owner': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Makes the opener of the first owner’s link (printed by `parley serve` while the workspace has nobody) the workspace’s owner with this email, name and password, and signs them in. The link works only while the workspace has no people. */
+    post: operations['createFirstOwner'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/invitations/accept': {
     parameters: {
       query?: never;
@@ -2336,6 +2353,85 @@ export interface operations {
           'application/json': {
             /** @description How many sessions ended. */
             signed_out: number;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  createFirstOwner: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+          /** Format: email */
+          email: string;
+          password: string;
+          name?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example sess_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            user: {
+              /** @example usr_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+              id: string;
+              email: string;
+              name: string | null;
+              /** @description owner: people and the workspace, and everything else; admin: bots, knowledge, integrations, channels, webhooks and keys; agent: the inbox, and reading bots and knowledge. */
+              role: 'owner' | 'admin' | 'agent';
+              /** @description invited until the person has set a password from the invitation link. */
+              status: 'active' | 'invited';
+              /** @description Automatic assignment gives conversations to people who are online. */
+              availability: 'online' | 'away' | 'offline';
+              /** @description The most open conversations automatic assignment gives them. */
+              capacity: number;
+              last_seen_at: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+            workspace: {
+              id: string;
+              name: string;
+            };
+            environment: 'live' | 'test';
+            /** @description Send it in the X-CSRF-Token header with every POST, PUT, PATCH and DELETE of the session. */
+            csrf_token: string;
+            /** Format: date-time */
+            expires_at: string;
           };
         };
       };
