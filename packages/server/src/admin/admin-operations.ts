@@ -24,6 +24,7 @@ export const ADMIN_OPERATIONS = [
   'listLoopExecutions',
   'getLoopExecution',
   'decideLoopExecution',
+  'retryLoopExecution',
   'createUser',
   'listUsers',
 ] as const satisfies readonly (keyof AdminOps)[];

@@ -32,6 +32,7 @@ export interface LoopAdminOps {
   listLoopExecutions(input: { id: string; limit?: number }): Promise<Execution[]>;
   getLoopExecution(input: { id: string }): Promise<Execution>;
   decideLoopExecution(input: { id: string; decision: 'approved' | 'rejected' }): Promise<Execution>;
+  retryLoopExecution(input: { id: string }): Promise<Execution>;
 }
 
 export function loopAdminOps(deps: {
@@ -111,6 +112,11 @@ export function loopAdminOps(deps: {
     async decideLoopExecution(input) {
       const { scope, executionId } = await executionScope(input.id);
       return presentExecution(await loops.decide(scope, executionId, input.decision, CLI_DECIDER));
+    },
+
+    async retryLoopExecution(input) {
+      const { scope, executionId } = await executionScope(input.id);
+      return presentExecution(await loops.retry(scope, executionId, CLI_DECIDER));
     },
   };
 }

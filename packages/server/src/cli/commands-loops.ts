@@ -301,5 +301,28 @@ export function loopCommands(loadConfig: () => Config): Command {
       });
   }
 
+  loops
+    .command('retry')
+    .description(
+      'Take a failed or limit_reached execution up again from the step that failed, then follow it',
+    )
+    .argument('<execution>', 'execution id (exec_…)')
+    .option('--no-wait', 'return once queued')
+    .option('--json', 'print only the final execution, as one JSON object')
+    .action(async (id: string, options: { wait: boolean; json?: boolean }) => {
+      await withAdminOps(
+        loadConfig(),
+        async (ops) => {
+          const queued = await ops.retryLoopExecution({ id });
+          if (!options.wait) {
+            if (options.json) return printJson(queued);
+            return void process.stdout.write(`Retrying execution ${queued.id}.\n`);
+          }
+          conclude(await follow(ops, queued.id, options.json === true), options.json);
+        },
+        withWorkers,
+      );
+    });
+
   return loops;
 }

@@ -1,6 +1,6 @@
-// `parley loops create|list|show|run|executions|execution|approve` against a fake OpenAI scripted
+// `parley loops create|list|show|run|executions|execution|approve|retry` against a fake OpenAI scripted
 // to call tools: a loop made from a JSON file and flags, a run whose steps are printed as they are
-// recorded and that stops for an approval, approved from the CLI; bad input refused, nothing made;
+// recorded and that stops for an approval, approved from the CLI; a failed run retried; bad input refused, nothing made;
 // and a run with no server, the CLI running the job itself.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -178,6 +178,18 @@ describe('parley loops', () => {
     const one = await runCli(dataDir, ['loops', 'execution', executionId!]);
     expect(one.code, one.describe()).toBe(0);
     expect(one.stdout).toMatch(/#7 finish \{"output":"Ana recorded\."\}: succeeded/);
+
+    // A run the provider refuses halfway ends failed (exit 1); retry goes on from there.
+    llm.script(call('search_knowledge', { query: 'late' }), call('finish', { output: 'Found.' }));
+    llm.enqueue({ type: 'delay', ms: 0 }, { type: 'error', status: 400, message: 'refused' });
+    const failed = await runCli(dataDir, ['loops', 'run', fromFile.id]);
+    expect(failed.code, failed.describe()).toBe(1);
+    const failedId = /^Execution (exec_\w+) ended failed: provider_\w+: /m.exec(failed.stdout)?.[1];
+    expect(failedId, failed.stdout).toBeDefined();
+    const retried = await runCli(dataDir, ['loops', 'retry', failedId!]);
+    expect(retried.code, retried.describe()).toBe(0);
+    expect(retried.stdout).toMatch(/#3 model calls finish — 60 tokens/);
+    expect(retried.stdout).toContain(`Execution ${failedId} succeeded.\nOutput: Found.\n`);
 
     const missing = await runCli(dataDir, ['loops', 'run', 'loop_01jdz6qg0ef8s9cm8y0d7sv9k2']);
     expect(missing.code).not.toBe(0);

@@ -159,6 +159,7 @@ describe('OpenAPI', () => {
         'POST /v1/agent-loop-executions/{id}/cancel',
         'POST /v1/agent-loop-executions/{id}/approve',
         'POST /v1/agent-loop-executions/{id}/reject',
+        'POST /v1/agent-loop-executions/{id}/retry',
       ].sort(),
     );
     for (const [name, operation] of operations) {

@@ -1,6 +1,6 @@
 // /v1/agent-loops (CRUD, run, executions) and /v1/agent-loop-executions/{id} (read, cancel).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
@@ -18,6 +18,12 @@ import {
   UpdateLoopBody,
 } from './agent-loop-schemas.ts';
 import type { AgentLoopService } from './agent-loop-service.ts';
+
+/** Who decided: the person signed in, or the API key. */
+function deciderOf(request: FastifyRequest): string {
+  const principal = request.principal!;
+  return principal.person ? encodeId('usr', principal.person.userId) : encodeId('key', principal.keyId);
+}
 
 export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
   const loops = deps.agentLoops;
@@ -181,6 +187,31 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
         presentExecution(await loops.cancel(scopeOf(request), executionId(request.params.id))),
     );
 
+    app.post(
+      '/v1/agent-loop-executions/:id/retry',
+      {
+        schema: {
+          operationId: 'retryAgentLoopExecution',
+          tags,
+          description: [
+            'Takes a failed or limit_reached execution up again from the step that failed: the steps',
+            'recorded before it are kept and given to the model as they were, so no finished tool call',
+            'runs again. A call whose outcome a crash left unknown is sent once more with its',
+            'idempotency key (recorded as approved by the caller). The time limit counts from the',
+            'retry; raise a step, tool-call or token limit first (PATCH the loop), or it stops at it',
+            'again. 409 `execution_not_retryable` for other statuses; send an `Idempotency-Key` to',
+            'repeat the request safely.',
+          ].join(' '),
+          params: IdParams,
+          response: { 200: ExecutionResponse },
+        },
+      },
+      async (request) =>
+        presentExecution(
+          await loops.retry(scopeOf(request), executionId(request.params.id), deciderOf(request)),
+        ),
+    );
+
     for (const [action, decision] of [
       ['approve', 'approved'],
       ['reject', 'rejected'],
@@ -197,15 +228,11 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           },
         },
         async (request) => {
-          const principal = request.principal!;
-          const decidedBy = principal.person
-            ? encodeId('usr', principal.person.userId)
-            : encodeId('key', principal.keyId);
           const execution = await loops.decide(
             scopeOf(request),
             executionId(request.params.id),
             decision,
-            decidedBy,
+            deciderOf(request),
           );
           return presentExecution(execution);
         },

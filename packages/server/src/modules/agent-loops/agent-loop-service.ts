@@ -1,6 +1,7 @@
 // Agent loops: their settings (CRUD), and starting, reading, approving and cancelling their
 // executions. The executions themselves run in loop-runner.ts, as jobs.
 import type { Database, Executor } from '../../db/client.ts';
+import type { ExecutionStatus } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { JOBS } from '../../jobs/catalog.ts';
 import type { JobSender } from '../../jobs/queue.ts';
@@ -36,6 +37,9 @@ export interface LoopInput {
 }
 
 export type Trigger = 'manual' | 'cron' | 'event';
+
+/** What a retry takes up again; a cancelled execution was stopped on purpose. */
+const RETRYABLE_STATUSES: ExecutionStatus[] = ['failed', 'limit_reached'];
 
 export const NO_TOOL_MODEL_WARNING =
   'The chatbot has no enabled integration with a provider that calls tools (OpenAI, Anthropic, Gemini, Ollama or an OpenAI-compatible server): runs fail with no_tool_model until it has one.';
@@ -229,6 +233,66 @@ export function createAgentLoopService(deps: {
       }
       await queue(resumed);
       return resumed;
+    },
+
+    /**
+     * Takes a failed (or limit_reached) execution up again from where it stopped: the recorded
+     * steps stay and are given to the model as they were, so only what failed runs again. A
+     * side-effecting call left with an unknown outcome is sent once more (same idempotency key):
+     * retrying is the person's decision to do so, recorded as an approval. 409 for other statuses.
+     */
+    async retry(scope: Scope, id: string, decidedBy: string): Promise<ExecutionRow> {
+      const execution = await getExecution(scope, id);
+      const steps = await repo.listSteps(db.orm, execution.id);
+      const reopened = await db.orm.transaction(async (tx) => {
+        const queued = await repo.updateExecution(
+          tx,
+          execution.id,
+          // The time limit counts again from the retry.
+          {
+            status: 'queued',
+            output: null,
+            errorCode: null,
+            errorMessage: null,
+            startedAt: null,
+            finishedAt: null,
+          },
+          RETRYABLE_STATUSES,
+        );
+        if (!queued) return null;
+        const unknown = steps.findLast((step) => step.kind === 'tool' && step.status === 'unknown');
+        const settled = steps.some(
+          (step) =>
+            step.kind === 'tool' &&
+            step.toolCallId === unknown?.toolCallId &&
+            ['succeeded', 'failed'].includes(step.status),
+        );
+        if (unknown && !settled) {
+          await repo.insertStep(tx, {
+            id: newUuid(),
+            executionId: execution.id,
+            seq: steps.length + 1,
+            kind: 'approval',
+            status: 'approved',
+            tool: unknown.tool,
+            toolCallId: unknown.toolCallId,
+            input: unknown.input as never,
+            errorCode: 'unknown_outcome',
+            decidedBy,
+            decidedAt: now(),
+          });
+        }
+        return queued;
+      });
+      if (!reopened) {
+        throw new AppError(
+          'conflict_error',
+          'execution_not_retryable',
+          `Only a failed or limit_reached execution can be retried (this one is ${execution.status}).`,
+        );
+      }
+      await queue(reopened);
+      return reopened;
     },
 
     /** Resolves when the execution ends or pauses, or after `timeoutMs`. */
