@@ -54,6 +54,16 @@ export const JOBS = {
   dispatchChannels: { name: 'channels-dispatch', everySeconds: 1 },
   /** Long-polls the platforms for channels without a webhook (no PARLEY_PUBLIC_URL). */
   pollChannels: { name: 'channels-poll', everySeconds: 1 },
+  /** Removes at its platform what a deleted channel registered there (a Telegram webhook). */
+  unregisterChannel: {
+    name: 'channel-unregister',
+    policy: 'stately',
+    retryLimit: 3,
+    timeoutSeconds: 180,
+    concurrency: 2,
+  },
+  /** Deletes channel deliveries past the retention period. */
+  purgeChannelDeliveries: { name: 'channels-purge', cron: '47 3 * * *' },
   /** Runs (or resumes) one agent loop execution; one job at a time per execution. */
   runAgentLoop: {
     name: 'agent-loop-run',

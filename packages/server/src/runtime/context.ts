@@ -13,6 +13,7 @@ import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
 import { type AgentLoopService, createAgentLoopService } from '../modules/agent-loops/agent-loop-service.ts';
 import { createLoopRunner, type LoopRunner } from '../modules/agent-loops/loop-runner.ts';
 import { createLoopTriggers, type LoopTriggers } from '../modules/agent-loops/loop-triggers.ts';
+import { type ChannelCleanup, createChannelCleanup } from '../modules/channels/channel-cleanup.ts';
 import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
@@ -96,6 +97,7 @@ export interface Context {
   widget: WidgetService;
   channels: ChannelService;
   channelWorker: ChannelWorker;
+  channelCleanup: ChannelCleanup;
   agentLoops: AgentLoopService;
   loopRunner: LoopRunner;
   loopTriggers: LoopTriggers;
@@ -188,7 +190,12 @@ export async function buildContext(
       trustedOrigins: config.providerDefaults.ollamaBaseUrl ? [config.providerDefaults.ollamaBaseUrl] : [],
     }),
   });
-  const chatbots = createChatbotService({ db, jobs: queue });
+  // A deleted chatbot's channels go in the transaction that deletes it.
+  const chatbots = createChatbotService({
+    db,
+    jobs: queue,
+    onRemove: (tx, scope, id) => channels.removeOfChatbot(tx, scope, id),
+  });
   const integrations = createIntegrationService({
     db,
     secretBox,
@@ -281,6 +288,7 @@ export async function buildContext(
     mailer,
     fetch: createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork }),
   });
+  const channelCleanup = createChannelCleanup({ db, logger, secretBox, telegram, jobs: queue });
   const channels = createChannelService({
     db,
     secretBox,
@@ -299,6 +307,7 @@ export async function buildContext(
       allowPrivateNetwork: config.allowPrivateNetwork,
     }),
     sender: channelSender,
+    cleanup: channelCleanup,
     jobs: queue,
     publicUrl: config.publicUrl,
   });
@@ -369,6 +378,7 @@ export async function buildContext(
     widget,
     channels,
     channelWorker,
+    channelCleanup,
     agentLoops,
     loopRunner,
     loopTriggers,

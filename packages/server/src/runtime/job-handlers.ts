@@ -32,6 +32,14 @@ export function jobHandlers(context: Context): JobHandlers {
     },
     'channels-dispatch': async () => {
       await context.channelWorker.dispatch();
+      await context.channelCleanup.dispatch();
+    },
+    'channel-unregister': async (data: { removalId: string }) => {
+      await context.channelCleanup.unregister(data.removalId);
+    },
+    'channels-purge': async () => {
+      const purged = await context.channelCleanup.purgeExpired();
+      if (purged > 0) logger.info({ purged }, 'purged channel deliveries past retention');
     },
     'channels-poll': async () => {
       await context.channelWorker.poll();

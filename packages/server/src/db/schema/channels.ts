@@ -115,3 +115,27 @@ export const channelDeliveries = pgTable(
     index('channel_deliveries_pending_idx').on(table.channelId, table.id).where(sql`status = 'pending'`),
   ],
 );
+
+/**
+ * What Parley registered at a platform for a channel that is now deleted (a Telegram webhook),
+ * still to be removed there. Written in the transaction that deletes the channel, so that the
+ * removal outlives the channel's row and a lost job or a platform outage delays it but never
+ * forgets it; removed once the platform confirms, or given up after the last retry.
+ */
+export const channelRemovals = pgTable(
+  'channel_removals',
+  {
+    id: uuid('id').primaryKey(),
+    ...tenantColumns({ references: false }),
+    /** The deleted channel's id (no reference: the channel is gone). */
+    channelId: uuid('channel_id').notNull(),
+    type: text('type', { enum: ['telegram', 'slack', 'whatsapp', 'custom', 'email'] }).notNull(),
+    /** The token to call the platform with, sealed like the channel's own. */
+    botTokenSealed: text('bot_token_sealed').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [index('channel_removals_due_idx').on(table.nextAttemptAt)],
+);

@@ -100,10 +100,6 @@ export async function lockChannel(db: Executor, scope: Scope, id: string): Promi
   return row ?? null;
 }
 
-export async function deleteChannel(db: Executor, scope: Scope, id: string): Promise<void> {
-  await db.delete(channels).where(and(inScope(channels, scope), eq(channels.id, id)));
-}
-
 /** Stores an inbound update once: false when this platform id was already stored. */
 export async function insertInbound(
   db: Executor,

@@ -7,6 +7,7 @@ import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import * as repo from './channel-repository.ts';
 import {
+  CHANNEL_EVENT_RETENTION_DAYS,
   ChannelResponse,
   ChannelTestResponse,
   CreateChannelBody,
@@ -100,7 +101,16 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
     app.delete(
       '/v1/channels/:id',
       {
-        schema: { operationId: 'deleteChannel', tags, params: IdParams, response: { 200: DeletedResponse } },
+        schema: {
+          operationId: 'deleteChannel',
+          tags,
+          description: [
+            'Deletes a channel: its webhook URL stops answering at once. A Telegram webhook Parley',
+            'registered is removed at Telegram by a job, retried until Telegram confirms.',
+          ].join(' '),
+          params: IdParams,
+          response: { 200: DeletedResponse },
+        },
       },
       async (request) => {
         await channels.remove(scopeOf(request), decodeId('ch', request.params.id, 'id'));
@@ -129,8 +139,10 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
         schema: {
           operationId: 'listChannelEvents',
           tags,
-          description:
-            "The channel's recent inbound updates and outbound replies, newest first, with their errors.",
+          description: [
+            `The channel's inbound updates and outbound replies of the last ${CHANNEL_EVENT_RETENTION_DAYS}`,
+            'days (work still pending is kept until done), newest first, with their errors.',
+          ].join(' '),
           params: IdParams,
           querystring: PageQuery,
           response: { 200: pageSchema(DeliveryResponse) },

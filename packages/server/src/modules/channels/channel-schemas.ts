@@ -2,11 +2,15 @@
 import { type TSchema, Type } from 'typebox';
 import { Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
+import { EVENT_RETENTION_DAYS } from '../events/event-schemas.ts';
 import { type CreateChannelInput, hookPath } from './channel-connect.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 
 /** The platforms a channel can be created for: only those that work end to end. */
 export const CHANNEL_TYPES = ['telegram', 'slack', 'whatsapp', 'custom', 'email'] as const;
+
+/** How long a channel's deliveries are kept: as long as the event log keeps events. */
+export const CHANNEL_EVENT_RETENTION_DAYS = EVENT_RETENTION_DAYS;
 
 const Secret = (description: string) =>
   Type.String({

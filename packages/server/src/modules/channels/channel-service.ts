@@ -2,7 +2,7 @@
 // leave; every platform call is real, and only the platform refusing the credentials changes the
 // status (disconnected, announced once, with the reason; reconnected when they work again).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -10,6 +10,7 @@ import { decodeId, encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
+import type { ChannelCleanup } from './channel-cleanup.ts';
 import {
   type ChannelConnector,
   type ChannelCredentials,
@@ -52,6 +53,7 @@ export function createChannelService(deps: {
   mailer: Mailer;
   connector: ChannelConnector;
   sender: ChannelSender;
+  cleanup: ChannelCleanup;
   jobs: JobSender;
   publicUrl: string | null;
 }) {
@@ -224,13 +226,22 @@ export function createChannelService(deps: {
       });
     },
 
+    /** Deletes the channel; what it registered at the platform is removed by a job. */
     async remove(scope: Scope, id: string): Promise<void> {
-      const row = await get(scope, id);
-      // Best effort: Telegram stops calling a webhook that now answers 403 anyway.
-      if (row.type === 'telegram' && row.mode === 'webhook' && row.status !== 'disconnected') {
-        await telegram.deleteWebhook(tokenOf(row)).catch(() => {});
-      }
-      await repo.deleteChannel(db.orm, scope, id);
+      await get(scope, id);
+      const removals = await db.orm.transaction(async (tx) => {
+        const row = await repo.lockChannel(tx, scope, id);
+        return row ? deps.cleanup.deleteChannels(tx, [row]) : [];
+      });
+      await deps.cleanup.queue(removals);
+    },
+
+    /**
+     * Deletes a chatbot's channels in the transaction that deletes the chatbot; the dispatch
+     * tick sends the jobs that remove their registrations at the platforms once it commits.
+     */
+    async removeOfChatbot(tx: Executor, scope: Scope, chatbotId: string): Promise<void> {
+      await deps.cleanup.deleteOfChatbot(tx, scope, chatbotId);
     },
 
     /** One real call (the platform's health check), recorded like any other. */

@@ -1,5 +1,5 @@
 // Chatbots: creation with a unique slug, settings, pause, soft delete and purge.
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { DEFAULT_HANDOFF_SETTINGS, DEFAULT_LEAD_SETTINGS } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import type { JobSender } from '../../jobs/queue.ts';
@@ -46,7 +46,15 @@ function cleanName(name: string): string {
   return trimmed;
 }
 
-export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
+export function createChatbotService(deps: {
+  db: Database;
+  jobs: JobSender;
+  /**
+   * What other modules delete with the chatbot, in the transaction that hides it (its channels,
+   * whose platform registrations must be recorded before the purge's cascade removes them).
+   */
+  onRemove?: (tx: Executor, scope: Scope, id: string) => Promise<void>;
+}) {
   const { db } = deps;
 
   async function insertWithSlug(scope: Scope, input: ChatbotInput & { name: string }): Promise<ChatbotRow> {
@@ -137,7 +145,11 @@ export function createChatbotService(deps: { db: Database; jobs: JobSender }) {
 
     /** Hides the bot at once; a background job deletes it and everything it owns. */
     async remove(scope: Scope, id: string): Promise<void> {
-      const deleted = await repo.softDeleteChatbot(db.orm, scope, id);
+      const deleted = await db.orm.transaction(async (tx) => {
+        const hidden = await repo.softDeleteChatbot(tx, scope, id);
+        if (hidden) await deps.onRemove?.(tx, scope, id);
+        return hidden;
+      });
       if (!deleted) throw AppError.notFound('chatbot', encodeId('bot', id));
       // The cron sweep of the same job catches this bot if the send is lost in a crash.
       await deps.jobs.send('chatbots-purge', {}, { singletonKey: 'chatbots-purge' });
