@@ -160,6 +160,7 @@ describe('OpenAPI', () => {
         'POST /v1/agent-loop-executions/{id}/approve',
         'POST /v1/agent-loop-executions/{id}/reject',
         'POST /v1/agent-loop-executions/{id}/retry',
+        'GET /v1/agent-loop-executions/{id}/events',
       ].sort(),
     );
     for (const [name, operation] of operations) {

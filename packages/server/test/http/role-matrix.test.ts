@@ -48,7 +48,11 @@ const authenticated = operations.filter((operation) => operation.security?.lengt
 const rolesOf = (operation: ApiOperation) => operation.roles;
 
 /** Operations whose success is an endless event stream. */
-const LIVE_STREAMS = new Set(['streamConversationEvents', 'streamMyNotifications']);
+const LIVE_STREAMS = new Set([
+  'streamConversationEvents',
+  'streamMyNotifications',
+  'streamAgentLoopExecution',
+]);
 /** Operations that end the session calling them: each allowed call gets a session of its own. */
 const ENDS_SESSION = new Set(['signOut', 'signOutEverywhere']);
 const SAFE = new Set(['GET', 'HEAD']);

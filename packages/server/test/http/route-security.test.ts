@@ -96,7 +96,12 @@ function bodyFor(operation: ApiOperation): unknown {
 }
 
 /** Operations whose success is an endless event stream: never called with a key that works. */
-const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents', 'streamMyNotifications']);
+const LIVE_STREAMS = new Set([
+  'streamConversationEvents',
+  'widgetEvents',
+  'streamMyNotifications',
+  'streamAgentLoopExecution',
+]);
 
 /** Operations about the signed-in person: an API key has none, and gets 403 session_required. */
 const SESSION_ONLY = new Set([

@@ -1,4 +1,5 @@
-// /v1/agent-loops (CRUD, run, executions) and /v1/agent-loop-executions/{id} (read, cancel).
+// /v1/agent-loops (CRUD, run, executions) and /v1/agent-loop-executions/{id} (read, follow live,
+// cancel, approve or reject, retry).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
@@ -18,6 +19,7 @@ import {
   UpdateLoopBody,
 } from './agent-loop-schemas.ts';
 import type { AgentLoopService } from './agent-loop-service.ts';
+import { followExecution } from './execution-stream.ts';
 
 /** Who decided: the person signed in, or the API key. */
 function deciderOf(request: FastifyRequest): string {
@@ -168,6 +170,37 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           executionId(request.params.id),
         );
         return presentExecution(execution, steps);
+      },
+    );
+
+    app.get(
+      '/v1/agent-loop-executions/:id/events',
+      {
+        schema: {
+          operationId: 'streamAgentLoopExecution',
+          tags,
+          description: [
+            "Server-sent events of an execution's progress: `step` (each step when it is recorded and",
+            'again when its status changes: a tool call `started` then its result, an approval `pending`',
+            'then decided; `id` is `<seq>.<status>` for Last-Event-ID), `execution` (its state, when it',
+            'changes) and, once it has ended, `end` with its final state, after which the stream closes.',
+            'A stream opened on an ended execution sends its steps and `end` at once.',
+          ].join(' '),
+          params: IdParams,
+        },
+      },
+      async (request, reply) => {
+        const scope = scopeOf(request);
+        const execution = await loops.getExecution(scope, executionId(request.params.id));
+        const lastEventId = request.headers['last-event-id'];
+        followExecution(
+          reply,
+          loops,
+          scope,
+          execution,
+          typeof lastEventId === 'string' ? lastEventId : undefined,
+        );
+        return reply;
       },
     );
 
