@@ -1,7 +1,8 @@
 // A fake Anthropic Messages API: POST /v1/messages, JSON or SSE with the documented event sequence
 // (message_start, content_block_start, ping, content_block_delta…, content_block_stop,
 // message_delta, message_stop), key in x-api-key, anthropic-version required, Anthropic's error
-// bodies ({"type":"error","error":{type,message}}). Anthropic has no embeddings API.
+// bodies ({"type":"error","error":{type,message}}); scripted tool calls answer as tool_use blocks.
+// Anthropic has no embeddings API.
 import {
   type FakeLlmServer,
   type FakeProtocol,
@@ -67,13 +68,25 @@ export const anthropicProtocol: FakeProtocol = {
       ? null
       : { status: 400, body: errorBody(400, 'anthropic-version: header is required') },
   completion(reply, model) {
+    const toolCalls = reply.toolCalls ?? [];
+    const text = reply.chunks.join('');
     return {
       id: 'msg_fake',
       type: 'message',
       role: 'assistant',
       model,
-      content: [{ type: 'text', text: reply.chunks.join('') }],
-      stop_reason: STOP[reply.finishReason],
+      // As Anthropic does: a text block (left out when the model only calls tools), then a
+      // tool_use block per call, and stop_reason tool_use.
+      content: [
+        ...(text || toolCalls.length === 0 ? [{ type: 'text', text }] : []),
+        ...toolCalls.map((call, index) => ({
+          type: 'tool_use',
+          id: call.id ?? `toolu_fake${index}`,
+          name: call.name,
+          input: call.arguments,
+        })),
+      ],
+      stop_reason: toolCalls.length > 0 ? 'tool_use' : STOP[reply.finishReason],
       stop_sequence: null,
       usage: { input_tokens: reply.inputTokens, output_tokens: reply.outputTokens },
     };

@@ -1,6 +1,7 @@
 // A fake Gemini API (generativelanguage.googleapis.com/v1beta): POST models/{model}:generateContent,
 // :streamGenerateContent?alt=sse (SSE events separated by CRLF CRLF, as Google sends them),
-// :embedContent and :batchEmbedContents, key in x-goog-api-key (or ?key=), Google's error bodies.
+// :embedContent and :batchEmbedContents, key in x-goog-api-key (or ?key=), Google's error bodies;
+// scripted tool calls answer as functionCall parts.
 import {
   type FakeLlmServer,
   type FakeProtocol,
@@ -94,10 +95,19 @@ export const geminiProtocol: FakeProtocol = {
   }),
   errorBody: (status, message) => errorBody(status, message),
   completion(reply, model) {
+    const text = reply.chunks.join('');
+    const calls = reply.toolCalls ?? [];
     return {
       candidates: [
         {
-          content: { parts: [{ text: reply.chunks.join('') }], role: 'model' },
+          // As Gemini does: a functionCall part per tool call (Gemini gives calls no ids).
+          content: {
+            parts: [
+              ...(text || calls.length === 0 ? [{ text }] : []),
+              ...calls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } })),
+            ],
+            role: 'model',
+          },
           finishReason: FINISH[reply.finishReason],
           index: 0,
         },

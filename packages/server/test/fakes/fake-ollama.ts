@@ -1,6 +1,7 @@
 // A fake Ollama server (native API): POST /api/chat, streaming NDJSON unless the body says
 // "stream": false (Ollama streams by default), sampling settings read from `options` as Ollama
-// does, POST /api/embed with the timing fields a real reply has, errors as {"error": "…"}.
+// does, POST /api/embed with the timing fields a real reply has, errors as {"error": "…"};
+// scripted tool calls answer as message.tool_calls.
 // Plain Ollama has no auth; with `apiKey` set the fake plays Ollama behind a bearer-token proxy.
 import {
   bearerToken,
@@ -61,7 +62,18 @@ export const ollamaProtocol: FakeProtocol = {
     return {
       model,
       created_at: isoNow(),
-      message: { role: 'assistant', content: reply.chunks.join('') },
+      message: {
+        role: 'assistant',
+        content: reply.chunks.join(''),
+        // As Ollama does: arguments as an object, not a JSON string.
+        ...(reply.toolCalls?.length
+          ? {
+              tool_calls: reply.toolCalls.map((call) => ({
+                function: { name: call.name, arguments: call.arguments },
+              })),
+            }
+          : {}),
+      },
       done: true,
       done_reason: reply.finishReason,
       ...timings(reply),
