@@ -43,6 +43,7 @@ import { csatRoutes } from './modules/inbox/csat-routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
 import type { InboxService } from './modules/inbox/inbox-service.ts';
 import { notificationRoutes } from './modules/inbox/notification-routes.ts';
+import type { Presence } from './modules/inbox/presence.ts';
 import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
 import { typingRoutes } from './modules/inbox/typing-routes.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
@@ -86,6 +87,7 @@ export interface AppDeps {
   handoff: HandoffService;
   assignment: AssignmentService;
   inbox: InboxService;
+  presence: Presence;
   leads: LeadService;
   usage: UsageService;
   events: EventService;

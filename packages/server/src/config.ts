@@ -36,6 +36,12 @@ export interface Config {
   demo: boolean;
   /** Where messaging platforms reach this server (webhooks); unset: channels poll where they can. */
   publicUrl: string | null;
+  /**
+   * Presence: a person not seen for idleOfflineSeconds (no request, no open notification stream)
+   * goes offline; the open conversations of a person offline for offlineRequeueSeconds return to
+   * the queue.
+   */
+  presence: { idleOfflineSeconds: number; offlineRequeueSeconds: number };
   /** Mail to people (invitations, password resets): an smtp(s):// URL, and the From address. */
   mail: { smtpUrl: string | null; from: string };
   /** Base URL of the Telegram Bot API (a gateway or a fake in tests). */
@@ -148,6 +154,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookRetryDelaysSeconds,
     demo: boolSetting(env, 'PARLEY_DEMO', true),
     publicUrl: urlSetting(env, 'PARLEY_PUBLIC_URL', null),
+    presence: {
+      idleOfflineSeconds: intSetting(env, 'PARLEY_IDLE_OFFLINE_SECONDS', 900, 120, 7 * 86_400),
+      offlineRequeueSeconds: intSetting(env, 'PARLEY_OFFLINE_REQUEUE_SECONDS', 600, 0, 7 * 86_400),
+    },
     mail: {
       smtpUrl: smtpUrlSetting(env, 'PARLEY_SMTP_URL'),
       from: optional(env, 'PARLEY_MAIL_FROM') ?? 'Parley <parley@localhost>',

@@ -75,6 +75,12 @@ export const JOBS = {
   },
   /** Starts the agent loops whose cron schedule is due; sends the jobs of executions left queued. */
   scheduleAgentLoops: { name: 'agent-loops-schedule', everySeconds: 1 },
+  /** Idle people go offline; conversations of people offline long enough return to the queue. */
+  sweepPresence: { name: 'presence-sweep', everySeconds: 30 },
+  /** Queues the mail of notices kept for people who were not online. */
+  dispatchPersonNotices: { name: 'person-notices-dispatch', everySeconds: 2 },
+  /** Mails one notice to its person; retried when the mail server refuses. */
+  mailPersonNotice: { name: 'person-notice-mail', retryLimit: 5, timeoutSeconds: 120, concurrency: 2 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

@@ -39,6 +39,8 @@ import { REPO_ROOT } from '../modules/demo/demo-docs.ts';
 import { createDemoService, type DemoService } from '../modules/demo/demo-service.ts';
 import { createEventService, type EventService } from '../modules/events/event-service.ts';
 import { createInboxService, type InboxService } from '../modules/inbox/inbox-service.ts';
+import { createNoticeMail, type NoticeMail } from '../modules/inbox/notice-mail.ts';
+import { createPresence, type Presence } from '../modules/inbox/presence.ts';
 import {
   createIntegrationService,
   type IntegrationService,
@@ -51,6 +53,7 @@ import { createSourceIngest, type SourceIngest } from '../modules/sources/source
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
 import { createSessionService, type SessionService } from '../modules/users/session-service.ts';
+import { createPeopleMailer } from '../modules/users/user-mail.ts';
 import { createUserService, type UserService } from '../modules/users/user-service.ts';
 import { createWebhookDelivery, type WebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
 import { createWebhookService, type WebhookService } from '../modules/webhooks/webhook-service.ts';
@@ -87,6 +90,8 @@ export interface Context {
   handoff: HandoffService;
   assignment: AssignmentService;
   inbox: InboxService;
+  presence: Presence;
+  noticeMail: NoticeMail;
   leads: LeadService;
   usage: UsageService;
   chat: ChatService;
@@ -231,6 +236,16 @@ export async function buildContext(
     onQueueChanged: (scope) => assignment.rerun([scope]),
   });
   const inbox = createInboxService({ db, conversations, users });
+  const presence = createPresence({ db, logger, assignment, settings: config.presence });
+  const noticeMail = createNoticeMail({
+    db,
+    logger,
+    jobs: queue,
+    conversations,
+    mailer: createPeopleMailer(config.mail, logger),
+    baseUrl:
+      config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+  });
   const leads = createLeadService({ db, chatbots, conversations });
   const usage = createUsageService({ db });
   const chat = createChatService({
@@ -368,6 +383,8 @@ export async function buildContext(
     handoff,
     assignment,
     inbox,
+    presence,
+    noticeMail,
     leads,
     usage,
     chat,

@@ -50,6 +50,15 @@ export function jobHandlers(context: Context): JobHandlers {
     'agent-loops-schedule': async () => {
       await context.loopTriggers.tick();
     },
+    'presence-sweep': async () => {
+      await context.presence.sweep();
+    },
+    'person-notices-dispatch': async () => {
+      await context.noticeMail.dispatch();
+    },
+    'person-notice-mail': async (data: { noticeId: string }) => {
+      await context.noticeMail.mail(data.noticeId);
+    },
     'events-purge': async () => {
       const purged = await context.events.purgeExpired();
       if (purged > 0) logger.info({ purged }, 'purged events past retention');

@@ -33,7 +33,7 @@ export function createAssignmentService(deps: AssignmentDeps) {
     scope: Scope,
     conversation: ConversationRow,
     previous: string | null,
-    how: 'manual' | 'round_robin',
+    how: 'manual' | 'round_robin' | 'offline',
   ): Promise<void> {
     await recordEvent(tx, scope, 'conversation.assigned', {
       ...presentConversation(conversation),
@@ -95,6 +95,30 @@ export function createAssignmentService(deps: AssignmentDeps) {
     autoAssign,
 
     rerun,
+
+    /**
+     * Returns the person's open conversations in the scope to the queue (they went offline long
+     * enough ago): each only if it is still theirs, with conversation.assigned (`assigned_by:
+     * offline`); then the queue gives them to whoever has room. Returns how many went back.
+     */
+    async returnToQueue(scope: Scope, userId: string, conversationIds: string[]): Promise<number> {
+      let returned = 0;
+      for (const conversationId of conversationIds) {
+        const moved = await db.orm.transaction(async (tx) => {
+          const current = await lockConversation(tx, scope, conversationId);
+          if (!current || current.assigneeId !== userId || current.status !== 'open') return false;
+          const row = (await updateConversation(tx, scope, conversationId, {
+            assigneeId: null,
+            assignedAt: null,
+          }))!;
+          await record(tx, scope, row, userId, 'offline');
+          return true;
+        });
+        if (moved) returned += 1;
+      }
+      if (returned > 0) await rerun([scope]);
+      return returned;
+    },
 
     /**
      * Assigns the conversation to a person of the workspace, or back to the queue (null), which

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../db/client.ts';
+import { keepForMail } from '../inbox/person-notice-repository.ts';
 
 const CHANNEL = 'parley_conversations';
 
@@ -55,8 +56,13 @@ export interface PersonNotice {
   id: string;
 }
 
+/**
+ * Sends the notice to every node's streams when the transaction commits. A notice for a person
+ * who is not online is also kept, in the same transaction, to be mailed (inbox/notice-mail.ts).
+ */
 export async function announce(tx: Executor, notice: LiveNotice | PersonNotice): Promise<void> {
   await tx.execute(sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`);
+  if (notice.kind === 'person') await keepForMail(tx, notice);
 }
 
 export type LiveHandler = (notice: LiveNotice | null) => void;

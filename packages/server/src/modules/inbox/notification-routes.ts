@@ -13,6 +13,7 @@ import type { ConversationHub, PersonNotice } from '../conversations/conversatio
 import { presentConversation, presentMessage } from '../conversations/conversation-schemas.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { UserService } from '../users/user-service.ts';
+import type { Presence } from './presence.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -26,6 +27,7 @@ export function notificationRoutes(deps: {
   conversationHub: ConversationHub;
   conversations: ConversationService;
   users: UserService;
+  presence: Pick<Presence, 'touch'>;
 }) {
   /** What the person is shown: the conversation as it is now, and the message or note's id. */
   async function presentNotice(notice: PersonNotice) {
@@ -93,7 +95,16 @@ export function notificationRoutes(deps: {
             })
             .catch((error) => reply.log.warn({ err: error }, 'notification failed'));
         });
-        const heartbeat = setInterval(() => stream.ping(), HEARTBEAT_MS);
+        // An open stream is a person at their console: it keeps them from going offline as idle.
+        const seen = () =>
+          deps.presence
+            .touch(userId)
+            .catch((error) => reply.log.warn({ err: error }, 'could not record presence'));
+        void seen();
+        const heartbeat = setInterval(() => {
+          stream.ping();
+          void seen();
+        }, HEARTBEAT_MS);
         heartbeat.unref();
         stream.signal.addEventListener('abort', () => {
           clearInterval(heartbeat);

@@ -10,6 +10,10 @@ export interface PeopleMailer {
   /** True when the mail went out; false when no SMTP is set or the server refused it. */
   sendInvitation(to: string, workspaceName: string, link: OneTimeLink): Promise<boolean>;
   sendPasswordReset(to: string, link: OneTimeLink): Promise<boolean>;
+  /** Whether mail is set up (PARLEY_SMTP_URL). */
+  configured: boolean;
+  /** Sends a mail and throws when the server refuses it: for jobs, which retry. */
+  deliver(to: string, subject: string, text: string): Promise<void>;
 }
 
 export function createPeopleMailer(settings: { smtpUrl: string | null; from: string }, logger: Logger) {
@@ -29,6 +33,11 @@ export function createPeopleMailer(settings: { smtpUrl: string | null; from: str
   }
 
   const mailer: PeopleMailer = {
+    configured: transport !== null,
+    async deliver(to, subject, text) {
+      if (!transport) throw new Error('No mail server is set up (PARLEY_SMTP_URL).');
+      await transport.sendMail({ to, subject, text });
+    },
     sendInvitation: (to, workspaceName, link) =>
       send(
         to,

@@ -46,9 +46,11 @@ export async function updateUser(
   id: string,
   changes: Partial<typeof users.$inferInsert>,
 ): Promise<UserRow | null> {
+  const now = new Date();
   const [row] = await db
     .update(users)
-    .set({ ...changes, updatedAt: new Date() })
+    // Setting an availability (even the same one) restarts the idle clock.
+    .set({ ...changes, ...(changes.availability ? { availabilityChangedAt: now } : {}), updatedAt: now })
     .where(and(eq(users.workspaceId, workspaceId), eq(users.id, id)))
     .returning();
   return row ?? null;
