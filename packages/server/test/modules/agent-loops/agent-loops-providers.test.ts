@@ -85,10 +85,18 @@ async function botOn(provider: keyof typeof fakes, fake: FakeLlmServer): Promise
   return id;
 }
 
+// Set up before the tests: Anthropic has no embeddings, so its bot's knowledge is embedded by the
+// local model, whose first load takes a while on a busy machine.
+const bots = {
+  anthropic: await botOn('anthropic', fakes.anthropic),
+  gemini: await botOn('gemini', fakes.gemini),
+  ollama: await botOn('ollama', fakes.ollama),
+};
+
 describe.each(Object.keys(fakes) as (keyof typeof fakes)[])('a loop on %s', (provider) => {
   it('runs two tools and finishes, the calls and results in the provider’s own shape', async () => {
     const fake = fakes[provider];
-    const bot = await botOn(provider, fake);
+    const bot = bots[provider];
     const loop = await createLoop(t, ws.liveKey, {
       chatbot_id: bot,
       instructions: 'Find the refund policy and record the customer.',
