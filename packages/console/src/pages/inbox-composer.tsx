@@ -1,12 +1,15 @@
 // The inbox's reply box: a reply to the visitor or a private note for the team. Typing "/" at
 // the start lists the canned replies by shortcut (arrow keys and Enter, or a click, pick one),
 // filled in for this conversation on the server. Enter sends, Shift+Enter starts a new line.
+// While the person writes, the conversation's other viewers (and, for a reply, the visitor) are
+// told they are typing.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useState } from 'react';
 import { api, ok } from '../api/client.ts';
 import type { Conversation } from '../api/types.ts';
 import { useMe } from '../session.ts';
 import { ErrorNote } from '../ui.tsx';
+import { useTypingSignal } from './inbox-typing.tsx';
 
 export function Composer({ conversation }: { conversation: Conversation }) {
   const client = useQueryClient();
@@ -15,6 +18,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [draft, setDraft] = useState('');
   const [highlighted, setHighlighted] = useState(0);
   const id = conversation.id;
+  const typing = useTypingSignal(id, mode === 'note');
 
   const shortcut = mode === 'reply' && /^\/(\S*)$/.exec(draft)?.[1];
   const canned = useQuery({
@@ -37,7 +41,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           body: { conversation_id: id },
         }),
       ),
-    onSuccess: (rendered) => setDraft(rendered.content),
+    onSuccess: (rendered) => {
+      setDraft(rendered.content);
+      typing.onDraft(rendered.content);
+    },
   });
   const send = useMutation({
     mutationFn: (content: string) =>
@@ -51,7 +58,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
               body: { content, author_name: me?.user.name ?? me?.user.email ?? 'Team' },
             }),
           ).then(() => undefined),
-    onSuccess: () => setDraft(''),
+    onSuccess: () => {
+      setDraft('');
+      typing.stop();
+    },
   });
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
@@ -115,6 +125,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           onChange={(e) => {
             setDraft(e.target.value);
             setHighlighted(0);
+            typing.onDraft(e.target.value);
           }}
           onKeyDown={onKey}
         />

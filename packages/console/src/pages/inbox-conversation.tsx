@@ -10,6 +10,7 @@ import { useMay, useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
 import { useLabels, usePeople } from './inbox.tsx';
 import { Composer } from './inbox-composer.tsx';
+import { type TypingEvent, TypingIndicator, useTypers } from './inbox-typing.tsx';
 
 /** Every message of a conversation, page by page (a conversation can hold thousands). */
 async function allMessages(id: string): Promise<Message[]> {
@@ -46,22 +47,27 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
       ok(api.GET('/v1/conversations/{id}/notes', { params: { path: { id }, query: { page_size: 100 } } })),
   });
 
-  // Live: new messages and changes of mode, status or assignee arrive on the conversation's stream.
+  const { typers, onTyping, onVisitorMessage } = useTypers(me?.user.id);
+  // Live: new messages, changes of mode, status or assignee, and typing arrive on the stream.
   useEffect(() => {
     const stream = new EventSource(`/v1/conversations/${id}/events`);
     stream.addEventListener('message', (event) => {
       const message = JSON.parse((event as MessageEvent).data) as Message;
+      if (message.role === 'user') onVisitorMessage();
       client.setQueryData<Message[]>(['messages', id], (current = []) =>
         current.some((m) => m.id === message.id) ? current : [...current, message],
       );
     });
+    stream.addEventListener('typing', (event) =>
+      onTyping(JSON.parse((event as MessageEvent).data) as TypingEvent),
+    );
     // The stream's conversation event says that something changed; the full conversation (its
     // assignee and inbox status included) is read again.
     stream.addEventListener('conversation', () => {
       void client.invalidateQueries({ queryKey: ['conversation', id] });
     });
     return () => stream.close();
-  }, [id, client]);
+  }, [id, client, onTyping, onVisitorMessage]);
 
   const end = useRef<HTMLLIElement>(null);
   const count = (messages.data?.length ?? 0) + (notes.data?.data.length ?? 0);
@@ -173,6 +179,7 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
         )}
         <li ref={end} aria-hidden="true" />
       </ol>
+      <TypingIndicator typers={typers} />
       {c && <Composer conversation={c} />}
     </article>
   );
