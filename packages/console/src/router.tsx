@@ -9,6 +9,7 @@ import { ChannelsPage } from './pages/channels.tsx';
 import { ChatbotSettingsPage } from './pages/chatbot-settings.tsx';
 import { ChatbotsPage } from './pages/chatbots.tsx';
 import { InboxPage } from './pages/inbox.tsx';
+import { InboxSettingsPage } from './pages/inbox-settings.tsx';
 import { KnowledgePage } from './pages/knowledge.tsx';
 import { LeadsPage } from './pages/leads.tsx';
 import { PeoplePage } from './pages/people.tsx';
@@ -96,6 +97,11 @@ const inboxRoute = createRoute({
   path: '/inbox',
   component: InboxPage,
 });
+const inboxSettingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/inbox/settings',
+  component: InboxSettingsPage,
+});
 const leadsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/leads',
@@ -138,6 +144,7 @@ const routeTree = rootRoute.addChildren([
   playgroundRoute,
   channelsRoute,
   inboxRoute,
+  inboxSettingsRoute,
   leadsRoute,
   webhooksRoute,
   apiKeysRoute,

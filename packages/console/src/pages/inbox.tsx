@@ -3,7 +3,7 @@
 // /v1/inbox/counts, refreshed every few seconds with the list). The chosen conversation opens
 // beside the list (on a phone, instead of it). Keys: j / k move through the list.
 import { useQuery } from '@tanstack/react-query';
-import { useNavigate, useSearch } from '@tanstack/react-router';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { api, ok } from '../api/client.ts';
 import { useMe } from '../session.ts';
@@ -91,7 +91,12 @@ export function InboxPage() {
   return (
     <section className={search.c ? 'inbox has-selection' : 'inbox'}>
       <div className="inbox-list">
-        <h1>Inbox</h1>
+        <div className="row">
+          <h1>Inbox</h1>
+          <Link to="/inbox/settings" className="small">
+            Labels and canned replies
+          </Link>
+        </div>
         <nav className="views" aria-label="Inbox status">
           {STATUSES.map(([key, label]) => (
             <button
