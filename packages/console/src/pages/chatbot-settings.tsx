@@ -1,5 +1,6 @@
 // One chatbot's settings: prompt, fallback, retrieval, handoff, lead capture, the widget's look
-// and allowed origins, identity verification; pause and resume. Read-only for agents.
+// (with the real widget live beside it) and allowed origins, identity verification; pause and
+// resume. Read-only for agents.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useState } from 'react';
@@ -9,6 +10,7 @@ import type { Chatbot } from '../api/types.ts';
 import { useMay } from '../session.ts';
 import { ErrorNote, lines, Secret } from '../ui.tsx';
 import { ChatbotTabs } from './chatbots.tsx';
+import { WidgetPreview } from './widget-preview.tsx';
 
 export function ChatbotSettingsPage() {
   const { botId } = useParams({ from: '/chatbots/$botId' });
@@ -162,13 +164,38 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
               <input type="color" value={draft.primary} onChange={set('primary')} />
             </label>
           </div>
-          <WidgetPreview draft={draft} />
+          <WidgetPreview
+            botId={bot.id}
+            look={{
+              title: draft.title,
+              greeting: draft.greeting,
+              starter_questions: lines(draft.starters),
+              primary: draft.primary,
+              lead_form: draft.lead_form === 'on',
+              handoff: draft.handoff === 'on',
+            }}
+          />
         </div>
         <label>
           Allowed origins: the sites that may embed the widget (one a line, e.g. https://example.com; none:
-          any)
+          nowhere)
           <textarea rows={3} value={draft.origins} onChange={set('origins')} data-testid="allowed-origins" />
         </label>
+        {editable && !lines(draft.origins).includes(window.location.origin) && (
+          <p className="hint">
+            To chat in the preview, allow this console's address too:{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() =>
+                setDraft({ ...draft, origins: [...lines(draft.origins), window.location.origin].join('\n') })
+              }
+            >
+              add {window.location.origin}
+            </button>{' '}
+            (then save).
+          </p>
+        )}
         <ErrorNote error={save.error} />
         {editable && (
           <button type="submit" disabled={save.isPending}>
@@ -222,24 +249,6 @@ function Toggle(props: {
       />
       {props.label}
     </label>
-  );
-}
-
-function WidgetPreview({ draft }: { draft: ReturnType<typeof toDraft> }) {
-  return (
-    <figure className="widget-preview" aria-label="Widget preview">
-      <div className="wp-head" style={{ background: draft.primary }}>
-        {draft.title}
-      </div>
-      <div className="wp-body">
-        <p className="wp-bubble">{draft.greeting}</p>
-        {lines(draft.starters).map((question) => (
-          <span key={question} className="wp-starter" style={{ borderColor: draft.primary }}>
-            {question}
-          </span>
-        ))}
-      </div>
-    </figure>
   );
 }
 
