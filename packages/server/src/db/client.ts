@@ -57,17 +57,21 @@ export interface DatabaseOptions {
   databaseUrl: string | null;
   /** PGlite data directory; `memory://` for a throw-away database. */
   pgliteDir: string;
+  /** A tar of another PGlite database (RemotePglite.dump) that a new `memory://` one copies. */
+  pgliteTemplate?: string;
   logger: Logger;
   poolSize?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.pgliteDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options)
+    : openPglite(options.pgliteDir, options.pgliteTemplate);
 }
 
-async function openPglite(dir: string): Promise<Database> {
+async function openPglite(dir: string, template: string | undefined): Promise<Database> {
   let pglite: RemotePglite;
-  if (dir.startsWith('memory://')) pglite = await RemotePglite.open(dir);
+  if (dir.startsWith('memory://')) pglite = await RemotePglite.open(dir, { loadDataDir: template });
   else {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });

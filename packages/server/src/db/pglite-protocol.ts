@@ -31,6 +31,7 @@ export type Request =
   | { op: 'rollback'; id: number; tx: number }
   | { op: 'listen'; id: number; channel: string; listener: number }
   | { op: 'unlisten'; id: number; listener: number }
+  | { op: 'dump'; id: number }
   | { op: 'close'; id: number };
 
 export type Response =

@@ -75,9 +75,14 @@ export class RemotePglite implements PgliteExecutor {
   private lostWith: Error | null = null;
   private readonly lostHandlers: ((error: Error) => void)[] = [];
 
-  /** Starts the thread and opens the database in `dataDir` (or `memory://`). */
-  static async open(dataDir: string): Promise<RemotePglite> {
-    const worker = new Worker(THREAD_URL, { workerData: { dataDir, ...(await compiledModules()) } });
+  /**
+   * Starts the thread and opens the database in `dataDir` (or `memory://`). `loadDataDir`, a
+   * tar file written from `dump()`, makes the new database a copy of that one.
+   */
+  static async open(dataDir: string, options: { loadDataDir?: string } = {}): Promise<RemotePglite> {
+    const worker = new Worker(THREAD_URL, {
+      workerData: { dataDir, loadDataDir: options.loadDataDir, ...(await compiledModules()) },
+    });
     let onMessage!: (message: Response) => void;
     let onError!: (error: Error) => void;
     let onExit!: (code: number) => void;
@@ -144,6 +149,11 @@ export class RemotePglite implements PgliteExecutor {
       this.notificationHandlers.delete(listener);
       await this.call({ op: 'unlisten', listener });
     };
+  }
+
+  /** The whole database as an uncompressed tar, for `open(…, { loadDataDir })`. */
+  async dump(): Promise<Uint8Array> {
+    return (await this.call({ op: 'dump' })) as Uint8Array;
   }
 
   async close(): Promise<void> {

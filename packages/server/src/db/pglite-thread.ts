@@ -2,6 +2,7 @@
 // thread that hosts it: here its queries do not hold up the HTTP thread, and the HTTP thread
 // does not share its JavaScript engine state with PGlite's extension loading (which measurably
 // slows every request of a process; see bench/README.md). Started by pglite-remote.ts.
+import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -29,8 +30,17 @@ const keepText = (value: string) => value;
 
 let pglite: PGlite;
 try {
-  const { dataDir, ...modules } = workerData as { dataDir: string } & PgliteModules;
-  pglite = await PGlite.create(dataDir, { extensions: { vector, pg_trgm }, ...modules });
+  const { dataDir, loadDataDir, ...modules } = workerData as {
+    dataDir: string;
+    loadDataDir?: string;
+  } & PgliteModules;
+  // A database copied from a tar of another (see RemotePglite.dump) starts without initdb.
+  const copyOf = loadDataDir ? new Blob([await readFile(loadDataDir)]) : undefined;
+  pglite = await PGlite.create(dataDir, {
+    extensions: { vector, pg_trgm },
+    ...modules,
+    ...(copyOf ? { loadDataDir: copyOf } : {}),
+  });
   // New entries of a GIN index (the chunks' text search and trigrams) wait in a pending list that
   // the insert which fills it merges into the index. Here no autovacuum empties it, and the one
   // connection waits for that merge: a 4 MB list (the default) took 300-900 ms per merge while a
@@ -80,6 +90,8 @@ async function handle(request: Request): Promise<unknown> {
       await unlisten?.();
       return null;
     }
+    case 'dump':
+      return new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer());
     case 'close':
       await pglite.close();
       setImmediate(() => port.close());

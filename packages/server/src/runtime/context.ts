@@ -112,12 +112,17 @@ export interface Context {
 export async function createContext(
   config: Config,
   logger: Logger,
-  options: { pgliteDir?: string } = {},
+  options: { pgliteDir?: string; pgliteTemplate?: string } = {},
 ): Promise<Context> {
   const pgliteDir = options.pgliteDir ?? `${config.dataDir}/pgdata`;
   const onDisk = !config.databaseUrl && !pgliteDir.startsWith('memory://');
   if (onDisk) secureDataDir(config.dataDir, logger);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir, logger });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir,
+    pgliteTemplate: options.pgliteTemplate,
+    logger,
+  });
   try {
     const migrations = await runMigrations(db);
     if (onDisk) secureDataDir(config.dataDir, logger, { quiet: true });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -88,7 +89,11 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const config = testConfig(env);
   const logger = createLogger(config.logLevel);
-  const context = await createContext(config, logger, { pgliteDir: 'memory://' });
+  // On PGlite, a copy of the database that test/global-setup.ts migrated once.
+  const context = await createContext(config, logger, {
+    pgliteDir: 'memory://',
+    pgliteTemplate: inject('pgliteTemplate') ?? undefined,
+  });
   // Background jobs (ingestion, purges) run only in tests that ask for them.
   if (options.workers) await context.queue.startWorkers(jobHandlers(context));
   const app = await buildApp(context);
