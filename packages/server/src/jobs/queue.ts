@@ -3,10 +3,29 @@
 // register the handlers and run the cron schedules.
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { Value } from 'typebox/value';
 import type { Database } from '../db/client.ts';
-import { JOBS, type JobDefinition, type JobName } from './catalog.ts';
+import { JOBS, type JobDefinition, type JobName, type JobPayload } from './catalog.ts';
 
 const DEFINITIONS: JobDefinition[] = Object.values(JOBS);
+const BY_NAME = new Map<string, JobDefinition>(DEFINITIONS.map((job) => [job.name, job]));
+
+/**
+ * The job's data as stored (JSON: undefined fields dropped), or an error naming the job and the
+ * first field its schema refuses: a job is never queued, nor run, with data it cannot handle.
+ */
+export function checkPayload(name: string, data: unknown): Record<string, unknown> {
+  const job = BY_NAME.get(name);
+  if (!job) throw new Error(`There is no job '${name}' in the catalog.`);
+  const stored: Record<string, unknown> = JSON.parse(JSON.stringify(data ?? {}));
+  if (!Value.Check(job.payload, stored)) {
+    const [first] = Value.Errors(job.payload, stored);
+    throw new Error(
+      `The data of a '${name}' job does not match its schema: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(),
+    );
+  }
+  return stored;
+}
 /** Jobs of the queue proper; the others are in-process ticks (`everySeconds`). */
 const QUEUED: JobDefinition[] = DEFINITIONS.filter((job) => !job.everySeconds);
 const TICKS: JobDefinition[] = DEFINITIONS.filter((job) => job.everySeconds);
@@ -18,10 +37,11 @@ export interface SendOptions {
 }
 
 export interface JobSender {
-  send(name: JobName, data: object, options?: SendOptions): Promise<void>;
+  send<N extends JobName>(name: N, data: JobPayload<N>, options?: SendOptions): Promise<void>;
 }
 
-export type JobHandlers = Record<JobName, (data: never) => Promise<void>>;
+/** One handler per job of the catalog, given the job's checked data. */
+export type JobHandlers = { [N in JobName]: (data: JobPayload<N>) => Promise<void> };
 
 export interface Queue extends JobSender {
   boss: PgBoss;
@@ -71,7 +91,7 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
   return {
     boss,
     async send(name, data, sendOptions = {}) {
-      await boss.send(name, data, {
+      await boss.send(name, checkPayload(name, data), {
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
       });
@@ -91,17 +111,21 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
       working.on('error', (error) => logger.error({ err: error }, 'job worker error'));
       await working.start();
       for (const job of QUEUED) {
-        const handle = handlers[job.name as JobName];
+        const handle = handlers[job.name as JobName] as (data: unknown) => Promise<void>;
         await working.work(
           job.name,
           { localConcurrency: job.concurrency ?? 1, pollingIntervalSeconds: 1 },
           async (batch) => {
-            for (const item of batch) await handle(item.data as never);
+            // Cron jobs carry no data (null); anything else must match its schema.
+            for (const item of batch) await handle(checkPayload(job.name, item.data));
           },
         );
         if (job.cron) await working.schedule(job.name, job.cron);
       }
-      for (const job of TICKS) ticks.start(job, handlers[job.name as JobName] as () => Promise<void>);
+      for (const job of TICKS) {
+        const handle = handlers[job.name as JobName] as (data: unknown) => Promise<void>;
+        ticks.start(job, () => handle({}));
+      }
     },
     async stop() {
       await ticks.stop();

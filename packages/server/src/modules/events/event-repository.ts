@@ -55,22 +55,3 @@ export async function deleteEventsBefore(db: Executor, boundaryId: string, limit
   const rows = await db.delete(events).where(inArray(events.id, batch)).returning({ id: events.id });
   return rows.length;
 }
-
-/** An event meant for one endpoint only (the test event): stored as already dispatched. */
-export async function insertDispatchedEvent(
-  db: Executor,
-  row: { id: string; scope: Scope; type: string; data: Record<string, unknown>; at: Date },
-): Promise<EventRow> {
-  const [created] = await db
-    .insert(events)
-    .values({
-      id: row.id,
-      workspaceId: row.scope.workspaceId,
-      environment: row.scope.environment,
-      type: row.type,
-      data: row.data,
-      dispatchedAt: row.at,
-    })
-    .returning();
-  return created!;
-}

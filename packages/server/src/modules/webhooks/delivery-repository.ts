@@ -2,7 +2,7 @@
 // the API's queries reach a delivery only through a webhook of the caller's scope.
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { events, webhookAttempts, webhookDeliveries, webhooks } from '../../db/schema.ts';
+import { webhookAttempts, webhookDeliveries, webhooks } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { newUuid } from '../../lib/ids.ts';
 import type { AttemptRow, DeliveryRow } from './webhook-schemas.ts';
@@ -15,41 +15,29 @@ function unclaimed(now: Date) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dispatch: events → deliveries
+// Dispatch: events claimed from the outbox → deliveries
 
-/** Takes the oldest events not yet dispatched; concurrent dispatchers skip each other's rows. */
-export async function lockUndispatched(db: Executor, limit: number): Promise<{ id: string }[]> {
-  return db
-    .select({ id: events.id })
-    .from(events)
-    .where(isNull(events.dispatchedAt))
-    .orderBy(asc(events.id))
-    .limit(limit)
-    .for('update', { skipLocked: true });
-}
-
-/** The enabled endpoints of each event's workspace and environment that subscribe to its type. */
-export async function matchEndpoints(
+/**
+ * The enabled endpoints of these workspaces (both environments), with what matching an event
+ * needs: the dispatcher pairs them with the events it claimed from the outbox.
+ */
+export async function enabledEndpointsOf(
   db: Executor,
-  eventIds: string[],
-): Promise<{ eventId: string; eventType: string; webhookId: string }[]> {
+  workspaceIds: string[],
+): Promise<
+  { id: string; workspaceId: string; environment: string; eventTypes: string[]; createdAt: Date }[]
+> {
+  if (workspaceIds.length === 0) return [];
   return db
-    .select({ eventId: events.id, eventType: events.type, webhookId: webhooks.id })
-    .from(events)
-    .innerJoin(
-      webhooks,
-      and(eq(webhooks.workspaceId, events.workspaceId), eq(webhooks.environment, events.environment)),
-    )
-    .where(
-      and(
-        inArray(events.id, eventIds),
-        eq(webhooks.enabled, true),
-        // An endpoint receives the events that happened after it was created.
-        lte(webhooks.createdAt, events.createdAt),
-        sql`(${webhooks.eventTypes} @> ARRAY[${events.type}] OR ${webhooks.eventTypes} @> ARRAY['*'])`,
-      ),
-    )
-    .orderBy(asc(events.id));
+    .select({
+      id: webhooks.id,
+      workspaceId: webhooks.workspaceId,
+      environment: webhooks.environment,
+      eventTypes: webhooks.eventTypes,
+      createdAt: webhooks.createdAt,
+    })
+    .from(webhooks)
+    .where(and(inArray(webhooks.workspaceId, workspaceIds), eq(webhooks.enabled, true)));
 }
 
 /** Creates deliveries due at `now`; a pair that exists already is left as it is. */
@@ -73,10 +61,6 @@ export async function insertDeliveries(
       )
       .onConflictDoNothing();
   }
-}
-
-export async function markDispatched(db: Executor, eventIds: string[], now: Date): Promise<void> {
-  await db.update(events).set({ dispatchedAt: now }).where(inArray(events.id, eventIds));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,18 +121,6 @@ export async function claimOne(
     .where(and(eq(webhookDeliveries.id, id), unclaimed(now)))
     .returning();
   return row ?? null;
-}
-
-export async function eventsByIds(
-  db: Executor,
-  ids: string[],
-): Promise<Map<string, { type: string; createdAt: Date; data: Record<string, unknown> }>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: events.id, type: events.type, createdAt: events.createdAt, data: events.data })
-    .from(events)
-    .where(inArray(events.id, ids));
-  return new Map(rows.map((row) => [row.id, row]));
 }
 
 export interface AttemptRecord {

@@ -12,7 +12,13 @@ import type { JobSender } from '../../jobs/queue.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
-import { insertDispatchedEvent } from '../events/event-repository.ts';
+import {
+  claimUndispatched,
+  eventsByIds,
+  markDispatched,
+  type OutboxEvent,
+  recordDispatchedEvent,
+} from '../events/event-outbox.ts';
 import { TEST_EVENT_TYPE } from '../events/event-schemas.ts';
 import * as deliveries from './delivery-repository.ts';
 import * as webhooksRepo from './webhook-repository.ts';
@@ -45,6 +51,28 @@ const DISPATCH_BATCH = 500;
 const DAY_MS = 86_400_000;
 /** A job hands its endpoint back to the sweep after this long, so one endpoint cannot hog a worker. */
 const JOB_BUDGET_MS = 60_000;
+
+/**
+ * The deliveries to create for claimed events, in the events' order: one per enabled endpoint of
+ * the event's workspace and environment that subscribes to its type (or to '*') and existed when
+ * the event happened.
+ */
+export function matchEndpoints(
+  batch: OutboxEvent[],
+  endpoints: Awaited<ReturnType<typeof deliveries.enabledEndpointsOf>>,
+): { eventId: string; eventType: string; webhookId: string }[] {
+  return batch.flatMap((event) =>
+    endpoints
+      .filter(
+        (endpoint) =>
+          endpoint.workspaceId === event.workspaceId &&
+          endpoint.environment === event.environment &&
+          endpoint.createdAt.getTime() <= event.createdAt.getTime() &&
+          (endpoint.eventTypes.includes(event.type) || endpoint.eventTypes.includes('*')),
+      )
+      .map((endpoint) => ({ eventId: event.id, eventType: event.type, webhookId: endpoint.id })),
+  );
+}
 
 export function createWebhookDelivery(deps: DeliveryEngineDeps) {
   const { db, logger } = deps;
@@ -215,12 +243,18 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
       let total = 0;
       for (;;) {
         const count = await db.orm.transaction(async (tx) => {
-          const batch = await deliveries.lockUndispatched(tx, DISPATCH_BATCH);
+          const batch = await claimUndispatched(tx, DISPATCH_BATCH);
           if (batch.length === 0) return 0;
-          const ids = batch.map((row) => row.id);
           const at = now();
-          await deliveries.insertDeliveries(tx, await deliveries.matchEndpoints(tx, ids), at);
-          await deliveries.markDispatched(tx, ids, at);
+          const endpoints = await deliveries.enabledEndpointsOf(tx, [
+            ...new Set(batch.map((event) => event.workspaceId)),
+          ]);
+          await deliveries.insertDeliveries(tx, matchEndpoints(batch, endpoints), at);
+          await markDispatched(
+            tx,
+            batch.map((event) => event.id),
+            at,
+          );
           return batch.length;
         });
         total += count;
@@ -254,7 +288,7 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
           batchSize,
         );
         if (batch.length === 0) return sent;
-        const eventsById = await deliveries.eventsByIds(
+        const eventsById = await eventsByIds(
           db.orm,
           batch.map((row) => row.eventId),
         );
@@ -289,7 +323,7 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
       const at = now();
       const claimed = await deliveries.claimOne(db.orm, deliveryId, at, new Date(at.getTime() + leaseMs));
       if (!claimed) return null;
-      const event = (await deliveries.eventsByIds(db.orm, [claimed.eventId])).get(claimed.eventId);
+      const event = (await eventsByIds(db.orm, [claimed.eventId])).get(claimed.eventId);
       if (!event) {
         await deliveries.releaseClaims(db.orm, [claimed.id]);
         return claimed;
@@ -308,7 +342,7 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
         message: 'A test event, sent from POST /v1/webhooks/{id}/test.',
       };
       const { event, delivery } = await db.orm.transaction(async (tx) => {
-        const event = await insertDispatchedEvent(tx, {
+        const event = await recordDispatchedEvent(tx, {
           id: eventId,
           scope,
           type: TEST_EVENT_TYPE,
