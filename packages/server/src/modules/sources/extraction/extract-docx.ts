@@ -3,7 +3,8 @@
 import { parseHTML } from 'linkedom';
 import mammoth from 'mammoth';
 import type { ExtractedDocument } from '../source-types.ts';
-import { headingLabel, sectionsFromDom } from './extract-html-sections.ts';
+import { headingLabel } from './extract-html-nodes.ts';
+import { sectionsFromDom } from './extract-html-sections.ts';
 import { titleFromName } from './extract-text.ts';
 import { checkArchiveSize, readZipEntry } from './extract-zip.ts';
 

@@ -15,7 +15,7 @@
 // documentation, drops content its heuristics take for clutter (page headings, small tables).
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { isHidden } from './extract-html-sections.ts';
+import { isHidden } from './extract-html-nodes.ts';
 
 export type ContentSource = 'landmark' | 'container' | 'readability' | 'body';
 

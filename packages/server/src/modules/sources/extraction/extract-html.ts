@@ -3,7 +3,8 @@
 import { parseHTML } from 'linkedom';
 import type { ExtractedDocument } from '../source-types.ts';
 import { chooseMainContent } from './extract-html-content.ts';
-import { headingLabel, sectionsFromDom } from './extract-html-sections.ts';
+import { headingLabel } from './extract-html-nodes.ts';
+import { sectionsFromDom } from './extract-html-sections.ts';
 import { cleanTitle, titleParts } from './extract-html-title.ts';
 
 export interface HtmlExtractOptions {
