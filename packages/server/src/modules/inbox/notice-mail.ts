@@ -15,6 +15,8 @@ import * as repo from './person-notice-repository.ts';
 const BATCH = 100;
 /** A notice whose job has given up this many times is dropped. */
 const MAX_ATTEMPTS = 3;
+/** How often the dispatcher drops old notices. */
+const PURGE_EVERY_MS = 3600_000;
 /** Longest quoted text in a mail. */
 const QUOTE_CHARS = 600;
 
@@ -36,6 +38,7 @@ export function createNoticeMail(deps: {
   baseUrl: string;
 }) {
   const { db } = deps;
+  let purgedAt = 0;
 
   async function compose(notice: repo.NoticeForMail) {
     const scope = { workspaceId: notice.workspace_id, environment: notice.environment };
@@ -70,19 +73,18 @@ export function createNoticeMail(deps: {
   }
 
   return {
-    /** Queues a mail job for each notice due; settles them at once when no mail is set up. */
+    /**
+     * Queues a mail job for each notice due. A node without mail set up leaves them to nodes
+     * with it (and drops them after an hour).
+     */
     async dispatch(now = new Date()): Promise<number> {
+      if (now.getTime() - purgedAt > PURGE_EVERY_MS) {
+        purgedAt = now.getTime();
+        await repo.purge(db.orm, now, deps.mailer.configured);
+      }
+      if (!deps.mailer.configured) return 0;
       const claimed = await db.orm.transaction((tx) => repo.claimDue(tx, now, BATCH));
       if (claimed.length === 0) return 0;
-      if (!deps.mailer.configured) {
-        await repo.settle(
-          db.orm,
-          claimed.map((row) => row.id),
-          'skipped',
-          now,
-        );
-        return 0;
-      }
       const spent = claimed.filter((row) => row.attempts > MAX_ATTEMPTS);
       await repo.settle(
         db.orm,

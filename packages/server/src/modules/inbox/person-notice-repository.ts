@@ -46,6 +46,19 @@ export async function claimDue(
   return rowsOf(result);
 }
 
+/**
+ * Drops notices settled over a week ago, and, where no mail is set up, notices waiting for over
+ * an hour (a node with mail set up would have sent them by then).
+ */
+export async function purge(db: Executor, now: Date, mailConfigured: boolean): Promise<void> {
+  const week = new Date(now.getTime() - 7 * 86_400_000);
+  await db.execute(sql`DELETE FROM person_notices WHERE done_at < ${week}`);
+  if (!mailConfigured) {
+    const hour = new Date(now.getTime() - 3600_000);
+    await db.execute(sql`DELETE FROM person_notices WHERE done_at IS NULL AND created_at < ${hour}`);
+  }
+}
+
 export async function settle(
   db: Executor,
   ids: string[],

@@ -2,7 +2,7 @@
 // their live stream would have told them: a conversation assigned to them, a note mentioning
 // them, a visitor's new message in their conversation. The notice is kept with the change and
 // mailed by the job queue, which tries again when the mail server refuses. Online people get
-// no mail.
+// no mail. Each test waits on the app's job workers: 120 s each on a busy machine.
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decodeId } from '../../../src/lib/ids.ts';
@@ -33,7 +33,7 @@ function mailTo(address: string) {
 /** The mails to the address once there are `count` of them (the queue sends within seconds). */
 async function mailsTo(address: string, count: number) {
   await vi.waitFor(() => expect(mailTo(address).length).toBeGreaterThanOrEqual(count), {
-    timeout: 30_000,
+    timeout: 60_000,
     interval: 100,
   });
   return mailTo(address);
@@ -100,7 +100,7 @@ describe('mail to people who are not online', () => {
     expect(message?.subject).toBe('New message from Dana Scully');
     expect(message?.text).toContain('> Hello? Anyone there?');
     expect(message?.text).not.toContain('My parcel never came');
-  });
+  }, 120_000);
 
   it('sends no mail to a person who is online, and mails an away one', async () => {
     const { ws, owner, conversationId } = await setup();
@@ -124,7 +124,7 @@ describe('mail to people who are not online', () => {
     );
     expect((kept as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(0);
     expect(mailTo(present.email)).toHaveLength(0);
-  });
+  }, 120_000);
 
   it('tries again when the mail server refuses', async () => {
     const { ws, owner, conversationId } = await setup();
