@@ -1,25 +1,31 @@
-// Email channels end to end: inbound mail posted by Mailgun (signed, recent, each token once) or
-// Postmark (basic auth), answered from knowledge by SMTP to a local server with the thread kept
-// (Message-ID, In-Reply-To, References, reply+{thread}@), quoted history stripped, a message
-// delivered twice answered once, handoff with the agent's reply by email, SMTP's temporary
-// refusals retried, and refused SMTP credentials announced once.
-import { createHmac, randomBytes } from 'node:crypto';
+// Email channels end to end (Mailgun in, SMTP out): connecting with one call, answers from
+// knowledge by SMTP to a local server with the thread kept (Message-ID, In-Reply-To, References,
+// reply+{thread}@), quoted history stripped, a message delivered twice answered once, handoff with
+// the agent's reply by email, SMTP's temporary refusals retried, and refused SMTP credentials
+// announced once. Other inbound mail (multipart, bad signatures, leads, Postmark) is in
+// email-inbound.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeSmtp } from '../../fakes/fake-smtp.ts';
 import {
   agentSays,
-  captureLeadsFromChat,
   channelEvents,
-  eventsOf,
   expectDisconnectedOnce,
   expectReconnected,
   inboundStatus,
-  leadsOf,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
   startChannelApp,
 } from './channel-fixtures.ts';
+import {
+  connectMailgun,
+  deliverTo,
+  mailgunPost,
+  mailsTo as mailsOf,
+  QUOTED,
+  SIGNING_KEY,
+  SUPPORT,
+} from './email-fixtures.ts';
 
 const SMTP_PASSWORD = 'smtp-password-one';
 const smtp = await startFakeSmtp({ parley: SMTP_PASSWORD });
@@ -29,62 +35,10 @@ afterAll(async () => {
   await smtp.close();
 });
 
-const SUPPORT = 'support@shop.example.com';
-const SIGNING_KEY = 'key-3ax6xnjp29jd6fds4gc373sgvjxteol0';
 let channelId = '';
 let conversationId = '';
-let nextMail = 0;
-
-/** A parsed email as Mailgun's forward() posts it (form-encoded), signed at `at`. */
-function mailgunPost(
-  mail: {
-    from?: string;
-    to?: string;
-    subject: string;
-    body: string;
-    inReplyTo?: string;
-    references?: string;
-  },
-  options: { key?: string; at?: Date; token?: string; messageId?: string } = {},
-) {
-  nextMail += 1;
-  const messageId = options.messageId ?? `<ada-${nextMail}@mail.example.com>`;
-  const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
-  const token = options.token ?? randomBytes(25).toString('hex');
-  const headers = [
-    ['Message-Id', messageId],
-    ...(mail.inReplyTo ? [['In-Reply-To', mail.inReplyTo]] : []),
-    ...(mail.references ? [['References', mail.references]] : []),
-  ];
-  const form = new URLSearchParams({
-    recipient: mail.to ?? SUPPORT,
-    sender: 'ada@example.com',
-    from: mail.from ?? 'Ada Lovelace <ada@example.com>',
-    subject: mail.subject,
-    'body-plain': mail.body,
-    'message-headers': JSON.stringify(headers),
-    timestamp,
-    token,
-    signature: createHmac('sha256', options.key ?? SIGNING_KEY)
-      .update(`${timestamp}${token}`)
-      .digest('hex'),
-  });
-  return { messageId, token, form: form.toString() };
-}
-
-function deliver(post: { form: string }) {
-  return t.request({
-    method: 'POST',
-    url: `/hooks/channels/${channelId}/email`,
-    body: post.form,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-}
-
-const mailsTo = (address: string) =>
-  smtp.messages.filter((mail) => mail.to && JSON.stringify(mail.to).includes(address));
-const QUOTED =
-  '\n\nOn Mon, 7 Dec 2026 at 10:00, Shop Support <support@shop.example.com> wrote:\n> An older answer\n> about something else';
+const deliver = (post: { form: string }) => deliverTo(t, channelId, post);
+const mailsTo = (address: string) => mailsOf(smtp, address);
 
 describe('an email channel (Mailgun in, SMTP out)', () => {
   it('refuses SMTP credentials the server rejects, and a Mailgun channel without its signing key', async () => {
@@ -121,22 +75,7 @@ describe('an email channel (Mailgun in, SMTP out)', () => {
   });
 
   it('connects with one call, never showing the credentials', async () => {
-    const response = await t.request({
-      method: 'POST',
-      url: `/v1/chatbots/${bot}/channels`,
-      key: ws.liveKey,
-      body: {
-        type: 'email',
-        address: SUPPORT,
-        provider: 'mailgun',
-        smtp_host: '127.0.0.1',
-        smtp_port: smtp.port,
-        smtp_username: 'parley',
-        smtp_password: SMTP_PASSWORD,
-        mailgun_signing_key: SIGNING_KEY,
-      },
-    });
-    expect(response.statusCode, response.body).toBe(201);
+    const response = await connectMailgun(t, ws.liveKey, bot, { port: smtp.port, password: SMTP_PASSWORD });
     for (const secret of [SMTP_PASSWORD, SIGNING_KEY]) expect(response.body).not.toContain(secret);
     const channel = response.json();
     channelId = channel.id;
@@ -222,56 +161,6 @@ describe('an email channel (Mailgun in, SMTP out)', () => {
     ]);
   });
 
-  it('takes an email with an attachment, which Mailgun posts as multipart', async () => {
-    const sent = mailsTo('ada@example.com').length;
-    const post = mailgunPost({
-      subject: 'Re: Parcels to Iceland',
-      body: 'Here is my receipt, where is my parcel?',
-      inReplyTo: mailsTo('ada@example.com')[0]!.messageId!,
-    });
-    const form = new FormData();
-    for (const [key, value] of new URLSearchParams(post.form)) form.append(key, value);
-    form.append('attachment-count', '1');
-    form.append('attachment-1', new Blob(['Receipt no. 4411'], { type: 'text/plain' }), 'receipt.txt');
-    const request = new Request('http://mailgun.invalid', { method: 'POST', body: form });
-    const response = await t.request({
-      method: 'POST',
-      url: `/hooks/channels/${channelId}/email`,
-      body: Buffer.from(await request.arrayBuffer()).toString('utf8'),
-      headers: { 'content-type': request.headers.get('content-type')! },
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, post.messageId), SOON).toBe('processed');
-    const row = (await channelEvents(t, ws.liveKey, channelId)).find(
-      (r) => r.platform_message_id === post.messageId,
-    )!;
-    expect(row.conversation_id).toBe(conversationId);
-    // It is answered like any other.
-    await expect.poll(() => mailsTo('ada@example.com').length, SOON).toBe(sent + 1);
-  });
-
-  it.each([
-    ['another signing key', { key: 'key-not-the-one' }],
-    ['a timestamp six minutes old', { at: new Date(Date.now() - 6 * 60_000) }],
-  ])('refuses an email signed with %s with 403, and stores nothing', async (_name, options) => {
-    const before = (await channelEvents(t, ws.liveKey, channelId)).length;
-    const response = await deliver(mailgunPost({ subject: 'Let me in', body: 'Let me in' }, options));
-    expect(response.statusCode).toBe(403);
-    expect(await channelEvents(t, ws.liveKey, channelId)).toHaveLength(before);
-  });
-
-  it('refuses a replayed token', async () => {
-    const post = mailgunPost({ from: 'Bob <bob@example.com>', subject: 'Hello', body: 'Hello there' });
-    expect((await deliver(post)).statusCode).toBe(200);
-    const replay = mailgunPost(
-      { from: 'Bob <bob@example.com>', subject: 'Hello', body: 'Other text' },
-      { token: post.token },
-    );
-    const response = await deliver(replay);
-    expect(response.statusCode).toBe(403);
-    expect(response.json().error.code).toBe('replayed_webhook');
-  });
-
   it('stays quiet once a human has the conversation, and emails the agent’s reply', async () => {
     const sent = mailsTo('ada@example.com').length;
     const escalated = await t.request({
@@ -315,95 +204,5 @@ describe('an email channel (Mailgun in, SMTP out)', () => {
     await expectDisconnectedOnce(t, ws.liveKey, { channelId, conversationId }, reason);
     smtp.setPassword('parley', 'smtp-password-two');
     await expectReconnected(t, ws.liveKey, channelId, { smtp_password: 'smtp-password-two' });
-  });
-
-  it('makes the sender a lead, with their name, only when the chatbot captures leads from chat', async () => {
-    const quiet = mailgunPost({
-      from: 'Grace Hopper <grace@example.com>',
-      subject: 'Compilers',
-      body: 'Do you ship to Arlington?',
-    });
-    expect((await deliver(quiet)).statusCode).toBe(200);
-    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, quiet.messageId), SOON).toBe('processed');
-    expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
-
-    await captureLeadsFromChat(t, ws.liveKey, bot, true);
-    const post = mailgunPost({
-      from: 'Grace Hopper <Grace@Example.com>',
-      subject: 'Compilers again',
-      body: 'Do you ship to Norfolk?',
-    });
-    expect((await deliver(post)).statusCode).toBe(200);
-    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, post.messageId), SOON).toBe('processed');
-    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
-      (row) => row.platform_message_id === post.messageId,
-    )!;
-    const leads = await leadsOf(t, ws.liveKey, bot);
-    expect(leads).toHaveLength(1);
-    expect(leads[0]).toMatchObject({
-      email: 'grace@example.com',
-      name: 'Grace Hopper',
-      conversation_id: inbound.conversation_id,
-      captured_via: 'chat',
-    });
-    const captured = await eventsOf(t, ws.liveKey, 'lead.captured');
-    expect(captured.map((event) => event.data.id)).toEqual([leads[0]!.id]);
-    await captureLeadsFromChat(t, ws.liveKey, bot, false);
-  });
-});
-
-describe('an email channel with Postmark in', () => {
-  it('takes Postmark’s inbound JSON only with its basic auth, and answers by SMTP', async () => {
-    // The password the first channel was given last: the first one is revoked.
-    const password = 'smtp-password-two';
-    const created = await t.request({
-      method: 'POST',
-      url: `/v1/chatbots/${bot}/channels`,
-      key: ws.liveKey,
-      body: {
-        type: 'email',
-        address: 'help@store.example.org',
-        provider: 'postmark',
-        smtp_host: '127.0.0.1',
-        smtp_port: smtp.port,
-        smtp_username: 'parley',
-        smtp_password: password,
-      },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const { id, secret } = created.json();
-    expect(secret).toEqual(expect.any(String));
-    const inbound = {
-      FromName: 'Grace Hopper',
-      From: 'grace@example.net',
-      FromFull: { Email: 'grace@example.net', Name: 'Grace Hopper', MailboxHash: '' },
-      To: 'help@store.example.org',
-      ToFull: [{ Email: 'help@store.example.org', Name: '', MailboxHash: '' }],
-      OriginalRecipient: 'help@store.example.org',
-      Subject: 'Iceland',
-      MessageID: '22c74902-a0c1-4511-804f-341342852c90',
-      TextBody: `How long do parcels to Iceland take?${QUOTED}`,
-      Headers: [{ Name: 'Message-ID', Value: '<grace-1@example.net>' }],
-    };
-    const post = (authorization?: string) =>
-      t.request({
-        method: 'POST',
-        url: `/hooks/channels/${id}/email`,
-        body: inbound,
-        headers: authorization ? { authorization } : {},
-      });
-    const basic = (password: string) => `Basic ${Buffer.from(`parley:${password}`).toString('base64')}`;
-    expect((await post()).statusCode).toBe(403);
-    expect((await post(basic('not-the-secret'))).statusCode).toBe(403);
-    expect((await post(basic(secret))).statusCode).toBe(200);
-    await expect.poll(() => mailsTo('grace@example.net').length, SOON).toBe(1);
-    const [reply] = mailsTo('grace@example.net');
-    expect(reply).toMatchObject({ subject: 'Re: Iceland', inReplyTo: '<grace-1@example.net>' });
-    expect(reply!.text).toContain('9 business days');
-    const row = (await channelEvents(t, ws.liveKey, id)).find((r) => r.direction === 'inbound')!;
-    const messages = (
-      await t.request({ url: `/v1/conversations/${row.conversation_id}/messages`, key: ws.liveKey })
-    ).json();
-    expect(messages.data[0]).toMatchObject({ role: 'user', content: 'How long do parcels to Iceland take?' });
   });
 });
