@@ -1,12 +1,13 @@
 /** @jsxImportSource preact */
-// The open chat panel: header, message list, error line, "Talk to a person", and either the
-// lead form or the message composer.
+// The open chat panel: header, message list, error line, "Talk to a person", the rating asked
+// once the conversation is resolved, and either the lead form or the message composer.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { CloseIcon, SendIcon } from './icons.tsx';
 import { LeadForm } from './LeadForm.tsx';
 import { MessageView } from './Message.tsx';
 import { renderMarkdown } from './markdown.tsx';
+import { Rating } from './Rating.tsx';
 import type { ChatState } from './use-chat.ts';
 
 /** The longest message the server takes, in characters (docs/chat.md). */
@@ -17,6 +18,8 @@ type Props = { chat: ChatState; title: string; onClose: () => void };
 export function Panel({ chat, title, onClose }: Props) {
   const { config, thread, session, error } = chat;
   const [draft, setDraft] = useState('');
+  /** Thanked in this view only: after a reload a rated conversation asks nothing. */
+  const [thanked, setThanked] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
@@ -51,6 +54,12 @@ export function Panel({ chat, title, onClose }: Props) {
     !session && thread.length === 0 && !chat.needsLead && config?.starter_questions?.length;
   const canHandoff = config?.handoff && session && session.mode !== 'human' && !chat.sending;
   const streaming = thread.some((m) => m.streaming);
+  const askRating = session?.status === 'closed' && !session.rated;
+  const rateConversation = async (rating: number, comment: string) => {
+    const rated = await chat.rateConversation(rating, comment);
+    if (rated) setThanked(true);
+    return rated;
+  };
 
   return (
     <div class="panel" role="dialog" aria-labelledby="parley-title" data-testid="parley-panel">
@@ -112,6 +121,12 @@ export function Panel({ chat, title, onClose }: Props) {
             Talk to a person
           </button>
         </div>
+      ) : null}
+      {askRating ? <Rating onSubmit={rateConversation} /> : null}
+      {thanked && session?.rated ? (
+        <p class="rated" role="status" data-testid="parley-rating-thanks">
+          Thank you for your rating.
+        </p>
       ) : null}
       {chat.needsLead ? (
         <LeadForm onSubmit={chat.submitLead} emailRef={emailRef} />

@@ -145,6 +145,14 @@ export function createApi(apiBase: string, chatbotId: string, fetchImpl: typeof 
         body: JSON.stringify({ message_id: messageId, rating }),
       }),
 
+    /** The visitor's 1–5 rating of a resolved conversation, with an optional comment; once. */
+    rateConversation: (conversationId: string, token: string, rating: number, comment?: string) =>
+      json<{ rated: true; rating: number }>(`/conversations/${encodeURIComponent(conversationId)}/rating`, {
+        method: 'POST',
+        token,
+        body: JSON.stringify(comment ? { rating, comment } : { rating }),
+      }),
+
     /** EventSource cannot send headers, so the token rides in the query string. */
     eventsUrl: (conversationId: string, token: string) =>
       `${root}/conversations/${encodeURIComponent(conversationId)}/events?token=${encodeURIComponent(token)}`,

@@ -105,6 +105,14 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible{
 .lead label{display:flex;flex-direction:column;gap:4px;font-size:13px;font-weight:600}
 .lead input{font:inherit;font-weight:400;color:inherit;background:transparent;border:1px solid rgba(127,127,127,.45);border-radius:8px;padding:8px 10px;margin:0}
 .lead button{background:var(--pw-primary);color:var(--pw-on-primary);border:0;border-radius:8px;padding:9px 12px;font-weight:600}
+.rating{margin:0 14px 8px;padding:10px 12px;border:1px solid rgba(127,127,127,.35);border-radius:10px;display:flex;flex-direction:column;gap:8px}
+.rating p{margin:0;font-weight:600}
+.stars{display:flex;gap:4px;border:0;margin:0;padding:0;min-width:0}
+.stars button{background:transparent;border:0;color:rgba(127,127,127,.6);font-size:24px;line-height:1;padding:2px 4px;border-radius:6px}
+.stars button.on{color:var(--pw-primary)}
+.rating textarea{resize:none;font:inherit;color:inherit;background:transparent;border:1px solid rgba(127,127,127,.45);border-radius:8px;padding:6px 8px;margin:0}
+.rating .submit{align-self:flex-start;background:var(--pw-primary);color:var(--pw-on-primary);border:0;border-radius:8px;padding:7px 12px;font-weight:600}
+.rated{margin:0 14px 8px;font-size:13px;text-align:center;opacity:.8}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 @media (max-width:480px){
 .panel{top:0;left:0;right:0;bottom:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}

@@ -14,7 +14,14 @@ export type Message = {
   created_at?: string;
 };
 
-export type Conversation = { id: string; status?: string; mode?: string; verified?: boolean };
+export type Conversation = {
+  id: string;
+  status?: string;
+  mode?: string;
+  verified?: boolean;
+  /** Whether the visitor has rated it (asked once it is resolved). */
+  rated?: boolean;
+};
 
 export type WidgetConfig = {
   chatbot_id: string;

@@ -8,7 +8,25 @@ import type { Store } from './storage.ts';
 import * as T from './thread.ts';
 import type { ChatEvent, Conversation, Identity, Message, WidgetConfig } from './types.ts';
 
-export type Session = { id: string; token: string; mode?: string };
+export type Session = {
+  id: string;
+  token: string;
+  mode?: string;
+  /** 'closed' once the team resolved it: the visitor is asked for a rating. */
+  status?: string;
+  rated?: boolean;
+};
+
+/** The conversation's state as the server shows it, onto the session. */
+function withState(session: Session, conversation: Conversation | null | undefined): Session {
+  if (!conversation) return session;
+  return {
+    ...session,
+    ...(conversation.mode ? { mode: conversation.mode } : {}),
+    ...(conversation.status ? { status: conversation.status } : {}),
+    ...(conversation.rated !== undefined ? { rated: conversation.rated } : {}),
+  };
+}
 
 export type ChatState = ReturnType<typeof useChat>;
 
@@ -69,7 +87,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
         ({ conversation, messages }) => {
           if (!live) return;
           setThread((t) => messages.reduce(T.mergeMessage, t));
-          if (conversation?.mode) setSession({ ...saved, mode: conversation.mode });
+          setSession(withState({ id: saved.id, token: saved.token }, conversation));
         },
         (err) => {
           if (!live) return;
@@ -108,7 +126,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       const data = parse(e);
       const conversation = (data?.conversation ?? data) as Conversation | null;
       const now = sessionRef.current;
-      if (conversation?.mode && now) setSession({ ...now, mode: conversation.mode });
+      if (conversation && now) setSession(withState(now, conversation));
     });
     return () => source.close();
   }, [api, sessionId, incoming, setSession]);
@@ -222,6 +240,29 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
     }
   }, [api, fail, setSession]);
 
+  /** Rates the resolved conversation; resolves false when the server did not take it. */
+  const rateConversation = useCallback(
+    async (rating: number, comment: string): Promise<boolean> => {
+      const current = sessionRef.current;
+      if (!current) return false;
+      setError(null);
+      try {
+        await api.rateConversation(current.id, current.token, rating, comment.trim() || undefined);
+        setSession({ ...(sessionRef.current ?? current), rated: true });
+        return true;
+      } catch (err) {
+        // Rated already (another tab): nothing more to ask.
+        if (err instanceof ApiError && err.code === 'already_rated') {
+          setSession({ ...(sessionRef.current ?? current), rated: true });
+          return true;
+        }
+        fail(err);
+        return false;
+      }
+    },
+    [api, fail, setSession],
+  );
+
   const submitLead = useCallback(
     async (email: string, name: string): Promise<boolean> => {
       setError(null);
@@ -257,6 +298,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
     send,
     rate,
     escalate,
+    rateConversation,
     submitLead,
     dismissError: () => setError(null),
   };

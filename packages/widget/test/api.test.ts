@@ -68,6 +68,13 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
       }),
     );
   }
+  if (path === '/conversations/conv_1/rating') {
+    if (req.headers.authorization !== 'Bearer tok_1') return error(res, 401, 'invalid_token', 'Bad token.');
+    if (body.rating === 2)
+      return error(res, 409, 'already_rated', 'This conversation has been rated already.');
+    res.writeHead(201, { 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify({ rated: true, rating: body.rating }));
+  }
   error(res, 404, 'not_found', 'Nothing here.');
 }
 
@@ -125,6 +132,24 @@ describe('public API client', () => {
       .messages('conv_1', 'stale')
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401 });
+  });
+
+  it('rates a resolved conversation with its token, the comment only when there is one', async () => {
+    const api = createApi(base, 'bot_1');
+    expect(await api.rateConversation('conv_1', 'tok_1', 4, 'Quick and kind')).toEqual({
+      rated: true,
+      rating: 4,
+    });
+    expect(seen.at(-1)).toMatchObject({
+      method: 'POST',
+      url: '/public/v1/chatbots/bot_1/conversations/conv_1/rating',
+      auth: 'Bearer tok_1',
+      body: { rating: 4, comment: 'Quick and kind' },
+    });
+    await api.rateConversation('conv_1', 'tok_1', 5);
+    expect(seen.at(-1)?.body).toEqual({ rating: 5 });
+    const again = await api.rateConversation('conv_1', 'tok_1', 2).catch((e: unknown) => e);
+    expect(again).toMatchObject({ status: 409, code: 'already_rated' });
   });
 
   it('words other failures for a visitor', () => {

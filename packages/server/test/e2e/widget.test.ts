@@ -1,7 +1,8 @@
 // The widget in a real browser (Debian's Chromium, driven by playwright-core) against a real
 // `parley serve`: the first-run demo page, a streamed answer with its source, the history after
-// a reload, a person answering after "Talk to a person", a site that is not allowed, and a
-// reply carrying HTML that must stay text. Screenshots go to test-artifacts/ at the repo root.
+// a reload, a person answering after "Talk to a person", the rating asked once the team resolves
+// the conversation, a site that is not allowed, and a reply carrying HTML that must stay text.
+// Screenshots go to test-artifacts/ at the repo root.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -190,6 +191,28 @@ describe('the widget on the demo page, in Chromium', () => {
       expect(await agentMessage.locator('img').count()).toBe(0);
       expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
       await screenshot(page, 'agent-reply');
+
+      // The team resolves the conversation: the widget asks for a rating, which the team reads
+      // in the satisfaction figures; a rated conversation asks nothing more.
+      const resolved = await api(demo.server.url, `/v1/conversations/${conversationId}`, {
+        key: demo.liveKey,
+        method: 'PATCH',
+        body: { status: 'closed' },
+      });
+      expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+      await page.getByTestId('parley-rating').waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.getByTestId('parley-rating-option').nth(3).click();
+      await page.getByTestId('parley-rating-comment').fill('Quick and kind, thank you');
+      await page.getByTestId('parley-rating-send').click();
+      await page.getByTestId('parley-rating-thanks').waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await page.getByTestId('parley-rating').count()).toBe(0);
+      await screenshot(page, 'rated');
+      const csat = await api(demo.server.url, '/v1/analytics/csat', { key: demo.liveKey });
+      expect(csat.body).toMatchObject({ responses: 1, average: 4, distribution: { '4': 1 } });
+      await page.reload();
+      await openChat(page);
+      await agentMessage.waitFor({ timeout: UI_TIMEOUT_MS });
+      expect(await page.getByTestId('parley-rating').count()).toBe(0);
     } finally {
       await context.close();
     }

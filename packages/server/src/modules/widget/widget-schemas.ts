@@ -98,6 +98,9 @@ export const WidgetConversation = Type.Object({
   status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
   mode: Type.Union([Type.Literal('ai'), Type.Literal('human')]),
   verified: Type.Boolean(),
+  rated: Type.Boolean({
+    description: 'Whether the visitor has rated the conversation (asked once it is resolved).',
+  }),
 });
 
 export const WidgetMessagesResponse = Type.Object({
@@ -163,5 +166,11 @@ export function presentWidgetMessage(row: MessageRow) {
 }
 
 export function presentWidgetConversation(row: ConversationRow) {
-  return { id: encodeId('conv', row.id), status: row.status, mode: row.mode, verified: row.verified };
+  return {
+    id: encodeId('conv', row.id),
+    status: row.status,
+    mode: row.mode,
+    verified: row.verified,
+    rated: row.csatRating !== null,
+  };
 }

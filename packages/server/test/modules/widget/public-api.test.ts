@@ -217,6 +217,7 @@ describe('chat and conversation tokens', () => {
       status: 'open',
       mode: 'ai',
       verified: false,
+      rated: false,
     });
     expect(history.json().data.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
     expect(history.json().data[0].content).toBe('How do I reset my password?');
