@@ -21,6 +21,7 @@ import { loggablePath } from './lib/logger.ts';
 import type { SecretBox } from './lib/secret-box.ts';
 import { agentLoopRoutes } from './modules/agent-loops/agent-loop-routes.ts';
 import type { AgentLoopService } from './modules/agent-loops/agent-loop-service.ts';
+import { analyticsRoutes } from './modules/analytics/analytics-routes.ts';
 import { channelHookRoutes } from './modules/channels/channel-hook-routes.ts';
 import { channelRoutes } from './modules/channels/channel-routes.ts';
 import type { ChannelService } from './modules/channels/channel-service.ts';
@@ -212,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(typingRoutes(deps));
     await v1.register(notificationRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
+    await v1.register(withAccess(analyticsRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(eventRoutes(deps), { read: 'admin', write: 'admin' }));

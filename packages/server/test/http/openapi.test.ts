@@ -102,6 +102,7 @@ describe('OpenAPI', () => {
         'POST /v1/chatbots/{id}/search',
         'POST /v1/messages/{id}/feedback',
         'GET /v1/usage',
+        'GET /v1/analytics/overview',
         'GET /v1/conversations',
         'GET /v1/conversations/export',
         'GET /v1/conversations/{id}',
