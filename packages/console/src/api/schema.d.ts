@@ -1030,6 +1030,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/analytics/overview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description What the chatbots did over a period (default: the last 30 days), per UTC day and in total: conversations, visitors' messages, answers grounded or fallback, thumbs up and down, escalations; the most cited sources; the questions answered with the fallback. */
+    get: operations['getAnalyticsOverview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/chatbots/{id}/leads': {
     parameters: {
       query?: never;
@@ -7206,6 +7223,102 @@ export interface operations {
             };
             /** @description Always false: test-mode chats never count. */
             test_mode_counts: boolean;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  getAnalyticsOverview: {
+    parameters: {
+      query?: {
+        chatbot_id?: string;
+        /** @description Default: 30 days before 'to'. */
+        from?: string;
+        /** @description Default: now. */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Every UTC day of the period, oldest first, days without activity included. */
+            days: {
+              /** @example 2026-12-01 */
+              date: string;
+              /** @description Conversations started. */
+              conversations: number;
+              visitor_messages: number;
+              /** @description The bot's replies. */
+              answers: number;
+              /** @description Answers quoting the knowledge. */
+              grounded: number;
+              /** @description Answers with the fallback message: nothing relevant was found. */
+              fallback: number;
+              thumbs_up: number;
+              thumbs_down: number;
+              /** @description Handoffs to people (from the event log, which keeps 30 days). */
+              escalations: number;
+            }[];
+            totals: {
+              /** @description Conversations started. */
+              conversations: number;
+              visitor_messages: number;
+              /** @description The bot's replies. */
+              answers: number;
+              /** @description Answers quoting the knowledge. */
+              grounded: number;
+              /** @description Answers with the fallback message: nothing relevant was found. */
+              fallback: number;
+              thumbs_up: number;
+              thumbs_down: number;
+              /** @description Handoffs to people (from the event log, which keeps 30 days). */
+              escalations: number;
+            };
+            /** @description The 10 sources the answers cited most. */
+            top_sources: {
+              title: string;
+              url: string | null;
+              citations: number;
+            }[];
+            /** @description The 20 questions most often answered with the fallback. */
+            unanswered: {
+              question: string;
+              /** @description How often it was asked (same wording, any case). */
+              count: number;
+              /** Format: date-time */
+              last_asked_at: string;
+            }[];
           };
         };
       };

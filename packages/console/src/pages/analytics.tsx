@@ -1,88 +1,49 @@
-// Usage and analytics: the month's message quota, and — from the latest conversations (up to
-// 100, read through the API) — messages per day, grounded against fallback answers, thumbs up and
-// down, escalations, the most cited sources and the questions the bot could not answer. Charts
-// are uPlot (loaded with this page only); the numbers behind them are shown beside them.
+// Usage and analytics: the month's message quota, and what the bots did over a period (7, 30 or
+// 90 days; all bots or one), as the server counts it over every conversation of the period
+// (GET /v1/analytics/overview): messages per day, grounded against fallback answers, thumbs up
+// and down, escalations, satisfaction (GET /v1/analytics/csat), the most cited sources and the
+// questions the bot could not answer. Charts are uPlot (loaded with this page only); the numbers
+// behind them are shown beside them.
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, ok } from '../api/client.ts';
-import type { Message } from '../api/types.ts';
-import { ErrorNote } from '../ui.tsx';
+import type { paths } from '../api/schema.d.ts';
+import { ErrorNote, when } from '../ui.tsx';
+import { useChatbots } from './chatbots.tsx';
 
-const CONVERSATIONS = 100;
+type Overview = paths['/v1/analytics/overview']['get']['responses'][200]['content']['application/json'];
+type Day = Overview['days'][number];
 
-interface Stats {
-  days: { day: string; answers: number; grounded: number; fallback: number }[];
-  conversations: number;
-  escalated: number;
-  up: number;
-  down: number;
-  sources: [string, number][];
-  unanswered: string[];
-}
+const PERIODS = [7, 30, 90] as const;
+const DAY_MS = 86_400_000;
 
-async function collect(): Promise<Stats> {
-  const list = await ok(api.GET('/v1/conversations', { params: { query: { page_size: CONVERSATIONS } } }));
-  const threads: Message[][] = [];
-  // A few at a time: the API's rate limit is shared with the rest of the console.
-  for (let i = 0; i < list.data.length; i += 5) {
-    const batch = list.data.slice(i, i + 5);
-    threads.push(
-      ...(await Promise.all(
-        batch.map((c) =>
-          ok(
-            api.GET('/v1/conversations/{id}/messages', {
-              params: { path: { id: c.id }, query: { page_size: 100 } },
-            }),
-          ).then((page) => page.data),
-        ),
-      )),
-    );
-  }
-  const days = new Map<string, { answers: number; grounded: number; fallback: number }>();
-  const sources = new Map<string, number>();
-  const unanswered: string[] = [];
-  let up = 0;
-  let down = 0;
-  for (const thread of threads) {
-    thread.forEach((message, index) => {
-      if (message.role !== 'assistant') return;
-      const day = message.created_at.slice(0, 10);
-      const entry = days.get(day) ?? { answers: 0, grounded: 0, fallback: 0 };
-      entry.answers += 1;
-      if (message.grounded) entry.grounded += 1;
-      else {
-        entry.fallback += 1;
-        const question = thread.slice(0, index).findLast((m) => m.role === 'user');
-        if (question) unanswered.push(question.content);
-      }
-      days.set(day, entry);
-      for (const source of message.sources_used)
-        sources.set(source.title, (sources.get(source.title) ?? 0) + 1);
-      if (message.feedback?.rating === 'up') up += 1;
-      if (message.feedback?.rating === 'down') down += 1;
-    });
-  }
-  return {
-    days: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, v]) => ({ day, ...v })),
-    conversations: list.data.length,
-    escalated: list.data.filter((c) => c.mode === 'human').length,
-    up,
-    down,
-    sources: [...sources.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10),
-    unanswered: [...new Set(unanswered)].slice(0, 20),
-  };
-}
+const percent = (part: number, whole: number) => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : '—');
 
 export default function AnalyticsPage() {
+  const [days, setDays] = useState<(typeof PERIODS)[number]>(30);
+  const [bot, setBot] = useState('');
+  const bots = useChatbots();
   const usage = useQuery({ queryKey: ['usage'], queryFn: () => ok(api.GET('/v1/usage')) });
-  const stats = useQuery({ queryKey: ['analytics'], queryFn: collect });
-  const s = stats.data;
+  const query = {
+    from: new Date(Date.now() - days * DAY_MS).toISOString(),
+    ...(bot ? { chatbot_id: bot } : {}),
+  };
+  const overview = useQuery({
+    queryKey: ['analytics', days, bot],
+    queryFn: () => ok(api.GET('/v1/analytics/overview', { params: { query } })),
+  });
+  const csat = useQuery({
+    queryKey: ['csat', days, bot],
+    queryFn: () => ok(api.GET('/v1/analytics/csat', { params: { query } })),
+  });
+  const s = overview.data;
+  const t = s?.totals;
   return (
     <section>
       <h1>Usage and analytics</h1>
-      <ErrorNote error={usage.error ?? stats.error} />
+      <ErrorNote error={usage.error ?? overview.error ?? csat.error} />
       {usage.data && (
         <p data-testid="usage">
           {usage.data.messages.used} messages this period
@@ -90,9 +51,61 @@ export default function AnalyticsPage() {
           {usage.data.environment})
         </p>
       )}
-      {s && (
+      <div className="filters">
+        <label>
+          Period
+          <select value={days} onChange={(e) => setDays(Number(e.target.value) as typeof days)}>
+            {PERIODS.map((n) => (
+              <option key={n} value={n}>
+                Last {n} days
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Chatbot
+          <select value={bot} onChange={(e) => setBot(e.target.value)}>
+            <option value="">All chatbots</option>
+            {bots.data?.data.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {s && t && (
         <>
-          <p className="small muted">From the latest {s.conversations} conversations.</p>
+          <dl className="figures" data-testid="analytics-totals">
+            <div>
+              <dt>Conversations</dt>
+              <dd>{t.conversations}</dd>
+            </div>
+            <div>
+              <dt>Visitors' messages</dt>
+              <dd>{t.visitor_messages}</dd>
+            </div>
+            <div>
+              <dt>Answers</dt>
+              <dd>{t.answers}</dd>
+            </div>
+            <div>
+              <dt>Grounded</dt>
+              <dd>
+                {t.grounded} ({percent(t.grounded, t.grounded + t.fallback)})
+              </dd>
+            </div>
+            <div>
+              <dt>Fallback</dt>
+              <dd>{t.fallback}</dd>
+            </div>
+            <div>
+              <dt>Escalated to a person</dt>
+              <dd>
+                {t.escalations} ({percent(t.escalations, t.conversations)} of conversations)
+              </dd>
+            </div>
+          </dl>
           <div className="card">
             <h2>Answers per day: grounded and fallback</h2>
             <AnswersChart days={s.days} />
@@ -100,40 +113,56 @@ export default function AnalyticsPage() {
               <thead>
                 <tr>
                   <th>Day</th>
+                  <th>Conversations</th>
                   <th>Answers</th>
                   <th>Grounded</th>
                   <th>Fallback</th>
+                  <th>👍</th>
+                  <th>👎</th>
+                  <th>Escalations</th>
                 </tr>
               </thead>
               <tbody>
-                {s.days.map((d) => (
-                  <tr key={d.day}>
-                    <td>{d.day}</td>
-                    <td>{d.answers}</td>
-                    <td>{d.grounded}</td>
-                    <td>{d.fallback}</td>
-                  </tr>
-                ))}
+                {s.days
+                  .filter((d) => d.conversations + d.answers + d.escalations > 0)
+                  .map((d) => (
+                    <tr key={d.date} data-testid="analytics-day">
+                      <td>{d.date}</td>
+                      <td>{d.conversations}</td>
+                      <td>{d.answers}</td>
+                      <td>{d.grounded}</td>
+                      <td>{d.fallback}</td>
+                      <td>{d.thumbs_up}</td>
+                      <td>{d.thumbs_down}</td>
+                      <td>{d.escalations}</td>
+                    </tr>
+                  ))}
               </tbody>
             </table>
           </div>
           <div className="grid2">
             <div className="card">
-              <h2>Satisfaction</h2>
+              <h2>Feedback and satisfaction</h2>
               <p>
-                👍 {s.up} · 👎 {s.down}
-                {s.up + s.down > 0 && ` · ${Math.round((100 * s.up) / (s.up + s.down))}% positive`}
+                👍 {t.thumbs_up} · 👎 {t.thumbs_down} ({percent(t.thumbs_up, t.thumbs_up + t.thumbs_down)}{' '}
+                positive)
               </p>
-              <p>
-                Escalated to a person: {s.escalated} of {s.conversations} conversations
-              </p>
+              {csat.data && (
+                <p>
+                  Satisfaction after resolution: {csat.data.responses} ratings
+                  {csat.data.average !== null && `, ${csat.data.average} of 5 on average`}
+                  {csat.data.satisfaction !== null &&
+                    `, ${Math.round(csat.data.satisfaction * 100)}% rated 4 or 5`}
+                </p>
+              )}
             </div>
             <div className="card">
               <h2>Most cited sources</h2>
+              {s.top_sources.length === 0 && <p>None in this period.</p>}
               <ol>
-                {s.sources.map(([title, count]) => (
-                  <li key={title}>
-                    {title} ({count})
+                {s.top_sources.map((source) => (
+                  <li key={`${source.title}:${source.url}`}>
+                    {source.url ? <a href={source.url}>{source.title}</a> : source.title} ({source.citations})
                   </li>
                 ))}
               </ol>
@@ -141,11 +170,18 @@ export default function AnalyticsPage() {
           </div>
           <div className="card">
             <h2>Questions it could not answer</h2>
-            <ul>
-              {s.unanswered.map((question) => (
-                <li key={question}>{question}</li>
-              ))}
-            </ul>
+            {s.unanswered.length === 0 && <p>None in this period.</p>}
+            <table className="list small">
+              <tbody>
+                {s.unanswered.map((entry) => (
+                  <tr key={entry.question} data-testid="unanswered">
+                    <td>{entry.question}</td>
+                    <td>{entry.count}×</td>
+                    <td>{when(entry.last_asked_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </>
       )}
@@ -153,7 +189,7 @@ export default function AnalyticsPage() {
   );
 }
 
-function AnswersChart({ days }: { days: Stats['days'] }) {
+function AnswersChart({ days }: { days: Day[] }) {
   const target = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!target.current || days.length === 0) return;
@@ -170,7 +206,7 @@ function AnswersChart({ days }: { days: Stats['days'] }) {
         axes: [{}, { label: 'answers' }],
       },
       [
-        days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
+        days.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000),
         days.map((d) => d.grounded),
         days.map((d) => d.fallback),
       ],
