@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { chatbots } from './chatbots.ts';
+import { chatbots, integrations } from './chatbots.ts';
 import { timestamps } from './columns.ts';
 import { tenantColumns } from './workspaces.ts';
 
@@ -42,6 +42,12 @@ export const agentLoops = pgTable(
     chatbotId: uuid('chatbot_id')
       .notNull()
       .references(() => chatbots.id, { onDelete: 'cascade' }),
+    /**
+     * The integration whose model the loop runs on; null: its chatbot's enabled one. Deleting the
+     * integration puts the loop back on its chatbot's, as a chatbot goes back to the offline
+     * answerer when its integration is deleted.
+     */
+    integrationId: uuid('integration_id').references(() => integrations.id, { onDelete: 'set null' }),
     name: text('name').notNull(),
     instructions: text('instructions').notNull(),
     tools: jsonb('tools').$type<LoopToolSetting[]>().notNull(),

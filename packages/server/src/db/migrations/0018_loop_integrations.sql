@@ -1,0 +1,2 @@
+ALTER TABLE "agent_loops" ADD COLUMN "integration_id" uuid;--> statement-breakpoint
+ALTER TABLE "agent_loops" ADD CONSTRAINT "agent_loops_integration_id_integrations_id_fk" FOREIGN KEY ("integration_id") REFERENCES "public"."integrations"("id") ON DELETE set null ON UPDATE no action;
