@@ -18,7 +18,6 @@
 //   node bench/agent-loops.ts --pg            # PostgreSQL (BENCH_DATABASE_URL, or the local server)
 //                                             # and Redis (BENCH_REDIS_URL, or the local server)
 //   node bench/agent-loops.ts --sequential 50 --executions 200 --tool-turns 5
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +25,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
   options: {
     pg: { type: 'boolean', default: false },
@@ -103,36 +102,12 @@ async function startAgentModel() {
   };
 }
 
-async function startParley(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; key: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      REDIS_URL,
-      PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake model is on 127.0.0.1
-      PARLEY_PLANS: UNLIMITED_PLANS,
-      PARLEY_DEMO: 'false',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 300_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Parley is running at (\S+)/.exec(output)?.[1];
-      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
-      if (url && key) {
-        clearTimeout(timer);
-        resolve({ child, url, key });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
+function startParley(env: Record<string, string>): Promise<ParleyProcess> {
+  return startParleyProcess({
+    REDIS_URL,
+    PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake model is on 127.0.0.1
+    PARLEY_PLANS: UNLIMITED_PLANS,
+    ...env,
   });
 }
 

@@ -9,14 +9,13 @@
 //
 // Prints p50/p95/p99 of GET /v1/chatbots while the upload is ingested, and how long the ingest
 // took. Goal: p99 under 200 ms on 2 cores.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
   options: {
     mb: { type: 'string', default: '20' },
@@ -28,36 +27,11 @@ const MEGABYTES = Number(flags.mb);
 /** The reads stop after this long even if the ingest has not finished (reported as unfinished). */
 const MAX_SECONDS = Number(flags['max-seconds']);
 
-async function startParley(dataDir: string): Promise<{ child: ChildProcess; url: string; key: string }> {
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/node'),
-    [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'],
-    {
-      env: {
-        ...process.env,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        PARLEY_DATA_DIR: dataDir,
-        PARLEY_DEMO: 'false',
-        // The reads must be answered, not rate limited.
-        PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Parley is running at (\S+)/.exec(output)?.[1];
-      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
-      if (url && key) {
-        clearTimeout(timer);
-        resolve({ child, url, key });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
+function startParley(dataDir: string): Promise<ParleyProcess> {
+  return startParleyProcess({
+    PARLEY_DATA_DIR: dataDir,
+    // The reads must be answered, not rate limited.
+    PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
   });
 }
 

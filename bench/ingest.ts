@@ -5,7 +5,6 @@
 //   node bench/ingest.ts --pg       # PostgreSQL: BENCH_DATABASE_URL, or the local server
 //
 // Prints pages/s, chunks, total seconds and the server's peak RSS. Goal: under 60 s on 2 cores.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
 
 const MANUAL = '/usr/share/doc/postgresql-doc-15/html';
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({ options: { pg: { type: 'boolean', default: false } } });
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const USE_PG = flags.pg || Boolean(process.env.BENCH_DATABASE_URL);
@@ -51,31 +50,8 @@ async function serveManual(): Promise<{ origin: string; close(): Promise<void> }
   };
 }
 
-async function startParley(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; key: string }> {
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/node'),
-    [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'],
-    {
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', PARLEY_ALLOW_PRIVATE_NETWORK: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Parley is running at (\S+)/.exec(output)?.[1];
-      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
-      if (url && key) {
-        clearTimeout(timer);
-        resolve({ child, url, key });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
-  });
+function startParley(env: Record<string, string>): Promise<ParleyProcess> {
+  return startParleyProcess({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true', ...env });
 }
 
 function rssMb(pid: number): { rss: number; peak: number } {

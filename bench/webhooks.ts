@@ -9,7 +9,6 @@
 //
 // It stops by itself (at most --timeout seconds of waiting, default 600), stops the server and
 // removes the temporary directory and database, even when it fails.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
   options: {
     pg: { type: 'boolean', default: false },
@@ -93,39 +92,12 @@ async function startReceiver() {
   };
 }
 
-async function startParley(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; key: string }> {
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/node'),
-    [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'],
-    {
-      env: {
-        ...process.env,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
-        // The default workspace is on the enterprise plan: lift its limit so that no capture is refused.
-        PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
-        PARLEY_DEMO: 'false', // no demo bot being trained while measuring
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Parley is running at (\S+)/.exec(output)?.[1];
-      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
-      if (url && key) {
-        clearTimeout(timer);
-        resolve({ child, url, key });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
+function startParley(env: Record<string, string>): Promise<ParleyProcess> {
+  return startParleyProcess({
+    PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
+    // The default workspace is on the enterprise plan: lift its limit so that no capture is refused.
+    PARLEY_PLANS: '{"enterprise":{"requests_per_minute":1000000000}}',
+    ...env,
   });
 }
 
