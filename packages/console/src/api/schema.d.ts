@@ -1037,7 +1037,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description What the chatbots did over a period (default: the last 30 days), per UTC day and in total: conversations, visitors' messages, answers grounded or fallback, thumbs up and down, escalations; the most cited sources; the questions answered with the fallback. */
+    /** @description What the chatbots did over a period (default: the last 30 days, today included), per UTC day and in total: conversations, visitors' messages, answers grounded or fallback, thumbs up and down, escalations; the most cited sources; the questions answered with the fallback. */
     get: operations['getAnalyticsOverview'];
     put?: never;
     post?: never;
@@ -7252,7 +7252,7 @@ export interface operations {
         chatbot_id?: string;
         /** @description Default: 30 days before 'to'. */
         from?: string;
-        /** @description Default: now. */
+        /** @description Default: the end of today (UTC). */
         to?: string;
       };
       header?: never;

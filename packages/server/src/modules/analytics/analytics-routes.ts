@@ -19,7 +19,7 @@ export function analyticsRoutes(deps: { db: Database }) {
           operationId: 'getAnalyticsOverview',
           tags: ['Analytics'],
           description:
-            "What the chatbots did over a period (default: the last 30 days), per UTC day and in total: conversations, visitors' messages, answers grounded or fallback, thumbs up and down, escalations; the most cited sources; the questions answered with the fallback.",
+            "What the chatbots did over a period (default: the last 30 days, today included), per UTC day and in total: conversations, visitors' messages, answers grounded or fallback, thumbs up and down, escalations; the most cited sources; the questions answered with the fallback.",
           querystring: OverviewQuery,
           response: { 200: OverviewResponse },
         },

@@ -13,7 +13,7 @@ export const OverviewQuery = Type.Object(
     from: Type.Optional(
       Type.String({ format: 'date-time', description: `Default: ${DEFAULT_DAYS} days before 'to'.` }),
     ),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now.' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Default: the end of today (UTC).' })),
   },
   { additionalProperties: false },
 );

@@ -22,7 +22,11 @@ const empty = (): DayCounts => ({
 });
 
 function period(query: { from?: string; to?: string }): { from: Date; to: Date } {
-  const to = query.to ? new Date(query.to) : new Date();
+  // By default whole UTC days up to the end of today: the same period all day long.
+  const now = new Date();
+  const to = query.to
+    ? new Date(query.to)
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS);
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_DAYS * DAY_MS);
   if (from >= to) throw AppError.invalid('invalid_period', "'from' must be before 'to'.", 'from');
   if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS) {

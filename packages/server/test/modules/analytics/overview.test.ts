@@ -75,9 +75,10 @@ describe('GET /v1/analytics/overview', () => {
       escalations: 1,
     };
     expect(body.totals).toEqual(totals);
-    // The last 30 days by default: every UTC day listed, today's with everything.
+    // The last 30 UTC days by default, today included: every day listed, today's with everything.
     expect(new Date(body.to).getTime() - new Date(body.from).getTime()).toBe(30 * 86_400_000);
-    expect(body.days).toHaveLength(31);
+    expect(body.to.slice(11)).toBe('00:00:00.000Z');
+    expect(body.days).toHaveLength(30);
     expect(body.days.at(-1)).toEqual({ date: new Date().toISOString().slice(0, 10), ...totals });
     expect(body.days[0]).toMatchObject({ answers: 0, conversations: 0 });
     expect(body.top_sources.map((s: { title: string }) => s.title).sort()).toEqual([
