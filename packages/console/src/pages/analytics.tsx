@@ -102,7 +102,7 @@ export default function AnalyticsPage() {
             <div>
               <dt>Escalated to a person</dt>
               <dd>
-                {t.escalations} ({percent(t.escalations, t.conversations)} of conversations)
+                {t.escalations} ({percent(t.escalations, t.conversations)})
               </dd>
             </div>
           </dl>
@@ -117,8 +117,8 @@ export default function AnalyticsPage() {
                   <th>Answers</th>
                   <th>Grounded</th>
                   <th>Fallback</th>
-                  <th>👍</th>
-                  <th>👎</th>
+                  <th>Thumbs up</th>
+                  <th>Thumbs down</th>
                   <th>Escalations</th>
                 </tr>
               </thead>
@@ -144,8 +144,8 @@ export default function AnalyticsPage() {
             <div className="card">
               <h2>Feedback and satisfaction</h2>
               <p>
-                👍 {t.thumbs_up} · 👎 {t.thumbs_down} ({percent(t.thumbs_up, t.thumbs_up + t.thumbs_down)}{' '}
-                positive)
+                Thumbs up {t.thumbs_up}, thumbs down {t.thumbs_down} (
+                {percent(t.thumbs_up, t.thumbs_up + t.thumbs_down)} positive)
               </p>
               {csat.data && (
                 <p>

@@ -21,7 +21,7 @@ export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 /** Generous: a busy two-core machine runs the server, its ingestion and browsers at once. */
 export const UI_TIMEOUT_MS = 60_000;
 
-const DESKTOP = { width: 1280, height: 800 };
+export const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

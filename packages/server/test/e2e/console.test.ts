@@ -1,5 +1,5 @@
 // The web console in Chromium against a fresh `parley serve` with its demo page: the first owner
-// signs in, creates a bot, adds a site served by the test and watches it become ready, asks in
+// opens the one-time link printed at start and is signed in, invites an agent, creates a bot, adds a site served by the test and watches it become ready, asks in
 // the playground and reads the retrieval inspector; a visitor leaves their email and asks for a
 // person in the widget on the demo page; an agent (a second browser) takes the conversation over
 // in the inbox and answers, and the reply arrives in the widget; the lead is listed; a webhook
@@ -10,15 +10,9 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StaticSite, page as sitePage, startStaticSite } from '../fakes/static-site.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.ts';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, checkPage, signIn, UI_TIMEOUT_MS } from './console-helpers.ts';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, checkPage, DESKTOP, UI_TIMEOUT_MS } from './console-helpers.ts';
 import { api } from './http-helpers.ts';
-import {
-  makeTempDir,
-  type RunningParley,
-  runCli,
-  startParley,
-  useProcessCleanup,
-} from './process-helpers.ts';
+import { makeTempDir, type RunningParley, startParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -49,22 +43,6 @@ beforeAll(async () => {
     env: { PARLEY_DEMO: 'true', PARLEY_ALLOW_PRIVATE_NETWORK: 'true' },
   });
   liveKey = server.banner.keys.find((key) => key.environment === 'live')!.secret;
-  for (const [person, role] of [
-    [OWNER, 'owner'],
-    [AGENT, 'agent'],
-  ] as const) {
-    const created = await runCli(dataDir, [
-      'users',
-      'create',
-      '--email',
-      person.email,
-      '--role',
-      role,
-      '--password',
-      person.password,
-    ]);
-    expect(created.code, created.describe()).toBe(0);
-  }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 180_000);
 
@@ -93,7 +71,19 @@ describe('the console, in Chromium', () => {
       signInPage.getByRole('button', { name: 'Sign in' }).waitFor(),
     );
 
-    const { page } = await signIn(browser, server.url, OWNER.email, OWNER.password);
+    // The first owner opens the one-time link printed next to the keys and is signed in.
+    const firstOwnerLink = /^ {2}First owner: (\S+)$/m.exec(server.banner.text)?.[1];
+    expect(firstOwnerLink).toMatch(new RegExp(`^${server.url}/app/setup\\?token=`));
+    const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+    await page.goto(firstOwnerLink!);
+    await checkPage(page, 'first-owner', () =>
+      page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor(),
+    );
+    await page.getByLabel('Email').fill(OWNER.email);
+    await page.getByLabel('Your name').fill('Olga Owner');
+    await page.getByLabel('Password (10 characters or more)').fill(OWNER.password);
+    await page.getByRole('button', { name: 'Become the owner and sign in' }).click();
+    await page.getByRole('heading', { name: 'Chatbots' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await expect.poll(() => page.getByTestId('role').textContent()).toBe('owner');
     await checkPage(page, 'chatbots', () => page.getByTestId('chatbot-row').first().waitFor());
 
@@ -129,7 +119,12 @@ describe('the console, in Chromium', () => {
     await expect.poll(() => page.getByTestId('bot-state').textContent()).toBe('paused');
     await page.getByRole('button', { name: 'Resume chatbot' }).click();
     await expect.poll(() => page.getByTestId('bot-state').textContent()).toBe('active');
-    await checkPage(page, 'chatbot-settings', () => page.getByTestId('allowed-origins').waitFor());
+    // The real widget runs beside the settings, and shows a change before it is saved.
+    const preview = page.frameLocator('iframe[title="Widget preview"]');
+    await preview.locator('#parley-title').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByLabel('Title').fill('Acme support');
+    await expect.poll(() => preview.locator('#parley-title').textContent()).toBe('Acme support');
+    await checkPage(page, 'chatbot-settings', () => preview.getByTestId('parley-panel').waitFor());
     await page.getByRole('link', { name: 'Integrations and channels' }).click();
     await checkPage(page, 'channels', () =>
       page.getByRole('heading', { name: 'Connect a channel' }).waitFor(),
@@ -140,6 +135,26 @@ describe('the console, in Chromium', () => {
     await page.getByLabel('Ask for an email in the widget').check();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('button', { name: 'Saved' }).waitFor();
+
+    // The team's label and canned reply, made in the console.
+    await page.goto(`${server.url}/app/inbox/settings`);
+    await page.getByLabel('New label').fill('Shipping');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await page.getByLabel('Name of Shipping').waitFor();
+    await page.getByLabel('Shortcut', { exact: true }).fill('ships');
+    await page
+      .getByLabel('Reply', { exact: true })
+      .fill('Hi {{visitor.first_name | there}}, this is {{agent.name | Sam}}. Your order ships tomorrow.');
+    await page.getByRole('button', { name: 'Add canned reply' }).click();
+    await page.getByLabel('Shortcut of /ships').waitFor();
+    await checkPage(page, 'inbox-settings', () => page.getByLabel('Shortcut of /ships').waitFor());
+
+    // The owner invites the agent (the default role) from People; the one-time link is shown.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'People' }).click();
+    await page.getByLabel('Email').fill(AGENT.email);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const invitation = (await page.getByTestId('invitation-url').textContent())!;
+    expect(invitation).toMatch(new RegExp(`^${server.url}/app/accept-invite\\?token=`));
 
     // A visitor on the demo page leaves their email and asks for a person.
     const visitor = await visitorContext.newPage();
@@ -158,7 +173,11 @@ describe('the console, in Chromium', () => {
     await visitor.getByTestId('parley-handoff').click({ timeout: UI_TIMEOUT_MS });
 
     // The agent, in a browser of their own, is offered only what an agent may do.
-    const agent = (await signIn(browser, server.url, AGENT.email, AGENT.password)).page;
+    const agent = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+    await agent.goto(invitation);
+    await agent.getByLabel('Password (10 characters or more)').fill(AGENT.password);
+    await agent.getByRole('button', { name: 'Set password and sign in' }).click();
+    await agent.getByRole('heading', { name: 'Chatbots' }).waitFor({ timeout: UI_TIMEOUT_MS });
     const nav = agent.getByRole('navigation', { name: 'Pages' });
     await nav.getByRole('link', { name: 'Inbox' }).waitFor();
     expect(await nav.getByRole('link', { name: 'API keys' }).count()).toBe(0);
@@ -172,7 +191,54 @@ describe('the console, in Chromium', () => {
     await expect
       .poll(() => agent.getByTestId('assignee').locator('option:checked').textContent())
       .toContain(AGENT.email);
-    await agent.getByRole('textbox', { name: 'Reply' }).fill('Hi, this is Sam. Your order ships tomorrow.');
+    // The label is on once the server has it (the chip shows the conversation's labels as stored).
+    const shippingLabel = agent.getByRole('checkbox', { name: 'Shipping' });
+    await shippingLabel.click();
+    await expect.poll(() => shippingLabel.isChecked()).toBe(true);
+
+    // Typing, both ways: the visitor's shows in the agent's inbox, the agent's in the owner's.
+    const { conversation_id: visitorConversation, token: visitorToken } = JSON.parse(
+      (await visitor.evaluate((key) => localStorage.getItem(key), `parley:${demoId}`))!,
+    );
+    const typingIndicator = (p: typeof page) => p.getByTestId('typing-indicator').textContent();
+    await expect
+      .poll(
+        async () => {
+          await visitor.evaluate(
+            ([bot, conversation, token]) =>
+              fetch(`/public/v1/chatbots/${bot}/conversations/${conversation}/typing`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                body: '{"typing": true}',
+              }),
+            [demoId, visitorConversation, visitorToken],
+          );
+          return typingIndicator(agent);
+        },
+        { timeout: UI_TIMEOUT_MS, interval: 1000 },
+      )
+      .toMatch(/is typing…/);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Inbox' }).click();
+    await page.getByTestId('conversation-item').first().click();
+    await page.getByTestId('thread-message').first().waitFor();
+    const reply = agent.getByRole('textbox', { name: 'Reply' });
+    await reply.fill('Let me check');
+    await expect
+      .poll(
+        async () => {
+          await reply.press('End');
+          await reply.pressSequentially('.');
+          return typingIndicator(page);
+        },
+        { timeout: UI_TIMEOUT_MS, interval: 1500 },
+      )
+      .toContain(`${AGENT.email} is typing…`);
+
+    // The canned reply on "/", filled in for this visitor on the server.
+    await reply.fill('/ship');
+    await agent.getByRole('list', { name: 'Canned replies' }).getByRole('button').first().waitFor();
+    await reply.press('Enter');
+    await expect.poll(() => reply.inputValue()).toBe('Hi there, this is Sam. Your order ships tomorrow.');
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await agent
       .locator('[data-testid="thread-message"][data-role="agent"]')
@@ -228,7 +294,11 @@ describe('the console, in Chromium', () => {
     await checkPage(page, 'api-keys', () => page.getByTestId('api-key-row').first().waitFor());
 
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Analytics' }).click();
-    await checkPage(page, 'analytics', () => page.getByTestId('usage').waitFor());
+    // The server's figures over the period: the demo visitor's handoff is the one escalation.
+    await expect
+      .poll(() => page.getByTestId('analytics-totals').textContent())
+      .toMatch(/Escalated to a person1 \(/);
+    await checkPage(page, 'analytics', () => page.getByTestId('analytics-day').first().waitFor());
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'People' }).click();
     await checkPage(page, 'people', () =>
       page.getByTestId('person-row').filter({ hasText: AGENT.email }).waitFor(),
