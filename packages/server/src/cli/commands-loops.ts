@@ -31,6 +31,7 @@ interface CreateOptions {
   file?: string;
   name?: string;
   bot?: string;
+  integration?: string;
   instructions?: string;
   tool?: string[];
   cron?: string[];
@@ -55,6 +56,7 @@ function createBody(options: CreateOptions): Record<string, unknown> {
     : {};
   if (options.name !== undefined) body.name = options.name;
   if (options.bot !== undefined) body.chatbot_id = options.bot;
+  if (options.integration !== undefined) body.integration_id = options.integration;
   if (options.instructions !== undefined) body.instructions = options.instructions;
   if (options.tool) {
     // `name!` marks a tool whose calls wait for a person's approval.
@@ -171,6 +173,7 @@ export function loopCommands(loadConfig: () => Config): Command {
     .option('--file <path>', 'a JSON file with the API create body; - reads stdin')
     .option('--name <name>', 'loop name')
     .option('--bot <id>', 'the chatbot (bot_…) whose model and knowledge it uses')
+    .option('--integration <id>', "an integration (int_…) to run on instead of the chatbot's")
     .option('--instructions <text>', 'what the loop does')
     .option('--tool <name>', 'a tool (repeat); end with ! to require approval, e.g. add_note!', collect)
     .option('--cron <expression>', 'run on this schedule (repeat for several)', collect)

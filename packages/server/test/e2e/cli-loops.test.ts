@@ -132,6 +132,28 @@ describe('parley loops', () => {
     expect(table.stdout).toMatch(/^ID\s+NAME\s+CHATBOT_ID\s+TRIGGER/);
     expect(table.stdout).toContain('Leads');
 
+    // --integration: the loop names the integration it runs on; an unknown one is refused.
+    const integrationId = integration.body.id as string;
+    const onIntegration = ['loops', 'create', '--name', 'Own model', '--bot', bot.id, '--instructions', 'x'];
+    const named = await runCliJson<Loop & { integration_id: string | null }>(dataDir, [
+      ...onIntegration,
+      '--integration',
+      integrationId,
+      '--tool',
+      'finish',
+      '--json',
+    ]);
+    expect(named.integration_id).toBe(integrationId);
+    const unknownIntegration = await runCli(dataDir, [
+      ...onIntegration,
+      '--integration',
+      'int_01jdz6qg0ef8s9cm8y0d7sv9k2',
+      '--tool',
+      'finish',
+    ]);
+    expect(unknownIntegration.code).not.toBe(0);
+    expect(unknownIntegration.stderr).toContain('No integration found');
+
     llm.script(
       call('search_knowledge', { query: 'refund' }),
       call('upsert_lead', { email: 'ana@example.com', name: 'Ana' }),

@@ -9,14 +9,27 @@ import {
   presentLoop,
   type UpdateLoopBody,
 } from './agent-loop-schemas.ts';
-import type { AgentLoopService } from './agent-loop-service.ts';
+import type { AgentLoopService, LoopInput } from './agent-loop-service.ts';
+
+/** The body's fields as the service takes them: ids decoded (a malformed one is a 400 naming it). */
+function loopInput<T extends { integration_id?: string | null }>(
+  body: T,
+): Omit<T, 'integration_id'> & LoopInput {
+  const { integration_id, ...rest } = body;
+  if (integration_id === undefined) return rest;
+  return {
+    ...rest,
+    integration_id: integration_id === null ? null : decodeId('int', integration_id, 'integration_id'),
+  };
+}
 
 export function loopActions(loops: AgentLoopService) {
   const loopId = (id: string) => decodeId('loop', id, 'id');
   return {
     async create(scope: Scope, body: Static<typeof CreateLoopBody>) {
       const { chatbot_id, ...input } = body;
-      const { row, warnings } = await loops.create(scope, decodeId('bot', chatbot_id, 'chatbot_id'), input);
+      const chatbotId = decodeId('bot', chatbot_id, 'chatbot_id');
+      const { row, warnings } = await loops.create(scope, chatbotId, loopInput(input));
       return presentLoop(row, loops.secretNames(row), warnings);
     },
     async read(scope: Scope, id: string) {
@@ -24,7 +37,7 @@ export function loopActions(loops: AgentLoopService) {
       return presentLoop(row, loops.secretNames(row), await loops.warningsFor(scope, row));
     },
     async update(scope: Scope, id: string, body: Static<typeof UpdateLoopBody>) {
-      const { row, warnings } = await loops.update(scope, loopId(id), body);
+      const { row, warnings } = await loops.update(scope, loopId(id), loopInput(body));
       return presentLoop(row, loops.secretNames(row), warnings);
     },
     async remove(scope: Scope, id: string) {

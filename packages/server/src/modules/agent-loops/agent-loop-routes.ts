@@ -43,9 +43,11 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           operationId: 'createAgentLoop',
           tags,
           description: [
-            "Creates an agent loop: the chatbot's model, given the instructions and tools, runs until it",
-            'calls `finish` or reaches a limit. Its model must call tools (an enabled integration of the',
-            'chatbot; the offline answerer cannot): `warnings` says when it has none.',
+            'Creates an agent loop: a model, given the instructions and tools, runs until it calls `finish`',
+            "or reaches a limit. The model is the loop's own `integration_id` (any integration of the",
+            "workspace and environment), or else the chatbot's enabled integration; it must call tools (the",
+            'offline answerer cannot): `warnings` says when there is none. An unknown `integration_id` is a',
+            '404 naming it, and nothing is stored.',
           ].join(' '),
           body: CreateLoopBody,
           response: { 201: LoopResponse },
@@ -84,7 +86,10 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
         schema: {
           operationId: 'updateAgentLoop',
           tags,
-          description: 'Changes the fields sent. `secrets`, when sent, replace all the earlier ones.',
+          description: [
+            'Changes the fields sent. `secrets`, when sent, replace all the earlier ones.',
+            "`integration_id: null` puts the loop back on its chatbot's enabled integration.",
+          ].join(' '),
           params: IdParams,
           body: UpdateLoopBody,
           response: { 200: LoopResponse },

@@ -119,12 +119,23 @@ const loopFields = {
     }),
   ),
   enabled: Type.Optional(Type.Boolean()),
+  integration_id: Type.Optional(
+    Nullable(
+      Type.String({
+        description:
+          "An integration (int_…) of this workspace and environment, of any chatbot and whatever its status, whose model the loop runs on; null: the chatbot's enabled integration.",
+      }),
+    ),
+  ),
 };
 
 export const CreateLoopBody = Type.Object(
   {
     ...loopFields,
-    chatbot_id: Type.String({ description: 'The chatbot (bot_…) whose integration and knowledge it uses.' }),
+    chatbot_id: Type.String({
+      description:
+        'The chatbot (bot_…) whose knowledge it uses, and whose integration unless it names its own.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -137,6 +148,9 @@ export const UpdateLoopBody = Type.Partial(Type.Object(loopFields, { additionalP
 export const LoopResponse = Type.Object({
   id: Type.String({ examples: ['loop_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   chatbot_id: Type.String(),
+  integration_id: Nullable(
+    Type.String({ description: "The loop's own integration; null: its chatbot's enabled one." }),
+  ),
   name: Type.String(),
   instructions: Type.String(),
   tools: Type.Array(Type.Object({ name: Type.String(), needs_approval: Type.Boolean() })),
@@ -213,6 +227,7 @@ export function presentLoop(row: LoopRow, secretNames: string[], warnings?: stri
   return {
     id: encodeId('loop', row.id),
     chatbot_id: encodeId('bot', row.chatbotId),
+    integration_id: row.integrationId ? encodeId('int', row.integrationId) : null,
     name: row.name,
     instructions: row.instructions,
     tools: row.tools.map((tool) => ({ name: tool.name, needs_approval: tool.needsApproval })),

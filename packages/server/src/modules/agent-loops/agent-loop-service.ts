@@ -10,9 +10,9 @@ import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
-import type { IntegrationService } from '../integrations/integration-service.ts';
 import * as repo from './agent-loop-repository.ts';
 import { type ExecutionRow, type LoopRow, presentExecution, type StepRow } from './agent-loop-schemas.ts';
+import { checkLoopIntegration, type LoopIntegrations, loopConnection } from './loop-integration.ts';
 import {
   cleanHosts,
   cleanLimits,
@@ -34,6 +34,8 @@ export interface LoopInput {
   secrets?: Record<string, string>;
   on_unknown_outcome?: 'fail' | 'pause';
   enabled?: boolean;
+  /** Decoded (a UUID); null: the chatbot's enabled integration. */
+  integration_id?: string | null;
 }
 
 export type Trigger = 'manual' | 'cron' | 'event';
@@ -42,7 +44,7 @@ export type Trigger = 'manual' | 'cron' | 'event';
 const RETRYABLE_STATUSES: ExecutionStatus[] = ['failed', 'limit_reached'];
 
 export const NO_TOOL_MODEL_WARNING =
-  'The chatbot has no enabled integration with a provider that calls tools (OpenAI, Anthropic, Gemini, Ollama or an OpenAI-compatible server): runs fail with no_tool_model until it has one.';
+  'The loop names no integration of its own and its chatbot has no enabled integration with a provider that calls tools (OpenAI, Anthropic, Gemini, Ollama or an OpenAI-compatible server): runs fail with no_tool_model until it has one.';
 
 function blank(value: string | undefined, param: string): string | undefined {
   if (value === undefined) return undefined;
@@ -56,7 +58,7 @@ export function createAgentLoopService(deps: {
   secretBox: SecretBox;
   jobs: JobSender;
   chatbots: Pick<ChatbotService, 'assertExists'>;
-  integrations: Pick<IntegrationService, 'connectionFor'>;
+  integrations: LoopIntegrations;
   /** The scheduler's clock: tests move it. */
   now?: () => Date;
 }) {
@@ -67,7 +69,7 @@ export function createAgentLoopService(deps: {
     row.secretsSealed ? Object.keys(JSON.parse(secretBox.decrypt(row.secretsSealed))) : [];
 
   async function warningsFor(scope: Scope, row: LoopRow): Promise<string[]> {
-    const connection = await deps.integrations.connectionFor(scope, row.chatbotId);
+    const connection = await loopConnection(deps.integrations, scope, row);
     return connection ? [] : [NO_TOOL_MODEL_WARNING];
   }
 
@@ -120,12 +122,14 @@ export function createAgentLoopService(deps: {
 
     async create(scope: Scope, chatbotId: string, input: LoopInput & { name: string; instructions: string }) {
       await deps.chatbots.assertExists(scope, chatbotId);
+      if (input.integration_id) await checkLoopIntegration(deps.integrations, scope, input.integration_id);
       const trigger = cleanTrigger(input.trigger ?? { type: 'manual' });
       const row = await repo.insertLoop(db.orm, {
         id: newUuid(),
         workspaceId: scope.workspaceId,
         environment: scope.environment,
         chatbotId,
+        integrationId: input.integration_id ?? null,
         name: blank(input.name, 'name')!,
         instructions: blank(input.instructions, 'instructions')!,
         tools: cleanTools(input.tools ?? []),
@@ -145,6 +149,7 @@ export function createAgentLoopService(deps: {
 
     async update(scope: Scope, id: string, input: LoopInput) {
       const current = await getLoop(scope, id);
+      if (input.integration_id) await checkLoopIntegration(deps.integrations, scope, input.integration_id);
       const trigger = input.trigger ? cleanTrigger(input.trigger) : current.trigger;
       const enabled = input.enabled ?? current.enabled;
       const row = await repo.updateLoop(db.orm, scope, id, {
@@ -157,6 +162,7 @@ export function createAgentLoopService(deps: {
         ...(input.allowed_hosts ? { allowedHosts: cleanHosts(input.allowed_hosts) } : {}),
         ...(input.secrets ? { secretsSealed: secretBox.encrypt(JSON.stringify(input.secrets)) } : {}),
         ...(input.on_unknown_outcome ? { onUnknownOutcome: input.on_unknown_outcome } : {}),
+        ...(input.integration_id === undefined ? {} : { integrationId: input.integration_id }),
         trigger,
         enabled,
         // A new schedule, or turning the loop on, counts from now; turning it off stops it.

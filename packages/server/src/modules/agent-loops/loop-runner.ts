@@ -8,7 +8,6 @@ import type { Scope } from '../../db/tenant-scope.ts';
 import { newUuid } from '../../lib/ids.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import { recordEvent } from '../events/event-outbox.ts';
-import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import * as repo from './agent-loop-repository.ts';
 import {
@@ -19,6 +18,7 @@ import {
   type ToolName,
 } from './agent-loop-schemas.ts';
 import { historyOf, pendingCalls, repeatsTwice } from './loop-history.ts';
+import { type LoopIntegrations, loopConnection } from './loop-integration.ts';
 import { type ToolDeps, ToolInputError, toolOf, toolSpecs } from './loop-tools.ts';
 
 /** A running execution whose lease is not renewed for this long is taken up by another worker. */
@@ -39,7 +39,7 @@ export function createLoopRunner(deps: {
   db: Database;
   logger: Logger;
   secretBox: SecretBox;
-  integrations: Pick<IntegrationService, 'connectionFor'>;
+  integrations: LoopIntegrations;
   providers: Pick<ProviderRegistry, 'toolModel'>;
   tools: ToolDeps;
 }) {
@@ -114,12 +114,13 @@ export function createLoopRunner(deps: {
 
   async function steps(loop: LoopRow, started: ExecutionRow): Promise<void> {
     const scope: Scope = { workspaceId: loop.workspaceId, environment: loop.environment };
-    const connection = await deps.integrations.connectionFor(scope, loop.chatbotId);
+    // Read at each (re)start: a loop changed to another integration resumes on the new one.
+    const connection = await loopConnection(deps.integrations, scope, loop);
     if (!connection) {
       throw new Stop(
         'failed',
         'no_tool_model',
-        "The loop's chatbot has no enabled integration with a model that calls tools; the offline answerer cannot.",
+        'The loop names no integration of its own and its chatbot has no enabled integration with a model that calls tools; the offline answerer cannot.',
       );
     }
     const model = deps.providers.toolModel(connection);

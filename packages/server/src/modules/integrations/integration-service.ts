@@ -257,6 +257,23 @@ export function createIntegrationService(deps: {
       return row ? connectionOf(row) : null;
     },
 
+    /**
+     * An integration of the scope with its decrypted connection, whatever its status, or null when
+     * there is none (deleted, or gone with its chatbot). Agent loops name theirs by id.
+     */
+    async findWithConnection(
+      scope: Scope,
+      id: string,
+    ): Promise<{ row: IntegrationRow; connection: ProviderConnection } | null> {
+      try {
+        const row = await get(scope, id);
+        return { row, connection: connectionOf(row) };
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'not_found_error') return null;
+        throw error;
+      }
+    },
+
     /** The chatbot's enabled integration with its decrypted connection, or null (extractive). */
     async enabledFor(
       scope: Scope,

@@ -29,6 +29,7 @@ describe('creating a loop', () => {
     expect(loop).toMatchObject({
       name: 'Escalation helper',
       chatbot_id: bot,
+      integration_id: null,
       tools: [
         { name: 'search_knowledge', needs_approval: false },
         { name: 'send_message', needs_approval: true },

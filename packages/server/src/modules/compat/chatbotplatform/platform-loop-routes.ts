@@ -55,7 +55,7 @@ export function platformLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           operationId: 'createAgentLoop',
           tags,
           description:
-            "Creates an agent loop on a bot's model (it must call tools: `warnings` says when it cannot).",
+            "Creates an agent loop on a bot's model, or on the integration named by `integration_id` (it must call tools: `warnings` says when it cannot).",
           body: CreateLoopBody,
           response: { 201: LoopResponse },
         },
