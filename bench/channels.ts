@@ -12,7 +12,8 @@
 // bench/README.md ("Channels") has the figures.
 //
 //   node bench/channels.ts                    # embedded PGlite, in a temporary data directory
-//   node bench/channels.ts --pg               # PostgreSQL: BENCH_DATABASE_URL, or the local server
+//   node bench/channels.ts --pg               # PostgreSQL (BENCH_DATABASE_URL, or the local server)
+//                                             # and Redis (BENCH_REDIS_URL, or the local server)
 //   node bench/channels.ts --sequential 100 --messages 500 --concurrency 16
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +39,8 @@ const { values: flags } = parseArgs({
 });
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const USE_PG = flags.pg || Boolean(process.env.BENCH_DATABASE_URL);
+/** With PostgreSQL, Redis too: the scale-out setup, rate-limit counters included. */
+const REDIS_URL = USE_PG ? process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379' : '';
 const SEQUENTIAL = Number(flags.sequential);
 const MESSAGES = Number(flags.messages);
 const CONCURRENCY = Number(flags.concurrency);
@@ -102,7 +105,7 @@ async function startParley(
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      REDIS_URL: '',
+      REDIS_URL,
       PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake provider and the peer are on 127.0.0.1
       PARLEY_PLANS: UNLIMITED_PLANS,
       PARLEY_DEMO: 'false', // no demo bot being trained while measuring
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
     const latency = percentiles(latencies);
     const ack = percentiles(acks);
     console.log(
-      `\nchannels (${USE_PG ? 'PostgreSQL' : 'PGlite'}), one custom channel, instant fake OpenAI-compatible provider`,
+      `\nchannels (${USE_PG ? 'PostgreSQL + Redis' : 'PGlite'}), one custom channel, instant fake OpenAI-compatible provider`,
     );
     console.log(
       `  inbound → reply      p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms (${SEQUENTIAL} messages one at a time)`,

@@ -138,11 +138,18 @@ export async function insertOutbound(
   });
 }
 
+/** Replies before updates, each oldest first: how a channel's due work is taken and done. */
+function replyFirst(a: DeliveryRow, b: DeliveryRow): number {
+  if (a.direction !== b.direction) return a.direction === 'outbound' ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /**
- * Claims up to `limit` deliveries of a channel that are due, oldest first: their next attempt
- * moves `leaseSeconds` ahead, so that another worker (another node, or a job run twice) skips
- * them, and a worker that dies mid-delivery leaves them to be tried again once the lease ends.
- * Whoever handles a claimed delivery sets its outcome (status, or the next attempt's time).
+ * Claims up to `limit` deliveries of a channel that are due, replies first (so that a burst of
+ * inbound updates does not hold back the replies already written), each oldest first. Their
+ * next attempt moves `leaseSeconds` ahead, so that another worker (another node, or a job run
+ * twice) skips them, and a worker that dies mid-delivery leaves them to be tried again once the
+ * lease ends. Whoever handles a claimed delivery sets its outcome (status, or the next attempt).
  */
 export async function claimDueDeliveries(
   db: Executor,
@@ -160,7 +167,7 @@ export async function claimDueDeliveries(
         lte(channelDeliveries.nextAttemptAt, sql`now()`),
       ),
     )
-    .orderBy(asc(channelDeliveries.id))
+    .orderBy(sql`${channelDeliveries.direction} = 'outbound' DESC`, asc(channelDeliveries.id))
     .limit(limit)
     .for('update', { skipLocked: true });
   const claimed = await db
@@ -168,7 +175,7 @@ export async function claimDueDeliveries(
     .set({ nextAttemptAt: sql`now() + make_interval(secs => ${leaseSeconds})`, updatedAt: sql`now()` })
     .where(inArray(channelDeliveries.id, due))
     .returning();
-  return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return claimed.sort(replyFirst);
 }
 
 /** Whether an inbound delivery of the channel holds this value at this payload key. */
