@@ -34,9 +34,12 @@ const rootRoute = createRootRoute({
   component: Shell,
   // Pages that need a session send a signed-out visitor to the sign-in page first.
   beforeLoad: async ({ location }) => {
-    if (PUBLIC_PATHS.includes(location.pathname.replace(/^\/app/, ''))) return;
+    const path = location.pathname.replace(/^\/app/, '') || '/';
+    if (PUBLIC_PATHS.includes(path)) return;
     const me = await queryClient.ensureQueryData(meQuery);
-    if (!me) throw redirect({ to: '/sign-in' });
+    // A link (a notice email's /app/inbox?conversation=…) opens where it pointed once signed in.
+    if (!me)
+      throw redirect({ to: '/sign-in', search: path === '/' ? {} : { next: path + location.searchStr } });
   },
 });
 
@@ -95,6 +98,12 @@ const channelsRoute = createRoute({
 const inboxRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/inbox',
+  // `c` was the conversation's parameter before the notice emails linked with `conversation`.
+  beforeLoad: ({ search }) => {
+    const { c, ...rest } = search as { c?: unknown };
+    if (typeof c === 'string')
+      throw redirect({ to: '/inbox', search: { ...rest, conversation: c } as never, replace: true });
+  },
   component: InboxPage,
 });
 const inboxSettingsRoute = createRoute({

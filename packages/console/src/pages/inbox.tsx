@@ -1,7 +1,8 @@
 // The team inbox: conversations by inbox status (open: waiting for people; pending: with the
 // bot; snoozed; resolved), by assignee, label and chatbot, with live counts (GET
 // /v1/inbox/counts, refreshed every few seconds with the list). The chosen conversation opens
-// beside the list (on a phone, instead of it). Keys: j / k move through the list.
+// beside the list (on a phone, instead of it); `?conversation=conv_…` opens one, whatever the
+// list shows. Keys: j / k move through the list.
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
@@ -24,7 +25,8 @@ interface InboxSearch {
   assignee?: string;
   label?: string;
   bot?: string;
-  c?: string;
+  /** The open conversation: `/app/inbox?conversation=conv_…` is the link notice emails carry. */
+  conversation?: string;
 }
 
 const POLL_MS = 3000;
@@ -79,17 +81,17 @@ export function InboxPage() {
       const target = event.target as HTMLElement;
       if (target.closest('input, textarea, select') || event.metaKey || event.ctrlKey || event.altKey) return;
       if (event.key !== 'j' && event.key !== 'k') return;
-      const index = conversations.findIndex((c) => c.id === search.c);
+      const index = conversations.findIndex((c) => c.id === search.conversation);
       const next =
         conversations[Math.max(0, Math.min(conversations.length - 1, index + (event.key === 'j' ? 1 : -1)))];
-      if (next) go({ c: next.id });
+      if (next) go({ conversation: next.id });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
 
   return (
-    <section className={search.c ? 'inbox has-selection' : 'inbox'}>
+    <section className={search.conversation ? 'inbox has-selection' : 'inbox'}>
       <div className="inbox-list">
         <div className="row">
           <h1>Inbox</h1>
@@ -104,7 +106,7 @@ export function InboxPage() {
               type="button"
               className={key === status ? 'active' : ''}
               aria-pressed={key === status}
-              onClick={() => go({ status: key, c: undefined })}
+              onClick={() => go({ status: key, conversation: undefined })}
             >
               {label}{' '}
               <span className="count" data-testid={`count-${key}`}>
@@ -158,9 +160,9 @@ export function InboxPage() {
               <button
                 type="button"
                 data-testid="conversation-item"
-                className={conversation.id === search.c ? 'selected' : ''}
-                aria-current={conversation.id === search.c}
-                onClick={() => go({ c: conversation.id })}
+                className={conversation.id === search.conversation ? 'selected' : ''}
+                aria-current={conversation.id === search.conversation}
+                onClick={() => go({ conversation: conversation.id })}
               >
                 <span className="row">
                   <strong>{conversation.customer_name ?? conversation.customer_email ?? 'Visitor'}</strong>
@@ -176,7 +178,13 @@ export function InboxPage() {
           ))}
         </ul>
       </div>
-      {search.c && <ConversationView key={search.c} id={search.c} onClose={() => go({ c: undefined })} />}
+      {search.conversation && (
+        <ConversationView
+          key={search.conversation}
+          id={search.conversation}
+          onClose={() => go({ conversation: undefined })}
+        />
+      )}
     </section>
   );
 }

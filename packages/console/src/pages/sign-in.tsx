@@ -2,7 +2,7 @@
 // (/app/accept-invite?token=…, /app/reset-password?token=…), which sets a password and signs in;
 // the first owner's link (/app/setup?token=…, printed at start while nobody is in the workspace).
 import { useMutation } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { useNavigate, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { api, ok } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
@@ -12,9 +12,12 @@ import { ErrorNote } from '../ui.tsx';
 function useSignedIn() {
   const adopt = useAdoptSession();
   const navigate = useNavigate();
+  const { next } = useSearch({ strict: false }) as { next?: unknown };
   return (session: Session) => {
     adopt(session);
-    void navigate({ to: '/chatbots' });
+    // Back where the person was sent from (a page of the console, never another site).
+    if (typeof next === 'string' && /^\/[a-z]/.test(next)) window.location.assign(`/app${next}`);
+    else void navigate({ to: '/chatbots' });
   };
 }
 

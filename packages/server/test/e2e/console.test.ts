@@ -66,7 +66,8 @@ describe('the console, in Chromium', () => {
     const visitorContext = await browser.newContext();
     const signInPage = await visitorContext.newPage();
     await signInPage.goto(`${server.url}/app/inbox`);
-    await signInPage.waitForURL(`${server.url}/app/sign-in`);
+    // The page asked for is kept, to open once signed in.
+    await signInPage.waitForURL(`${server.url}/app/sign-in?next=%2Finbox`);
     await checkPage(signInPage, 'sign-in', () =>
       signInPage.getByRole('button', { name: 'Sign in' }).waitFor(),
     );
@@ -218,8 +219,8 @@ describe('the console, in Chromium', () => {
         { timeout: UI_TIMEOUT_MS, interval: 1000 },
       )
       .toMatch(/is typing…/);
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Inbox' }).click();
-    await page.getByTestId('conversation-item').first().click();
+    // The owner opens the conversation by its link, as a notice email gives it.
+    await page.goto(`${server.url}/app/inbox?conversation=${visitorConversation}`);
     await page.getByTestId('thread-message').first().waitFor();
     const reply = agent.getByRole('textbox', { name: 'Reply' });
     await reply.fill('Let me check');
