@@ -16,6 +16,7 @@ import { createLoopTriggers, type LoopTriggers } from '../modules/agent-loops/lo
 import { type ChannelCleanup, createChannelCleanup } from '../modules/channels/channel-cleanup.ts';
 import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
+import { queueRatingRequest } from '../modules/channels/channel-rating.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
 import { type ChannelService, createChannelService } from '../modules/channels/channel-service.ts';
 import { type ChannelWorker, createChannelWorker } from '../modules/channels/channel-worker.ts';
@@ -238,6 +239,7 @@ export async function buildContext(
     chatbots,
     conversations,
     onStaffMessage: queueStaffMessage,
+    onResolved: queueRatingRequest,
     onQueueChanged: (scope) => assignment.rerun([scope]),
   });
   const inbox = createInboxService({ db, conversations, users });
@@ -339,6 +341,7 @@ export async function buildContext(
     sender: channelSender,
     channels,
     chat,
+    conversations,
     plans: config.plans,
     pollTimeoutSeconds: config.telegramPollTimeoutSeconds,
     webhookRetryDelaysSeconds: config.webhookRetryDelaysSeconds,

@@ -74,6 +74,11 @@ export const channelThreads = pgTable(
       .references(() => conversations.id, { onDelete: 'cascade' }),
     /** When the visitor last wrote (WhatsApp's 24-hour customer-service window runs from it). */
     lastInboundAt: timestamp('last_inbound_at', { withTimezone: true, precision: 3 }),
+    /**
+     * When the chat was asked to rate the resolved conversation; set until the visitor's next
+     * message, which is read as the rating when it is one.
+     */
+    ratingAskedAt: timestamp('rating_asked_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamps.createdAt,
   },
   (table) => [

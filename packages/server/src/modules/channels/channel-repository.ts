@@ -294,6 +294,12 @@ export async function upsertThread(
     })
     .onConflictDoUpdate({
       target: [channelThreads.channelId, channelThreads.externalId],
-      set: { conversationId, lastInboundAt },
+      // The visitor's message ends any question about their rating: it is asked once.
+      set: { conversationId, lastInboundAt, ratingAskedAt: null },
     });
+}
+
+/** Sets (or clears, with null) when the chat was asked to rate its resolved conversation. */
+export async function markRatingAsked(db: Executor, threadId: string, at: Date | null): Promise<void> {
+  await db.update(channelThreads).set({ ratingAskedAt: at }).where(eq(channelThreads.id, threadId));
 }

@@ -8,8 +8,10 @@ import type { JobSender } from '../../jobs/queue.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatService } from '../chat/chat-service.ts';
+import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { PlanTable } from '../workspaces/plans.ts';
 import { inboundTurn, replyPayload } from './channel-messages.ts';
+import { parseRating, RATING_THANKS } from './channel-rating.ts';
 import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
 import type { ChannelSender } from './channel-sender.ts';
@@ -40,6 +42,8 @@ export function createChannelWorker(deps: {
   sender: ChannelSender;
   channels: ChannelService;
   chat: Pick<ChatService, 'prepare' | 'answer'>;
+  /** Records the rating a chat gives its resolved conversation, as the widget's form does. */
+  conversations: Pick<ConversationService, 'rate'>;
   plans: PlanTable;
   pollTimeoutSeconds: number;
   /** Custom channels' replies are retried like webhooks. */
@@ -95,6 +99,7 @@ export function createChannelWorker(deps: {
     const scope = deps.channels.scopeOf(channel);
     const limits = { messages_per_month: deps.plans[plan]?.messages_per_month ?? null };
     const thread = await repo.findThread(db.orm, channel.id, chatId);
+    if (thread?.ratingAskedAt && (await takeRating(channel, row, inbound, thread.conversationId))) return;
     const input = {
       message: inbound.text,
       visitor: inbound.visitor,
@@ -166,6 +171,45 @@ export function createChannelWorker(deps: {
       messageId: turn.userMessage.id,
       attempts: row.attempts + 1,
     });
+  }
+
+  /**
+   * The chat was asked to rate its resolved conversation: a message that is a rating is recorded
+   * (not answered by the bot) and thanked for. False when it is anything else, or the conversation
+   * can no longer be rated (opened again, deleted): it is then an ordinary message.
+   */
+  async function takeRating(
+    channel: ChannelRow,
+    row: DeliveryRow,
+    inbound: NonNullable<ReturnType<typeof inboundTurn>>,
+    conversationId: string,
+  ): Promise<boolean> {
+    const rating = parseRating(inbound.text);
+    if (!rating) return false;
+    try {
+      await deps.conversations.rate(deps.channels.scopeOf(channel), conversationId, rating);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // Rated already: this row was taken before and stopped short of its thanks. Anything else
+      // (opened again, deleted) leaves the message to the bot.
+      if (error.code !== 'already_rated') return false;
+    }
+    await db.orm.transaction(async (tx) => {
+      await repo.upsertThread(tx, channel, inbound.threadKey, conversationId, inbound.sentAt ?? new Date());
+      const payload = replyPayload(channel.type, inbound.threadKey, {
+        content: RATING_THANKS,
+        role: 'system',
+      });
+      if (channel.type === 'email') payload.in_reply_to_delivery = row.id;
+      await repo.insertOutbound(tx, channel, { conversationId, messageId: null, payload });
+      await repo.updateDelivery(tx, row.id, {
+        status: 'processed',
+        error: null,
+        conversationId,
+        attempts: row.attempts + 1,
+      });
+    });
+    return true;
   }
 
   /** One reply out: sent, retried later (429 with its retry_after, 5xx), or failed. */

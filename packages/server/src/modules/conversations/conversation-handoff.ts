@@ -43,6 +43,8 @@ export function createHandoffService(deps: {
   conversations: ConversationService;
   /** Carries what people say to the visitor's messaging channel, in the same transaction. */
   onStaffMessage?: (tx: Executor, conversation: ConversationRow, message: MessageRow) => Promise<void>;
+  /** Told in the transaction that resolves a conversation not yet rated (channels ask for a rating). */
+  onResolved?: (tx: Executor, conversation: ConversationRow) => Promise<void>;
   /**
    * Told after a change that may move the queue of conversations waiting for a person (one
    * joined it, or a person's place freed): automatic assignment runs again.
@@ -137,6 +139,7 @@ export function createHandoffService(deps: {
           ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
         }))!;
         if (closing) await recordEvent(tx, scope, 'conversation.closed', presentConversation(updated));
+        if (closing && updated.csatRating === null) await deps.onResolved?.(tx, updated);
         if (closing || handBack || input.status !== undefined || input.snoozedUntil !== undefined) {
           await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
         }

@@ -1,0 +1,1 @@
+ALTER TABLE "channel_threads" ADD COLUMN "rating_asked_at" timestamp (3) with time zone;
