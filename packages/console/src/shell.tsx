@@ -5,6 +5,7 @@ import { useMutation } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { api, ok } from './api/client.ts';
+import { NotificationsMenu, Toasts, useNotificationStream, useUnreadCount } from './notifications.tsx';
 import { useAdoptSession, useMay, useMe } from './session.ts';
 import { ErrorNote } from './ui.tsx';
 
@@ -60,6 +61,14 @@ function SignedIn() {
     onSuccess: () => window.location.assign('/app/sign-in'),
   });
   const test = me.environment === 'test';
+  const onScreen = useRouterState({
+    select: (state) =>
+      state.location.pathname.replace(/^\/app/, '') === '/inbox'
+        ? ((state.location.search as { conversation?: string }).conversation ?? null)
+        : null,
+  });
+  useNotificationStream(onScreen);
+  const unread = useUnreadCount();
   return (
     <div className={test ? 'frame test-env' : 'frame'}>
       <header className="topbar">
@@ -82,6 +91,7 @@ function SignedIn() {
             </label>
           ))}
         </fieldset>
+        <NotificationsMenu />
         <span className="who">
           {me.user.name ?? me.user.email} · <span data-testid="role">{me.user.role}</span>
         </span>
@@ -98,6 +108,12 @@ function SignedIn() {
         {NAV.filter((item) => may(item.operation)).map((item) => (
           <Link key={item.to} to={item.to} activeProps={{ className: 'active' }}>
             {item.label}
+            {item.to === '/inbox' && unread > 0 && (
+              <span className="unread" data-testid="inbox-unread">
+                {unread}
+                <span className="sr-only"> unread</span>
+              </span>
+            )}
           </Link>
         ))}
       </nav>
@@ -105,6 +121,7 @@ function SignedIn() {
         <ErrorNote error={switchEnvironment.error} />
         <Outlet />
       </main>
+      <Toasts />
     </div>
   );
 }

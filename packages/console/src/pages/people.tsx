@@ -1,5 +1,5 @@
 // People: the workspace's team with roles and availability; owners invite (the one-time link
-// is shown to pass on), change roles, and remove. Everyone sets their own availability.
+// is shown to pass on), change roles, sign people out everywhere and remove. Everyone sets their own availability.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, ok } from '../api/client.ts';
@@ -34,6 +34,10 @@ export function PeoplePage() {
         ? ok(api.PATCH('/v1/me', { body })).then(() => client.invalidateQueries({ queryKey: ['me'] }))
         : ok(api.PATCH('/v1/users/{id}', { params: { path: { id } }, body })).then(() => undefined),
     onSuccess: refresh,
+  });
+  // Ends every session of the person: their open consoles go to the sign-in page at once.
+  const signOut = useMutation({
+    mutationFn: (id: string) => ok(api.DELETE('/v1/users/{id}/sessions', { params: { path: { id } } })),
   });
   const remove = useMutation({
     mutationFn: (id: string) => ok(api.DELETE('/v1/users/{id}', { params: { path: { id } } })),
@@ -75,7 +79,7 @@ export function PeoplePage() {
           <Secret value={invite.data.invitation.url} testId="invitation-url" />
         </div>
       )}
-      <ErrorNote error={invite.error ?? update.error ?? remove.error ?? people.error} />
+      <ErrorNote error={invite.error ?? update.error ?? signOut.error ?? remove.error ?? people.error} />
       <table className="list">
         <thead>
           <tr>
@@ -131,6 +135,19 @@ export function PeoplePage() {
                 <Badge value={person.status} />
               </td>
               <td>
+                {owner && person.id !== me?.user.id && person.status === 'active' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Sign ${person.email} out everywhere`}
+                    disabled={signOut.isPending}
+                    onClick={() => signOut.mutate(person.id)}
+                  >
+                    {signOut.isSuccess && signOut.variables === person.id
+                      ? 'Signed out'
+                      : 'Sign out everywhere'}
+                  </button>
+                )}{' '}
                 {owner && person.id !== me?.user.id && (
                   <button
                     type="button"

@@ -258,6 +258,30 @@ describe('the console, in Chromium', () => {
       .waitFor({ timeout: UI_TIMEOUT_MS });
     await checkPage(agent, 'inbox', () => agent.getByTestId('thread').waitFor());
 
+    // Notifications: a mention in the owner's note reaches the agent on the conversation, and,
+    // elsewhere in the console, the visitor's next message; its toast opens the conversation.
+    await page.getByText('Private note', { exact: true }).click();
+    await page.getByRole('textbox', { name: 'Note' }).fill(`@${AGENT.email} please confirm the date`);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await agent
+      .getByTestId('toast')
+      .filter({ hasText: 'You were mentioned' })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    await agent.getByTestId('thread-note').filter({ hasText: 'please confirm the date' }).waitFor();
+    await agent.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Leads' }).click();
+    await visitor.getByTestId('parley-input').fill('Is tomorrow certain?');
+    await visitor.getByTestId('parley-send').click();
+    const toast = agent.getByTestId('toast').filter({ hasText: 'Is tomorrow certain?' });
+    await toast.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await toast.textContent()).toContain('New message from');
+    expect(await agent.getByTestId('inbox-unread').textContent()).toBe('1 unread');
+    await toast.getByTestId('notice').click();
+    await agent
+      .locator('[data-testid="thread-message"][data-role="user"]')
+      .filter({ hasText: 'Is tomorrow certain?' })
+      .waitFor();
+    expect(await agent.getByTestId('inbox-unread').count()).toBe(0);
+
     // The lead is in the list.
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Leads' }).click();
     await page.getByTestId('lead-row').filter({ hasText: 'visitor@example.org' }).waitFor();
@@ -304,6 +328,10 @@ describe('the console, in Chromium', () => {
     await checkPage(page, 'people', () =>
       page.getByTestId('person-row').filter({ hasText: AGENT.email }).waitFor(),
     );
+    // Signed out everywhere by the owner, the agent's console ends its stream and goes to sign-in.
+    await page.getByRole('button', { name: `Sign ${AGENT.email} out everywhere` }).click();
+    await agent.waitForURL((url) => url.pathname === '/app/sign-in', { timeout: UI_TIMEOUT_MS });
+    expect(new URL(agent.url()).searchParams.get('next')).toMatch(/^\/inbox\?conversation=conv_/);
 
     // The test environment is shown as such, and has none of live's bots.
     await page.getByText('Test', { exact: true }).click();
