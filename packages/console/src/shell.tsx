@@ -6,6 +6,7 @@ import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-route
 import { useEffect } from 'react';
 import { api, ok } from './api/client.ts';
 import { NotificationsMenu, Toasts, useNotificationStream, useUnreadCount } from './notifications.tsx';
+import { AvailabilitySwitch } from './presence.tsx';
 import { useAdoptSession, useMay, useMe } from './session.ts';
 import { ErrorNote } from './ui.tsx';
 
@@ -91,6 +92,7 @@ function SignedIn() {
             </label>
           ))}
         </fieldset>
+        <AvailabilitySwitch />
         <NotificationsMenu />
         <span className="who">
           {me.user.name ?? me.user.email} · <span data-testid="role">{me.user.role}</span>

@@ -6,10 +6,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { api, ok } from '../api/client.ts';
 import type { Conversation, Message } from '../api/types.ts';
+import { AVAILABILITY, PresenceDot } from '../presence.tsx';
 import { useMay, useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
 import { useLabels, usePeople } from './inbox.tsx';
 import { Composer } from './inbox-composer.tsx';
+import { AssignmentHistory } from './inbox-history.tsx';
 import { type TypingEvent, TypingIndicator, useTypers } from './inbox-typing.tsx';
 
 /** Every message of a conversation, page by page (a conversation can hold thousands). */
@@ -65,6 +67,7 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
     // assignee and inbox status included) is read again.
     stream.addEventListener('conversation', () => {
       void client.invalidateQueries({ queryKey: ['conversation', id] });
+      void client.invalidateQueries({ queryKey: ['assignment-history', id] });
     });
     return () => stream.close();
   }, [id, client, onTyping, onVisitorMessage]);
@@ -136,6 +139,7 @@ export function ConversationView({ id, onClose }: { id: string; onClose: () => v
         />
       )}
       {c && <Details c={c} />}
+      {c && <AssignmentHistory c={c} />}
       <ErrorNote
         error={conversation.error ?? messages.error ?? patch.error ?? assign.error ?? takeOver.error}
       />
@@ -255,12 +259,21 @@ function Actions(props: {
             <option value="">nobody (the queue)</option>
             {people.data?.data.map((person) => (
               <option key={person.id} value={person.id}>
-                {person.name ?? person.email} ({person.availability})
+                {person.name ?? person.email} — {AVAILABILITY[person.availability].toLowerCase()}
+                {person.id === me ? ' (you)' : ''}
               </option>
             ))}
           </select>
         </label>
-        {assignee && <span className="sr-only">{assignee.email}</span>}
+        {assignee && (
+          <span className="inline-presence" data-testid="assignee-presence">
+            <PresenceDot value={assignee.availability} />
+            <span className="sr-only">{assignee.email}</span>
+            {assignee.availability === 'away' && ` ${assignee.name ?? assignee.email} is away`}
+            {assignee.availability === 'offline' &&
+              ` ${assignee.name ?? assignee.email} is offline: it goes back to the queue if they stay so`}
+          </span>
+        )}
         <Labels conversationId={c.id} />
       </div>
     </div>

@@ -38,10 +38,12 @@ export function useLabels() {
   });
 }
 
+/** The team, with their availability: read again every half minute while someone is assigning. */
 export function usePeople() {
   return useQuery({
     queryKey: ['people'],
     queryFn: () => ok(api.GET('/v1/users', { params: { query: { page_size: 100 } } })),
+    refetchInterval: 30_000,
   });
 }
 

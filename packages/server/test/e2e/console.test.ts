@@ -281,6 +281,12 @@ describe('the console, in Chromium', () => {
       .filter({ hasText: 'Is tomorrow certain?' })
       .waitFor();
     expect(await agent.getByTestId('inbox-unread').count()).toBe(0);
+    // Presence: the agent says they are online from the header; the owner sees how the
+    // conversation changed hands.
+    await agent.getByLabel('Your availability').selectOption('online');
+    await expect
+      .poll(() => page.getByTestId('assignment-history').textContent())
+      .toContain(`Assigned to ${AGENT.email} by hand`);
 
     // The lead is in the list.
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Leads' }).click();
@@ -328,6 +334,7 @@ describe('the console, in Chromium', () => {
     await checkPage(page, 'people', () =>
       page.getByTestId('person-row').filter({ hasText: AGENT.email }).waitFor(),
     );
+    await expect.poll(() => page.getByLabel(`Availability of ${AGENT.email}`).inputValue()).toBe('online');
     // Signed out everywhere by the owner, the agent's console ends its stream and goes to sign-in.
     await page.getByRole('button', { name: `Sign ${AGENT.email} out everywhere` }).click();
     await agent.waitForURL((url) => url.pathname === '/app/sign-in', { timeout: UI_TIMEOUT_MS });
