@@ -269,9 +269,10 @@ function Actions(props: {
           <span className="inline-presence" data-testid="assignee-presence">
             <PresenceDot value={assignee.availability} />
             <span className="sr-only">{assignee.email}</span>
-            {assignee.availability === 'away' && ` ${assignee.name ?? assignee.email} is away`}
-            {assignee.availability === 'offline' &&
-              ` ${assignee.name ?? assignee.email} is offline: it goes back to the queue if they stay so`}
+            {assignee.availability !== 'online' &&
+              (assignee.id === me
+                ? ` You are ${assignee.availability}${assignee.availability === 'offline' ? ': it goes back to the queue if you stay so (set yourself online at the top)' : ''}`
+                : ` ${assignee.name ?? assignee.email} is ${assignee.availability}${assignee.availability === 'offline' ? ': it goes back to the queue if they stay so' : ''}`)}
           </span>
         )}
         <Labels conversationId={c.id} />
