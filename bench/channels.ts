@@ -15,7 +15,6 @@
 //   node bench/channels.ts --pg               # PostgreSQL (BENCH_DATABASE_URL, or the local server)
 //                                             # and Redis (BENCH_REDIS_URL, or the local server)
 //   node bench/channels.ts --sequential 100 --messages 500 --concurrency 16
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +25,8 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { startFakeOpenAI } from '../packages/server/test/fakes/fake-openai.ts';
 import { percentiles } from './lib/machine.ts';
+import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
   options: {
     pg: { type: 'boolean', default: false },
@@ -96,38 +95,14 @@ async function startPeer() {
   };
 }
 
-async function startParley(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; key: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'packages/server/src/main.ts'), 'serve'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      REDIS_URL,
-      PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake provider and the peer are on 127.0.0.1
-      PARLEY_PLANS: UNLIMITED_PLANS,
-      PARLEY_DEMO: 'false', // no demo bot being trained while measuring
-      // Where the platform would reach Parley: custom channels take webhooks whatever it is.
-      PARLEY_PUBLIC_URL: 'https://parley.example.com',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Parley did not start:\n${output}`)), 300_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Parley is running at (\S+)/.exec(output)?.[1];
-      const key = /live key: (prl_live_\S+)/.exec(output)?.[1];
-      if (url && key) {
-        clearTimeout(timer);
-        resolve({ child, url, key });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Parley exited with ${code}:\n${output}`)));
+function startParley(env: Record<string, string>): Promise<ParleyProcess> {
+  return startParleyProcess({
+    REDIS_URL,
+    PARLEY_ALLOW_PRIVATE_NETWORK: 'true', // the fake provider and the peer are on 127.0.0.1
+    PARLEY_PLANS: UNLIMITED_PLANS,
+    // Where the platform would reach Parley: custom channels take webhooks whatever it is.
+    PARLEY_PUBLIC_URL: 'https://parley.example.com',
+    ...env,
   });
 }
 
