@@ -24,8 +24,12 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
+import {
+  benchDatabase,
+  type ParleyProcess,
+  startParley as startParleyProcess,
+  stopParley,
+} from './lib/parley-process.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -145,18 +149,8 @@ async function main(): Promise<void> {
   if (!(SEQUENTIAL > 0 && EXECUTIONS > 0 && TOOL_TURNS >= 0)) throw new Error('counts must be > 0');
   const model = await startAgentModel();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-loops-'));
-  const database = USE_PG ? `parley_bench_loops_${process.pid}` : null;
-  const admin = USE_PG ? new pg.Client({ connectionString: ADMIN_URL }) : null;
-  if (admin && database) {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-  }
-  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, DATABASE_URL: '' };
-  if (database) {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
-    env.DATABASE_URL = url.toString();
-  }
+  const database = await benchDatabase(USE_PG, ADMIN_URL, `parley_bench_loops_${process.pid}`);
+  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, DATABASE_URL: database.url };
   const loadBefore = loadavg();
   let parley: Awaited<ReturnType<typeof startParley>> | null = null;
   try {
@@ -249,16 +243,10 @@ async function main(): Promise<void> {
     );
     console.log(`model calls answered: ${model.calls()}`);
   } finally {
-    if (parley) {
-      parley.child.kill('SIGTERM');
-      await new Promise((resolve) => parley!.child.once('exit', resolve));
-    }
+    await stopParley(parley);
     await model.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (admin && database) {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database.drop();
   }
 }
 

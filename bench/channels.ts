@@ -21,11 +21,15 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { startFakeOpenAI } from '../packages/server/test/fakes/fake-openai.ts';
 import { percentiles } from './lib/machine.ts';
-import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
+import {
+  benchDatabase,
+  type ParleyProcess,
+  startParley as startParleyProcess,
+  stopParley,
+} from './lib/parley-process.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -160,18 +164,8 @@ async function main(): Promise<void> {
   });
   const peer = await startPeer();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-channels-'));
-  const database = USE_PG ? `parley_bench_channels_${process.pid}` : null;
-  const admin = USE_PG ? new pg.Client({ connectionString: ADMIN_URL }) : null;
-  if (admin && database) {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-  }
-  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, DATABASE_URL: '' };
-  if (database) {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
-    env.DATABASE_URL = url.toString();
-  }
+  const database = await benchDatabase(USE_PG, ADMIN_URL, `parley_bench_channels_${process.pid}`);
+  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, DATABASE_URL: database.url };
   let parley: Awaited<ReturnType<typeof startParley>> | null = null;
   try {
     parley = await startParley(env);
@@ -293,17 +287,11 @@ async function main(): Promise<void> {
     console.log(`  bad reply signatures ${peer.badSignatures()} (must be 0)`);
     if (peer.badSignatures() > 0) process.exitCode = 1;
   } finally {
-    if (parley) {
-      parley.child.kill('SIGTERM');
-      await new Promise((resolve) => parley!.child.once('exit', resolve));
-    }
+    await stopParley(parley);
     await peer.close();
     await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (admin && database) {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database.drop();
   }
 }
 

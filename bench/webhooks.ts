@@ -15,8 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { type ParleyProcess, startParley as startParleyProcess } from './lib/parley-process.ts';
+import {
+  benchDatabase,
+  type ParleyProcess,
+  startParley as startParleyProcess,
+  stopParley,
+} from './lib/parley-process.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -150,19 +154,9 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const receiver = await startReceiver();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-webhooks-'));
-  const database = USE_PG ? `parley_bench_webhooks_${process.pid}` : null;
-  const admin = USE_PG ? new pg.Client({ connectionString: ADMIN_URL }) : null;
-  if (admin && database) {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-  }
-  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir };
+  const database = await benchDatabase(USE_PG, ADMIN_URL, `parley_bench_webhooks_${process.pid}`);
+  const env: Record<string, string> = { PARLEY_DATA_DIR: dataDir, DATABASE_URL: database.url };
   if (flags.delays) env.PARLEY_WEBHOOK_RETRY_DELAYS = flags.delays;
-  if (database) {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
-    env.DATABASE_URL = url.toString();
-  }
   let parley: Awaited<ReturnType<typeof startParley>> | null = null;
   try {
     parley = await startParley(env);
@@ -235,16 +229,10 @@ async function main(): Promise<void> {
     );
     if (losses > 0 || changedBodies > 0) process.exitCode = 1;
   } finally {
-    if (parley) {
-      parley.child.kill('SIGTERM');
-      await new Promise((resolve) => parley!.child.once('exit', resolve));
-    }
+    await stopParley(parley);
     await receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (admin && database) {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database.drop();
   }
 }
 

@@ -2,6 +2,7 @@
 // ready when its banner shows the address and (on a first start) the live key.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 
 const MAIN = path.resolve(import.meta.dirname, '../../packages/server/src/main.ts');
 
@@ -39,4 +40,36 @@ export function startParley(env: Record<string, string>, timeoutMs = 300_000): P
       reject(new Error(`Parley exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** Stops a server started by startParley (if it started) and waits for it to exit. */
+export async function stopParley(parley: ParleyProcess | null): Promise<void> {
+  if (!parley || parley.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => parley.child.once('exit', resolve));
+  parley.child.kill('SIGTERM');
+  await exited;
+}
+
+export interface BenchDatabase {
+  /** DATABASE_URL for the server: a new database of its own, or '' for embedded PGlite. */
+  url: string;
+  /** Drops the database (nothing for PGlite). */
+  drop(): Promise<void>;
+}
+
+/** A new database named `name` on the PostgreSQL server at `adminUrl`, or none when `usePg` is false. */
+export async function benchDatabase(usePg: boolean, adminUrl: string, name: string): Promise<BenchDatabase> {
+  if (!usePg) return { url: '', drop: async () => {} };
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }
