@@ -12,7 +12,13 @@ import { type StaticSite, page as sitePage, startStaticSite } from '../fakes/sta
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.ts';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, checkPage, DESKTOP, UI_TIMEOUT_MS } from './console-helpers.ts';
 import { api } from './http-helpers.ts';
-import { makeTempDir, type RunningParley, startParley, useProcessCleanup } from './process-helpers.ts';
+import {
+  makeTempDir,
+  type RunningParley,
+  startParley,
+  stopParley,
+  useProcessCleanup,
+} from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -48,6 +54,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // Started before the test, the server is not among the processes each test's cleanup ends.
+  if (server && !server.process.exit)
+    await stopParley(server).catch(() => {
+      if (!server.process.exit) server.process.signal('SIGKILL');
+    });
   await site?.close();
   await receiver?.close();
 });
