@@ -176,7 +176,7 @@ describe('live delivery to the widget', () => {
       'agent',
     ]);
     const state = events.find((e) => e.event === 'conversation')!.data;
-    expect(Object.keys(state).sort()).toEqual(['id', 'mode', 'status', 'verified']);
+    expect(Object.keys(state).sort()).toEqual(['id', 'mode', 'rated', 'status', 'verified']);
     const agent = events.find((e) => e.event === 'message' && e.data.role === 'agent')!.data;
     expect(agent).toMatchObject({ content: 'Hi, Sam here from support.', author_name: 'Sam', sources: [] });
     expect(agent).not.toHaveProperty('model');
