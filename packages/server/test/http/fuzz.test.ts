@@ -51,7 +51,12 @@ const rows = await seedTenant(t, workspace.liveKey, { webhookUrl: receiver.url, 
 const operations = await loadOperations(t);
 
 /** Operations whose success is an endless event stream: fuzzed with ids that cannot open one. */
-const LIVE_STREAMS = new Set(['streamConversationEvents', 'widgetEvents', 'streamMyNotifications']);
+const LIVE_STREAMS = new Set([
+  'streamConversationEvents',
+  'widgetEvents',
+  'streamMyNotifications',
+  'streamAgentLoopExecution',
+]);
 
 interface FuzzRequest {
   method: ApiOperation['method'];
