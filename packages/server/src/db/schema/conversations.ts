@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -146,10 +147,13 @@ export const leads = pgTable(
       .references(() => chatbots.id, { onDelete: 'cascade' }),
     /** The conversation the lead was last captured in, if any. */
     conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
-    /** Lower-cased: one lead per bot and address. */
-    email: text('email').notNull(),
+    /** Lower-cased: one lead per bot and address. Null for a lead known only by its phone. */
+    email: text('email'),
     name: text('name'),
+    /** As it was given. */
     phone: text('phone'),
+    /** The phone number in E.164 (+4915112345678): how two spellings of one number are matched. */
+    phoneKey: text('phone_key'),
     fields: jsonb('fields').$type<Record<string, unknown>>().notNull().default({}),
     /** How it was captured: api, widget or chat. */
     capturedVia: text('captured_via').notNull(),
@@ -157,6 +161,12 @@ export const leads = pgTable(
   },
   (table) => [
     uniqueIndex('leads_chatbot_email_idx').on(table.chatbotId, table.email),
+    // One phone-only lead per number; a lead with an address may share its number with others.
+    uniqueIndex('leads_chatbot_phone_only_idx')
+      .on(table.chatbotId, table.phoneKey)
+      .where(sql`${table.email} IS NULL`),
+    index('leads_chatbot_phone_key_idx').on(table.chatbotId, table.phoneKey),
     index('leads_scope_idx').on(table.workspaceId, table.environment, table.id),
+    check('leads_email_or_phone', sql`${table.email} IS NOT NULL OR ${table.phoneKey} IS NOT NULL`),
   ],
 );
