@@ -254,26 +254,31 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
     },
   },
   upsert_lead: {
-    description: "Creates or updates the chatbot's lead for an email address.",
-    inputSchema: object(
-      {
-        email: str('The address; one lead per address.'),
-        name: str('Their name.'),
-        phone: str('Their phone number.'),
-        conversation_id: str('conv_… the lead came from.'),
-        fields: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-      },
-      ['email'],
-    ),
+    description:
+      "Creates or updates the chatbot's lead for an email address or a phone number (at least one of them).",
+    inputSchema: object({
+      email: str('The address; one lead per address.'),
+      phone: str('Their phone number, in international format (+49 151 12345678) or national with country.'),
+      country: str('ISO 3166-1 alpha-2 code (DE, US): the country of a phone number without +.'),
+      name: str('Their name.'),
+      conversation_id: str('conv_… the lead came from.'),
+      fields: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    }),
     sideEffect: true,
     async run(deps, context, input) {
+      const text = (name: string) =>
+        typeof input[name] === 'string' ? { [name]: input[name] as string } : {};
+      if (input.email === undefined && input.phone === undefined) {
+        throw new ToolInputError("'email' or 'phone' is required.");
+      }
       const { lead, created } = await deps.leads.capture(
         context.scope,
         context.loop.chatbotId,
         {
-          email: need(input, 'email'),
-          ...(typeof input.name === 'string' ? { name: input.name } : {}),
-          ...(typeof input.phone === 'string' ? { phone: input.phone } : {}),
+          ...text('email'),
+          ...text('phone'),
+          ...text('country'),
+          ...text('name'),
           ...(input.conversation_id ? { conversationId: conversationId(input) } : {}),
           ...(input.fields ? { fields: input.fields as Record<string, unknown> } : {}),
         },

@@ -13,6 +13,7 @@ import type { ConversationRow, MessageRow } from '../conversations/conversation-
 import type { ConversationService, Visitor } from '../conversations/conversation-service.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import { findEmail } from '../leads/lead-email.ts';
+import { findPhone, parsePhone } from '../leads/lead-phone.ts';
 import type { LeadService } from '../leads/lead-service.ts';
 import { ProviderError } from '../providers/provider-errors.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
@@ -35,7 +36,8 @@ export interface ChatInput {
   metadata?: Record<string, unknown>;
   /**
    * What a messaging platform vouches for about the sender (an email channel's From, a WhatsApp
-   * number): it joins the lead an address makes. Never from a request body.
+   * number): it makes a lead, or joins the one an address or number written in chat makes. Never
+   * from a request body.
    */
   contact?: PlatformContact;
 }
@@ -94,7 +96,11 @@ export function createChatService(deps: {
   usage: UsageService;
   maxMessageChars: number;
 }) {
-  /** An email address written in chat becomes a lead, when the bot asks for that. */
+  /**
+   * An email address or a phone number (international format) written in chat becomes a lead,
+   * and so does the sender's address or number as a messaging platform gives it (an email's From,
+   * a WhatsApp number), when the bot asks for that.
+   */
   async function captureLead(
     scope: Scope,
     bot: ChatbotRow,
@@ -103,17 +109,31 @@ export function createChatService(deps: {
     contact?: PlatformContact,
   ) {
     if (!bot.leadSettings.capture_from_chat) return;
-    const written = findEmail(text);
-    const email = written ?? contact?.email;
-    if (!email) return;
-    // The sender's name and number are theirs: they go with their own address (or with the one
-    // they wrote, when the platform knows no address), not with someone else's they mention.
-    const own = !contact?.email || !written || written.toLowerCase() === contact.email.toLowerCase();
-    const details = own ? { phone: contact?.phone, name: contact?.name } : {};
+    const writtenEmail = findEmail(text);
+    const writtenPhone = findPhone(text);
+    // The sender's address, number and name are theirs: they go with what they wrote only when it
+    // is not someone else's (an address or number other than the platform's), never with details
+    // of another person they mention.
+    const contactPhone = contact?.phone ? parsePhone(contact.phone) : null;
+    const ownPhoneKey = contactPhone && typeof contactPhone !== 'string' ? contactPhone.key : null;
+    const own =
+      (!writtenEmail || !contact?.email || writtenEmail.toLowerCase() === contact.email.toLowerCase()) &&
+      (!writtenPhone || !ownPhoneKey || writtenPhone.key === ownPhoneKey);
+    const email = writtenEmail ?? (own ? contact?.email : undefined);
+    const phone = writtenPhone?.display ?? (own ? contact?.phone : undefined);
+    if (!email && !phone) return;
+    const details = {
+      ...(email ? { email } : {}),
+      ...(phone ? { phone } : {}),
+      ...(own && contact?.name ? { name: contact.name } : {}),
+      // The platform's number (written again or not): the sender's phone-only lead may gain their
+      // address.
+      phoneVouched: own && ownPhoneKey !== null,
+    };
     try {
-      await deps.leads.capture(scope, bot.id, { email, conversationId: conversation.id, ...details }, 'chat');
+      await deps.leads.capture(scope, bot.id, { ...details, conversationId: conversation.id }, 'chat');
     } catch (error) {
-      // A malformed address must not cost the visitor their answer.
+      // A malformed address or number must not cost the visitor their answer.
       deps.logger.warn({ err: (error as Error).message }, 'lead capture from chat failed');
     }
   }

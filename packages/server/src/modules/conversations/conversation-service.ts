@@ -274,19 +274,20 @@ export function createConversationService(deps: { db: Database }) {
     },
 
     /**
-     * Records who the visitor is (a captured lead): fills customer_email and, when given and not
-     * yet known, customer_name. Inside the caller's transaction when one is passed.
+     * Records who the visitor is (a captured lead): fills customer_email when given (a lead known
+     * only by its phone number has none) and, when given and not yet known, customer_name. Inside
+     * the caller's transaction when one is passed.
      */
     async setCustomer(
       scope: Scope,
       conversationId: string,
-      customer: { email: string; name?: string | null },
+      customer: { email?: string; name?: string | null },
       tx: Executor = db.orm,
     ): Promise<ConversationRow> {
       const current = await repo.findConversation(tx, scope, conversationId);
       if (!current) throw AppError.notFound('conversation', encodeId('conv', conversationId));
       const updated = await repo.updateConversation(tx, scope, conversationId, {
-        customerEmail: customer.email.toLowerCase(),
+        ...(customer.email ? { customerEmail: customer.email.toLowerCase() } : {}),
         ...(customer.name && !current.customerName ? { customerName: customer.name } : {}),
       });
       return updated!;

@@ -365,7 +365,8 @@ export function widgetPublicRoutes(deps: {
         schema: {
           operationId: 'widgetLead',
           tags,
-          description: 'The visitor leaves their email (and name). With `conversation_id`, needs its token.',
+          description:
+            'The visitor leaves their email, phone number or both (and name). With `conversation_id`, needs its token.',
           params: PublicChatbotParams,
           body: PublicLeadBody,
           response: { 201: CapturedResponse },

@@ -40,7 +40,17 @@ export const PublicChatBody = Type.Object(
 
 export const PublicLeadBody = Type.Object(
   {
-    email: Type.String({ maxLength: 320 }),
+    email: Type.Optional(Type.String({ maxLength: 320, description: 'Send it, `phone`, or both.' })),
+    phone: Type.Optional(
+      Type.String({
+        maxLength: 50,
+        description:
+          'Send it, `email`, or both. International format (`+49 151 12345678`), or national with `country`.',
+      }),
+    ),
+    country: Type.Optional(
+      Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2: the country of a `phone` without `+`.' }),
+    ),
     name: Type.Optional(Type.String({ maxLength: 200 })),
     conversation_id: Type.Optional(Type.String({ maxLength: 100 })),
   },

@@ -144,16 +144,17 @@ export function createWidgetService(deps: {
 
     async captureLead(
       access: WidgetAccess,
-      input: { email: string; name?: string; conversation_id?: string },
+      input: { email?: string; phone?: string; country?: string; name?: string; conversation_id?: string },
       token: string | undefined,
     ): Promise<void> {
       const conversation = input.conversation_id
         ? await openConversation(access, input.conversation_id, token)
         : null;
+      const { conversation_id: _, ...details } = input;
       await deps.leads.capture(
         access.scope,
         access.bot.id,
-        { email: input.email, name: input.name, conversationId: conversation?.id },
+        { ...details, ...(conversation ? { conversationId: conversation.id } : {}) },
         'widget',
       );
     },

@@ -44,6 +44,7 @@ describe('POST /v1/chatbots/{id}/leads', () => {
       email: 'ana.lopez@example.com',
       name: 'Ana',
       phone: '+34 600 000 000',
+      phone_e164: '+34600000000',
       fields: { plan: 'pro', seats: 12, newsletter: true },
       captured_via: 'api',
       created_at: expect.any(String),
@@ -61,7 +62,7 @@ describe('POST /v1/chatbots/{id}/leads', () => {
       await capture(t, ws.liveKey, bot, {
         email: 'ben@example.com',
         name: 'Ben',
-        phone: '555-0100',
+        phone: '+1 650-555-0100',
         fields: { plan: 'pro', source: 'pricing page' },
       })
     ).json();
@@ -75,7 +76,7 @@ describe('POST /v1/chatbots/{id}/leads', () => {
       id: first.id,
       email: 'ben@example.com',
       name: 'Ben',
-      phone: '555-0100',
+      phone: '+1 650-555-0100',
       fields: { plan: 'pro', source: 'pricing page', company: 'Acme' },
       created_at: first.created_at,
     });
@@ -89,7 +90,7 @@ describe('POST /v1/chatbots/{id}/leads', () => {
     expect(third.json()).toMatchObject({
       id: first.id,
       name: 'Ben Okafor',
-      phone: '555-0100',
+      phone: '+1 650-555-0100',
       fields: { plan: 'enterprise', source: 'pricing page', company: 'Acme' },
     });
     expect(Date.parse(third.json().updated_at)).toBeGreaterThanOrEqual(Date.parse(first.updated_at));
@@ -160,8 +161,10 @@ describe('POST /v1/chatbots/{id}/leads', () => {
       customer_email: 'dana@example.com',
       customer_name: 'Dana',
     });
-    const kept = (await capture(t, ws.liveKey, botId, { email: 'dana@example.com', phone: '1234' })).json();
-    expect(kept).toMatchObject({ conversation_id: later, phone: '1234', name: 'Dana' });
+    const kept = (
+      await capture(t, ws.liveKey, botId, { email: 'dana@example.com', phone: '+34 600 123 456' })
+    ).json();
+    expect(kept).toMatchObject({ conversation_id: later, phone: '+34 600 123 456', name: 'Dana' });
   });
 
   it('keeps the way a lead was first captured', async () => {
@@ -204,9 +207,9 @@ describe('lead.captured', () => {
     expect(await capturedEvents(t, created.id)).toHaveLength(1);
 
     const changed = (
-      await capture(t, ws.liveKey, botId, { email: 'fay@example.com', phone: '+1 555 0199' })
+      await capture(t, ws.liveKey, botId, { email: 'fay@example.com', phone: '+1 650 555 0199' })
     ).json();
-    expect(changed.phone).toBe('+1 555 0199');
+    expect(changed).toMatchObject({ phone: '+1 650 555 0199', phone_e164: '+16505550199' });
     expect(changed.updated_at > created.updated_at).toBe(true);
     expect(await capturedEvents(t, created.id)).toEqual([
       { ...created, created: true },
