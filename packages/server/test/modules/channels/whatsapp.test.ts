@@ -200,14 +200,14 @@ describe('a WhatsApp channel', () => {
     expect(await channelEvents(t, ws.liveKey, channelId)).toHaveLength(before);
   });
 
-  it('makes an address written on WhatsApp a lead with the sender’s number, when the chatbot captures leads', async () => {
+  it('makes the customer’s number a lead, which gains the address they write, when the chatbot captures leads', async () => {
     const off = whatsapp.message({ from: '15557654321', name: 'Grace', text: 'Write to grace@example.com' });
     expect((await deliver(off)).statusCode).toBe(200);
     await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(off)), SOON).toBe('processed');
     expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
 
     await captureLeadsFromChat(t, ws.liveKey, bot, true);
-    // A number alone is no lead (leads are kept by address); the address brings the number along.
+    // The number WhatsApp gives is the customer's: alone, it is a lead of its own.
     const numberOnly = whatsapp.message({
       from: CUSTOMER,
       name: 'Ada Lovelace',
@@ -217,8 +217,18 @@ describe('a WhatsApp channel', () => {
     await expect
       .poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(numberOnly)), SOON)
       .toBe('processed');
-    expect(await leadsOf(t, ws.liveKey, bot)).toEqual([]);
+    const [phoneOnly, ...others] = await leadsOf(t, ws.liveKey, bot);
+    expect(others).toEqual([]);
+    expect(phoneOnly).toMatchObject({
+      email: null,
+      phone: `+${CUSTOMER}`,
+      phone_e164: `+${CUSTOMER}`,
+      name: 'Ada Lovelace',
+      conversation_id: conversationId,
+      captured_via: 'chat',
+    });
 
+    // The address they write later goes on that lead: one lead per customer.
     const notification = whatsapp.message({
       from: CUSTOMER,
       name: 'Ada Lovelace',
@@ -231,14 +241,24 @@ describe('a WhatsApp channel', () => {
     const leads = await leadsOf(t, ws.liveKey, bot);
     expect(leads).toHaveLength(1);
     expect(leads[0]).toMatchObject({
+      id: phoneOnly!.id,
       email: 'ada@example.com',
       phone: `+${CUSTOMER}`,
       name: 'Ada Lovelace',
       conversation_id: conversationId,
       captured_via: 'chat',
     });
-    expect((await eventsOf(t, ws.liveKey, 'lead.captured')).map((event) => event.data.id)).toEqual([
-      leads[0]!.id,
+    const conversation = await t.request({ url: `/v1/conversations/${conversationId}`, key: ws.liveKey });
+    expect(conversation.json()).toMatchObject({ customer_email: 'ada@example.com' });
+
+    // Further messages change nothing: no more lead.captured.
+    const thanks = whatsapp.message({ from: CUSTOMER, name: 'Ada Lovelace', text: 'Thanks!' });
+    expect((await deliver(thanks)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(thanks)), SOON).toBe('processed');
+    const captured = (await eventsOf(t, ws.liveKey, 'lead.captured')).map((event) => event.data);
+    expect(captured.map((data) => [data.id, data.email, data.created])).toEqual([
+      [phoneOnly!.id, 'ada@example.com', false],
+      [phoneOnly!.id, null, true],
     ]);
     await captureLeadsFromChat(t, ws.liveKey, bot, false);
   });
