@@ -128,7 +128,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description The visitor leaves their email (and name). With `conversation_id`, needs its token. */
+    /** @description The visitor leaves their email, phone number or both (and name). With `conversation_id`, needs its token. */
     post: operations['widgetLead'];
     delete?: never;
     options?: never;
@@ -1056,7 +1056,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Captures a lead: one per chatbot and email address (compared without case). The first capture creates it (201); later ones update it (200): `fields` are merged, the earlier `name` and `phone` are kept unless new ones are sent, `conversation_id` is set when sent. With `conversation_id`, the conversation’s customer email (and name, when it has none) are set too. A new or changed lead emits `lead.captured`. */
+    /** @description Captures a lead: one per chatbot and email address (compared without case), or, for a lead with no address, one per chatbot and phone number (compared in E.164, so `+49 151 12345678` and `+4915112345678` are one). `email`, `phone` or both are required. The first capture creates it (201); later ones update it (200): `fields` are merged, the earlier `name` and `phone` are kept unless new ones are sent, `conversation_id` is set when sent. A number alone updates the lead with an address that has that number, when there is one. An address for a person known only by their number (the `phone` sent, or a phone-only lead of the conversation sent) gives that lead the address, unless the address already has its own lead, which is then updated and the phone-only lead left as it is. With `conversation_id`, the conversation’s customer email (and name, when it has none) are set too. A new or changed lead emits `lead.captured`. */
     post: operations['captureLead'];
     delete?: never;
     options?: never;
@@ -1280,6 +1280,7 @@ export interface paths {
     get: operations['getChannel'];
     put?: never;
     post?: never;
+    /** @description Deletes a channel: its webhook URL stops answering at once. A Telegram webhook Parley registered is removed at Telegram by a job, retried until Telegram confirms. */
     delete: operations['deleteChannel'];
     options?: never;
     head?: never;
@@ -1311,7 +1312,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description The channel's recent inbound updates and outbound replies, newest first, with their errors. */
+    /** @description The channel's inbound updates and outbound replies of the last 30 days (work still pending is kept until done), newest first, with their errors. */
     get: operations['listChannelEvents'];
     put?: never;
     post?: never;
@@ -1331,7 +1332,7 @@ export interface paths {
     /** @description Lists agent loops, newest first. */
     get: operations['listAgentLoops'];
     put?: never;
-    /** @description Creates an agent loop: the chatbot's model, given the instructions and tools, runs until it calls `finish` or reaches a limit. Its model must call tools (an enabled integration of the chatbot; the offline answerer cannot): `warnings` says when it has none. */
+    /** @description Creates an agent loop: a model, given the instructions and tools, runs until it calls `finish` or reaches a limit. The model is the loop's own `integration_id` (any integration of the workspace and environment), or else the chatbot's enabled integration; it must call tools (the offline answerer cannot): `warnings` says when there is none. An unknown `integration_id` is a 404 naming it, and nothing is stored. */
     post: operations['createAgentLoop'];
     delete?: never;
     options?: never;
@@ -1353,7 +1354,7 @@ export interface paths {
     delete: operations['deleteAgentLoop'];
     options?: never;
     head?: never;
-    /** @description Changes the fields sent. `secrets`, when sent, replace all the earlier ones. */
+    /** @description Changes the fields sent. `secrets`, when sent, replace all the earlier ones. `integration_id: null` puts the loop back on its chatbot's enabled integration. */
     patch: operations['updateAgentLoop'];
     trace?: never;
   };
@@ -1408,6 +1409,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/agent-loop-executions/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Server-sent events of an execution's progress: `step` (each step when it is recorded and again when its status changes: a tool call `started` then its result, an approval `pending` then decided; `id` is `<seq>.<status>` for Last-Event-ID), `execution` (its state, when it changes) and, once it has ended, `end` with its final state, after which the stream closes. A stream opened on an ended execution sends its steps and `end` at once. */
+    get: operations['streamAgentLoopExecution'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agent-loop-executions/{id}/cancel': {
     parameters: {
       query?: never;
@@ -1419,6 +1437,23 @@ export interface paths {
     put?: never;
     /** @description Cancels an open execution; a step under way finishes, none starts after it. 409 once ended. */
     post: operations['cancelAgentLoopExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agent-loop-executions/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Takes a failed or limit_reached execution up again from the step that failed: the steps recorded before it are kept and given to the model as they were, so no finished tool call runs again. A call whose outcome a crash left unknown is sent once more with its idempotency key (recorded as approved by the caller). The time limit counts from the retry; raise a step, tool-call or token limit first (PATCH the loop), or it stops at it again. 409 `execution_not_retryable` for other statuses; send an `Idempotency-Key` to repeat the request safely. */
+    post: operations['retryAgentLoopExecution'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1626,6 +1661,8 @@ export interface operations {
               status: 'open' | 'closed';
               mode: 'ai' | 'human';
               verified: boolean;
+              /** @description Whether the visitor has rated the conversation (asked once it is resolved). */
+              rated: boolean;
             };
             data: {
               id: string;
@@ -1731,6 +1768,8 @@ export interface operations {
               status: 'open' | 'closed';
               mode: 'ai' | 'human';
               verified: boolean;
+              /** @description Whether the visitor has rated the conversation (asked once it is resolved). */
+              rated: boolean;
             };
           };
         };
@@ -1872,7 +1911,12 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          email: string;
+          /** @description Send it, `phone`, or both. */
+          email?: string;
+          /** @description Send it, `email`, or both. International format (`+49 151 12345678`), or national with `country`. */
+          phone?: string;
+          /** @description ISO 3166-1 alpha-2: the country of a `phone` without `+`. */
+          country?: string;
           name?: string;
           conversation_id?: string;
         };
@@ -3619,7 +3663,7 @@ export interface operations {
                 message: string;
               };
               lead_settings: {
-                /** @description An email address written in chat becomes a lead. */
+                /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
                 capture_from_chat: boolean;
                 /** @description The widget asks for email and name before chatting. */
                 ask_in_widget: boolean;
@@ -3736,7 +3780,7 @@ export interface operations {
             message?: string;
           };
           lead_settings?: {
-            /** @description An email address written in chat becomes a lead. */
+            /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
             capture_from_chat?: boolean;
             /** @description The widget asks for email and name before chatting. */
             ask_in_widget?: boolean;
@@ -3829,7 +3873,7 @@ export interface operations {
               message: string;
             };
             lead_settings: {
-              /** @description An email address written in chat becomes a lead. */
+              /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
               /** @description The widget asks for email and name before chatting. */
               ask_in_widget: boolean;
@@ -3958,7 +4002,7 @@ export interface operations {
               message: string;
             };
             lead_settings: {
-              /** @description An email address written in chat becomes a lead. */
+              /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
               /** @description The widget asks for email and name before chatting. */
               ask_in_widget: boolean;
@@ -4118,7 +4162,7 @@ export interface operations {
             message?: string;
           };
           lead_settings?: {
-            /** @description An email address written in chat becomes a lead. */
+            /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
             capture_from_chat?: boolean;
             /** @description The widget asks for email and name before chatting. */
             ask_in_widget?: boolean;
@@ -4211,7 +4255,7 @@ export interface operations {
               message: string;
             };
             lead_settings: {
-              /** @description An email address written in chat becomes a lead. */
+              /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
               /** @description The widget asks for email and name before chatting. */
               ask_in_widget: boolean;
@@ -7351,13 +7395,20 @@ export interface operations {
       };
       cookie?: never;
     };
+    /** @description A lead needs an email address or a phone number: `email`, `phone` or both. */
     requestBody: {
       content: {
         'application/json': {
-          /** Format: email */
-          email: string;
-          name?: string;
+          /**
+           * Format: email
+           * @description The lead's email address. Send it, `phone`, or both.
+           */
+          email?: string;
+          /** @description The lead's phone number. Send it, `email`, or both. In international format (`+49 151 12345678`), or in the national format of `country`; a number whose length is not possible for its country is refused. */
           phone?: string;
+          /** @description ISO 3166-1 alpha-2 code (`DE`, `US`): the country a `phone` without `+` and country code is read in. */
+          country?: string;
+          name?: string;
           /** @description A conversation (conv_…) of this chatbot: its customer email and name are set. */
           conversation_id?: string;
           /** @description Custom fields (at most 50; names of 1 to 100 characters; values are strings of up to 2,000 characters, numbers or booleans). Merged into the lead's fields: a name sent again replaces its value. */
@@ -7379,10 +7430,10 @@ export interface operations {
             id: string;
             chatbot_id: string;
             conversation_id: string | null;
-            /** @description Lower-cased; one lead per chatbot and address. */
-            email: string;
+            email: string | null;
             name: string | null;
             phone: string | null;
+            phone_e164: string | null;
             fields: {
               [key: string]: unknown;
             };
@@ -7406,10 +7457,10 @@ export interface operations {
             id: string;
             chatbot_id: string;
             conversation_id: string | null;
-            /** @description Lower-cased; one lead per chatbot and address. */
-            email: string;
+            email: string | null;
             name: string | null;
             phone: string | null;
+            phone_e164: string | null;
             fields: {
               [key: string]: unknown;
             };
@@ -7470,10 +7521,10 @@ export interface operations {
               id: string;
               chatbot_id: string;
               conversation_id: string | null;
-              /** @description Lower-cased; one lead per chatbot and address. */
-              email: string;
+              email: string | null;
               name: string | null;
               phone: string | null;
+              phone_e164: string | null;
               fields: {
                 [key: string]: unknown;
               };
@@ -7531,10 +7582,10 @@ export interface operations {
             id: string;
             chatbot_id: string;
             conversation_id: string | null;
-            /** @description Lower-cased; one lead per chatbot and address. */
-            email: string;
+            email: string | null;
             name: string | null;
             phone: string | null;
+            phone_e164: string | null;
             fields: {
               [key: string]: unknown;
             };
@@ -9095,6 +9146,7 @@ export interface operations {
               /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
               id: string;
               chatbot_id: string;
+              integration_id: string | null;
               name: string;
               instructions: string;
               tools: {
@@ -9233,7 +9285,8 @@ export interface operations {
            */
           on_unknown_outcome?: 'fail' | 'pause';
           enabled?: boolean;
-          /** @description The chatbot (bot_…) whose integration and knowledge it uses. */
+          integration_id?: string | null;
+          /** @description The chatbot (bot_…) whose knowledge it uses, and whose integration unless it names its own. */
           chatbot_id: string;
         };
       };
@@ -9249,6 +9302,7 @@ export interface operations {
             /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
             id: string;
             chatbot_id: string;
+            integration_id: string | null;
             name: string;
             instructions: string;
             tools: {
@@ -9319,6 +9373,7 @@ export interface operations {
             /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
             id: string;
             chatbot_id: string;
+            integration_id: string | null;
             name: string;
             instructions: string;
             tools: {
@@ -9500,6 +9555,7 @@ export interface operations {
            */
           on_unknown_outcome?: 'fail' | 'pause';
           enabled?: boolean;
+          integration_id?: string | null;
         };
       };
     };
@@ -9514,6 +9570,7 @@ export interface operations {
             /** @example loop_01jdz6qg0ef8s9cm8y0d7sv9k2 */
             id: string;
             chatbot_id: string;
+            integration_id: string | null;
             name: string;
             instructions: string;
             tools: {
@@ -9829,7 +9886,121 @@ export interface operations {
       };
     };
   };
+  streamAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
   cancelAgentLoopExecution: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example exec_01jdz6qg0ef8s9cm8y0d7sv9k2 */
+            id: string;
+            loop_id: string;
+            status: string;
+            triggered_by: string;
+            input: unknown;
+            output: unknown;
+            error: {
+              code: string;
+              message: string;
+            } | null;
+            step_count: number;
+            tool_call_count: number;
+            tokens_used: number;
+            steps?: {
+              seq: number;
+              /** @description model, tool or approval */
+              kind: string;
+              status: string;
+              text?: string | null;
+              tool_calls?: unknown;
+              input_tokens?: number | null;
+              output_tokens?: number | null;
+              tool?: string | null;
+              tool_call_id?: string | null;
+              input?: unknown;
+              output?: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              idempotency_key?: string | null;
+              decided_by?: string | null;
+              decided_at?: string | null;
+              duration_ms: number | null;
+              /** Format: date-time */
+              created_at: string;
+            }[];
+            started_at: string | null;
+            finished_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  retryAgentLoopExecution: {
     parameters: {
       query?: never;
       header?: never;

@@ -1,4 +1,4 @@
-// Leads: the emails visitors left, filtered by chatbot and date, exported as CSV (built here from
+// Leads: the emails and phone numbers visitors left, filtered by chatbot and date, exported as CSV (built here from
 // every page of the list, so the export is what the filter shows).
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -62,6 +62,7 @@ export function LeadsPage() {
         <thead>
           <tr>
             <th>Email</th>
+            <th>Phone</th>
             <th>Name</th>
             <th>Chatbot</th>
             <th>How</th>
@@ -71,7 +72,8 @@ export function LeadsPage() {
         <tbody>
           {rows.map((lead) => (
             <tr key={lead.id} data-testid="lead-row">
-              <td>{lead.email}</td>
+              <td>{lead.email ?? ''}</td>
+              <td>{lead.phone ?? ''}</td>
               <td>{lead.name ?? ''}</td>
               <td>{botName(lead.chatbot_id)}</td>
               <td>{lead.captured_via}</td>
@@ -91,13 +93,28 @@ export function LeadsPage() {
 }
 
 function downloadCsv(rows: Lead[], botName: (id: string) => string): void {
-  const cell = (value: string | null) => `"${(value ?? '').replaceAll('"', '""')}"`;
-  const header = ['email', 'name', 'phone', 'chatbot', 'captured_via', 'conversation_id', 'created_at'];
+  // A cell starting with =, +, -, @, a tab or a carriage return is a formula to a spreadsheet
+  // (a phone number `+49 …` among them): a leading quote keeps it text, as the server's exports do.
+  const cell = (value: string | null) => {
+    const text = value ?? '';
+    return `"${(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
+  };
+  const header = [
+    'email',
+    'name',
+    'phone',
+    'phone_e164',
+    'chatbot',
+    'captured_via',
+    'conversation_id',
+    'created_at',
+  ];
   const body = rows.map((lead) =>
     [
       lead.email,
       lead.name,
       lead.phone,
+      lead.phone_e164,
       botName(lead.chatbot_id),
       lead.captured_via,
       lead.conversation_id,

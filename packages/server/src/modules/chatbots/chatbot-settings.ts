@@ -71,7 +71,10 @@ export const HandoffSettingsSchema = Type.Object(
 
 export const LeadSettingsSchema = Type.Object(
   {
-    capture_from_chat: Type.Boolean({ description: 'An email address written in chat becomes a lead.' }),
+    capture_from_chat: Type.Boolean({
+      description:
+        'An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp).',
+    }),
     ask_in_widget: Type.Boolean({ description: 'The widget asks for email and name before chatting.' }),
   },
   { additionalProperties: false },
