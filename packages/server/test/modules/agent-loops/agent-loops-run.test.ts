@@ -148,6 +148,31 @@ describe('a manual run', () => {
     expect((execution.steps[1]!.error as { message: string }).message).toContain('conv_');
   });
 
+  it('records a lead by phone number, and gives it the address found later', async () => {
+    const loop = await createLoop(t, ws.liveKey, { chatbot_id: bot, tools: ['upsert_lead'] });
+    llm.script(
+      call('upsert_lead', { phone: '+49 151 12345678', name: 'Jonas' }, 'call_phone'),
+      call('upsert_lead', { name: 'Nobody' }, 'call_neither'),
+      call('upsert_lead', { email: 'jonas@example.de', phone: '0151 12345678', country: 'DE' }, 'call_email'),
+      call('finish', { output: 'saved' }),
+    );
+    const execution = await run(t, ws.liveKey, loop.id);
+    expect(execution.status, JSON.stringify(execution)).toBe('succeeded');
+    const tools = execution.steps.filter((step) => step.kind === 'tool');
+    expect(tools.map((step) => step.status)).toEqual(['succeeded', 'failed', 'succeeded', 'succeeded']);
+    expect((tools[1]!.error as { message: string }).message).toContain("'email' or 'phone'");
+    expect(tools[0]!.output).toMatchObject({ email: null, phone_e164: '+4915112345678', created: true });
+    expect(tools[2]!.output).toMatchObject({
+      id: (tools[0]!.output as { id: string }).id,
+      email: 'jonas@example.de',
+      created: false,
+    });
+    const leads = await t.request({ url: `/v1/leads?chatbot_id=${bot}`, key: ws.liveKey });
+    expect(
+      leads.json().data.filter((lead: { phone_e164: string | null }) => lead.phone_e164 === '+4915112345678'),
+    ).toEqual([expect.objectContaining({ email: 'jonas@example.de', name: 'Jonas', captured_via: 'api' })]);
+  });
+
   it('fails with no_tool_model when the chatbot has no integration', async () => {
     const offline = await createBot(t, ws.liveKey);
     const loop = await createLoop(t, ws.liveKey, { chatbot_id: offline, tools: ['finish'] });
