@@ -69,6 +69,12 @@ const SETS: KnowledgeSet[] = [
     root: '/usr/share/gimp/2.0/help/en',
     debian: 'gimp-help-en',
   },
+  {
+    name: 'debian-handbook',
+    title: 'the Debian Administrator’s Handbook (~127 pages, a system administration book; never tuned on)',
+    root: '/usr/share/doc/debian-handbook/html/en-US',
+    debian: 'debian-handbook',
+  },
 ];
 
 interface Question {
