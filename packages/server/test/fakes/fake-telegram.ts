@@ -1,7 +1,8 @@
 // A fake Telegram Bot API served by the test, in the real shapes: `POST /bot{token}/{method}`
 // answering `{ok: true, result}` or `{ok: false, error_code, description[, parameters]}`. It keeps
 // each bot's webhook, queues updates for getUpdates (long polling with offset and timeout),
-// records every call, and can revoke a token (401) or answer the next calls of a method as told.
+// records every call, and can revoke a token (401), answer the next calls of a method as told, or
+// hold the next call of a method until the test releases it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,6 +26,11 @@ export interface FakeTelegram {
   callsOf(method: string, token?: string): TelegramCall[];
   /** From now on, every call with this token answers 401 Unauthorized. */
   revoke(token: string): void;
+  /**
+   * Holds the next call of `method` until `release()`: `reached` resolves with the call once it
+   * arrives, so that a test acts while Parley waits for Telegram's answer.
+   */
+  holdNext(method: string): { reached: Promise<TelegramCall>; release(): void };
   /** The next `times` calls of `method` fail as given. */
   failNext(method: string, failure: Failure, times?: number): void;
   /** An update for getUpdates to hand out (polling mode). */
@@ -43,6 +49,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const updates = new Map<string, Record<string, unknown>[]>();
   const pollers = new Map<string, () => void>();
   const waiters = new Set<() => void>();
+  const holds = new Map<string, { arrive(call: TelegramCall): void; released: Promise<void> }[]>();
   let messageId = 1000;
 
   const botIdOf = (token: string) => Number(token.split(':')[0]) || 1;
@@ -135,6 +142,11 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       try {
         params = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
       } catch {}
+      const hold = match ? holds.get(match[2]!)?.shift() : undefined;
+      if (hold) {
+        hold.arrive({ token: match![1]!, method: match![2]!, params });
+        await hold.released;
+      }
       const result = match
         ? await answer(match[1]!, match[2]!, params)
         : { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
@@ -155,6 +167,18 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     callsOf: (method, token) =>
       calls.filter((call) => call.method === method && (!token || call.token === token)),
     revoke: (token) => revoked.add(token),
+    holdNext(method) {
+      let arrive!: (call: TelegramCall) => void;
+      let release!: () => void;
+      const reached = new Promise<TelegramCall>((resolve) => {
+        arrive = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.set(method, [...(holds.get(method) ?? []), { arrive, released }]);
+      return { reached, release };
+    },
     failNext(method, failure, times = 1) {
       failures.set(method, [
         ...(failures.get(method) ?? []),

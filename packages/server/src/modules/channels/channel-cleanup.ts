@@ -24,6 +24,10 @@ const REMOVAL_RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800, 7200, 21_600, 86_400
 const REMOVAL_LEASE_SECONDS = 120;
 const PURGE_BATCH = 1000;
 
+/** What tells whether a channel, stored or about to be, registered something at its platform. */
+type Registration = Pick<ChannelRow, 'id' | 'workspaceId' | 'environment' | 'type'> &
+  Partial<Pick<ChannelRow, 'mode' | 'botTokenSealed'>>;
+
 export function createChannelCleanup(deps: {
   db: Database;
   logger: Logger;
@@ -36,8 +40,8 @@ export function createChannelCleanup(deps: {
   const now = deps.now ?? (() => new Date());
 
   /** Whether Parley registered something at the platform for this channel. */
-  const registered = (row: ChannelRow) =>
-    row.type === 'telegram' && row.mode === 'webhook' && row.botTokenSealed !== null;
+  const registered = (row: Registration) =>
+    row.type === 'telegram' && row.mode === 'webhook' && Boolean(row.botTokenSealed);
 
   /** Removes the channel's webhook at Telegram, unless the bot now delivers elsewhere. */
   async function unregisterTelegram(removal: repo.RemovalRow): Promise<void> {
@@ -67,6 +71,15 @@ export function createChannelCleanup(deps: {
 
   return {
     deleteChannels,
+
+    /**
+     * Records, in the caller's transaction, the removal of what connecting a channel registered
+     * at its platform when the channel is not stored after all (its chatbot was deleted during
+     * the platform calls). Returns the removals to queue once the transaction commits.
+     */
+    async abandon(tx: Executor, row: Registration): Promise<string[]> {
+      return registered(row) ? [await repo.insertRemoval(tx, row, row.botTokenSealed!)] : [];
+    },
 
     /** Deletes a chatbot's channels in the caller's transaction, as `deleteChannels` does. */
     async deleteOfChatbot(tx: Executor, scope: Scope, chatbotId: string): Promise<string[]> {

@@ -182,20 +182,39 @@ export function createChannelService(deps: {
       checkFields(type, credentials, true);
       await deps.chatbots.assertExists(scope, chatbotId);
       const id = newUuid();
+      // The platform calls come first, outside any transaction and lock: they may take seconds.
       const connection = await connect(type, id, credentials);
+      const values = {
+        id,
+        workspaceId: scope.workspaceId,
+        environment: scope.environment,
+        chatbotId,
+        type,
+        name: name ?? null,
+        ...connection.row,
+      };
+      let removals: string[] = [];
       const row = await db.orm.transaction(async (tx) => {
-        const inserted = await repo.insertChannel(tx, {
-          id,
-          workspaceId: scope.workspaceId,
-          environment: scope.environment,
-          chatbotId,
-          type,
-          name: name ?? null,
-          ...connection.row,
-        });
+        // The bot may have been deleted during the platform calls. Deleting it hides it (an
+        // UPDATE) in the transaction that deletes its channels, and purges the row later: the
+        // foreign key alone would take this channel for a live bot's until the purge, then fail
+        // with 23503. Locking the bot's row until this insert commits makes the two serialise on
+        // PostgreSQL as on PGlite: either the delete waits and then deletes this channel too, or
+        // this waits for the delete and sees the bot gone.
+        if (!(await deps.chatbots.lockExisting(tx, scope, chatbotId))) {
+          removals = await deps.cleanup.abandon(tx, values);
+          return null;
+        }
+        const inserted = await repo.insertChannel(tx, values);
         await recordEvent(tx, scope, 'channel.connected', present(inserted));
         return inserted;
       });
+      if (!row) {
+        // Whatever connecting registered at the platform (a Telegram webhook) is removed as a
+        // deleted channel's is.
+        await deps.cleanup.queue(removals);
+        throw AppError.notFound('chatbot', encodeId('bot', chatbotId));
+      }
       return Object.assign(row, { generatedSecret: connection.secret });
     },
 

@@ -23,6 +23,21 @@ export async function findChatbot(db: Executor, scope: Scope, id: string): Promi
   return row ?? null;
 }
 
+/**
+ * Locks the bot FOR SHARE until the transaction ends; true when it exists and is not deleted.
+ * Deleting a bot (the UPDATE of deleted_at, the purge's DELETE) waits for this lock, and this
+ * waits for a delete already under way and then sees the bot deleted. FOR KEY SHARE would not
+ * do: the soft delete changes no key column, so it would not conflict.
+ */
+export async function lockChatbot(db: Executor, scope: Scope, id: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: chatbots.id })
+    .from(chatbots)
+    .where(and(activeInScope(scope), eq(chatbots.id, id)))
+    .for('share');
+  return rows.length > 0;
+}
+
 export async function findChatbotBySlug(
   db: Executor,
   scope: Scope,

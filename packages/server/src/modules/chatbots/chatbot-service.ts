@@ -110,6 +110,13 @@ export function createChatbotService(deps: {
       await get(scope, id);
     },
 
+    /**
+     * Locks the bot until `tx` ends, so that it cannot be deleted before what `tx` adds to it
+     * commits (the delete waits, then deletes that too); false when it is gone already.
+     */
+    lockExisting: (tx: Executor, scope: Scope, id: string): Promise<boolean> =>
+      repo.lockChatbot(tx, scope, id),
+
     async update(scope: Scope, id: string, input: ChatbotInput): Promise<ChatbotRow> {
       const current = await get(scope, id);
       try {
