@@ -72,6 +72,8 @@ const authenticated = operations.filter((operation) => operation.security?.lengt
 const BODIES: Record<string, unknown> = {
   createWebhook: { url: receiver.url, events: ['*'] },
   updateWebhook: { description: 'Renamed' },
+  // Email and phone are each optional, and one of them is required.
+  captureLead: { email: 'visitor@example.com' },
   assignConversation: { user_id: null },
   renderCannedReply: { conversation_id: owner.rows.conversation },
   createIntegration: {
