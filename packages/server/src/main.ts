@@ -1,4 +1,5 @@
 // The `parley` command: serve, worker, workspaces, keys, bots, sources, chat, channels.
+import { enableCompileCache } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminRequestError } from './admin/admin-client.ts';
 import { keyCommands, workspaceCommands } from './cli/commands.ts';
@@ -23,6 +24,9 @@ function parsePort(value: string): number {
   return port;
 }
 
+// Node keeps the compiled code of the server's ~1,000 modules on disk (in the system's temporary
+// directory), so every later `parley` command starts faster; the commands load them lazily, below.
+enableCompileCache();
 tolerateClosedOutput();
 
 const program = new Command('parley')

@@ -8,7 +8,7 @@ import { startFakeOpenAI } from '../fakes/fake-openai.ts';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
 import { isolatedDatabase } from '../modules/webhooks/webhook-helpers.ts';
 import { api, waitUntil } from './http-helpers.ts';
-import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
+import { makeDataDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -18,7 +18,7 @@ describe('agent loop executions survive kill -9', () => {
     const orders = await startWebhookReceiver('/orders');
     const database = await isolatedDatabase();
     try {
-      const dataDir = makeTempDir();
+      const dataDir = makeDataDir();
       const env = { PARLEY_ALLOW_PRIVATE_NETWORK: 'true', ...database.env };
       const first = await startParley(dataDir, { env });
       const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;
@@ -121,7 +121,7 @@ describe('agent loop executions survive kill -9', () => {
     const orders = await startWebhookReceiver('/orders');
     const database = await isolatedDatabase();
     try {
-      const dataDir = makeTempDir();
+      const dataDir = makeDataDir();
       const env = { PARLEY_ALLOW_PRIVATE_NETWORK: 'true', ...database.env };
       const first = await startParley(dataDir, { env });
       const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/fake-providers.ts';
 import { isolatedDatabase } from '../modules/webhooks/webhook-helpers.ts';
 import { api, waitUntil } from './http-helpers.ts';
-import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
+import { makeDataDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -14,7 +14,7 @@ describe('the monthly quota survives kill -9 mid-turn', () => {
     const fake = await startFakeOpenAI();
     const database = await isolatedDatabase();
     try {
-      const dataDir = makeTempDir();
+      const dataDir = makeDataDir();
       const env = { PARLEY_ALLOW_PRIVATE_NETWORK: 'true', ...database.env };
       const first = await startParley(dataDir, { env });
       const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;

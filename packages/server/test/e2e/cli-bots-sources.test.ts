@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api } from './http-helpers.ts';
 import {
-  makeTempDir,
+  makeDataDir,
   runCli,
   runCliJson,
   startParley,
@@ -31,7 +31,7 @@ interface Source {
 
 describe('parley bots and sources', () => {
   it('creates a bot and trains it on a file with no server running; the server then serves both', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     // The default workspace comes from the first start.
     const first = await startParley(dataDir);
     const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;
@@ -107,7 +107,7 @@ describe('parley bots and sources', () => {
   }, 300_000);
 
   it('refuses bad input with a clear message and creates nothing', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     await stopParley(await startParley(dataDir));
     const noKey = await runCli(dataDir, [
       'bots',
@@ -136,7 +136,7 @@ describe('parley bots and sources', () => {
   }, 180_000);
 
   it('uses the environment credential for --provider', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     await stopParley(await startParley(dataDir));
     const bot = await runCliJson<Bot>(
       dataDir,

@@ -5,7 +5,7 @@ import { startFakeSlack } from '../fakes/fake-slack.ts';
 import { startFakeTelegram } from '../fakes/fake-telegram.ts';
 import {
   MAIN,
-  makeTempDir,
+  makeDataDir,
   NODE,
   runCli,
   runCliJson,
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('parley channels', () => {
   it('connects a Telegram bot with a token from stdin, lists it and tests it', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     await stopParley(await startParley(dataDir));
     const env = { PARLEY_TELEGRAM_API_URL: telegram.url };
     const bot = await runCliJson<{ id: string }>(dataDir, ['bots', 'create', '--name', 'Support', '--json'], {
@@ -72,7 +72,7 @@ describe('parley channels', () => {
   }, 300_000);
 
   it('connects a Slack app with its signing secret from stdin and prints the URL to give Slack', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     await stopParley(await startParley(dataDir));
     const env = { PARLEY_SLACK_API_URL: slack.url, PARLEY_PUBLIC_URL: 'https://parley.example.com' };
     const bot = await runCliJson<{ id: string }>(dataDir, ['bots', 'create', '--name', 'Support', '--json'], {

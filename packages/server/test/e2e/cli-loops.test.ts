@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/fake-openai.ts';
 import { api } from './http-helpers.ts';
 import {
-  makeTempDir,
+  makeDataDir,
   runCli,
   runCliJson,
   startParley,
@@ -37,7 +37,7 @@ interface Loop {
 
 describe('parley loops', () => {
   it('creates loops, runs one step by step through an approval, and lists its executions', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const env = { PARLEY_ALLOW_PRIVATE_NETWORK: 'true' };
     const server = await startParley(dataDir, { env });
     const key = server.banner.keys.find((k) => k.environment === 'live')!.secret;

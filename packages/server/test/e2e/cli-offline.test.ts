@@ -8,7 +8,7 @@ import {
   type CliWorkspace,
   type CreatedCliKey,
   lockFilePath,
-  makeTempDir,
+  makeDataDir,
   runCli,
   runCliJson,
   STACK_TRACE_LINE,
@@ -23,7 +23,7 @@ describe('parley CLI with no server running', () => {
   it('works on an empty data directory and between server runs; the server sees its changes', {
     timeout: 240_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
 
     // Before the server ever ran: the CLI creates the embedded database itself. (Logs, such as the
     // warning about the generated secret key, must not get into the JSON on stdout.)

@@ -10,7 +10,7 @@ import { buildPdf, CUSTOMER_GUIDE_PAGES } from '../helpers/pdf-file.ts';
 import {
   CLI_TIMEOUT_MS,
   MAIN,
-  makeTempDir,
+  makeDataDir,
   NODE,
   parleyEnv,
   runCliJson,
@@ -78,7 +78,7 @@ function runPiped(
 
 describe('parley in pipelines', () => {
   it('answers every piped line in order, in one conversation, and ends quietly on a closed pipe', async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     // The default workspace comes from the first start.
     await stopParley(await startParley(dataDir));
     const bot = await runCliJson<{ id: string }>(dataDir, ['bots', 'create', '--name', 'Shop', '--json']);

@@ -2,7 +2,7 @@
 // an invitation link that works over HTTP, and a person who signs in with the password given.
 import { describe, expect, it } from 'vitest';
 import {
-  makeTempDir,
+  makeDataDir,
   runCli,
   runCliJson,
   startParley,
@@ -39,7 +39,7 @@ describe('parley users create', () => {
   it('adds the first owner with an invitation link, and an agent with a password', {
     timeout: 240_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const server = await startParley(dataDir);
     expect(server.banner.text).toContain('users create --email you@example.com --role owner');
 

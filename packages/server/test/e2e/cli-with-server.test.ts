@@ -7,7 +7,7 @@ import {
   type CliKeyList,
   type CliWorkspace,
   type CreatedCliKey,
-  makeTempDir,
+  makeDataDir,
   NODE,
   OLD_SYSTEM_NODE,
   runCli,
@@ -24,7 +24,7 @@ describe('parley CLI while the server runs', () => {
   it('creates, lists and revokes keys that the running server honours at once', {
     timeout: 180_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const server = await startParley(dataDir);
     const bannerLive = server.banner.keys[0]!.secret;
     const defaultWorkspace = await getWorkspace(server.url, bannerLive);
@@ -98,7 +98,7 @@ describe('parley CLI while the server runs', () => {
   });
 
   it('creates a workspace on a plan whose keys get that plan', { timeout: 180_000 }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const server = await startParley(dataDir);
 
     const workspace = await runCliJson<CliWorkspace>(dataDir, [
@@ -153,7 +153,7 @@ describe('parley CLI while the server runs', () => {
   });
 
   it('rejects bad input with a clear message and changes nothing', { timeout: 180_000 }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const server = await startParley(dataDir);
 
     const badEnv = await runCli(dataDir, ['keys', 'create', '--name', 'x', '--env', 'prod']);

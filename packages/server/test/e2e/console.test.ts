@@ -13,7 +13,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-rec
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, checkPage, DESKTOP, UI_TIMEOUT_MS } from './console-helpers.ts';
 import { api } from './http-helpers.ts';
 import {
-  makeTempDir,
+  makeDataDir,
   type RunningParley,
   startParley,
   stopParley,
@@ -44,7 +44,7 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver();
   // The demo page (with the widget) is on, as `npm start` runs it; the test's site and webhook
   // receiver are on this machine.
-  dataDir = makeTempDir();
+  dataDir = makeDataDir();
   server = await startParley(dataDir, {
     env: { PARLEY_DEMO: 'true', PARLEY_ALLOW_PRIVATE_NETWORK: 'true' },
   });

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startStaticSite } from '../fakes/static-site.ts';
 import { api, waitUntil } from './http-helpers.ts';
-import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
+import { makeDataDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -31,7 +31,7 @@ describe('ingestion survives kill -9', () => {
           delayMs: 150,
         });
       }
-      const dataDir = makeTempDir();
+      const dataDir = makeDataDir();
       const env = { PARLEY_ALLOW_PRIVATE_NETWORK: 'true', PARLEY_CRAWL_CONCURRENCY: '1' };
       const first = await startParley(dataDir, { env });
       const key = first.banner.keys.find((k) => k.environment === 'live')!.secret;

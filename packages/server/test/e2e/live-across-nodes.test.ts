@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventReader } from '../helpers/event-reader.ts';
 import { api } from './http-helpers.ts';
 import {
-  makeTempDir,
+  makeDataDir,
   type RunningParley,
   startParley,
   stopParley,
@@ -73,8 +73,8 @@ describe('live conversation events across processes', () => {
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       PARLEY_JOB_SCHEMA: 'pgboss_live',
     };
-    const first: RunningParley = await startParley(makeTempDir(), { env });
-    const second: RunningParley = await startParley(makeTempDir(), { env, args: ['--no-workers'] });
+    const first: RunningParley = await startParley(makeDataDir(), { env });
+    const second: RunningParley = await startParley(makeDataDir(), { env, args: ['--no-workers'] });
     try {
       const key = first.banner.keys.find((entry) => entry.environment === 'live')!.secret;
       const bot = await api(first.url, '/v1/chatbots', { key, method: 'POST', body: { name: 'Support' } });

@@ -2,11 +2,11 @@
 // process on its own data directory), read what it prints, talk to it over real HTTP, and
 // make sure no process or directory outlives its test.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The Node 24 that `npm ci` installs; the system Node may be too old to run .ts files. */
@@ -70,6 +70,19 @@ export function parleyEnv(dataDir: string, extra: Record<string, string> = {}): 
 export function makeTempDir(prefix = 'parley-e2e-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   tempDirs.push(dir);
+  return dir;
+}
+
+/**
+ * A new data directory whose embedded database is already created and migrated (a copy of the one
+ * test/global-setup.ts made), so that a start skips initdb, the slowest part of a first start. The
+ * first start still creates the default workspace and prints its keys. Tests of the very first
+ * start on an empty directory use makeTempDir().
+ */
+export function makeDataDir(): string {
+  const dir = makeTempDir();
+  const template = inject('pgdataTemplate');
+  if (template) cpSync(template, path.join(dir, 'pgdata'), { recursive: true });
   return dir;
 }
 

@@ -7,7 +7,7 @@ import { api, getWorkspace, startHeldRequest, waitUntil } from './http-helpers.t
 import {
   isPidAlive,
   lockFilePath,
-  makeTempDir,
+  makeDataDir,
   readLockFile,
   runCliJson,
   STOP_TIMEOUT_MS,
@@ -33,7 +33,7 @@ describe('parley serve: stopping', () => {
   it('on SIGTERM finishes the request in flight, exits 0 and releases the lock', {
     timeout: 180_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const first = await startParley(dataDir);
     const live = first.banner.keys[0]!.secret;
     // An earlier request leaves an idle keep-alive connection behind: it must not hold up the stop.
@@ -83,12 +83,12 @@ describe('parley serve: stopping', () => {
   it('on SIGTERM in the middle of a large upload, exits in time and the next start finishes it', {
     timeout: 300_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const first = await startParley(dataDir);
     const live = first.banner.keys[0]!.secret;
     const bot = await api(first.url, '/v1/chatbots', { key: live, method: 'POST', body: { name: 'Big' } });
     // Random base64: the slowest text to chunk and index, so the stop comes in the middle of it.
-    const text = randomBytes(3 * 1024 * 1024)
+    const text = randomBytes(1024 * 1024)
       .toString('base64')
       .replace(/.{76}/g, '$&\n');
     const form = new FormData();
@@ -108,6 +108,14 @@ describe('parley serve: stopping', () => {
     const stopped = await stopParley(first);
     expect(stopped.code).toBe(0);
     expect(existsSync(lockFilePath(dataDir))).toBe(false);
+    // The stop came in the middle of the work: the source is not ready yet.
+    const listed = await runCliJson<{ data: { id: string; status: string }[] }>(dataDir, [
+      'sources',
+      'list',
+      bot.body.id,
+      '--json',
+    ]);
+    expect(listed.data.find((source) => source.id === sourceId)?.status).not.toBe('ready');
 
     // Nothing was lost: the next start runs the ingestion again, to its end.
     const second = await startParley(dataDir);
@@ -126,7 +134,7 @@ describe('parley serve: stopping', () => {
   it('after kill -9, the next start takes over the stale lock and every key still works', {
     timeout: 240_000,
   }, async () => {
-    const dataDir = makeTempDir();
+    const dataDir = makeDataDir();
     const first = await startParley(dataDir);
     const [live, test] = first.banner.keys.map((key) => key.secret) as [string, string];
     const viaApi = await api(first.url, '/v1/api-keys', {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startWebhookReceiver } from '../fakes/webhook-receiver.ts';
 import { isolatedDatabase } from '../modules/webhooks/webhook-helpers.ts';
 import { api, waitUntil } from './http-helpers.ts';
-import { makeTempDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
+import { makeDataDir, startParley, stopParley, useProcessCleanup } from './process-helpers.ts';
 
 useProcessCleanup();
 
@@ -19,7 +19,7 @@ describe('webhook delivery survives kill -9', () => {
     try {
       // Slow answers, so that deliveries are in flight when the server dies.
       receiver.respond = () => ({ status: 200, delayMs: 300 });
-      const dataDir = makeTempDir();
+      const dataDir = makeDataDir();
       const env = {
         PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
         PARLEY_WEBHOOK_RETRY_DELAYS: '1,1,1,1,1,1,1,1,1,1',

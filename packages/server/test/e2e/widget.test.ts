@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StaticSite, startStaticSite } from '../fakes/static-site.ts';
 import { api, waitUntil } from './http-helpers.ts';
 import {
-  makeTempDir,
+  makeDataDir,
   REPO_ROOT,
   type RunningParley,
   startParley,
@@ -51,7 +51,7 @@ interface Demo {
 
 /** A fresh server with the demo on (as `npm start` runs it), once its bot is trained. */
 async function startDemo(): Promise<Demo> {
-  const server = await startParley(makeTempDir(), { env: { PARLEY_DEMO: 'true' } });
+  const server = await startParley(makeDataDir(), { env: { PARLEY_DEMO: 'true' } });
   expect(server.banner.text).toContain(`  Demo: ${server.url}/ (a chatbot trained on these docs)\n`);
   const liveKey = server.banner.keys.find((key) => key.environment === 'live')!.secret;
   const bots = await api(server.url, '/v1/chatbots', { key: liveKey });
