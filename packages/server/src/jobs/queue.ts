@@ -49,8 +49,20 @@ export interface Queue extends JobSender {
   stop(): Promise<void>;
 }
 
-/** pg-boss reaches PGlite through this adapter; on a server it uses the app's pool. */
+/**
+ * pg-boss reaches PGlite through this adapter; on a server it uses the app's pool. Its LISTEN goes
+ * through the database's own listener, which reconnects by itself and then calls its handlers with
+ * an empty payload: a notification may have been missed, so every worker looks for jobs at once.
+ */
 function executorFor(db: Database) {
+  const listen = async (
+    channel: string,
+    onNotification: (queue: string) => void,
+    onReconnect: () => void,
+  ) => {
+    const close = await db.listen(channel, (payload) => (payload ? onNotification(payload) : onReconnect()));
+    return { close };
+  };
   if (db.kind === 'pglite') {
     const pglite = db.pglite!;
     return {
@@ -60,10 +72,11 @@ function executorFor(db: Database) {
         const results = await pglite.exec(text);
         return results.length === 1 ? results[0]! : (results as unknown as { rows: unknown[] });
       },
+      listen,
     };
   }
   const pool = db.pool!;
-  return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) };
+  return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values), listen };
 }
 
 export async function startQueue(options: { db: Database; logger: Logger; schema: string }): Promise<Queue> {
@@ -84,7 +97,10 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
       retryLimit: job.retryLimit ?? 3,
       retryBackoff: true,
       expireInSeconds: job.timeoutSeconds ?? 900,
+      notify: true,
     });
+    // Queues created before jobs woke their workers keep their options: this one is turned on.
+    if (!(await boss.getQueue(job.name))?.notify) await boss.updateQueue(job.name, { notify: true });
   }
   let working: PgBoss | null = null;
   const ticks = startTicks(logger);
@@ -107,6 +123,9 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
         superviseIntervalSeconds: 10,
         schedule: true,
         migrate: false,
+        // A job sent by any node wakes the workers of every node (NOTIFY in the transaction that
+        // stores it), instead of waiting up to a polling interval: half a second on average.
+        useListenNotify: true,
       });
       working.on('error', (error) => logger.error({ err: error }, 'job worker error'));
       await working.start();
@@ -114,7 +133,14 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
         const handle = handlers[job.name as JobName] as (data: unknown) => Promise<void>;
         await working.work(
           job.name,
-          { localConcurrency: job.concurrency ?? 1, pollingIntervalSeconds: 1 },
+          {
+            localConcurrency: job.concurrency ?? 1,
+            // Polling stays the floor, at the same pace with or without the listener: jobs due
+            // later (retries, startAfter), a stately job freed when the one before it ends, and
+            // a notification lost with its connection wake no one.
+            pollingIntervalSeconds: 1,
+            notifyPollingIntervalSeconds: 1,
+          },
           async (batch) => {
             // Cron jobs carry no data (null); anything else must match its schema.
             for (const item of batch) await handle(checkPayload(job.name, item.data));
