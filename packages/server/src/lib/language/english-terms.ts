@@ -157,6 +157,19 @@ const SYNONYM_GROUPS = [
   'error problem issue',
   'website site',
   'subscription plan',
+  // Short forms people type for the words documentation spells out.
+  'config configuration configure',
+  'admin administrator administration',
+  'repo repository',
+  'docs documentation',
+  'app application',
+  'info information',
+  'dir directory folder',
+  'db database',
+  'auth authentication',
+  'password passwd',
+  'env environment',
+  'prefs preferences',
 ];
 let synonymIndex: Map<string, string[]> | null = null;
 

@@ -57,3 +57,40 @@ export function specificity(word: string): number {
   const nounOnly = parts.length === 1 && parts[0] === 'n';
   return Math.max(rarity(word), nounOnly ? NOUN_SPECIFICITY : 0);
 }
+
+/** A correction must be a word at least this common: rarer list entries are mostly names and noise. */
+const CORRECTION_RANK = 20_000;
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The everyday word a misspelt one most likely stands for ("chnage" → "change", "pasword" →
+ * "password"): the commonest listed word one edit away after its first letter (a letter dropped,
+ * added, replaced, or two neighbours swapped), or null when the word is itself listed, short, has digits, or has no such
+ * neighbour. The edits are Norvig's; the list decides which candidate is a word.
+ */
+export function correctSpelling(word: string): string | null {
+  const lower = word.toLowerCase();
+  if (lower.length < 5 || !/^[a-z]+$/.test(lower) || wordRank(lower) !== null) return null;
+  let best: string | null = null;
+  let bestRank = CORRECTION_RANK + 1;
+  const consider = (candidate: string) => {
+    const rank = wordRank(candidate);
+    if (rank !== null && rank < bestRank) {
+      best = candidate;
+      bestRank = rank;
+    }
+  };
+  // From the second letter on: a misspelling seldom starts wrong, and a name that is one letter
+  // longer than a word ("iphone", "xbox") is not that word.
+  for (let i = 1; i <= lower.length; i++) {
+    const head = lower.slice(0, i);
+    const tail = lower.slice(i);
+    if (tail) consider(head + tail.slice(1));
+    if (tail.length > 1) consider(head + tail[1] + tail[0] + tail.slice(2));
+    for (const letter of LETTERS) {
+      if (tail) consider(head + letter + tail.slice(1));
+      consider(head + letter + tail);
+    }
+  }
+  return best;
+}

@@ -8,7 +8,7 @@ import {
   synonymsOf,
   tokenize,
 } from '../../lib/language/english-terms.ts';
-import { specificity } from '../../lib/language/word-rarity.ts';
+import { correctSpelling, specificity } from '../../lib/language/word-rarity.ts';
 import { relativesOf } from '../../lib/language/wordnet.ts';
 
 export const SYNONYM_CREDIT = 0.8;
@@ -19,6 +19,10 @@ const FOLLOW_UP_WEIGHT = 0.5;
 
 const PRONOUN_RE = /\b(it|its|that|this|they|them|their|those|these|one|ones)\b/;
 const ELLIPTIC_RE = /^(and|also|what about|how about)\b/;
+
+// "How do I …", "Can I …?", "Is there a way to …": the question asks for a way to do something.
+const HOW_TO =
+  /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b|^(can|could) (i|we|you)\b|\b(is|are) there (a|an|any) (way|option|setting|tool|command)s?\b|\bway to\b/;
 
 // What kind of text answers the question: a price, a duration, a number, a step, a menu path.
 const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
@@ -38,9 +42,16 @@ const ANSWER_TYPES: { question: RegExp; answer: RegExp }[] = [
       /\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen|half|quarter|third)\b/i,
   },
   {
-    question: /\bhow (do|can|should|would|will) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bwhere (do|can) i\b/,
+    question: HOW_TO,
     answer:
       /^to [^,:]{3,60}[,:]|^(go|click|tap|open|select|choose|enter|type|copy|paste|press|navigate|visit|email|contact|start|print|scan|turn|enable|disable|download|install|upload|sign|log|add|set|run|create|check|clear|restart|use)\b|:$/i,
+  },
+  // In technical documentation the "how" is a command or a file: "run nft list ruleset >
+  // /etc/nftables.conf", "generate a key pair with ssh-keygen -t rsa".
+  {
+    question: HOW_TO,
+    answer:
+      /(^|\s)~?(\/[\w.-]+){2,}|(^|\s)[a-z][\w.-]*\s--?[a-z][\w-]*|\b(apt|apt-get|systemctl|dpkg)\s[a-z]/,
   },
   // A help page answers "how do I …" and "where is …" with a menu path: "Edit → Preferences".
   {
@@ -102,6 +113,15 @@ function queryTerm(term: string, weight: number, words: string[]): QueryTerm {
     if (credit > (credits.get(stem) ?? 0)) credits.set(stem, credit);
   };
   for (const synonym of synonymsOf(term)) offer(synonym, SYNONYM_CREDIT);
+  // A misspelt everyday word ("chnage") stands for the word it misspells, and for that word's
+  // synonyms ("modify"); and it says as little about the topic as that word does.
+  const corrections = words.flatMap((word) => correctSpelling(word) ?? []);
+  for (const correction of corrections) {
+    const [stem] = contentTerms(correction);
+    if (!stem) continue;
+    offer(stem, SYNONYM_CREDIT);
+    for (const synonym of synonymsOf(stem)) offer(synonym, SYNONYM_CREDIT * SYNONYM_CREDIT);
+  }
   for (const word of words) {
     for (const relative of relativesOf(word).slice(0, RELATIVES_PER_WORD)) {
       const [stem] = contentTerms(relative.word);
@@ -112,7 +132,7 @@ function queryTerm(term: string, weight: number, words: string[]): QueryTerm {
     stems: [...credits.keys()],
     credits: [...credits.values()],
     weight,
-    rarity: words.length > 0 ? Math.min(...words.map(specificity)) : 1,
+    rarity: words.length > 0 ? Math.min(...words.map(specificity), ...corrections.map(specificity)) : 1,
   };
 }
 
