@@ -25,6 +25,7 @@ const NAV: { to: string; label: string; operation: string }[] = [
 export function Shell() {
   const pathname =
     useRouterState({ select: (state) => state.location.pathname }).replace(/^\/app/, '') || '/';
+  const searchStr = useRouterState({ select: (state) => state.location.searchStr });
   const me = useMe();
   if (PUBLIC_PATHS.includes(pathname)) {
     return (
@@ -35,16 +36,17 @@ export function Shell() {
   }
   if (me.isPending) return <p className="loading">Loading…</p>;
   if (me.error) return <ErrorNote error={me.error} />;
-  if (!me.data) return <Redirect to="/sign-in" />;
+  // The session ended while a page was open (signed out elsewhere, expired): sign in, then back here.
+  if (!me.data) return <Redirect to="/sign-in" next={pathname === '/' ? undefined : pathname + searchStr} />;
   return <SignedIn />;
 }
 
 /** Goes to another page once, after rendering (a redirect during render would loop). */
-export function Redirect({ to }: { to: '/sign-in' | '/chatbots' }) {
+export function Redirect({ to, next }: { to: '/sign-in' | '/chatbots'; next?: string }) {
   const navigate = useNavigate();
   useEffect(() => {
-    void navigate({ to, replace: true });
-  }, [navigate, to]);
+    void navigate({ to, replace: true, ...(next ? { search: { next } } : {}) });
+  }, [navigate, to, next]);
   return null;
 }
 
