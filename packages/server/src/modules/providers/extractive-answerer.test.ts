@@ -129,7 +129,7 @@ describe('answerExtractively over a help center', () => {
     expect(answer.text).toBe('Refunds are possible within 14 days [1].');
   });
 
-  it('never quotes code', () => {
+  it('quotes the commands a matching lead-in introduces, as a code block, and no markup', () => {
     const server: Passage = {
       id: 'chunk_server',
       title: 'Run the server',
@@ -137,7 +137,9 @@ describe('answerExtractively over a help center', () => {
       text: 'Start the server on another port:\n```\nparley serve --port 8080\n```\nThe server then listens on port 8080.',
     };
     const answer = answerExtractively(ask('How do I start the server on port 8080?'), [server]);
-    expect(answer.text).toBe('The server then listens on port 8080 [1].');
+    expect(answer.text).toBe('Start the server on another port [1]:\n```\nparley serve --port 8080\n```');
+    expect(answer.grounded).toBe(true);
+    // A snippet of HTML is not quoted: a reply may be shown as HTML by whoever reads the API.
     const widget = answerExtractively(ask('Where do I paste the widget script?'), supportPassages);
     expect(widget.grounded).toBe(true);
     expect(widget.text).not.toContain('<script');

@@ -18,6 +18,7 @@ import { editDistance } from '../../lib/language/edit-distance.ts';
 import { contentTerms } from '../../lib/language/english-terms.ts';
 import {
   type Candidate,
+  composeCode,
   composeList,
   composeSentences,
   type ExtractiveAnswer,
@@ -94,6 +95,7 @@ export function answerExtractively(
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   return (
     composeList(best, candidates, prepared, passages) ??
+    composeCode(best, prepared, passages, maxChars) ??
     composeSentences(best, candidates, passages, maxChars, query.answerTypes)
   );
 }
@@ -159,12 +161,21 @@ function scoreCandidates(query: Query, prepared: Prepared[], { weights, total }:
     let previous: Candidate | null = null;
     passage.units.forEach((unit, u) => {
       if (unit.kind !== 'sentence' && unit.kind !== 'item' && unit.kind !== 'row') return;
-      // "Run this:" before code or a table introduces nothing a reply can quote; "Still stuck?" in
-      // running text asks, it does not answer.
-      if (unit.text.endsWith(':') && passage.units[u + 1]?.kind !== 'item') return;
+      // "The columns are:" before a table introduces nothing a reply can quote; "Still stuck?" in
+      // running text asks, it does not answer. A lead-in to a list or to commands is quoted with
+      // them, and matches on their words too ("…so they make use of it:" + "certbot --apache").
+      const next = passage.units[u + 1];
+      // Markup ("<script …>") is left out: a reply may be shown as HTML by whoever reads the API.
+      const introduced = !unit.text.endsWith(':')
+        ? undefined
+        : next?.kind === 'code' && next.text.includes('<')
+          ? 'markup'
+          : next?.kind;
+      if (unit.text.endsWith(':') && introduced !== 'item' && introduced !== 'code') return;
       if (unit.kind === 'sentence' && unit.text.endsWith('?')) return;
       if (!firstBlock.has(unit.section)) firstBlock.set(unit.section, unit.block);
-      const terms = passage.terms[u]!;
+      const terms =
+        introduced === 'code' ? new Set([...passage.terms[u]!, ...passage.terms[u + 1]!]) : passage.terms[u]!;
       // Headings supply the words a sentence leaves implicit ("Shipping times" → "Orders arrive in
       // 3–5 days."); a question heading is the question the text under it answers.
       const inSection = unit.section >= 0;

@@ -18,6 +18,7 @@ export const STRONG_MATCH = 0.5; // a unit this good lends its score to the sent
 const EXTRA_RELATIVE = 0.6; // further sentences must score this share of the best one
 const MAX_SENTENCES = 3;
 const MAX_ITEMS = 10;
+const MAX_CODE_LINES = 12;
 
 export interface Prepared {
   units: TextUnit[];
@@ -81,6 +82,32 @@ export function composeList(
     .map((item, i) => `${item.ordered ? `${i + 1}.` : '-'} ${item.text}`);
   lines[lines.length - 1] = cite(lines.at(-1)!, best.passage + 1);
   const text = lead ? `${lead.text}\n${lines.join('\n')}` : lines.join('\n');
+  return { text, passageIds: [passages[best.passage]!.id], grounded: true };
+}
+
+/**
+ * When the best match introduces commands or code ("…run the following:"), quote it with them, as
+ * a fenced block, cut to whole lines that fit the reply.
+ */
+export function composeCode(
+  best: Candidate,
+  prepared: Prepared[],
+  passages: Passage[],
+  maxChars: number,
+): ExtractiveAnswer | null {
+  const next = prepared[best.passage]!.units[best.index + 1];
+  if (!best.unit.text.endsWith(':') || next?.kind !== 'code' || next.text.includes('<')) return null;
+  const lead = cite(best.unit.text, best.passage + 1);
+  const room = maxChars - lead.length - 10;
+  const lines: string[] = [];
+  let length = 0;
+  for (const line of next.text.split('\n').slice(0, MAX_CODE_LINES)) {
+    if (length + line.length + 1 > room) break;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  if (lines.length === 0) return null;
+  const text = `${lead}\n\`\`\`\n${lines.join('\n')}\n\`\`\``;
   return { text, passageIds: [passages[best.passage]!.id], grounded: true };
 }
 

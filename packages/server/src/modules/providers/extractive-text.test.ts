@@ -171,12 +171,24 @@ describe('parseText', () => {
   });
 
   it('keeps fenced and shell code in code units, never in sentences', () => {
-    expect(kinds('Run this:\n```\nnpm start. Then stop.\n```\n$ parley serve\nDone.')).toEqual([
+    expect(kinds('Run this:\n```\nnpm start. Then stop.\n```\n$ parley serve\n\nDone.')).toEqual([
       ['sentence', 'Run this:'],
       ['code', 'npm start. Then stop.'],
       ['code', '$ parley serve'],
       ['sentence', 'Done.'],
     ]);
+  });
+
+  it('keeps what a command printed with it, as a terminal session, up to the blank line', () => {
+    const session =
+      'It makes the array:\n\n# mdadm --create /dev/md0 --level=0\nmdadm: array /dev/md0 started.\n\nThe array is ready.';
+    expect(kinds(session)).toEqual([
+      ['sentence', 'It makes the array:'],
+      ['code', '# mdadm --create /dev/md0 --level=0\nmdadm: array /dev/md0 started.'],
+      ['sentence', 'The array is ready.'],
+    ]);
+    // A Markdown heading is no prompt.
+    expect(kinds('# Getting started\nInstall it first.')[0]).toEqual(['heading', 'Getting started']);
   });
 
   it('reads Q&A pairs, on one line or two, as a question and its answer', () => {

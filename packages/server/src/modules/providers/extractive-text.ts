@@ -86,6 +86,11 @@ const TABLE_RULE_RE = /^\|[\s:|-]+\|$/;
 const COMMAND_RE =
   /^(\$|>|#!|curl|npm|npx|pnpm|yarn|pip|git|docker|sudo|import|export|const|let|var|function|def|class)\s/;
 
+// A shell prompt and a command ("# apt install apache2", "$ ssh-keygen -t rsa"): the paragraph it
+// opens is a terminal session, the command and what it printed, never prose. A Markdown heading
+// ("# Getting started") starts with a capital.
+const PROMPT_RE = /^[#$] [a-z][\w.+-]*(?:$|\s+[-/.~a-z0-9"'])/;
+
 /** Lines of commands or source code: kept out of answers, which are prose. */
 export function looksLikeCode(line: string): boolean {
   if (COMMAND_RE.test(line) || /[{;]$/.test(line) || /^[}\])]/.test(line)) return true;
@@ -106,6 +111,7 @@ export function parseText(input: string): TextUnit[] {
   let para: string[] = [];
   let code: string[] = [];
   let fence: string | null = null;
+  let screen = false; // inside a paragraph that a shell prompt opened
   let listItem: TextUnit | null = null;
   let tableHeader: string[] | null = null;
 
@@ -121,6 +127,7 @@ export function parseText(input: string): TextUnit[] {
       code = [];
       block++;
     }
+    screen = false;
     if (listItem || tableHeader) block++;
     listItem = null;
     tableHeader = null;
@@ -155,6 +162,12 @@ export function parseText(input: string): TextUnit[] {
     }
     if (!trimmed) {
       closeBlock();
+      continue;
+    }
+    if (screen || (para.length === 0 && PROMPT_RE.test(trimmed))) {
+      if (!screen) closeBlock();
+      screen = true;
+      code.push(trimmed);
       continue;
     }
     const heading = MD_HEADING_RE.exec(trimmed) ?? BOLD_LINE_RE.exec(trimmed);
