@@ -163,72 +163,38 @@ export async function updateLead(
   return result ?? null;
 }
 
-/** The chatbot's phone-only lead of a number. */
-export async function findPhoneOnlyLead(
+/** The latest updated lead of the chatbot that meets `condition`. */
+async function latestLeadWhere(
   db: Executor,
   scope: Scope,
   chatbotId: string,
-  phoneKey: string,
+  condition: SQL | undefined,
 ): Promise<LeadRow | null> {
   const [row] = await db
     .select()
     .from(leads)
-    .where(
-      and(
-        inScope(leads, scope),
-        eq(leads.chatbotId, chatbotId),
-        eq(leads.phoneKey, phoneKey),
-        isNull(leads.email),
-      ),
-    );
-  return row ?? null;
-}
-
-/** The lead with an address that has this number; the latest updated when several share it. */
-export async function findEmailLeadByPhone(
-  db: Executor,
-  scope: Scope,
-  chatbotId: string,
-  phoneKey: string,
-): Promise<LeadRow | null> {
-  const [row] = await db
-    .select()
-    .from(leads)
-    .where(
-      and(
-        inScope(leads, scope),
-        eq(leads.chatbotId, chatbotId),
-        eq(leads.phoneKey, phoneKey),
-        isNotNull(leads.email),
-      ),
-    )
+    .where(and(inScope(leads, scope), eq(leads.chatbotId, chatbotId), condition))
     .orderBy(desc(leads.updatedAt))
     .limit(1);
   return row ?? null;
 }
 
+/** The chatbot's phone-only lead of a number (the partial unique index allows one). */
+export const findPhoneOnlyLead = (db: Executor, scope: Scope, chatbotId: string, phoneKey: string) =>
+  latestLeadWhere(db, scope, chatbotId, and(eq(leads.phoneKey, phoneKey), isNull(leads.email)));
+
+/** The lead with an address that has this number; the latest updated when several share it. */
+export const findEmailLeadByPhone = (db: Executor, scope: Scope, chatbotId: string, phoneKey: string) =>
+  latestLeadWhere(db, scope, chatbotId, and(eq(leads.phoneKey, phoneKey), isNotNull(leads.email)));
+
 /** The latest phone-only lead captured in a conversation. */
-export async function findPhoneOnlyLeadOfConversation(
+export const findPhoneOnlyLeadOfConversation = (
   db: Executor,
   scope: Scope,
   chatbotId: string,
   conversationId: string,
-): Promise<LeadRow | null> {
-  const [row] = await db
-    .select()
-    .from(leads)
-    .where(
-      and(
-        inScope(leads, scope),
-        eq(leads.chatbotId, chatbotId),
-        eq(leads.conversationId, conversationId),
-        isNull(leads.email),
-      ),
-    )
-    .orderBy(desc(leads.updatedAt))
-    .limit(1);
-  return row ?? null;
-}
+) =>
+  latestLeadWhere(db, scope, chatbotId, and(eq(leads.conversationId, conversationId), isNull(leads.email)));
 
 export async function findLeadByEmail(
   db: Executor,
