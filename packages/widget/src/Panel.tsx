@@ -21,12 +21,12 @@ export function Panel({ chat, title, onClose }: Props) {
   /** Thanked in this view only: after a reload a rated conversation asks nothing. */
   const [thanked, setThanked] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
-  const emailRef = useRef<HTMLInputElement>(null);
+  const leadRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
 
   // Focus goes where the visitor types: the composer, or the lead form's first field.
   useEffect(() => {
-    (chat.needsLead ? emailRef : inputRef).current?.focus();
+    (chat.needsLead ? leadRef : inputRef).current?.focus();
   }, [chat.needsLead]);
 
   // Keep the newest message in view as messages arrive and replies grow.
@@ -129,7 +129,7 @@ export function Panel({ chat, title, onClose }: Props) {
         </p>
       ) : null}
       {chat.needsLead ? (
-        <LeadForm onSubmit={chat.submitLead} emailRef={emailRef} />
+        <LeadForm contact={config?.lead_contact ?? 'email'} onSubmit={chat.submitLead} firstRef={leadRef} />
       ) : (
         <form
           class="composer"

@@ -2,7 +2,15 @@
 // the server trusts the page's Origin, and a conversation token proves the conversation.
 
 import { createSseParser } from './sse.ts';
-import type { ApiErrorBody, ChatEvent, Conversation, Identity, Message, WidgetConfig } from './types.ts';
+import type {
+  ApiErrorBody,
+  ChatEvent,
+  Conversation,
+  Identity,
+  LeadDetails,
+  Message,
+  WidgetConfig,
+} from './types.ts';
 
 export class ApiError extends Error {
   status: number;
@@ -135,7 +143,7 @@ export function createApi(apiBase: string, chatbotId: string, fetchImpl: typeof 
         body: JSON.stringify(reason ? { reason } : {}),
       }),
 
-    lead: (body: { email: string; name?: string; conversation_id?: string }, token?: string | null) =>
+    lead: (body: LeadDetails & { conversation_id?: string }, token?: string | null) =>
       json<{ captured: boolean }>('/leads', { method: 'POST', token, body: JSON.stringify(body) }),
 
     feedback: (messageId: string, rating: 'up' | 'down', token: string) =>

@@ -102,6 +102,7 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible{
 .send svg{width:18px;height:18px}
 .lead{padding:16px;display:flex;flex-direction:column;gap:10px;border-top:1px solid rgba(127,127,127,.25)}
 .lead p{margin:0}
+.lead .lead-missing{color:#b42318;font-size:13px}
 .lead label{display:flex;flex-direction:column;gap:4px;font-size:13px;font-weight:600}
 .lead input{font:inherit;font-weight:400;color:inherit;background:transparent;border:1px solid rgba(127,127,127,.45);border-radius:8px;padding:8px 10px;margin:0}
 .lead button{background:var(--pw-primary);color:var(--pw-on-primary);border:0;border-radius:8px;padding:9px 12px;font-weight:600}

@@ -31,9 +31,16 @@ export type WidgetConfig = {
   position: 'bottom-right' | 'bottom-left';
   colors: { primary: string; background: string; text: string };
   lead_form: boolean;
+  /** What the lead form asks for (absent from servers older than the phone field: an email). */
+  lead_contact?: LeadContact;
   handoff: boolean;
   identity_verification: boolean;
 };
+
+export type LeadContact = 'email' | 'phone' | 'email_or_phone';
+
+/** What the lead form sends: at least an email or a phone number. */
+export type LeadDetails = { email?: string; phone?: string; country?: string; name?: string };
 
 export type Identity = { user_id: string; user_hash: string; email?: string; name?: string };
 

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, describeError } from './api.ts';
 import type { Store } from './storage.ts';
 import * as T from './thread.ts';
-import type { ChatEvent, Conversation, Identity, Message, WidgetConfig } from './types.ts';
+import type { ChatEvent, Conversation, Identity, LeadDetails, Message, WidgetConfig } from './types.ts';
 
 export type Session = {
   id: string;
@@ -264,14 +264,11 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
   );
 
   const submitLead = useCallback(
-    async (email: string, name: string): Promise<boolean> => {
+    async (details: LeadDetails): Promise<boolean> => {
       setError(null);
       try {
         const current = sessionRef.current;
-        await api.lead(
-          { email, ...(name ? { name } : {}), ...(current ? { conversation_id: current.id } : {}) },
-          current?.token,
-        );
+        await api.lead({ ...details, ...(current ? { conversation_id: current.id } : {}) }, current?.token);
         store.markLeadCaptured();
         setLeadDone(true);
         return true;

@@ -1557,8 +1557,10 @@ export interface operations {
               background: string;
               text: string;
             };
-            /** @description Ask for email (and name) before chatting. */
+            /** @description Ask for contact details (and a name) before chatting. */
             lead_form: boolean;
+            /** @description What the form asks for: an email, a phone number, or either. */
+            lead_contact: 'email' | 'phone' | 'email_or_phone';
             /** @description Offer to talk to a person. */
             handoff: boolean;
             identity_verification: boolean;
@@ -3665,8 +3667,10 @@ export interface operations {
               lead_settings: {
                 /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
                 capture_from_chat: boolean;
-                /** @description The widget asks for email and name before chatting. */
+                /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
                 ask_in_widget: boolean;
+                /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+                widget_contact: 'email' | 'phone' | 'email_or_phone';
               };
               /** @description true: the bot has an identity secret; the widget verifies signed visitor identities. */
               identity_verification: boolean;
@@ -3782,8 +3786,10 @@ export interface operations {
           lead_settings?: {
             /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
             capture_from_chat?: boolean;
-            /** @description The widget asks for email and name before chatting. */
+            /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
             ask_in_widget?: boolean;
+            /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+            widget_contact?: 'email' | 'phone' | 'email_or_phone';
           };
         };
       };
@@ -3875,8 +3881,10 @@ export interface operations {
             lead_settings: {
               /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
-              /** @description The widget asks for email and name before chatting. */
+              /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
               ask_in_widget: boolean;
+              /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+              widget_contact: 'email' | 'phone' | 'email_or_phone';
             };
             /** @description true: the bot has an identity secret; the widget verifies signed visitor identities. */
             identity_verification: boolean;
@@ -4004,8 +4012,10 @@ export interface operations {
             lead_settings: {
               /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
-              /** @description The widget asks for email and name before chatting. */
+              /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
               ask_in_widget: boolean;
+              /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+              widget_contact: 'email' | 'phone' | 'email_or_phone';
             };
             /** @description true: the bot has an identity secret; the widget verifies signed visitor identities. */
             identity_verification: boolean;
@@ -4164,8 +4174,10 @@ export interface operations {
           lead_settings?: {
             /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
             capture_from_chat?: boolean;
-            /** @description The widget asks for email and name before chatting. */
+            /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
             ask_in_widget?: boolean;
+            /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+            widget_contact?: 'email' | 'phone' | 'email_or_phone';
           };
         };
       };
@@ -4257,8 +4269,10 @@ export interface operations {
             lead_settings: {
               /** @description An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp). */
               capture_from_chat: boolean;
-              /** @description The widget asks for email and name before chatting. */
+              /** @description The widget asks for contact details (see `widget_contact`) and a name before chatting. */
               ask_in_widget: boolean;
+              /** @description What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`. */
+              widget_contact: 'email' | 'phone' | 'email_or_phone';
             };
             /** @description true: the bot has an identity secret; the widget verifies signed visitor identities. */
             identity_verification: boolean;

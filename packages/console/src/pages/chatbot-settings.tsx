@@ -26,6 +26,8 @@ export function ChatbotSettingsPage() {
   );
 }
 
+type LeadContact = Chatbot['lead_settings']['widget_contact'];
+
 type Patch = NonNullable<paths['/v1/chatbots/{id}']['patch']['requestBody']>['content']['application/json'];
 
 function SettingsForm({ bot }: { bot: Chatbot }) {
@@ -70,7 +72,11 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
         phrases: lines(draft.phrases),
         message: draft.handoff_message,
       },
-      lead_settings: { ask_in_widget: draft.lead_form === 'on', capture_from_chat: draft.lead_chat === 'on' },
+      lead_settings: {
+        ask_in_widget: draft.lead_form === 'on',
+        widget_contact: draft.lead_contact as LeadContact,
+        capture_from_chat: draft.lead_chat === 'on',
+      },
       widget_settings: {
         title: draft.title,
         greeting: draft.greeting,
@@ -138,9 +144,25 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
           <input value={draft.handoff_message} onChange={set('handoff_message')} />
         </label>
         <h2>Leads</h2>
-        <Toggle label="Ask for an email in the widget" value={draft.lead_form} onChange={set('lead_form')} />
         <Toggle
-          label="Capture emails written in the chat"
+          label="Ask for contact details in the widget"
+          value={draft.lead_form}
+          onChange={set('lead_form')}
+        />
+        <label>
+          The widget asks for
+          <select
+            value={draft.lead_contact}
+            onChange={set('lead_contact')}
+            disabled={draft.lead_form !== 'on'}
+          >
+            <option value="email">An email</option>
+            <option value="phone">A phone number</option>
+            <option value="email_or_phone">An email or a phone number</option>
+          </select>
+        </label>
+        <Toggle
+          label="Capture emails and phone numbers written in the chat"
           value={draft.lead_chat}
           onChange={set('lead_chat')}
         />
@@ -172,6 +194,7 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
               starter_questions: lines(draft.starters),
               primary: draft.primary,
               lead_form: draft.lead_form === 'on',
+              lead_contact: draft.lead_contact as LeadContact,
               handoff: draft.handoff === 'on',
             }}
           />
@@ -264,6 +287,7 @@ function toDraft(bot: Chatbot) {
     phrases: bot.handoff_settings.phrases.join('\n'),
     handoff_message: bot.handoff_settings.message,
     lead_form: onOff(bot.lead_settings.ask_in_widget),
+    lead_contact: bot.lead_settings.widget_contact as string,
     lead_chat: onOff(bot.lead_settings.capture_from_chat),
     title: bot.widget_settings.title,
     greeting: bot.widget_settings.greeting,

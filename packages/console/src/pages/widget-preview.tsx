@@ -12,6 +12,7 @@ export interface PreviewLook {
   starter_questions: string[];
   primary: string;
   lead_form: boolean;
+  lead_contact: 'email' | 'phone' | 'email_or_phone';
   handoff: boolean;
 }
 
@@ -44,6 +45,7 @@ function start(frame: HTMLIFrameElement, botId: string, look: PreviewLook): void
       starter_questions: look.starter_questions,
       colors: { background: '#ffffff', text: '#111827', ...colors, primary: look.primary },
       lead_form: look.lead_form,
+      lead_contact: look.lead_contact,
       handoff: look.handoff,
     };
     return new win.Response(JSON.stringify(config), {

@@ -144,7 +144,7 @@ describe('the console, in Chromium', () => {
 
     const demoId = await demoBotId();
     await page.goto(`${server.url}/app/chatbots/${demoId}`);
-    await page.getByLabel('Ask for an email in the widget').check();
+    await page.getByLabel('Ask for contact details in the widget').check();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('button', { name: 'Saved' }).waitFor();
 

@@ -270,6 +270,41 @@ describe('the widget on the demo page, in Chromium', () => {
       expect(await quoted.locator('img').count()).toBe(0);
       expect(await demoPage.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
       await screenshot(demoPage, 'html-as-text');
+
+      // The team asks for an email or a phone number before the chat. A visitor in the UK leaves
+      // a number written the way it is said there; it is read as a UK number.
+      const asked = await api(demo.server.url, `/v1/chatbots/${demo.botId}`, {
+        key: demo.liveKey,
+        method: 'PATCH',
+        body: { lead_settings: { ask_in_widget: true, widget_contact: 'email_or_phone' } },
+      });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+      const visitorContext = await browser.newContext({ locale: 'en-GB' });
+      try {
+        const visitor = await visitorContext.newPage();
+        await visitor.goto(`${demo.server.url}/`);
+        await openChat(visitor);
+        await visitor.getByTestId('parley-lead-form').waitFor({ timeout: UI_TIMEOUT_MS });
+        expect(await visitor.getByTestId('parley-input').count()).toBe(0);
+        await visitor.getByTestId('parley-lead-submit').click();
+        await visitor.getByTestId('parley-lead-missing').waitFor();
+        await visitor.getByTestId('parley-lead-phone').fill('020 7946 0958');
+        await visitor.getByTestId('parley-lead-name').fill('Priya');
+        await screenshot(visitor, 'lead-form');
+        await visitor.getByTestId('parley-lead-submit').click();
+        await visitor.getByTestId('parley-input').waitFor({ timeout: UI_TIMEOUT_MS });
+      } finally {
+        await visitorContext.close();
+      }
+      const leads = await api(demo.server.url, '/v1/leads', { key: demo.liveKey });
+      expect(leads.body.data).toEqual([
+        expect.objectContaining({
+          email: null,
+          phone_e164: '+442079460958',
+          name: 'Priya',
+          captured_via: 'widget',
+        }),
+      ]);
     } finally {
       await context.close();
       await elsewhere.close();

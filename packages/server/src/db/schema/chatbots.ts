@@ -41,9 +41,13 @@ export interface HandoffSettings {
 export interface LeadSettings {
   /** An email address written in chat becomes a lead of the bot. */
   capture_from_chat: boolean;
-  /** The widget asks for email (and name) before the first message. */
+  /** The widget asks for contact details (and a name) before the first message. */
   ask_in_widget: boolean;
+  /** What the widget's form asks for: an email, a phone number, or either of them. */
+  widget_contact: LeadContact;
 }
+
+export type LeadContact = 'email' | 'phone' | 'email_or_phone';
 
 export const DEFAULT_HANDOFF_SETTINGS: HandoffSettings = {
   enabled: true,
@@ -65,7 +69,11 @@ export const DEFAULT_HANDOFF_SETTINGS: HandoffSettings = {
   message: 'You are now connected with our team. A member of our team will reply here as soon as possible.',
 };
 
-export const DEFAULT_LEAD_SETTINGS: LeadSettings = { capture_from_chat: false, ask_in_widget: false };
+export const DEFAULT_LEAD_SETTINGS: LeadSettings = {
+  capture_from_chat: false,
+  ask_in_widget: false,
+  widget_contact: 'email',
+};
 
 export interface WidgetSettings {
   allowed_origins: string[];

@@ -75,7 +75,16 @@ export const LeadSettingsSchema = Type.Object(
       description:
         'An email address or a phone number (in international format) written in chat becomes a lead, and so does the sender’s address or number on a messaging channel (email, WhatsApp).',
     }),
-    ask_in_widget: Type.Boolean({ description: 'The widget asks for email and name before chatting.' }),
+    ask_in_widget: Type.Boolean({
+      description: 'The widget asks for contact details (see `widget_contact`) and a name before chatting.',
+    }),
+    widget_contact: Type.Union(
+      [Type.Literal('email'), Type.Literal('phone'), Type.Literal('email_or_phone')],
+      {
+        description:
+          'What the widget’s form asks for: `email`, `phone` (a mobile or landline number), or `email_or_phone` (either, or both). Default `email`.',
+      },
+    ),
   },
   { additionalProperties: false },
 );

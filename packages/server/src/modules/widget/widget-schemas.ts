@@ -81,7 +81,10 @@ export const WidgetConfigResponse = Type.Object({
   starter_questions: Type.Array(Type.String()),
   position: Type.Union([Type.Literal('bottom-right'), Type.Literal('bottom-left')]),
   colors: Type.Object({ primary: Type.String(), background: Type.String(), text: Type.String() }),
-  lead_form: Type.Boolean({ description: 'Ask for email (and name) before chatting.' }),
+  lead_form: Type.Boolean({ description: 'Ask for contact details (and a name) before chatting.' }),
+  lead_contact: Type.Union([Type.Literal('email'), Type.Literal('phone'), Type.Literal('email_or_phone')], {
+    description: 'What the form asks for: an email, a phone number, or either.',
+  }),
   handoff: Type.Boolean({ description: 'Offer to talk to a person.' }),
   identity_verification: Type.Boolean(),
 });
@@ -153,6 +156,7 @@ export function presentWidgetConfig(bot: ChatbotRow) {
     position: widget.position,
     colors: widget.colors,
     lead_form: bot.leadSettings.ask_in_widget,
+    lead_contact: bot.leadSettings.widget_contact,
     handoff: bot.handoffSettings.enabled,
     identity_verification: bot.identitySecret !== null,
   };

@@ -237,6 +237,38 @@ describe('phone-only leads through the API', () => {
 });
 
 describe('phone-only leads from visitors', () => {
+  it('tells the widget what its form asks for: an email unless the team chose a number', async () => {
+    const { key, bot } = await fresh({ widget_settings: { allowed_origins: [SITE] } });
+    const config = async () => (await pub({ url: `/public/v1/chatbots/${bot}/config` })).json();
+    const settings = async () =>
+      (await t.request({ url: `/v1/chatbots/${bot}`, key })).json().lead_settings as Record<string, unknown>;
+    expect(await settings()).toEqual({
+      capture_from_chat: false,
+      ask_in_widget: false,
+      widget_contact: 'email',
+    });
+    expect(await config()).toMatchObject({ lead_form: false, lead_contact: 'email' });
+
+    const patch = (lead_settings: Record<string, unknown>) =>
+      t.request({ method: 'PATCH', url: `/v1/chatbots/${bot}`, key, body: { lead_settings } });
+    const chosen = await patch({ ask_in_widget: true, widget_contact: 'email_or_phone' });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    expect(await config()).toMatchObject({ lead_form: true, lead_contact: 'email_or_phone' });
+    // Changing another lead setting keeps the choice.
+    expect((await patch({ capture_from_chat: true })).statusCode).toBe(200);
+    expect(await settings()).toEqual({
+      capture_from_chat: true,
+      ask_in_widget: true,
+      widget_contact: 'email_or_phone',
+    });
+
+    const bad = await patch({ widget_contact: 'fax' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ type: 'invalid_request_error' });
+    expect(bad.json().error.param).toContain('widget_contact');
+    expect(await config()).toMatchObject({ lead_contact: 'email_or_phone' });
+  });
+
   it('takes a number from the widget form, and the address the visitor writes in chat later', async () => {
     const { key, bot } = await fresh({
       widget_settings: { allowed_origins: [SITE] },
