@@ -7,6 +7,8 @@
 //   node bench/retrieval.ts --data-dir DIR   # PGlite in DIR, kept; a manual ingested there is reused
 //   node bench/retrieval.ts --verbose        # every question with the rank of its first right page
 //   node bench/retrieval.ts --scale 9        # also latency on a bot holding the manual's chunks 9 times
+//   PARLEY_EMBEDDING_MODEL_DIR=DIR node bench/retrieval.ts   # with a local embedding model (its
+//       latency; a model written by bench/local-embedding.ts is random, so not its quality)
 //
 // The manual is served on localhost and crawled as a `website` source by the product's own
 // ingestion (in this process, job workers on), so the chunks are the product's real chunks.
@@ -243,6 +245,10 @@ async function main(): Promise<void> {
     PARLEY_ALLOW_PRIVATE_NETWORK: 'true',
     LOG_LEVEL: 'warn',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    // A local embedding model's cost on search (bench/local-embedding.ts --write-model DIR).
+    ...(process.env.PARLEY_EMBEDDING_MODEL_DIR
+      ? { PARLEY_EMBEDDING_MODEL_DIR: process.env.PARLEY_EMBEDDING_MODEL_DIR }
+      : {}),
   });
   const context = await createContext(config, createLogger('warn'));
   try {

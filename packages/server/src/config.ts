@@ -52,6 +52,11 @@ export interface Config {
   whatsappApiUrl: string;
   /** Seconds one Telegram getUpdates long poll waits for updates. */
   telegramPollTimeoutSeconds: number;
+  /**
+   * A static embedding model on this machine (PARLEY_EMBEDDING_MODEL_DIR): chatbots whose
+   * integration names no embedding model search by meaning with it too, offline.
+   */
+  embeddingModelDir: string | null;
   providerDefaults: {
     openaiApiKey: string | null;
     geminiApiKey: string | null;
@@ -171,6 +176,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       perVisitor: intSetting(env, 'PARLEY_PUBLIC_RATE_LIMIT_VISITOR', 20, 1, 1_000_000),
     },
     trustProxy: boolSetting(env, 'PARLEY_TRUST_PROXY', false),
+    embeddingModelDir: optional(env, 'PARLEY_EMBEDDING_MODEL_DIR')
+      ? path.resolve(cwd, optional(env, 'PARLEY_EMBEDDING_MODEL_DIR')!)
+      : null,
     providerDefaults: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),
       geminiApiKey: optional(env, 'GEMINI_API_KEY'),

@@ -44,6 +44,15 @@ export const JOBS = {
     concurrency: 2,
   },
   sweepSources: { name: 'sources-sweep', payload: NoData, cron: '*/5 * * * *' },
+  /** Embeds chunks that have no embedding from their chatbot's present model (see embedding-backfill). */
+  backfillEmbeddings: {
+    name: 'embeddings-backfill',
+    payload: NoData,
+    cron: '* * * * *',
+    policy: 'stately',
+    heartbeatSeconds: 30,
+    timeoutSeconds: 3600,
+  },
   /** Sends one endpoint's due webhook deliveries; one job at a time per endpoint. */
   deliverWebhook: {
     name: 'webhook-deliver',

@@ -47,9 +47,11 @@ import {
   type IntegrationService,
 } from '../modules/integrations/integration-service.ts';
 import { createLeadService, type LeadService } from '../modules/leads/lead-service.ts';
-import { createProviderRegistry, type ProviderRegistry } from '../modules/providers/provider-registry.ts';
+import type { ProviderRegistry } from '../modules/providers/provider-registry.ts';
+import { providersFromConfig } from '../modules/providers/provider-setup.ts';
 import { createRetrievalService, type RetrievalService } from '../modules/retrieval/retrieval-service.ts';
 import { createDocumentPool, type DocumentPool } from '../modules/sources/document-pool.ts';
+import { createEmbeddingBackfill, type EmbeddingBackfill } from '../modules/sources/embedding-backfill.ts';
 import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
 import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
 import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
@@ -86,6 +88,7 @@ export interface Context {
   documents: DocumentPool;
   ingest: SourceIngest;
   retrieval: RetrievalService;
+  embeddingBackfill: EmbeddingBackfill;
   conversations: ConversationService;
   conversationHub: ConversationHub;
   handoff: HandoffService;
@@ -193,14 +196,7 @@ export async function buildContext(
   const secretBox = createSecretBox(secretKey);
   // Crawling trusts nothing: a tenant chooses the URLs.
   const safeFetch = createSafeFetch({ allowPrivateNetwork: config.allowPrivateNetwork });
-  const providers = createProviderRegistry({
-    fetch: createSafeFetch({
-      allowPrivateNetwork: config.allowPrivateNetwork,
-      // The operator's own Ollama (often on localhost) stays reachable for provider calls, on its
-      // configured origin only: not its host's other ports, and never for the crawler.
-      trustedOrigins: config.providerDefaults.ollamaBaseUrl ? [config.providerDefaults.ollamaBaseUrl] : [],
-    }),
-  });
+  const providers = providersFromConfig(config, logger, migrations.vector);
   // A deleted chatbot's channels go in the transaction that deletes it.
   const chatbots = createChatbotService({
     db,
@@ -231,6 +227,13 @@ export async function buildContext(
     documents,
   });
   const retrieval = createRetrievalService({ db, integrations, providers, vectorEnabled: migrations.vector });
+  const embeddingBackfill = createEmbeddingBackfill({
+    db,
+    logger,
+    integrations,
+    providers,
+    vectorEnabled: migrations.vector,
+  });
   const conversations = createConversationService({ db });
   const conversationHub = createConversationHub({ db, logger });
   await conversationHub.start();
@@ -386,6 +389,7 @@ export async function buildContext(
     documents,
     ingest,
     retrieval,
+    embeddingBackfill,
     conversations,
     conversationHub,
     handoff,

@@ -16,6 +16,9 @@ export function jobHandlers(context: Context): JobHandlers {
     'sources-sweep': async () => {
       await context.ingest.sweep();
     },
+    'embeddings-backfill': async () => {
+      await context.embeddingBackfill.run();
+    },
     'chatbots-purge': async () => {
       const purged = await context.chatbots.purgeDeleted();
       if (purged > 0) logger.info({ purged }, 'purged deleted chatbots');

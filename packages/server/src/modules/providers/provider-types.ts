@@ -80,7 +80,8 @@ export interface EmbedResult {
 }
 
 export interface EmbeddingModel {
-  provider: LlmProvider;
+  /** 'local': a model folder on this machine (PARLEY_EMBEDDING_MODEL_DIR), no network. */
+  provider: LlmProvider | 'local';
   model: string;
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
 }

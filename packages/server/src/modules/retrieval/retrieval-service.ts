@@ -57,7 +57,7 @@ export interface RetrievedChunk {
 export interface RetrievalDeps {
   db: Database;
   integrations: Pick<IntegrationService, 'connectionFor'>;
-  providers: Pick<ProviderRegistry, 'embeddingModel'>;
+  providers: Pick<ProviderRegistry, 'embeddingFor'>;
   /** pgvector is installed (the vector migrations applied). */
   vectorEnabled: boolean;
   /** How long the question's embedding may take before retrieval goes on without it. */
@@ -266,10 +266,10 @@ export function createRetrievalService(deps: RetrievalDeps) {
   }
 
   async function vector(scope: Scope, bot: ChatbotRow, query: string, signal: AbortSignal | undefined) {
-    // Test mode never calls a provider; without pgvector there is nothing to search.
-    if (!deps.vectorEnabled || scope.environment !== 'live') return [];
+    // Without pgvector there is nothing to search; test mode embeds with a local model only.
+    if (!deps.vectorEnabled) return [];
     const connection = await deps.integrations.connectionFor(scope, bot.id);
-    const model = connection?.embeddingModel ? deps.providers.embeddingModel(connection) : null;
+    const model = deps.providers.embeddingFor(connection, scope.environment);
     if (!model) return [];
     const timeout = AbortSignal.timeout(deps.embeddingTimeoutMs ?? 10_000);
     try {

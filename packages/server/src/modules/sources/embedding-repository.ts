@@ -1,5 +1,5 @@
 // SQL for chunk embeddings (pgvector). Only used where the vector migrations applied.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, notExists, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { chunks } from '../../db/schema.ts';
 
@@ -31,4 +31,21 @@ export function documentChunks(db: Executor, documentId: string) {
     .from(chunks)
     .where(eq(chunks.documentId, documentId))
     .orderBy(chunks.position);
+}
+
+/** Chunks of a chatbot with no embedding from `model` (none, or another model's). */
+export function missingEmbeddings(db: Executor, chatbotId: string, model: string, limit: number) {
+  return db
+    .select({ id: chunks.id, text: chunks.text, title: chunks.title, heading: chunks.heading })
+    .from(chunks)
+    .where(
+      and(
+        eq(chunks.chatbotId, chatbotId),
+        notExists(
+          sql`(SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = ${chunks.id} AND e.model = ${model})`,
+        ),
+      ),
+    )
+    .orderBy(chunks.id)
+    .limit(limit);
 }

@@ -95,14 +95,14 @@ export function createSourceIngest(deps: IngestDeps) {
 
   /** Text, Q&A and files: documents made from what the source holds, no fetching. */
   /**
-   * How this run embeds chunks: only with pgvector, only for live data (test mode never calls a
-   * paid provider), and only when the chatbot's integration names an embedding model.
+   * How this run embeds chunks: only with pgvector, with the chatbot's embedding model (its
+   * integration's for live data, or the operator's local model; see embeddingFor).
    */
   async function embedderFor(source: SourceRow): Promise<IndexTarget['embed']> {
-    if (!deps.vectorEnabled || source.environment !== 'live') return undefined;
+    if (!deps.vectorEnabled) return undefined;
     const scope = { workspaceId: source.workspaceId, environment: source.environment };
     const connection = await deps.integrations.connectionFor(scope, source.chatbotId);
-    const model = connection?.embeddingModel ? deps.providers.embeddingModel(connection) : null;
+    const model = deps.providers.embeddingFor(connection, source.environment);
     if (!model) return undefined;
     return async (documentId) => {
       await embedDocument(deps, model, { chatbotId: source.chatbotId, documentId });

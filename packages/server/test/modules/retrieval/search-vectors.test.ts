@@ -27,9 +27,14 @@ async function botWithEmbeddings(key: string): Promise<string> {
   const bot = (
     await t.request({ method: 'POST', url: '/v1/chatbots', key, body: { name: 'Vectors' } })
   ).json();
+  await addEmbeddingIntegration(bot.id, key);
+  return bot.id;
+}
+
+async function addEmbeddingIntegration(botId: string, key: string): Promise<void> {
   const integration = await t.request({
     method: 'POST',
-    url: `/v1/chatbots/${bot.id}/integrations`,
+    url: `/v1/chatbots/${botId}/integrations`,
     key,
     body: {
       provider: 'openai',
@@ -40,7 +45,6 @@ async function botWithEmbeddings(key: string): Promise<string> {
     },
   });
   expect(integration.statusCode, integration.body).toBe(201);
-  return bot.id;
 }
 
 async function addText(botId: string, key: string, title: string, content: string): Promise<string> {
@@ -124,6 +128,38 @@ describe('vector candidates', () => {
       expect(response.json().data[0].text).toContain('never expire');
     } finally {
       fake.setBehavior(null);
+    }
+  });
+
+  it('embeds the knowledge a bot had before its integration named an embedding model', async () => {
+    const bot = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/chatbots',
+        key: ws.liveKey,
+        body: { name: 'Later vectors' },
+      })
+    ).json();
+    const sourceId = await addText(bot.id, ws.liveKey, 'It was', 'It was what it was.');
+    const stored = () =>
+      t.context.db.query<{ model: string }>('SELECT model FROM chunk_embeddings WHERE chatbot_id = $1', [
+        decodeId('bot', bot.id, 'id'),
+      ]);
+    if (t.context.migrations.vector) expect(await stored()).toEqual([]);
+    await addEmbeddingIntegration(bot.id, ws.liveKey);
+    // What the scheduled job runs (it may also have run meanwhile: the end state is the same).
+    await t.context.embeddingBackfill.run();
+    const response = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${bot.id}/search`,
+      key: ws.liveKey,
+      body: { query: await embeddedTextOf(sourceId) },
+    });
+    if (t.context.migrations.vector) {
+      expect(await stored()).toEqual([{ model: 'embed-test' }]);
+      expect(response.json().data[0]).toMatchObject({ source_id: sourceId, text: 'It was what it was.' });
+    } else {
+      expect(response.json().data).toEqual([]);
     }
   });
 
