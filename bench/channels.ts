@@ -6,6 +6,8 @@
 // records when each signed reply arrives. Measures:
 //   - latency: messages sent one at a time, each in a thread of its own; from the inbound POST
 //     to the reply's arrival at the peer (p50, p99), and how long the POST took to be acknowledged;
+//   - an agent's reply: posted through the API into --agent of those threads' conversations, one at
+//     a time; from the POST to its arrival at the peer (p50, p99);
 //   - throughput: --messages sent by --concurrency senders at once; messages/s is answered
 //     replies over the time from the first POST to the last reply (one channel's work runs as
 //     one job at a time, so this is what one node does for one channel).
@@ -35,6 +37,7 @@ const { values: flags } = parseArgs({
   options: {
     pg: { type: 'boolean', default: false },
     sequential: { type: 'string', default: '200' },
+    agent: { type: 'string', default: '50' },
     messages: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     timeout: { type: 'string', default: '600' },
@@ -45,6 +48,7 @@ const USE_PG = flags.pg || Boolean(process.env.BENCH_DATABASE_URL);
 /** With PostgreSQL, Redis too: the scale-out setup, rate-limit counters included. */
 const REDIS_URL = USE_PG ? process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379' : '';
 const SEQUENTIAL = Number(flags.sequential);
+const AGENT_REPLIES = Math.min(SEQUENTIAL, Number(flags.agent));
 const MESSAGES = Number(flags.messages);
 const CONCURRENCY = Number(flags.concurrency);
 const UNLIMITED_PLANS = '{"enterprise":{"requests_per_minute":1000000000,"messages_per_month":null}}';
@@ -53,6 +57,10 @@ const UNLIMITED_PLANS = '{"enterprise":{"requests_per_minute":1000000000,"messag
 async function startPeer() {
   const repliedAt = new Map<string, number>();
   const waiting = new Map<string, () => void>();
+  /** Each thread's conversation, from its first reply; and when an agent's reply arrived. */
+  const conversationOf = new Map<string, string>();
+  const agentAt = new Map<string, number>();
+  const waitingAgent = new Map<string, () => void>();
   let badSignatures = 0;
   let secret = '';
   const server = http.createServer((request, response) => {
@@ -61,7 +69,10 @@ async function startPeer() {
     request.on('end', () => {
       const at = performance.now();
       const body = Buffer.concat(chunks).toString('utf8');
-      const json = JSON.parse(body) as { type: string; data: { thread_id?: string; role?: string } };
+      const json = JSON.parse(body) as {
+        type: string;
+        data: { thread_id?: string; role?: string; conversation_id?: string };
+      };
       if (json.type === 'message.created' && json.data.thread_id) {
         try {
           new Webhook(secret).verify(body, request.headers as Record<string, string>);
@@ -69,7 +80,12 @@ async function startPeer() {
           badSignatures += 1;
         }
         const thread = json.data.thread_id;
-        if (!repliedAt.has(thread)) {
+        if (json.data.conversation_id) conversationOf.set(thread, json.data.conversation_id);
+        if (json.data.role === 'agent') {
+          agentAt.set(thread, at);
+          waitingAgent.get(thread)?.();
+          waitingAgent.delete(thread);
+        } else if (!repliedAt.has(thread)) {
           repliedAt.set(thread, at);
           waiting.get(thread)?.();
           waiting.delete(thread);
@@ -85,6 +101,13 @@ async function startPeer() {
     badSignatures: () => badSignatures,
     setSecret(value: string) {
       secret = value;
+    },
+    conversationOf,
+    agentAt,
+    /** Resolves when the thread has an agent's reply. */
+    agentReply(thread: string): Promise<void> {
+      if (agentAt.has(thread)) return Promise.resolve();
+      return new Promise((resolve) => waitingAgent.set(thread, resolve));
     },
     /** Resolves when the thread has its first reply. */
     reply(thread: string): Promise<void> {
@@ -240,6 +263,24 @@ async function main(): Promise<void> {
       `  inbound → reply      p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms (${SEQUENTIAL} messages one at a time)`,
     );
     console.log(`  inbound acknowledged p50 ${ack.p50.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms`);
+
+    // An agent's reply, one at a time, into the conversations just made.
+    const agentLatencies: number[] = [];
+    for (let i = 0; i < AGENT_REPLIES; i++) {
+      const thread = `seq-${i}`;
+      const started = performance.now();
+      await api(url, key, 'POST', `/v1/conversations/${peer.conversationOf.get(thread)}/messages`, {
+        content: 'Hello, this is Grace from the shipping team.',
+      });
+      await withTimeout(peer.agentReply(thread));
+      agentLatencies.push(peer.agentAt.get(thread)! - started);
+    }
+    if (AGENT_REPLIES > 0) {
+      const agent = percentiles(agentLatencies);
+      console.log(
+        `  agent reply → sent   p50 ${agent.p50.toFixed(0)} ms, p99 ${agent.p99.toFixed(0)} ms (${AGENT_REPLIES} replies through the API, one at a time)`,
+      );
+    }
 
     // Throughput: CONCURRENCY senders at once, each message a thread of its own.
     const started = performance.now();

@@ -243,6 +243,7 @@ export async function buildContext(
     conversations,
     onStaffMessage: queueStaffMessage,
     onResolved: queueRatingRequest,
+    onChannelQueued: (channelId) => queue.send('channel-work', { channelId }, { singletonKey: channelId }),
     onQueueChanged: (scope) => assignment.rerun([scope]),
   });
   const inbox = createInboxService({ db, conversations, users });

@@ -11,14 +11,15 @@ import { whatsappWindowClosed } from './channel-sender.ts';
 /** Channels that carry conversations, by the conversation's `channel`. */
 const CHANNEL_NAMES = new Set<string>(CHANNEL_TYPES);
 
+/** Queues the message; returns the channel it goes out on, or null for a conversation on none. */
 export async function queueStaffMessage(
   tx: Executor,
   conversation: ConversationRow,
   message: MessageRow,
-): Promise<void> {
-  if (!CHANNEL_NAMES.has(conversation.channel)) return;
+): Promise<string | null> {
+  if (!CHANNEL_NAMES.has(conversation.channel)) return null;
   const found = await repo.findThreadOfConversation(tx, conversation.id);
-  if (!found) return;
+  if (!found) return null;
   const { channel, thread } = found;
   // WhatsApp takes free text only within 24 hours of the customer's last message: an agent's
   // reply outside it is refused now, unless the channel has a template to send instead.
@@ -31,4 +32,5 @@ export async function queueStaffMessage(
     messageId: message.id,
     payload: replyPayload(channel.type, thread.externalId, { content: message.content, role: message.role }),
   });
+  return channel.id;
 }

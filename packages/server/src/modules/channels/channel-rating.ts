@@ -49,16 +49,21 @@ export function parseRating(text: string): { rating: number; comment?: string } 
  * rating, once per resolution, unless it was rated already or the platform cannot take the
  * message now (a disabled channel, WhatsApp outside its 24-hour window).
  */
-export async function queueRatingRequest(tx: Executor, conversation: ConversationRow): Promise<void> {
-  if (!CHANNEL_NAMES.has(conversation.channel) || conversation.csatRating !== null) return;
+/** Queues the question; returns the channel it goes out on, or null when none is asked. */
+export async function queueRatingRequest(
+  tx: Executor,
+  conversation: ConversationRow,
+): Promise<string | null> {
+  if (!CHANNEL_NAMES.has(conversation.channel) || conversation.csatRating !== null) return null;
   const found = await repo.findThreadOfConversation(tx, conversation.id);
-  if (found?.channel.status !== 'active') return;
+  if (found?.channel.status !== 'active') return null;
   const { channel, thread } = found;
-  if (channel.type === 'whatsapp' && whatsappWindowClosed(thread.lastInboundAt)) return;
+  if (channel.type === 'whatsapp' && whatsappWindowClosed(thread.lastInboundAt)) return null;
   await repo.insertOutbound(tx, channel, {
     conversationId: conversation.id,
     messageId: null,
     payload: replyPayload(channel.type, thread.externalId, { content: RATING_REQUEST, role: 'system' }),
   });
   await repo.markRatingAsked(tx, thread.id, new Date());
+  return channel.id;
 }

@@ -41,10 +41,22 @@ export function createHandoffService(deps: {
   db: Database;
   chatbots: ChatbotService;
   conversations: ConversationService;
-  /** Carries what people say to the visitor's messaging channel, in the same transaction. */
-  onStaffMessage?: (tx: Executor, conversation: ConversationRow, message: MessageRow) => Promise<void>;
+  /**
+   * Carries what people say to the visitor's messaging channel, in the same transaction; returns
+   * the channel it was queued for (null: none).
+   */
+  onStaffMessage?: (
+    tx: Executor,
+    conversation: ConversationRow,
+    message: MessageRow,
+  ) => Promise<string | null>;
   /** Told in the transaction that resolves a conversation not yet rated (channels ask for a rating). */
-  onResolved?: (tx: Executor, conversation: ConversationRow) => Promise<void>;
+  onResolved?: (tx: Executor, conversation: ConversationRow) => Promise<string | null>;
+  /**
+   * Told once that transaction has committed, with the channel something was queued for: its
+   * sender starts at once rather than at its next look for work.
+   */
+  onChannelQueued?: (channelId: string) => Promise<void>;
   /**
    * Told after a change that may move the queue of conversations waiting for a person (one
    * joined it, or a person's place freed): automatic assignment runs again.
@@ -79,7 +91,8 @@ export function createHandoffService(deps: {
     // transaction holds until it ends.
     const before = await deps.conversations.get(scope, conversationId);
     const bot = await deps.chatbots.get(scope, before.chatbotId).catch(() => null);
-    return db.orm.transaction(async (tx) => {
+    let queuedOn: string | null = null;
+    const result = await db.orm.transaction(async (tx) => {
       const current = await locked(tx, scope, conversationId);
       if (current.mode === 'human') return { conversation: current, systemMessage: null, escalated: false };
       const conversation = (await repo.updateConversation(tx, scope, conversationId, {
@@ -98,7 +111,8 @@ export function createHandoffService(deps: {
       // A chat turn's own escalation (the visitor asked, fallbacks) is carried with that turn's
       // reply, in order, by whoever runs the turn; others go out from here.
       const duringTurn = input.trigger === 'visitor_request' || input.trigger === 'fallbacks';
-      if (systemMessage && !duringTurn) await deps.onStaffMessage?.(tx, conversation, systemMessage);
+      if (systemMessage && !duringTurn)
+        queuedOn = (await deps.onStaffMessage?.(tx, conversation, systemMessage)) ?? null;
       await recordEvent(tx, scope, 'conversation.escalated', {
         ...presentConversation(conversation),
         reason: input.reason ?? null,
@@ -108,6 +122,14 @@ export function createHandoffService(deps: {
       await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
       return { conversation, systemMessage, escalated: true };
     });
+    await channelQueued(queuedOn);
+    return result;
+  }
+
+  async function channelQueued(channelId: string | null): Promise<void> {
+    // The message is committed and will go out anyway: a failed wake-up only leaves it to the
+    // sender's next look for work, a second later.
+    if (channelId) await deps.onChannelQueued?.(channelId).catch(() => {});
   }
 
   return {
@@ -127,6 +149,7 @@ export function createHandoffService(deps: {
     ): Promise<ConversationRow> {
       if (input.mode === 'human') await escalate(scope, conversationId, { trigger: 'api' });
       let queueChanged = false;
+      let queuedOn: string | null = null;
       const updated = await db.orm.transaction(async (tx) => {
         const current = await locked(tx, scope, conversationId);
         const handBack = input.mode === 'ai' && current.mode === 'human';
@@ -139,7 +162,7 @@ export function createHandoffService(deps: {
           ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
         }))!;
         if (closing) await recordEvent(tx, scope, 'conversation.closed', presentConversation(updated));
-        if (closing && updated.csatRating === null) await deps.onResolved?.(tx, updated);
+        if (closing && updated.csatRating === null) queuedOn = (await deps.onResolved?.(tx, updated)) ?? null;
         if (closing || handBack || input.status !== undefined || input.snoozedUntil !== undefined) {
           await announce(tx, { conversationId, kind: 'conversation', id: conversationId });
         }
@@ -152,6 +175,7 @@ export function createHandoffService(deps: {
           (input.snoozedUntil === null && current.snoozedUntil !== null);
         return updated;
       });
+      await channelQueued(queuedOn);
       if (queueChanged) await deps.onQueueChanged?.(scope);
       return updated;
     },
@@ -169,7 +193,8 @@ export function createHandoffService(deps: {
       if (!content)
         throw AppError.invalid('invalid_parameter', "The field 'content' must not be blank.", 'content');
       await escalate(scope, conversationId, { trigger: 'agent_reply' });
-      return db.orm.transaction(async (tx) => {
+      let queuedOn: string | null = null;
+      const reply = await db.orm.transaction(async (tx) => {
         const conversation = await locked(tx, scope, conversationId);
         if (input.author_name && !conversation.assignee) {
           await repo.updateConversation(tx, scope, conversationId, { assignee: input.author_name });
@@ -179,9 +204,11 @@ export function createHandoffService(deps: {
           content,
           authorName: input.author_name ?? null,
         });
-        await deps.onStaffMessage?.(tx, conversation, message);
+        queuedOn = (await deps.onStaffMessage?.(tx, conversation, message)) ?? null;
         return message;
       });
+      await channelQueued(queuedOn);
+      return reply;
     },
   };
 }
