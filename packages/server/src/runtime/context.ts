@@ -6,112 +6,58 @@ import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { secureDataDir } from '../db/data-dir.ts';
 import { type MigrationResult, runMigrations } from '../db/migrate.ts';
-import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
-import { type Queue, startQueue } from '../jobs/queue.ts';
-import { createSafeFetch, type SafeFetch } from '../lib/safe-fetch.ts';
-import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
-import { type AgentLoopService, createAgentLoopService } from '../modules/agent-loops/agent-loop-service.ts';
-import { createLoopRunner, type LoopRunner } from '../modules/agent-loops/loop-runner.ts';
-import { createLoopTriggers, type LoopTriggers } from '../modules/agent-loops/loop-triggers.ts';
-import { type ChannelCleanup, createChannelCleanup } from '../modules/channels/channel-cleanup.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
+import { startQueue } from '../jobs/queue.ts';
+import { createSafeFetch } from '../lib/safe-fetch.ts';
+import { createSecretBox } from '../lib/secret-box.ts';
+import { createAgentLoopService } from '../modules/agent-loops/agent-loop-service.ts';
+import { createLoopRunner } from '../modules/agent-loops/loop-runner.ts';
+import { createLoopTriggers } from '../modules/agent-loops/loop-triggers.ts';
+import { createChannelCleanup } from '../modules/channels/channel-cleanup.ts';
 import { createChannelConnector } from '../modules/channels/channel-connect.ts';
 import { queueStaffMessage } from '../modules/channels/channel-outbox.ts';
 import { queueRatingRequest } from '../modules/channels/channel-rating.ts';
 import { createChannelSender } from '../modules/channels/channel-sender.ts';
-import { type ChannelService, createChannelService } from '../modules/channels/channel-service.ts';
-import { type ChannelWorker, createChannelWorker } from '../modules/channels/channel-worker.ts';
+import { createChannelService } from '../modules/channels/channel-service.ts';
+import { createChannelWorker } from '../modules/channels/channel-worker.ts';
 import { createMailer } from '../modules/channels/email.ts';
 import { createSlackClient } from '../modules/channels/slack.ts';
 import { createTelegramClient } from '../modules/channels/telegram.ts';
 import { createWhatsAppClient } from '../modules/channels/whatsapp.ts';
-import { type ChatService, createChatService } from '../modules/chat/chat-service.ts';
-import { type ChatbotService, createChatbotService } from '../modules/chatbots/chatbot-service.ts';
-import {
-  type AssignmentService,
-  createAssignmentService,
-} from '../modules/conversations/conversation-assignment.ts';
-import { createHandoffService, type HandoffService } from '../modules/conversations/conversation-handoff.ts';
-import { type ConversationHub, createConversationHub } from '../modules/conversations/conversation-live.ts';
-import {
-  type ConversationService,
-  createConversationService,
-} from '../modules/conversations/conversation-service.ts';
+import { createChatService } from '../modules/chat/chat-service.ts';
+import { createChatbotService } from '../modules/chatbots/chatbot-service.ts';
+import { createAssignmentService } from '../modules/conversations/conversation-assignment.ts';
+import { createHandoffService } from '../modules/conversations/conversation-handoff.ts';
+import { createConversationHub } from '../modules/conversations/conversation-live.ts';
+import { createConversationService } from '../modules/conversations/conversation-service.ts';
 import { REPO_ROOT } from '../modules/demo/demo-docs.ts';
-import { createDemoService, type DemoService } from '../modules/demo/demo-service.ts';
-import { createEventService, type EventService } from '../modules/events/event-service.ts';
-import { createInboxService, type InboxService } from '../modules/inbox/inbox-service.ts';
-import { createNoticeMail, type NoticeMail } from '../modules/inbox/notice-mail.ts';
-import { createPresence, type Presence } from '../modules/inbox/presence.ts';
-import {
-  createIntegrationService,
-  type IntegrationService,
-} from '../modules/integrations/integration-service.ts';
-import { createLeadService, type LeadService } from '../modules/leads/lead-service.ts';
-import type { ProviderRegistry } from '../modules/providers/provider-registry.ts';
+import { createDemoService } from '../modules/demo/demo-service.ts';
+import { createEventService } from '../modules/events/event-service.ts';
+import { createInboxService } from '../modules/inbox/inbox-service.ts';
+import { createNoticeMail } from '../modules/inbox/notice-mail.ts';
+import { createPresence } from '../modules/inbox/presence.ts';
+import { createIntegrationService } from '../modules/integrations/integration-service.ts';
+import { createLeadService } from '../modules/leads/lead-service.ts';
 import { providersFromConfig } from '../modules/providers/provider-setup.ts';
-import { createRetrievalService, type RetrievalService } from '../modules/retrieval/retrieval-service.ts';
-import { createDocumentPool, type DocumentPool } from '../modules/sources/document-pool.ts';
-import { createEmbeddingBackfill, type EmbeddingBackfill } from '../modules/sources/embedding-backfill.ts';
-import { createSourceIngest, type SourceIngest } from '../modules/sources/source-ingest.ts';
-import { createSourceService, type SourceService } from '../modules/sources/source-service.ts';
-import { createUsageService, type UsageService } from '../modules/usage/usage-service.ts';
-import { createSessionService, type SessionService } from '../modules/users/session-service.ts';
+import { createRetrievalService } from '../modules/retrieval/retrieval-service.ts';
+import { createDocumentPool } from '../modules/sources/document-pool.ts';
+import { createEmbeddingBackfill } from '../modules/sources/embedding-backfill.ts';
+import { createSourceIngest } from '../modules/sources/source-ingest.ts';
+import { createSourceService } from '../modules/sources/source-service.ts';
+import { createUsageService } from '../modules/usage/usage-service.ts';
+import { createSessionService } from '../modules/users/session-service.ts';
 import { createPeopleMailer } from '../modules/users/user-mail.ts';
-import { createUserService, type UserService } from '../modules/users/user-service.ts';
-import { createWebhookDelivery, type WebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
-import { createWebhookService, type WebhookService } from '../modules/webhooks/webhook-service.ts';
+import { createUserService } from '../modules/users/user-service.ts';
+import { createWebhookDelivery } from '../modules/webhooks/webhook-delivery.ts';
+import { createWebhookService } from '../modules/webhooks/webhook-service.ts';
 import { createConversationTokens } from '../modules/widget/conversation-token.ts';
-import { createWidgetService, type WidgetService } from '../modules/widget/widget-service.ts';
-import { type ApiKeyService, createApiKeyService } from '../modules/workspaces/api-key-service.ts';
-import { createWorkspaceService, type WorkspaceService } from '../modules/workspaces/workspace-service.ts';
+import { createWidgetService } from '../modules/widget/widget-service.ts';
+import { createApiKeyService } from '../modules/workspaces/api-key-service.ts';
+import { createWorkspaceService } from '../modules/workspaces/workspace-service.ts';
+import type { Context } from './context-types.ts';
 import { resolveSecretKey } from './secret-key.ts';
 
-export interface Context {
-  config: Config;
-  logger: Logger;
-  db: Database;
-  redis: Redis | null;
-  migrations: MigrationResult;
-  secretBox: SecretBox;
-  apiKeys: ApiKeyService;
-  workspaces: WorkspaceService;
-  users: UserService;
-  sessions: SessionService;
-  rateLimiter: RateLimiter;
-  queue: Queue;
-  safeFetch: SafeFetch;
-  providers: ProviderRegistry;
-  chatbots: ChatbotService;
-  integrations: IntegrationService;
-  sources: SourceService;
-  /** Threads for extraction and chunking, started on the first document. */
-  documents: DocumentPool;
-  ingest: SourceIngest;
-  retrieval: RetrievalService;
-  embeddingBackfill: EmbeddingBackfill;
-  conversations: ConversationService;
-  conversationHub: ConversationHub;
-  handoff: HandoffService;
-  assignment: AssignmentService;
-  inbox: InboxService;
-  presence: Presence;
-  noticeMail: NoticeMail;
-  leads: LeadService;
-  usage: UsageService;
-  chat: ChatService;
-  events: EventService;
-  webhooks: WebhookService;
-  webhookDelivery: WebhookDelivery;
-  demo: DemoService;
-  widget: WidgetService;
-  channels: ChannelService;
-  channelWorker: ChannelWorker;
-  channelCleanup: ChannelCleanup;
-  agentLoops: AgentLoopService;
-  loopRunner: LoopRunner;
-  loopTriggers: LoopTriggers;
-  close(): Promise<void>;
-}
+export type { Context } from './context-types.ts';
 
 export async function createContext(
   config: Config,
