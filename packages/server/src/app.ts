@@ -3,9 +3,7 @@ import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Database } from './db/client.ts';
 import { withAccess } from './http/access.ts';
 import { decorateAuth, registerAuth } from './http/auth.ts';
 import { trackConnections } from './http/connections.ts';
@@ -14,93 +12,73 @@ import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
-import type { RateLimiter } from './http/rate-limit.ts';
 import { endEventStreams } from './http/sse.ts';
 import { registerValidation } from './http/validation.ts';
 import { loggablePath } from './lib/logger.ts';
-import type { SecretBox } from './lib/secret-box.ts';
 import { agentLoopRoutes } from './modules/agent-loops/agent-loop-routes.ts';
-import type { AgentLoopService } from './modules/agent-loops/agent-loop-service.ts';
 import { analyticsRoutes } from './modules/analytics/analytics-routes.ts';
 import { channelHookRoutes } from './modules/channels/channel-hook-routes.ts';
 import { channelRoutes } from './modules/channels/channel-routes.ts';
-import type { ChannelService } from './modules/channels/channel-service.ts';
 import { chatRoutes } from './modules/chat/chat-routes.ts';
-import type { ChatService } from './modules/chat/chat-service.ts';
 import { chatbotRoutes } from './modules/chatbots/chatbot-routes.ts';
-import type { ChatbotService } from './modules/chatbots/chatbot-service.ts';
 import { compatRoutes } from './modules/compat/compat-routes.ts';
 import { consoleRoute } from './modules/console/console-route.ts';
-import type { AssignmentService } from './modules/conversations/conversation-assignment.ts';
-import type { HandoffService } from './modules/conversations/conversation-handoff.ts';
-import type { ConversationHub } from './modules/conversations/conversation-live.ts';
 import { conversationRoutes } from './modules/conversations/conversation-routes.ts';
-import type { ConversationService } from './modules/conversations/conversation-service.ts';
 import { demoRoutes } from './modules/demo/demo-routes.ts';
-import type { DemoService } from './modules/demo/demo-service.ts';
 import { eventRoutes } from './modules/events/event-routes.ts';
-import type { EventService } from './modules/events/event-service.ts';
 import { csatRoutes } from './modules/inbox/csat-routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox-routes.ts';
-import type { InboxService } from './modules/inbox/inbox-service.ts';
 import { notificationRoutes } from './modules/inbox/notification-routes.ts';
-import type { Presence } from './modules/inbox/presence.ts';
 import { receiptRoutes } from './modules/inbox/receipt-routes.ts';
 import { typingRoutes } from './modules/inbox/typing-routes.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
-import type { IntegrationService } from './modules/integrations/integration-service.ts';
 import { leadRoutes } from './modules/leads/lead-routes.ts';
-import type { LeadService } from './modules/leads/lead-service.ts';
 import { retrievalRoutes } from './modules/retrieval/retrieval-routes.ts';
-import type { RetrievalService } from './modules/retrieval/retrieval-service.ts';
 import { sourceRoutes } from './modules/sources/source-routes.ts';
-import type { SourceService } from './modules/sources/source-service.ts';
 import { usageRoutes } from './modules/usage/usage-routes.ts';
-import type { UsageService } from './modules/usage/usage-service.ts';
 import { sessionPublicRoutes, sessionRoutes } from './modules/users/session-routes.ts';
-import type { SessionService } from './modules/users/session-service.ts';
 import { createPeopleMailer } from './modules/users/user-mail.ts';
 import { userRoutes } from './modules/users/user-routes.ts';
-import type { UserService } from './modules/users/user-service.ts';
 import { webhookRoutes } from './modules/webhooks/webhook-routes.ts';
-import type { WebhookService } from './modules/webhooks/webhook-service.ts';
 import { identityRoutes } from './modules/widget/identity-routes.ts';
 import { widgetPublicRoutes } from './modules/widget/widget-public-routes.ts';
 import { widgetScriptRoute } from './modules/widget/widget-script.ts';
-import type { WidgetService } from './modules/widget/widget-service.ts';
-import type { ApiKeyService } from './modules/workspaces/api-key-service.ts';
 import { workspaceRoutes } from './modules/workspaces/workspace-routes.ts';
+import type { Context } from './runtime/context-types.ts';
 import { PARLEY_VERSION } from './version.ts';
 
-export interface AppDeps {
-  db: Database;
-  secretBox: SecretBox;
-  logger: Logger;
-  apiKeys: ApiKeyService;
-  rateLimiter: RateLimiter;
-  chatbots: ChatbotService;
-  integrations: IntegrationService;
-  sources: SourceService;
-  retrieval: RetrievalService;
-  chat: ChatService;
-  conversations: ConversationService;
-  conversationHub: ConversationHub;
-  handoff: HandoffService;
-  assignment: AssignmentService;
-  inbox: InboxService;
-  presence: Presence;
-  leads: LeadService;
-  usage: UsageService;
-  events: EventService;
-  webhooks: WebhookService;
-  demo: DemoService;
-  widget: WidgetService;
-  channels: ChannelService;
-  agentLoops: AgentLoopService;
-  users: UserService;
-  sessions: SessionService;
+/** What the HTTP app uses of the context: its services, and the settings requests need. */
+export type AppDeps = Pick<
+  Context,
+  | 'db'
+  | 'secretBox'
+  | 'logger'
+  | 'apiKeys'
+  | 'rateLimiter'
+  | 'chatbots'
+  | 'integrations'
+  | 'sources'
+  | 'retrieval'
+  | 'chat'
+  | 'conversations'
+  | 'conversationHub'
+  | 'handoff'
+  | 'assignment'
+  | 'inbox'
+  | 'presence'
+  | 'leads'
+  | 'usage'
+  | 'events'
+  | 'webhooks'
+  | 'demo'
+  | 'widget'
+  | 'channels'
+  | 'agentLoops'
+  | 'users'
+  | 'sessions'
+> & {
   config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl' | 'mail'>;
-}
+};
 
 // Request ids: a random per-process prefix and a counter; unique across nodes and restarts
 // without a random draw per request.
