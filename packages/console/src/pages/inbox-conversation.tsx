@@ -9,8 +9,8 @@ import type { Conversation, Message } from '../api/types.ts';
 import { AVAILABILITY, PresenceDot } from '../presence.tsx';
 import { useMay, useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
-import { useLabels, usePeople } from './inbox.tsx';
 import { Composer } from './inbox-composer.tsx';
+import { useLabels, usePeople } from './inbox-data.ts';
 import { AssignmentHistory } from './inbox-history.tsx';
 import { type TypingEvent, TypingIndicator, useTypers } from './inbox-typing.tsx';
 

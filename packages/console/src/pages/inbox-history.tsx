@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, ok } from '../api/client.ts';
 import type { Conversation } from '../api/types.ts';
 import { useMay } from '../session.ts';
-import { usePeople } from './inbox.tsx';
+import { usePeople } from './inbox-data.ts';
 
 /** The event log is shared by every conversation: this many pages of it are read at most. */
 const MAX_PAGES = 5;

@@ -8,7 +8,7 @@ import { api, ok } from '../api/client.ts';
 import type { paths } from '../api/schema.d.ts';
 import { useMay } from '../session.ts';
 import { ErrorNote } from '../ui.tsx';
-import { useLabels } from './inbox.tsx';
+import { useLabels } from './inbox-data.ts';
 
 type Label = paths['/v1/labels']['get']['responses'][200]['content']['application/json']['data'][number];
 type CannedReply =

@@ -11,6 +11,7 @@ import { useMe } from '../session.ts';
 import { Badge, ErrorNote, when } from '../ui.tsx';
 import { useChatbots } from './chatbots.tsx';
 import { ConversationView } from './inbox-conversation.tsx';
+import { useLabels } from './inbox-data.ts';
 
 const STATUSES = [
   ['open', 'Open'],
@@ -30,22 +31,6 @@ interface InboxSearch {
 }
 
 const POLL_MS = 3000;
-
-export function useLabels() {
-  return useQuery({
-    queryKey: ['labels'],
-    queryFn: () => ok(api.GET('/v1/labels', { params: { query: { page_size: 100 } } })),
-  });
-}
-
-/** The team, with their availability: read again every half minute while someone is assigning. */
-export function usePeople() {
-  return useQuery({
-    queryKey: ['people'],
-    queryFn: () => ok(api.GET('/v1/users', { params: { query: { page_size: 100 } } })),
-    refetchInterval: 30_000,
-  });
-}
 
 export function InboxPage() {
   const search = useSearch({ strict: false }) as InboxSearch;

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { newUuid } from '../../lib/ids.ts';
-import type { PersonNotice } from '../conversations/conversation-live.ts';
+import type { PersonNotice } from '../conversations/live-notices.ts';
 
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
