@@ -11,6 +11,11 @@ import { insertEmbeddings, missingEmbeddings } from './embedding-repository.ts';
 const BATCH = 64;
 /** Chunks one run embeds at most; the next run goes on. */
 const RUN_BUDGET = 4096;
+/**
+ * Younger chunks are left to the ingestion that stored them and embeds them right after (a
+ * large document's take a while); one it failed to embed is taken up once this old.
+ */
+const MIN_AGE_SECONDS = 600;
 
 export function createEmbeddingBackfill(deps: {
   db: Database;
@@ -49,6 +54,7 @@ export function createEmbeddingBackfill(deps: {
               bot.id,
               model.model,
               Math.min(BATCH, budget - embedded),
+              MIN_AGE_SECONDS,
             );
             if (chunks.length === 0) break;
             const texts = chunks.map((chunk) =>

@@ -1,5 +1,5 @@
 // SQL for chunk embeddings (pgvector). Only used where the vector migrations applied.
-import { and, eq, notExists, sql } from 'drizzle-orm';
+import { and, eq, lt, notExists, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { chunks } from '../../db/schema.ts';
 
@@ -33,14 +33,24 @@ export function documentChunks(db: Executor, documentId: string) {
     .orderBy(chunks.position);
 }
 
-/** Chunks of a chatbot with no embedding from `model` (none, or another model's). */
-export function missingEmbeddings(db: Executor, chatbotId: string, model: string, limit: number) {
+/**
+ * Chunks of a chatbot with no embedding from `model` (none, or another model's), stored at least
+ * `minAgeSeconds` ago: younger ones are being embedded by the ingestion that stored them.
+ */
+export function missingEmbeddings(
+  db: Executor,
+  chatbotId: string,
+  model: string,
+  limit: number,
+  minAgeSeconds: number,
+) {
   return db
     .select({ id: chunks.id, text: chunks.text, title: chunks.title, heading: chunks.heading })
     .from(chunks)
     .where(
       and(
         eq(chunks.chatbotId, chatbotId),
+        lt(chunks.createdAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
         notExists(
           sql`(SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = ${chunks.id} AND e.model = ${model})`,
         ),

@@ -105,7 +105,7 @@ describe('the local embedding model', () => {
       return;
     }
     const bot = decodeId('bot', botId, 'id');
-    // As if the knowledge had been added before the model was configured, or embedded by another.
+    // As if the knowledge had no embedding from this model: none, or another model's.
     await t.context.db.query(
       'DELETE FROM chunk_embeddings WHERE chatbot_id = $1 AND chunk_id = (SELECT chunk_id FROM chunk_embeddings WHERE chatbot_id = $1 ORDER BY chunk_id LIMIT 1)',
       [bot],
@@ -115,8 +115,15 @@ describe('the local embedding model', () => {
       [bot],
     );
     expect(await search(botId, ws.liveKey, 'quexing glimmer')).toEqual([]);
+    // Chunks stored minutes ago are left to the ingestion that embeds them right after.
+    expect(await t.context.embeddingBackfill.run()).toBe(0);
 
-    // Other tests' bots are complete: each run embeds what is missing, up to its budget.
+    // Knowledge from an hour ago, before the model was configured. Other tests' bots are
+    // complete: each run embeds what is missing, up to its budget.
+    await t.context.db.query(
+      `UPDATE chunks SET created_at = now() - interval '1 hour' WHERE chatbot_id = $1`,
+      [bot],
+    );
     expect(await t.context.embeddingBackfill.run(1)).toBe(1);
     expect(await t.context.embeddingBackfill.run()).toBe(1);
     expect(await t.context.embeddingBackfill.run()).toBe(0);

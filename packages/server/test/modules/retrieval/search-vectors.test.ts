@@ -147,6 +147,11 @@ describe('vector candidates', () => {
       ]);
     if (t.context.migrations.vector) expect(await stored()).toEqual([]);
     await addEmbeddingIntegration(bot.id, ws.liveKey);
+    // The knowledge is an hour old: younger chunks are left to the ingestion that embeds them.
+    await t.context.db.query(
+      `UPDATE chunks SET created_at = now() - interval '1 hour' WHERE chatbot_id = $1`,
+      [decodeId('bot', bot.id, 'id')],
+    );
     // What the scheduled job runs (it may also have run meanwhile: the end state is the same).
     await t.context.embeddingBackfill.run();
     const response = await t.request({
