@@ -59,6 +59,7 @@ export type AppDeps = Pick<
   | 'integrations'
   | 'sources'
   | 'retrieval'
+  | 'embeddingBackfill'
   | 'chat'
   | 'conversations'
   | 'conversationHub'

@@ -637,6 +637,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/chatbots/{id}/embeddings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description How far the chatbot's knowledge is embedded for search by meaning: the model, and how many of its chunks have an embedding from it. */
+    get: operations['getChatbotEmbeddings'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/chatbots/{id}/chat': {
     parameters: {
       query?: never;
@@ -5158,6 +5175,56 @@ export interface operations {
               /** @description Relevance 0–1, never below the chatbot's retrieval_settings.min_relevance. */
               score: number;
             }[];
+          };
+        };
+      };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  getChatbotEmbeddings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The chatbot id (bot_…). */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The model the chatbot's chunks and questions are embedded with: its integration's `embedding_model` (live mode), or the server's local model (`local:<folder>`, PARLEY_EMBEDDING_MODEL_DIR); null: text search alone. */
+            model: string | null;
+            /** @description Whether the database holds vectors (pgvector). */
+            vector_search: boolean;
+            /** @description The chatbot's chunks. */
+            chunks: number;
+            /** @description Chunks with an embedding from `model`. The others are embedded by a job that runs every minute (chunks stored in the last ten minutes are embedded by their ingestion). */
+            embedded_chunks: number;
           };
         };
       };

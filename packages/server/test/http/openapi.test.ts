@@ -137,6 +137,7 @@ describe('OpenAPI', () => {
         'POST /public/v1/chatbots/{id}/leads',
         'POST /public/v1/chatbots/{id}/feedback',
         'GET /v1/chatbots/{id}/channels',
+        'GET /v1/chatbots/{id}/embeddings',
         'POST /v1/chatbots/{id}/channels',
         'GET /v1/channels/{id}',
         'PATCH /v1/channels/{id}',

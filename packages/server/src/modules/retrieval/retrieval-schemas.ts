@@ -56,3 +56,16 @@ export function presentChunk(chunk: RetrievedChunk) {
     score: Number(chunk.score.toFixed(4)),
   };
 }
+
+export const EmbeddingStatusResponse = Type.Object({
+  model: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "The model the chatbot's chunks and questions are embedded with: its integration's `embedding_model` (live mode), or the server's local model (`local:<folder>`, PARLEY_EMBEDDING_MODEL_DIR); null: text search alone.",
+  }),
+  vector_search: Type.Boolean({ description: 'Whether the database holds vectors (pgvector).' }),
+  chunks: Type.Integer({ description: "The chatbot's chunks." }),
+  embedded_chunks: Type.Integer({
+    description:
+      'Chunks with an embedding from `model`. The others are embedded by a job that runs every minute (chunks stored in the last ten minutes are embedded by their ingestion).',
+  }),
+});

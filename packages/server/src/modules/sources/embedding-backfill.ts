@@ -4,9 +4,20 @@
 // large backlog is worked off over several runs and never holds a worker for long.
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
-import { insertEmbeddings, missingEmbeddings } from './embedding-repository.ts';
+import { countEmbedded, insertEmbeddings, missingEmbeddings } from './embedding-repository.ts';
+
+export interface EmbeddingStatus {
+  /** The model the chatbot's chunks and questions are embedded with; null: text search alone. */
+  model: string | null;
+  /** Whether the database can hold vectors (pgvector). */
+  vectorSearch: boolean;
+  chunks: number;
+  /** Chunks with an embedding from that model. */
+  embedded: number;
+}
 
 const BATCH = 64;
 /** Chunks one run embeds at most; the next run goes on. */
@@ -26,6 +37,14 @@ export function createEmbeddingBackfill(deps: {
 }) {
   const { db, logger } = deps;
   return {
+    /** How far a chatbot's chunks are embedded with its present model. */
+    async status(scope: Scope, chatbotId: string): Promise<EmbeddingStatus> {
+      const connection = await deps.integrations.connectionFor(scope, chatbotId);
+      const model = deps.providers.embeddingFor(connection, scope.environment)?.model ?? null;
+      const counts = await countEmbedded(db, chatbotId, deps.vectorEnabled ? model : null);
+      return { model, vectorSearch: deps.vectorEnabled, ...counts };
+    },
+
     /** Embeds up to RUN_BUDGET chunks; returns how many it embedded. */
     async run(budget = RUN_BUDGET): Promise<number> {
       if (!deps.vectorEnabled) return 0;

@@ -1,6 +1,6 @@
 // SQL for chunk embeddings (pgvector). Only used where the vector migrations applied.
 import { and, eq, lt, notExists, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { chunks } from '../../db/schema.ts';
 
 export interface EmbeddingRow {
@@ -58,4 +58,24 @@ export function missingEmbeddings(
     )
     .orderBy(chunks.id)
     .limit(limit);
+}
+
+/** A chatbot's chunks, and how many have an embedding from `model` (none without one). */
+export async function countEmbedded(
+  db: Database,
+  chatbotId: string,
+  model: string | null,
+): Promise<{ chunks: number; embedded: number }> {
+  const [row] = model
+    ? await db.query<{ chunks: number; embedded: number }>(
+        `SELECT count(*)::int AS chunks, count(e.chunk_id)::int AS embedded
+         FROM chunks c LEFT JOIN chunk_embeddings e ON e.chunk_id = c.id AND e.model = $2
+         WHERE c.chatbot_id = $1`,
+        [chatbotId, model],
+      )
+    : await db.query<{ chunks: number; embedded: number }>(
+        'SELECT count(*)::int AS chunks, 0 AS embedded FROM chunks WHERE chatbot_id = $1',
+        [chatbotId],
+      );
+  return { chunks: Number(row?.chunks ?? 0), embedded: Number(row?.embedded ?? 0) };
 }

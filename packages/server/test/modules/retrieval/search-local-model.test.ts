@@ -81,6 +81,12 @@ async function embeddedModels(botId: string): Promise<string[]> {
 
 const MODEL = `local:${path.basename(modelDir)}`;
 
+async function embeddingStatus(botId: string, key: string) {
+  const response = await t.request({ url: `/v1/chatbots/${botId}/embeddings`, key });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
 describe('the local embedding model', () => {
   it('finds a page that shares no word with the question, in live and test mode', async () => {
     for (const key of [ws.liveKey, ws.testKey]) {
@@ -102,8 +108,20 @@ describe('the local embedding model', () => {
     const botId = await botWithKnowledge(ws.liveKey);
     if (!t.context.migrations.vector) {
       expect(await t.context.embeddingBackfill.run()).toBe(0);
+      expect(await embeddingStatus(botId, ws.liveKey)).toEqual({
+        model: MODEL,
+        vector_search: false,
+        chunks: 2,
+        embedded_chunks: 0,
+      });
       return;
     }
+    expect(await embeddingStatus(botId, ws.liveKey)).toEqual({
+      model: MODEL,
+      vector_search: true,
+      chunks: 2,
+      embedded_chunks: 2,
+    });
     const bot = decodeId('bot', botId, 'id');
     // As if the knowledge had no embedding from this model: none, or another model's.
     await t.context.db.query(
@@ -118,6 +136,8 @@ describe('the local embedding model', () => {
     // Chunks stored minutes ago are left to the ingestion that embeds them right after.
     expect(await t.context.embeddingBackfill.run()).toBe(0);
 
+    expect(await embeddingStatus(botId, ws.liveKey)).toMatchObject({ chunks: 2, embedded_chunks: 0 });
+
     // Knowledge from an hour ago, before the model was configured. Other tests' bots are
     // complete: each run embeds what is missing, up to its budget.
     await t.context.db.query(
@@ -125,6 +145,7 @@ describe('the local embedding model', () => {
       [bot],
     );
     expect(await t.context.embeddingBackfill.run(1)).toBe(1);
+    expect(await embeddingStatus(botId, ws.liveKey)).toMatchObject({ chunks: 2, embedded_chunks: 1 });
     expect(await t.context.embeddingBackfill.run()).toBe(1);
     expect(await t.context.embeddingBackfill.run()).toBe(0);
     expect(await embeddedModels(botId)).toEqual([MODEL, MODEL]);

@@ -181,5 +181,13 @@ describe('vector candidates', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().data[0].text).toContain('30 days');
     expect(embeddingCalls()).toBe(before);
+    // Nothing embeds test-mode knowledge here: no local model, and the integration's is paid.
+    const status = await t.request({ url: `/v1/chatbots/${botId}/embeddings`, key: ws.testKey });
+    expect(status.json()).toEqual({
+      model: null,
+      vector_search: t.context.migrations.vector,
+      chunks: 1,
+      embedded_chunks: 0,
+    });
   });
 });
