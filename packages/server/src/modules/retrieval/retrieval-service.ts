@@ -277,7 +277,8 @@ export function createRetrievalService(deps: RetrievalDeps) {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       const embedding = embeddings[0];
-      if (!embedding) return [];
+      // No word the model knows (a local model's zero vector): near nothing.
+      if (!embedding?.some((value) => value !== 0)) return [];
       return await repo.nearestChunks(db, bot.id, model.model, embedding, VECTOR_LIMIT);
     } catch (error) {
       if (signal?.aborted) throw error;

@@ -99,6 +99,9 @@ describe('the local embedding model', () => {
         // Without pgvector there is nothing to embed into: text search alone, which finds nothing.
         expect(found).toEqual([]);
       }
+      // A question of no word the model knows has the zero vector: near nothing, never an error.
+      expect(await search(botId, key, '😀😀😀')).toEqual([]);
+      expect(await search(botId, key, 'xylophone quartet')).toEqual([]);
       // Text search still answers alongside the vectors.
       expect((await search(botId, key, 'how long does shipping take'))[0]?.title).toBe('Shipping');
     }
