@@ -50,6 +50,17 @@ export function validationError(error: FastifyError): AppError {
         `The ${where} ${name} must be one of: ${(first.params.allowedValues as unknown[]).join(', ')}.`,
         param,
       );
+    case 'const': {
+      // A union of literals ('bottom-right' | 'bottom-left') fails each branch's const: name them all.
+      const allowed = (error.validation as AjvError[])
+        .filter((e) => e.keyword === 'const' && e.instancePath === first.instancePath)
+        .map((e) => e.params.allowedValue);
+      return AppError.invalid(
+        'invalid_parameter',
+        `The ${where} ${name} must be one of: ${allowed.join(', ')}.`,
+        param,
+      );
+    }
     default:
       return AppError.invalid(
         'invalid_parameter',

@@ -265,7 +265,10 @@ describe('phone-only leads from visitors', () => {
     const bad = await patch({ widget_contact: 'fax' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ type: 'invalid_request_error' });
-    expect(bad.json().error.param).toContain('widget_contact');
+    expect(bad.json().error).toMatchObject({
+      param: 'lead_settings.widget_contact',
+      message: "The field 'lead_settings.widget_contact' must be one of: email, phone, email_or_phone.",
+    });
     expect(await config()).toMatchObject({ lead_contact: 'email_or_phone' });
   });
 
