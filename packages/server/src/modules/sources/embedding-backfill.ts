@@ -7,7 +7,8 @@ import type { Database } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import type { IntegrationService } from '../integrations/integration-service.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
-import { countEmbedded, insertEmbeddings, missingEmbeddings } from './embedding-repository.ts';
+import { countEmbedded, missingEmbeddings } from './embedding-repository.ts';
+import { BATCH, embedChunks } from './source-embedding.ts';
 
 export interface EmbeddingStatus {
   /** The model the chatbot's chunks and questions are embedded with; null: text search alone. */
@@ -19,7 +20,6 @@ export interface EmbeddingStatus {
   embedded: number;
 }
 
-const BATCH = 64;
 /** Chunks one run embeds at most; the next run goes on. */
 const RUN_BUDGET = 4096;
 /**
@@ -76,19 +76,7 @@ export function createEmbeddingBackfill(deps: {
               MIN_AGE_SECONDS,
             );
             if (chunks.length === 0) break;
-            const texts = chunks.map((chunk) =>
-              [chunk.title, chunk.heading, chunk.text].filter(Boolean).join('\n'),
-            );
-            const { embeddings } = await model.embed(texts);
-            await insertEmbeddings(
-              db.orm,
-              chunks.map((chunk, i) => ({
-                chunkId: chunk.id,
-                chatbotId: bot.id,
-                model: model.model,
-                embedding: embeddings[i]!,
-              })),
-            );
+            await embedChunks(db, model, bot.id, chunks);
             embedded += chunks.length;
           }
         } catch (error) {
