@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/client.ts';
 import { parsePage, toPage } from '../../http/pagination.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
-import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import { streamTurn } from '../chat/chat-stream.ts';
@@ -19,6 +18,7 @@ import {
   TYPING_SIGNALS_PER_MINUTE,
 } from '../conversations/conversation-typing.ts';
 import { requestOrigin } from './widget-origins.ts';
+import { limit, type PublicLimits, tokenOf } from './widget-request.ts';
 import {
   CapturedResponse,
   EscalatedResponse,
@@ -43,34 +43,7 @@ import {
 } from './widget-schemas.ts';
 import type { WidgetAccess, WidgetService } from './widget-service.ts';
 
-export interface PublicLimits {
-  /** Requests a minute per IP address, over the whole public API. */
-  perIp: number;
-  /** Chat messages a minute per conversation (or per IP for new conversations). */
-  perVisitor: number;
-}
-
 const tags = ['Widget (public)'];
-
-function rateLimited(what: string, retryAfterSeconds: number): AppError {
-  return new AppError(
-    'rate_limit_error',
-    'rate_limit_exceeded',
-    `Too many ${what}. Retry after ${retryAfterSeconds} s.`,
-    { headers: { 'Retry-After': String(retryAfterSeconds) } },
-  );
-}
-
-async function limit(limiter: RateLimiter, subject: string, max: number, what: string): Promise<void> {
-  const decision = await limiter.consume(subject, max);
-  if (!decision.allowed) throw rateLimited(what, decision.retryAfterSeconds);
-}
-
-/** The visitor's conversation token: Authorization: Bearer …, or ?token= for EventSource. */
-function tokenOf(request: FastifyRequest, query?: { token?: string }): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return match?.[1] ?? query?.token;
-}
 
 export function widgetPublicRoutes(deps: {
   widget: WidgetService;
