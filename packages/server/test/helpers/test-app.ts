@@ -11,6 +11,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { buildContext, type Context, createContext } from '../../src/runtime/context.ts';
 import { jobHandlers } from '../../src/runtime/job-handlers.ts';
+import { ownDatabase } from './own-database.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -85,9 +86,14 @@ function wrap(
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { workers?: boolean } = {},
+  options: {
+    workers?: boolean;
+    /** On PostgreSQL, a database of its own (see own-database.ts), dropped at close. */
+    ownDatabase?: boolean;
+  } = {},
 ): Promise<TestApp> {
-  const config = testConfig(env);
+  const database = options.ownDatabase ? await ownDatabase() : null;
+  const config = testConfig({ ...env, ...(database ? { DATABASE_URL: database.url } : {}) });
   const logger = createLogger(config.logLevel);
   // On PGlite, a copy of the database that test/global-setup.ts migrated once.
   const context = await createContext(config, logger, {
@@ -101,5 +107,6 @@ export async function startTestApp(
     await app.close();
     await context.close();
     rmSync(config.dataDir, { recursive: true, force: true });
+    await database?.drop();
   });
 }

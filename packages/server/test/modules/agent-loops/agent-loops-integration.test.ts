@@ -12,7 +12,7 @@ import { createBot, createLoop, run } from './loop-helpers.ts';
 
 const botLlm = await startFakeOpenAI();
 const ownLlm = await startFakeOpenAI();
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 afterAll(async () => {
   await t.close();
   await botLlm.close();

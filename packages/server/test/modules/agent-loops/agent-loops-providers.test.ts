@@ -18,7 +18,7 @@ const fakes = {
   gemini: await startFakeGemini(),
   ollama: await startFakeOllama(),
 };
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 afterAll(async () => {
   await t.close();
   for (const fake of Object.values(fakes)) await fake.close();

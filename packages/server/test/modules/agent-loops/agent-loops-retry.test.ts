@@ -11,7 +11,7 @@ import { createBot, createLoop, getExecution, run, waitForStatus } from './loop-
 
 const llm = await startFakeOpenAI();
 const orders = await startWebhookReceiver('/orders');
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 afterAll(async () => {
   await t.close();
   await llm.close();

@@ -21,7 +21,7 @@ import {
 
 const llm = await startFakeOpenAI();
 const orders = await startWebhookReceiver();
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 afterAll(async () => {
   await t.close();
   await llm.close();

@@ -11,7 +11,7 @@ import { startTestApp } from '../../helpers/test-app.ts';
 import { createBot, createLoop, run } from './loop-helpers.ts';
 
 const llm = await startFakeOpenAI();
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 await t.app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { startTestApp } from '../../helpers/test-app.ts';
 import { createBot, createLoop, type Execution, waitForStatus } from './loop-helpers.ts';
 
 const llm = await startFakeOpenAI();
-const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true });
+const t = await startTestApp({ PARLEY_ALLOW_PRIVATE_NETWORK: 'true' }, { workers: true, ownDatabase: true });
 afterAll(async () => {
   await t.close();
   await llm.close();

@@ -1,8 +1,6 @@
 // What the channel test files share: an app with workers on a database of its own (on
 // PostgreSQL, other files' nodes sweep every channel for due work, as one deployment's nodes do),
 // a chatbot that knows about parcels to Iceland, and reading a channel's deliveries and events.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { expect } from 'vitest';
 import { createTrainedBot, waitReady } from '../../helpers/chat-fixtures.ts';
 import { buildWorkspace } from '../../helpers/factories.ts';
@@ -13,47 +11,16 @@ export const PUBLIC_URL = 'https://parley.example.com';
 export const SOON = { timeout: 20_000 };
 export const SHIPPING_URL = 'https://shop.example.com/help/shipping';
 
-export async function ownDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const shared = process.env.DATABASE_URL;
-  if (!shared) return null;
-  const name = `parley_channels_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: shared });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(shared);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: shared });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 /** An app with job workers, reachable by platforms at PUBLIC_URL, and a trained chatbot. */
 export async function startChannelApp(env: Record<string, string>) {
-  const database = await ownDatabase();
   const t = await startTestApp(
-    { PARLEY_PUBLIC_URL: PUBLIC_URL, ...env, ...(database ? { DATABASE_URL: database.url } : {}) },
-    { workers: true },
+    { PARLEY_PUBLIC_URL: PUBLIC_URL, ...env },
+    { workers: true, ownDatabase: true },
   );
   const ws = await buildWorkspace(t.context);
   const bot = (await createTrainedBot(t, ws.liveKey)).id as string;
   await addShippingPage(t, ws.liveKey, bot);
-  return {
-    t,
-    ws,
-    bot,
-    database,
-    async close() {
-      await t.close();
-      await database?.drop();
-    },
-  };
+  return { t, ws, bot, close: () => t.close() };
 }
 
 export async function addShippingPage(app: TestApp, key: string, chatbot: string) {

@@ -6,8 +6,9 @@ import { buildContext } from '../../../src/runtime/context.ts';
 import { jobHandlers } from '../../../src/runtime/job-handlers.ts';
 import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
 import { buildWorkspace } from '../../helpers/factories.ts';
+import { ownDatabase } from '../../helpers/own-database.ts';
 import { startTestApp } from '../../helpers/test-app.ts';
-import { addShippingPage, ownDatabase, PUBLIC_URL, SOON, telegramUpdate } from './channel-fixtures.ts';
+import { addShippingPage, PUBLIC_URL, SOON, telegramUpdate } from './channel-fixtures.ts';
 
 const telegram = await startFakeTelegram();
 const database = await ownDatabase();
