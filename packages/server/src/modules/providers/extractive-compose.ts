@@ -16,7 +16,13 @@ export interface ExtractiveAnswer {
 const MIN_COVERAGE = 0.42;
 export const STRONG_MATCH = 0.5; // a unit this good lends its score to the sentence that continues it
 const EXTRA_RELATIVE = 0.6; // further sentences must score this share of the best one
-const MAX_SENTENCES = 3;
+// A sentence that scores within CLOSE of the best one is quoted with it even when it adds no
+// question word and comes from another section: the scorer cannot tell which of the two answers, so
+// the reply gives both. Measured on bench/quality.ts (with MAX_SENTENCES 4, from 3): the labelled
+// fact in 84 replies of 161 instead of 76 on the tuning half, 80 of 154 instead of 74 on the other;
+// the median reply grows from 256 to 351 characters.
+const CLOSE = 0.85;
+const MAX_SENTENCES = 4;
 const MAX_ITEMS = 10;
 const MAX_CODE_LINES = 12;
 
@@ -112,8 +118,9 @@ export function composeCode(
 }
 
 /**
- * The best sentence, what continues it, and up to MAX_SENTENCES others that are good enough and
- * add a question term not yet answered (so a second passage is cited only when it adds something).
+ * The best sentence, what continues it, and others up to MAX_SENTENCES in all: those that are good
+ * enough and add a question term not yet answered (so a second passage is cited only when it adds
+ * something), and those that score almost as well as the best one.
  */
 export function composeSentences(
   best: Candidate,
@@ -137,13 +144,15 @@ export function composeSentences(
       candidate.continuation ? !afterChosen || candidate.unit.kind === 'item' : candidate.unit.kind === 'item'
     )
       continue;
-    if (!candidate.continuation && candidate.matched.every((i) => answered.has(i))) continue;
+    const close = candidate.score >= CLOSE * best.score;
+    if (!close && !candidate.continuation && candidate.matched.every((i) => answered.has(i))) continue;
     // Another passage, or another section of one, is quoted only for a strong match of its own,
     // not for a word shared by chance.
     const near = chosen.some(
       (c) => c.passage === candidate.passage && c.unit.section === candidate.unit.section,
     );
-    if (!near && (candidate.score < 0.8 * best.score || candidate.coverage <= STRONG_MATCH)) continue;
+    if (!near && !close && (candidate.score < 0.8 * best.score || candidate.coverage <= STRONG_MATCH))
+      continue;
     if (chosen.some((c) => redundant(c, candidate)) || length + candidate.unit.text.length > maxChars)
       continue;
     chosen.push(candidate);
