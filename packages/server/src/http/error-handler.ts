@@ -31,6 +31,8 @@ export function validationError(error: FastifyError): AppError {
   const param = paramOf(first);
   const where = CONTEXT_NAMES[error.validationContext ?? 'body'] ?? 'field';
   const name = param ? `'${param}'` : `the request ${where === 'field' ? 'body' : where}`;
+  // "The field 'name' …", or "The request body …" when the body as a whole is wrong.
+  const subject = param ? `The ${where} ${name}` : `The request ${where === 'field' ? 'body' : where}`;
   switch (first.keyword) {
     case 'required':
       return AppError.invalid('missing_required_field', `The ${where} ${name} is required.`, param);
@@ -61,13 +63,24 @@ export function validationError(error: FastifyError): AppError {
         param,
       );
     }
-    default:
+    case 'type':
       return AppError.invalid(
         'invalid_parameter',
-        `The ${where} ${name} ${first.message ?? 'is invalid'}.`,
+        `${subject} must be ${typeNames(first.params.type)}.`,
         param,
       );
+    default:
+      return AppError.invalid('invalid_parameter', `${subject} ${first.message ?? 'is invalid'}.`, param);
   }
+}
+
+/** Ajv's "string,number,boolean" as "a string, a number or a boolean". */
+function typeNames(type: unknown): string {
+  const names = String(type)
+    .split(',')
+    .map((name) => (name === 'integer' || name === 'object' || name === 'array' ? `an ${name}` : `a ${name}`))
+    .map((name) => (name === 'a null' ? 'null' : name));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0]!;
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
@@ -75,11 +88,6 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     status: 400,
     code: 'invalid_json',
     message: 'The request body is not valid JSON.',
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'invalid_json',
-    message: "The request body is empty but its Content-Type is 'application/json'.",
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,

@@ -1,7 +1,7 @@
 // Request bodies: JSON (application/json) and, where a route reads them, multipart uploads.
 // Any other media type is a 415, text/plain included: a JSON body sent as text is a client
 // mistake to report, not a string to validate.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
 
 /**
@@ -47,6 +47,11 @@ export function registerJsonBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // An empty body is no body, as a bodyless POST is: the route's schema says whether it needs one.
+    if ((body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
     if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
       done(
         AppError.invalid(
@@ -59,4 +64,9 @@ export function registerJsonBody(app: FastifyInstance): void {
     }
     parseJson(request, body as string, done);
   });
+}
+
+/** preValidation of a route whose body may be left out: a bare POST reads as `{}`. */
+export async function optionalBody(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
 }

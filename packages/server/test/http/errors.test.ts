@@ -73,6 +73,37 @@ describe('error envelope', () => {
     expect(response.json().error.message).toContain("'name'");
   });
 
+  it('says what type a field must be, and that a missing or empty body must be an object', async () => {
+    const mistyped = await t.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: ws.liveKey,
+      body: { name: 5 },
+    });
+    expect(mistyped.statusCode).toBe(400);
+    expect(mistyped.json().error).toMatchObject({
+      code: 'invalid_parameter',
+      message: "The field 'name' must be a string.",
+      param: 'name',
+    });
+    // No body, or an empty one sent as JSON, is no body: the route's schema decides.
+    for (const headers of [{}, { 'content-type': 'application/json' }]) {
+      const bare = await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: { authorization: `Bearer ${ws.liveKey}`, ...headers },
+        payload: '',
+      });
+      expect(bare.statusCode).toBe(400);
+      expect(bare.json().error).toMatchObject({
+        code: 'invalid_parameter',
+        message: 'The request body must be an object.',
+      });
+    }
+    const list = (await t.request({ url: '/v1/api-keys', key: ws.liveKey })).json();
+    expect(list.data).toHaveLength(1);
+  });
+
   it('hides the details of unexpected errors behind a generic 500', async () => {
     const response = await t.request({ url: '/test-only/explode' });
     expect(response.statusCode).toBe(500);

@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
@@ -127,6 +128,8 @@ export function agentLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           body: RunLoopBody,
           response: { 202: ExecutionResponse },
         },
+        // The body is optional: a bare POST runs the loop with no input.
+        preValidation: optionalBody,
       },
       async (request, reply) =>
         reply

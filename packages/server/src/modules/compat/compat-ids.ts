@@ -12,21 +12,26 @@ export function prefixedId(prefix: string, uuid: string): string {
   return fromUUID(uuid, prefix).toString();
 }
 
-/** The UUID of an id with this prefix, or a 400 naming the parameter. */
-export function parsePrefixedId(prefix: string, value: string, param: string): string {
-  if (!value.startsWith(`${prefix}_`)) {
-    throw AppError.invalid('invalid_id', `'${param}' must be an id starting with '${prefix}_'.`, param);
-  }
+/**
+ * The UUID of an id with this prefix. An id that cannot be one names nothing: when it names a
+ * `resource` (a path or body id), it is answered as an unknown one is, 404, as the seed products
+ * answer an id they do not have ("proj_abc123"); otherwise (a cursor) it is a 400 naming the
+ * parameter.
+ */
+export function parsePrefixedId(prefix: string, value: string, param: string, resource?: string): string {
+  const refuse = (message: string) =>
+    resource ? AppError.notFound(resource, value) : AppError.invalid('invalid_id', message, param);
+  if (!value.startsWith(`${prefix}_`)) throw refuse(`'${param}' must be an id starting with '${prefix}_'.`);
   try {
     return toUUID(fromString(value, prefix));
   } catch {
-    throw AppError.invalid('invalid_id', `'${param}' is not a valid id.`, param);
+    throw refuse(`'${param}' is not a valid id.`);
   }
 }
 
-/** A bare UUID (lower case, as Parley stores it), or a 400 naming the parameter. */
-export function parseBareUuid(value: string, param: string): string {
-  if (!UUID.test(value)) throw AppError.invalid('invalid_id', `'${param}' must be a UUID.`, param);
+/** A bare UUID (lower case, as Parley stores it); anything else is an unknown `resource`, 404. */
+export function parseBareUuid(value: string, resource: string): string {
+  if (!UUID.test(value)) throw AppError.notFound(resource, value);
   return value.toLowerCase();
 }
 

@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, scopeOf } from '../../http/auth.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -310,9 +311,7 @@ export function conversationRoutes(deps: {
           response: { 200: EscalationResponse },
         },
         // The body is optional: a bare POST escalates without a reason.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
       },
       async (request) => {
         const result = await deps.handoff.escalate(scopeOf(request), idOf(request.params.id), {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { allow } from '../../http/access.ts';
 import { scopeOf } from '../../http/auth.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import { IdParams, Nullable, Timestamp } from '../../http/schemas.ts';
 import { decodeId, encodeId } from '../../lib/ids.ts';
 import { personOf } from '../users/session-routes.ts';
@@ -46,9 +47,7 @@ export function receiptRoutes(deps: { inbox: InboxService }) {
           ...allow('agent'),
         },
         // The body is optional: a bare POST marks everything read.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
       },
       async (request) => {
         const person = personOf(request);

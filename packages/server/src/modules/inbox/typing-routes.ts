@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { Database } from '../../db/client.ts';
 import { allow } from '../../http/access.ts';
 import { principalOf, scopeOf } from '../../http/auth.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
 import { IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
@@ -58,9 +59,7 @@ export function typingRoutes(deps: {
           response: { 202: TypingResponse },
           ...allow('agent'),
         },
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
       },
       async (request, reply) => {
         const scope = scopeOf(request);

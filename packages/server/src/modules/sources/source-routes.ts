@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -157,9 +158,7 @@ export function sourceRoutes(deps: { sources: SourceService }) {
           response: { 202: SourceResponse },
         },
         // The body is optional: a bare POST re-syncs with the default safeguard.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
       },
       async (request, reply) => {
         const body = request.body as ResyncInput;

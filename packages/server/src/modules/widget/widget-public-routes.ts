@@ -4,6 +4,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/client.ts';
+import { optionalBody } from '../../http/json-body.ts';
 import { parsePage, toPage } from '../../http/pagination.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
 import { encodeId } from '../../lib/ids.ts';
@@ -282,9 +283,7 @@ export function widgetPublicRoutes(deps: {
           body: PublicTypingBody,
           response: { 202: PublicTypingResponse },
         },
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
+        preValidation: optionalBody,
       },
       async (request, reply) => {
         const access = await admit(request, reply, request.params.id);

@@ -203,15 +203,23 @@ describe('tenant isolation', () => {
     expect(read.json().name).toBe('Loop');
   });
 
-  it('cancels a queued execution once', async () => {
+  it('runs on a bare POST, and cancels a queued execution once', async () => {
     const loop = await createLoop(t, ws.liveKey, { chatbot_id: bot, tools: ['finish'] });
-    const started = await t.request({
-      method: 'POST',
-      url: `/v1/agent-loops/${loop.id}/run`,
-      key: ws.liveKey,
-      body: {},
-    });
-    const id = started.json().id;
+    // The body is optional: a bare POST, or an empty JSON one, runs the loop with no input.
+    const [started, emptyJson] = await Promise.all(
+      [{}, { 'content-type': 'application/json' }].map((headers) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/v1/agent-loops/${loop.id}/run`,
+          headers: { authorization: `Bearer ${ws.liveKey}`, ...headers },
+        }),
+      ),
+    );
+    for (const response of [started!, emptyJson!]) {
+      expect(response.statusCode, response.body).toBe(202);
+      expect(response.json()).toMatchObject({ loop_id: loop.id, status: 'queued', input: null });
+    }
+    const id = started!.json().id;
     const cancelled = await t.request({
       method: 'POST',
       url: `/v1/agent-loop-executions/${id}/cancel`,

@@ -51,7 +51,7 @@ describe('bots', () => {
     expect(gone.body).toMatchObject({ error: { type: 'not_found_error', status: 404 } });
   });
 
-  it('answers 422 for invalid values and 400 for an unreadable body, changing nothing', async () => {
+  it('answers 422 for invalid values, 400 for an unreadable body and 404 for a path id that names nothing, changing nothing', async () => {
     const own = await buildWorkspace(server.t.context);
     const missing = await server.call('POST', `${BASE}/bots`, { key: own.liveKey, body: {} });
     expect(missing.status).toBe(422);
@@ -69,8 +69,22 @@ describe('bots', () => {
     const unreadable = await server.call('POST', `${BASE}/bots`, { key: own.liveKey, body: '{"name": ' });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body).toMatchObject({ error: { code: 'invalid_json', status: 400 } });
+    // An id in the path that cannot be one names nothing: 404, with the envelope's every field.
     const badId = await server.call('GET', `${BASE}/bots/not-an-id`, { key: own.liveKey });
-    expect(badId.status).toBe(400);
+    expect(badId.status).toBe(404);
+    expect(badId.body).toEqual({
+      error: {
+        type: 'not_found_error',
+        code: 'resource_not_found',
+        message: "No bot found with id 'not-an-id'.",
+        param: null,
+        status: 404,
+        request_id: expect.stringMatching(/^req_/),
+      },
+    });
+    const badLoop = await server.call('POST', `${BASE}/agent-loops/nonexistent/run`, { key: own.liveKey });
+    expect(badLoop.status).toBe(404);
+    expect(badLoop.body).toMatchObject({ error: { message: "No agent loop found with id 'nonexistent'." } });
     const listed = await server.call('GET', `${BASE}/bots`, { key: own.liveKey });
     expect((listed.body as { data: unknown[] }).data).toEqual([]);
   });

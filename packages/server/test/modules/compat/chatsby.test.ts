@@ -118,6 +118,10 @@ describe('POST /v1/conversations', () => {
     const rows = (messages.body as { data: { role: string; content: string; created_at: string }[] }).data;
     expect(rows.map((row) => row.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(rows[0]).toMatchObject({ content: 'How long do I have to ask for a refund?' });
+    // A client that sends null for "no conversation yet" starts a new one.
+    const fresh = await send({ agent_id: agentId, message: 'Hello', conversation_id: null });
+    expect(fresh.status, fresh.text).toBe(200);
+    expect((fresh.body as { conversation_id: string }).conversation_id).not.toBe(reply.id);
   });
 
   it('answers the seed’s error example for a missing agent_id, and names the parameter', async () => {
@@ -134,9 +138,14 @@ describe('POST /v1/conversations', () => {
         },
       }),
     );
-    const badId = await send({ agent_id: 'bot_123', message: 'Hi' });
-    expect(badId.status).toBe(400);
-    expect(badId.body).toMatchObject({ error: { code: 'invalid_id', param: 'agent_id', status: 400 } });
+    // The seed's example id, or one of another form, names no agent: the 404 of an unknown one.
+    for (const agentId of ['bot_123', 'agent_1a2b3c4d5e']) {
+      const badId = await send({ agent_id: agentId, message: 'Hi' });
+      expect(badId.status).toBe(404);
+      expect(badId.body).toMatchObject({
+        error: { type: 'not_found_error', code: 'resource_not_found', param: null, status: 404 },
+      });
+    }
     const unknown = await send({ agent_id: `agent_${'0'.repeat(26)}`, message: 'Hi' });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({

@@ -121,7 +121,7 @@ describe('GET /v1/chatbots/{chatbot_id}', () => {
     expect(detail.body).toMatchObject({ id: bot.uuid, name: 'Support Bot', provider: 'extractive' });
   });
 
-  it('answers 404 {"detail"} for an unknown UUID and for another user’s chatbot, 400 for a non-UUID', async () => {
+  it('answers 404 {"detail"} for an unknown UUID, another user’s chatbot and a non-UUID', async () => {
     const unknown = await server.call('GET', `${BASE}/chatbots/0a1b2c3d-4e5f-6789-abcd-ef0123456789`, {
       key: icKey,
     });
@@ -135,9 +135,10 @@ describe('GET /v1/chatbots/{chatbot_id}', () => {
     const testEnv = await server.call('GET', `${BASE}/chatbots/${bot.uuid}`, { key: ws.testKey });
     expect(testEnv.status).toBe(404);
 
+    // "there is no bot_ prefix": an id that is no UUID names no chatbot.
     const parleyId = await server.call('GET', `${BASE}/chatbots/${bot.id}`, { key: icKey });
-    expect(parleyId.status).toBe(400);
-    expect(parleyId.body).toEqual({ detail: "'chatbot_id' must be a UUID." });
+    expect(parleyId.status).toBe(404);
+    expect(parleyId.body).toEqual({ detail: 'Chatbot not found.' });
   });
 });
 

@@ -96,7 +96,7 @@ describe('POST /chat', () => {
     expect((second.body as { answer: string }).answer).toMatch(/12 EUR/);
   });
 
-  it('answers 400 with the seed’s words when chatbotId or message is missing', async () => {
+  it('answers 400 with the seed’s words when chatbotId or message is missing, 404 for an id that names nothing', async () => {
     for (const body of [{ message: 'Hello' }, { chatbotId: projId }, {}]) {
       const missing = await server.call('POST', `${BASE}/chat`, { key: skKey, body });
       expect(missing.status).toBe(400);
@@ -106,8 +106,27 @@ describe('POST /chat', () => {
       key: skKey,
       body: { chatbotId: bot.id, message: 'Hello' },
     });
-    expect(badId.status).toBe(400);
-    expect(badId.body).toEqual({ error: "'chatbotId' must be an id starting with 'proj_'." });
+    expect(badId.status).toBe(404);
+    expect(badId.body).toEqual({ error: 'Chatbot not found.' });
+    // The seed's own example ids, and a null session: ids that name nothing are unknown, not malformed.
+    const example = await server.call('POST', `${BASE}/chat`, {
+      key: skKey,
+      body: { chatbotId: 'proj_abc123', message: 'Hello' },
+    });
+    expect(example.status).toBe(404);
+    expect(example.body).toEqual({ error: 'Chatbot not found.' });
+    const noSession = await server.call('POST', `${BASE}/chat`, {
+      key: skKey,
+      body: { chatbotId: projId, message: 'Hello', sessionId: 'sess_xyz' },
+    });
+    expect(noSession.status).toBe(404);
+    expect(noSession.body).toEqual({ error: 'Session not found.' });
+    const nullSession = await server.call('POST', `${BASE}/chat`, {
+      key: skKey,
+      body: { chatbotId: projId, message: 'Hello', sessionId: null },
+    });
+    expect(nullSession.status).toBe(200);
+    expect(nullSession.body).toMatchObject({ sessionId: expect.stringMatching(/^sess_/) });
   });
 
   it('answers 404 for a chatbot that is not yours and for an unknown session', async () => {

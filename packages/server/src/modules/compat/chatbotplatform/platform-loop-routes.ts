@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../../http/auth.ts';
+import { optionalBody } from '../../../http/json-body.ts';
 import { DeletedResponse, IdParams } from '../../../http/schemas.ts';
 import { decodeId } from '../../../lib/ids.ts';
 import { loopActions } from '../../agent-loops/agent-loop-actions.ts';
@@ -110,6 +111,8 @@ export function platformLoopRoutes(deps: { agentLoops: AgentLoopService }) {
           body: RunLoopBody,
           response: { 202: ExecutionResponse },
         },
+        // The body is optional: a bare POST runs the loop with no input.
+        preValidation: optionalBody,
       },
       async (request, reply) =>
         reply

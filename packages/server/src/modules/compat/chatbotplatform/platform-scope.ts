@@ -1,6 +1,8 @@
 // The chatbot platform's conventions (seed 004) on Parley's: Parley's objects and error envelope,
 // with page/per_page pages, 201 on create, and 422 for a request whose values fail validation.
+import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
+import { AppError } from '../../../lib/errors.ts';
 import { offsetPage } from '../compat-pages.ts';
 import type { CompatSeed } from '../compat-scope.ts';
 
@@ -31,12 +33,31 @@ export const platformSeed: CompatSeed = {
       `Too many requests: this key may make ${limit} requests per minute. Retry after ${decision.retryAfterSeconds} s.`,
   },
   formatError(error, request) {
+    const unknown = pathIdNotFound(error, request);
+    if (unknown) return platformSeed.formatError(unknown, request);
     const validation =
       error.type === 'invalid_request_error' && error.status === 400 && !UNREADABLE.has(error.code);
     const status = validation ? 422 : error.status;
-    return { status, body: { error: { ...error.toBody(request.id), status } } };
+    const { type, code, message } = error;
+    return {
+      status,
+      body: { error: { type, code, message, param: error.param ?? null, status, request_id: request.id } },
+    };
   },
 };
+
+/**
+ * An id in the path that cannot be one (`/bots/nonexistent`) names nothing: 404, as an unknown
+ * well-formed id is, and as a client of the platform expects; ids in a body stay a 422.
+ */
+function pathIdNotFound(error: AppError, request: FastifyRequest): AppError | null {
+  const params = (request.params ?? {}) as Record<string, string>;
+  if (error.code !== 'invalid_id' || !error.param || !(error.param in params)) return null;
+  const segments = (request.routeOptions.url ?? '').split('/');
+  const collection = segments[segments.indexOf(`:${error.param}`) - 1] ?? 'resource';
+  const what = collection.replace(/s$/, '').replaceAll('-', ' ');
+  return AppError.notFound(what, params[error.param]!);
+}
 
 export const OffsetQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1.' })),

@@ -124,7 +124,10 @@ export function chatsbyRoutes(
       { schema: { operationId: 'getAgent', tags, params: IdParams, response: { 200: Agent } } },
       async (request) => {
         const scope = scopeOf(request);
-        const row = await deps.chatbots.get(scope, parsePrefixedId(AGENT_PREFIX, request.params.id, 'id'));
+        const row = await deps.chatbots.get(
+          scope,
+          parsePrefixedId(AGENT_PREFIX, request.params.id, 'id', 'chatbot'),
+        );
         const [agent] = await presentWithProviders(deps.integrations, scope, [row], presentAgent);
         return agent!;
       },
@@ -145,8 +148,8 @@ export function chatsbyRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const { agent_id, message, conversation_id } = request.body;
-        const botId = parsePrefixedId(AGENT_PREFIX, agent_id, 'agent_id');
-        if (conversation_id) parsePrefixedId('conv', conversation_id, 'conversation_id');
+        const botId = parsePrefixedId(AGENT_PREFIX, agent_id, 'agent_id', 'chatbot');
+        if (conversation_id) parsePrefixedId('conv', conversation_id, 'conversation_id', 'conversation');
         const turn = await deps.chat.prepare(scope, principalOf(request).limits, botId, {
           message,
           ...(conversation_id ? { conversation_id } : {}),
@@ -174,7 +177,9 @@ export function chatsbyRoutes(
         const scope = scopeOf(request);
         const size = pageSize(request.query);
         const { agent_id, cursor } = request.query;
-        const chatbotId = agent_id ? parsePrefixedId(AGENT_PREFIX, agent_id, 'agent_id') : undefined;
+        const chatbotId = agent_id
+          ? parsePrefixedId(AGENT_PREFIX, agent_id, 'agent_id', 'chatbot')
+          : undefined;
         let after = null;
         if (cursor) {
           const position = decodeCursor(cursor, ['id', 'last_message_at']);
@@ -207,7 +212,7 @@ export function chatsbyRoutes(
       '/v1/conversations/:id',
       { schema: { operationId: 'getConversation', tags, params: IdParams, response: { 200: Conversation } } },
       async (request) => {
-        const id = parsePrefixedId('conv', request.params.id, 'id');
+        const id = parsePrefixedId('conv', request.params.id, 'id', 'conversation');
         return presentConversation(await deps.conversations.get(scopeOf(request), id));
       },
     );
@@ -228,7 +233,7 @@ export function chatsbyRoutes(
         const scope = scopeOf(request);
         const conversation = await deps.conversations.get(
           scope,
-          parsePrefixedId('conv', request.params.id, 'id'),
+          parsePrefixedId('conv', request.params.id, 'id', 'conversation'),
         );
         const size = pageSize(request.query);
         const afterId = request.query.cursor

@@ -43,7 +43,13 @@ export const SendMessageBody = Type.Object({
   agent_id: Type.String({ maxLength: 100 }),
   message: Type.String({ minLength: 1 }),
   conversation_id: Type.Optional(
-    Type.String({ maxLength: 100, description: 'Continue this conversation; omit to start one.' }),
+    Type.Union(
+      [
+        Type.String({ maxLength: 100, description: 'Continue this conversation; omit to start one.' }),
+        Type.Null(),
+      ],
+      { description: 'null or left out: a new conversation.' },
+    ),
   ),
 });
 

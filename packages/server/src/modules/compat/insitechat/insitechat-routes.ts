@@ -97,7 +97,7 @@ export function insiteChatRoutes(
       },
       async (request) => {
         const scope = scopeOf(request);
-        const row = await deps.chatbots.get(scope, parseBareUuid(request.params.chatbot_id, 'chatbot_id'));
+        const row = await deps.chatbots.get(scope, parseBareUuid(request.params.chatbot_id, 'chatbot'));
         const [detail] = await presentWithProviders(deps.integrations, scope, [row], presentDetail);
         return detail!;
       },
@@ -118,10 +118,10 @@ export function insiteChatRoutes(
       },
       async (request) => {
         const scope = scopeOf(request);
-        const botId = parseBareUuid(request.params.chatbot_id, 'chatbot_id');
+        const botId = parseBareUuid(request.params.chatbot_id, 'chatbot');
         const { message, conversation_id } = request.body;
         const conversationId = conversation_id
-          ? encodeId('conv', parseBareUuid(conversation_id, 'conversation_id'))
+          ? encodeId('conv', parseBareUuid(conversation_id, 'conversation'))
           : undefined;
         const turn = await deps.chat.prepare(scope, principalOf(request).limits, botId, {
           message,
@@ -145,7 +145,7 @@ export function insiteChatRoutes(
       },
       async (request) => {
         const scope = scopeOf(request);
-        const botId = parseBareUuid(request.params.chatbot_id, 'chatbot_id');
+        const botId = parseBareUuid(request.params.chatbot_id, 'chatbot');
         const rows = await allRows((page) => deps.sources.list(scope, botId, page));
         return rows.map(presentSource);
       },
@@ -200,7 +200,7 @@ export function insiteChatRoutes(
         },
       },
       async (request) => {
-        const id = parseBareUuid(request.params.webhook_id, 'webhook_id');
+        const id = parseBareUuid(request.params.webhook_id, 'webhook');
         await deps.webhooks.remove(scopeOf(request), id);
         return { id, deleted: true as const };
       },

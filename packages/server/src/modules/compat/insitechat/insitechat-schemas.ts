@@ -43,10 +43,16 @@ export const ChatBody = Type.Object(
   {
     message: Type.String({ minLength: 1 }),
     conversation_id: Type.Optional(
-      Type.String({
-        maxLength: 100,
-        description: 'Continue this conversation (a UUID from an earlier reply).',
-      }),
+      Type.Union(
+        [
+          Type.String({
+            maxLength: 100,
+            description: 'Continue this conversation (a UUID from an earlier reply).',
+          }),
+          Type.Null(),
+        ],
+        { description: 'null or left out: a new conversation.' },
+      ),
     ),
   },
   { description: 'Unknown fields are ignored, as InsiteChat does.' },

@@ -84,9 +84,9 @@ export function siteGistRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const { chatbotId, message, sessionId } = request.body;
-        const botId = parsePrefixedId(CHATBOT_PREFIX, chatbotId, 'chatbotId');
+        const botId = parsePrefixedId(CHATBOT_PREFIX, chatbotId, 'chatbotId', 'chatbot');
         const conversationId = sessionId
-          ? encodeId('conv', parsePrefixedId(SESSION_PREFIX, sessionId, 'sessionId'))
+          ? encodeId('conv', parsePrefixedId(SESSION_PREFIX, sessionId, 'sessionId', 'conversation'))
           : undefined;
         const turn = await deps.chat.prepare(scope, principalOf(request).limits, botId, {
           message,
@@ -135,7 +135,9 @@ export function siteGistRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const { chatbotId } = request.query;
-        const botId = chatbotId ? parsePrefixedId(CHATBOT_PREFIX, chatbotId, 'chatbotId') : undefined;
+        const botId = chatbotId
+          ? parsePrefixedId(CHATBOT_PREFIX, chatbotId, 'chatbotId', 'chatbot')
+          : undefined;
         if (botId) await deps.chatbots.assertExists(scope, botId);
         const rows = await deps.conversations.list(scope, botId ? { chatbotId: botId } : {}, {
           limit: CONVERSATIONS_LISTED,

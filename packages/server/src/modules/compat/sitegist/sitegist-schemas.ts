@@ -14,10 +14,16 @@ export const ChatBody = Type.Object({
   chatbotId: Type.String({ maxLength: 100, description: 'The chatbot (project) id, proj_….' }),
   message: Type.String({ minLength: 1 }),
   sessionId: Type.Optional(
-    Type.String({
-      maxLength: 100,
-      description: 'Continue an existing conversation (sess_…); omit to start one.',
-    }),
+    Type.Union(
+      [
+        Type.String({
+          maxLength: 100,
+          description: 'Continue an existing conversation (sess_…); omit to start one.',
+        }),
+        Type.Null(),
+      ],
+      { description: 'null or left out: a new conversation.' },
+    ),
   ),
 });
 
