@@ -5,6 +5,16 @@ import { api, ok } from '../api/client.ts';
 import { useMe } from '../session.ts';
 import { Badge, ErrorNote, Modal, Secret, when } from '../ui.tsx';
 
+type KeyFormat = 'parley' | 'insitechat' | 'sitegist' | 'chatsby';
+// Every format works on every API; a seed product's own form is for a client of its API that
+// checks the key's prefix (docs/compat.md).
+const KEY_FORMATS: [KeyFormat, string][] = [
+  ['parley', 'Parley (prl_…)'],
+  ['insitechat', 'InsiteChat (ic_…)'],
+  ['sitegist', 'SiteGist (sk_…)'],
+  ['chatsby', 'Chatsby (chtb_…)'],
+];
+
 export function ApiKeysPage() {
   const client = useQueryClient();
   const environment = useMe().data?.environment;
@@ -13,10 +23,12 @@ export function ApiKeysPage() {
     queryFn: () => ok(api.GET('/v1/api-keys', { params: { query: { page_size: 100 } } })),
   });
   const [name, setName] = useState('');
+  const [format, setFormat] = useState<KeyFormat>('parley');
   const create = useMutation({
-    mutationFn: () => ok(api.POST('/v1/api-keys', { body: { name } })),
+    mutationFn: () => ok(api.POST('/v1/api-keys', { body: { name, format } })),
     onSuccess: () => {
       setName('');
+      setFormat('parley');
       void client.invalidateQueries({ queryKey: ['api-keys'] });
     },
   });
@@ -36,6 +48,16 @@ export function ApiKeysPage() {
         <label>
           Key name
           <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          Key format
+          <select value={format} onChange={(e) => setFormat(e.target.value as KeyFormat)}>
+            {KEY_FORMATS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit" disabled={create.isPending}>
           Create key

@@ -333,6 +333,16 @@ describe('the console, in Chromium', () => {
       .click();
     await page.getByTestId('api-key-row').filter({ hasText: 'Zapier' }).getByText('revoked').waitFor();
     expect((await api(server.url, '/v1/workspace', { key: secret })).status).toBe(401);
+    // A key in a seed product's form, for a client of its API that checks the prefix.
+    await page.getByLabel('Key name').fill('Old SiteGist client');
+    await page.getByLabel('Key format').selectOption('sitegist');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const siteGistKey = (await page.getByTestId('new-key').textContent())!;
+    expect(siteGistKey).toMatch(/^sk_live_/);
+    expect((await api(server.url, '/compat/sitegist/api/v1/chatbots', { key: siteGistKey })).status).toBe(
+      200,
+    );
+    await page.getByRole('button', { name: 'Close' }).click();
     await checkPage(page, 'api-keys', () => page.getByTestId('api-key-row').first().waitFor());
 
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Analytics' }).click();
