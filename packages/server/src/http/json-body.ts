@@ -42,11 +42,17 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
-export function registerJsonBody(app: FastifyInstance): void {
+/** Fastify's JSON parser with the depth guard, and an empty body read as none. */
+type BodyParser = (
+  request: FastifyRequest,
+  body: string | Buffer,
+  done: (error: Error | null, value?: unknown) => void,
+) => void;
+
+function jsonBodyParser(app: FastifyInstance): BodyParser {
   // Fastify's own parser, with its guard against __proto__ and constructor.prototype keys.
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  return (request, body, done) => {
     // An empty body is no body, as a bodyless POST is: the route's schema says whether it needs one.
     if ((body as string).trim() === '') {
       done(null, undefined);
@@ -63,7 +69,22 @@ export function registerJsonBody(app: FastifyInstance): void {
       return;
     }
     parseJson(request, body as string, done);
-  });
+  };
+}
+
+export function registerJsonBody(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
+}
+
+/**
+ * Within `scope`, a body under any media type other than multipart (text/plain, none at all) is
+ * read as JSON, as the frameworks behind the seed products read it: a client that worked there
+ * without the header works here. These routes take API keys only, never a cookie, so a body a
+ * browser may send cross-site without asking first gives nothing away.
+ */
+export function readAnyBodyAsJson(scope: FastifyInstance): void {
+  scope.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser(scope));
 }
 
 /** preValidation of a route whose body may be left out: a bare POST reads as `{}`. */

@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../http/auth.ts';
 import { resolveError, routeNotFound } from '../../http/error-handler.ts';
+import { readAnyBodyAsJson } from '../../http/json-body.ts';
 import type { RateDecision, RateLimiter } from '../../http/rate-limit.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { ApiKeyService, Principal } from '../workspaces/api-key-service.ts';
@@ -103,6 +104,7 @@ export function registerCompatScope(
   name: string,
 ): void {
   registerKeyAuth(scope, deps, seed, name);
+  readAnyBodyAsJson(scope);
   // Every route of the scope takes an API key: the seed's OpenAPI document says so.
   scope.addHook('onRoute', (route) => {
     route.schema ??= {};

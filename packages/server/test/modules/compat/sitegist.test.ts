@@ -51,6 +51,29 @@ describe('keys', () => {
   });
 });
 
+describe('request bodies', () => {
+  it('reads a body as JSON whatever its Content-Type says, or with none', async () => {
+    const body = JSON.stringify({ chatbotId: projId, message: 'How long do I have to ask for a refund?' });
+    // fetch sends a string as text/plain, and bytes with no Content-Type at all.
+    for (const payload of [body, new TextEncoder().encode(body)]) {
+      const response = await fetch(`${server.base}${BASE}/chat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${skKey}` },
+        body: payload,
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(await response.json()).toMatchObject({ sessionId: expect.stringMatching(SESS) });
+    }
+    const broken = await fetch(`${server.base}${BASE}/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${skKey}`, 'content-type': 'text/plain' },
+      body: '{"chatbotId": ',
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: 'The request body is not valid JSON.' });
+  });
+});
+
 describe('GET /chatbots', () => {
   it('is {data: [{id, name, status, createdAt}]} with proj_ ids of the Parley ids', async () => {
     const paused = await server.call('POST', '/v1/chatbots', {
