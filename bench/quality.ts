@@ -75,6 +75,12 @@ const SETS: KnowledgeSet[] = [
     root: '/usr/share/doc/debian-handbook/html/en-US',
     debian: 'debian-handbook',
   },
+  {
+    name: 'postgresql-manual',
+    title: 'the PostgreSQL 15 manual (~1,170 pages; its questions written after all the tuning above)',
+    root: '/usr/share/doc/postgresql-doc-15/html',
+    debian: 'postgresql-doc-15',
+  },
 ];
 
 interface Question {
