@@ -7768,6 +7768,11 @@ export interface operations {
               url: string;
               description: string | null;
               events: string[];
+              /**
+               * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+               * @enum {unknown}
+               */
+              id_format: 'typeid' | 'uuid';
               enabled: boolean;
               status: 'active' | 'disabled';
               disabled_reason: string | null;
@@ -7839,6 +7844,11 @@ export interface operations {
             | '*'
           )[];
           description?: string;
+          /**
+           * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+           * @enum {unknown}
+           */
+          id_format?: 'typeid' | 'uuid';
           /** @default true */
           enabled?: boolean;
         };
@@ -7857,6 +7867,11 @@ export interface operations {
             url: string;
             description: string | null;
             events: string[];
+            /**
+             * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+             * @enum {unknown}
+             */
+            id_format: 'typeid' | 'uuid';
             enabled: boolean;
             status: 'active' | 'disabled';
             disabled_reason: string | null;
@@ -7912,6 +7927,11 @@ export interface operations {
             url: string;
             description: string | null;
             events: string[];
+            /**
+             * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+             * @enum {unknown}
+             */
+            id_format: 'typeid' | 'uuid';
             enabled: boolean;
             status: 'active' | 'disabled';
             disabled_reason: string | null;
@@ -8026,6 +8046,11 @@ export interface operations {
             | '*'
           )[];
           description?: string | null;
+          /**
+           * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+           * @enum {unknown}
+           */
+          id_format?: 'typeid' | 'uuid';
           /** @description true turns on an endpoint that was turned off or disabled after failures. */
           enabled?: boolean;
         };
@@ -8044,6 +8069,11 @@ export interface operations {
             url: string;
             description: string | null;
             events: string[];
+            /**
+             * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+             * @enum {unknown}
+             */
+            id_format: 'typeid' | 'uuid';
             enabled: boolean;
             status: 'active' | 'disabled';
             disabled_reason: string | null;
@@ -8097,6 +8127,11 @@ export interface operations {
             url: string;
             description: string | null;
             events: string[];
+            /**
+             * @description How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).
+             * @enum {unknown}
+             */
+            id_format: 'typeid' | 'uuid';
             enabled: boolean;
             status: 'active' | 'disabled';
             disabled_reason: string | null;

@@ -64,3 +64,24 @@ export function decodeId(prefix: IdPrefix, value: string, param: string): string
 function truncate(value: string): string {
   return value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }
+
+/** Parley's TypeID of any prefix: a prefix of lower-case letters, and the 26-character suffix. */
+const TYPE_ID = /^[a-z]+(?:_[a-z]+)*_[0-7][0-9a-hjkmnp-tv-z]{25}$/;
+
+/**
+ * A JSON value with every string that is one of Parley's ids replaced by its bare UUID, for a
+ * client that knows ids as UUIDs (webhooks with `id_format: uuid`).
+ */
+export function typeIdsAsUuids(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!TYPE_ID.test(value)) return value;
+    const prefix = value.slice(0, value.length - 27);
+    if (!(Object.values(ID_PREFIXES) as string[]).includes(prefix)) return value;
+    return toUUID(fromString(value, prefix));
+  }
+  if (Array.isArray(value)) return value.map(typeIdsAsUuids);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, typeIdsAsUuids(item)]));
+  }
+  return value;
+}

@@ -40,6 +40,8 @@ export interface PreviousWebhookSecret {
   expires_at: string;
 }
 
+export type WebhookIdFormat = 'typeid' | 'uuid';
+
 export const webhooks = pgTable(
   'webhooks',
   {
@@ -49,6 +51,8 @@ export const webhooks = pgTable(
     description: text('description'),
     /** Event types delivered, or ['*'] for all. */
     eventTypes: text('event_types').array().notNull(),
+    /** How ids are written in payloads: TypeIDs (conv_…), or bare UUIDs for a client that uses them. */
+    idFormat: text('id_format').$type<WebhookIdFormat>().notNull().default('typeid'),
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
     /** The signing secret (whsec_…), sealed with the secret box. */

@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
-import { encodeId, newUuid } from '../../lib/ids.ts';
+import { encodeId, newUuid, typeIdsAsUuids } from '../../lib/ids.ts';
 import type { SafeFetch } from '../../lib/safe-fetch.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import {
@@ -135,7 +135,7 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
     const body = JSON.stringify({
       type: event.type,
       timestamp: event.createdAt.toISOString(),
-      data: event.data,
+      data: webhook.idFormat === 'uuid' ? typeIdsAsUuids(event.data) : event.data,
     });
     const headers = signDelivery(signingSecrets(webhook, at), {
       id: encodeId('evt', delivery.eventId),

@@ -25,12 +25,17 @@ const EventTypes = Type.Array(Type.Enum([...EVENT_TYPES, '*']), {
   description: 'The event types to deliver, or `["*"]` for all of them, including types added later.',
 });
 const Description = Type.String({ maxLength: 500 });
+const IdFormat = Type.Enum(['typeid', 'uuid'], {
+  description:
+    'How ids are written in the payloads: `typeid` (`conv_…`, as everywhere on /v1) or `uuid`, the bare UUID of each (as InsiteChat shows ids).',
+});
 
 export const WebhookResponse = Type.Object({
   id: Type.String({ examples: ['wh_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
   url: Type.String(),
   description: Nullable(Type.String()),
   events: Type.Array(Type.String()),
+  id_format: IdFormat,
   enabled: Type.Boolean(),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
   disabled_reason: Nullable(
@@ -53,6 +58,7 @@ export const CreateWebhookBody = Type.Object(
     url: Url,
     events: EventTypes,
     description: Type.Optional(Description),
+    id_format: Type.Optional(IdFormat),
     enabled: Type.Optional(Type.Boolean({ default: true })),
   },
   { additionalProperties: false },
@@ -63,6 +69,7 @@ export const UpdateWebhookBody = Type.Object(
     url: Type.Optional(Url),
     events: Type.Optional(EventTypes),
     description: Type.Optional(Nullable(Description)),
+    id_format: Type.Optional(IdFormat),
     enabled: Type.Optional(
       Type.Boolean({
         description: 'true turns on an endpoint that was turned off or disabled after failures.',
@@ -108,6 +115,7 @@ export function presentWebhook(row: WebhookRow) {
     url: row.url,
     description: row.description,
     events: row.eventTypes,
+    id_format: row.idFormat,
     enabled: row.enabled,
     status: row.enabled ? ('active' as const) : ('disabled' as const),
     disabled_reason: row.enabled ? null : row.disabledReason,

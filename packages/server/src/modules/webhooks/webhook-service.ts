@@ -1,6 +1,7 @@
 // Webhook endpoints: creation with a signing secret, changes, rotation, and what was delivered.
 import ipaddr from 'ipaddr.js';
 import type { Database } from '../../db/client.ts';
+import type { WebhookIdFormat } from '../../db/schema/events.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
@@ -16,6 +17,7 @@ export interface WebhookInput {
   url?: string;
   events?: string[];
   description?: string | null;
+  id_format?: WebhookIdFormat;
   enabled?: boolean;
 }
 
@@ -117,6 +119,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         url: checkUrl(input.url),
         eventTypes: checkEvents(input.events),
         description: cleanDescription(input.description),
+        idFormat: input.id_format ?? 'typeid',
         enabled: input.enabled ?? true,
         disabledReason: input.enabled === false ? 'Turned off through the API.' : null,
         secretSealed: deps.secretBox.encrypt(secret),
@@ -133,6 +136,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         ...(input.url === undefined ? {} : { url: checkUrl(input.url) }),
         ...(input.events === undefined ? {} : { eventTypes: checkEvents(input.events) }),
         ...(input.description === undefined ? {} : { description: cleanDescription(input.description) }),
+        ...(input.id_format === undefined ? {} : { idFormat: input.id_format }),
       };
       if (input.enabled === true)
         Object.assign(changes, { enabled: true, disabledReason: null, failingSince: null });

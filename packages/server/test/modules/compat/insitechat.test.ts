@@ -240,6 +240,9 @@ describe('webhooks', () => {
     const hook = created.body as { id: string; secret: string };
     expect(hook.id).toMatch(UUID);
     expect(hook.secret).toMatch(/^whsec_/);
+    // Its payloads carry ids as InsiteChat shows them, bare UUIDs (the /v1 endpoint says so).
+    const onV1 = await server.call('GET', '/v1/webhooks', { key: ws.liveKey });
+    expect((onV1.body as { data: { id_format: string }[] }).data).toMatchObject([{ id_format: 'uuid' }]);
     const listed = await server.call('GET', `${BASE}/webhooks`, { key: icKey });
     expect(listed.body).toEqual([
       {

@@ -2,6 +2,7 @@
 // reaches a real local receiver, signed so that the standardwebhooks library verifies it, with
 // the resource as the API shows it; a receiver that was down gets every event once it is up.
 import { Webhook } from 'standardwebhooks';
+import { fromString, toUUID } from 'typeid-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../fakes/webhook-receiver.ts';
 import { buildWorkspace } from '../../helpers/factories.ts';
@@ -83,6 +84,30 @@ describe('delivery with the workers running', () => {
       next_attempt_at: null,
       attempts: [{ status_code: 200, error: null, response_body: 'ok' }],
     });
+  });
+
+  it('writes ids as bare UUIDs for an endpoint that asks for them', async () => {
+    const site = await receiver();
+    const ws = await buildWorkspace(t.context);
+    const bot = await createBot(t, ws.liveKey);
+    const webhook = await createWebhook(t, ws.liveKey, {
+      url: site.url,
+      events: ['lead.captured'],
+      id_format: 'uuid',
+    });
+    expect(webhook.id_format).toBe('uuid');
+    const lead = await captureLead(t, ws.liveKey, bot, 'uuid@example.com');
+    const [request] = await site.waitFor(1);
+    const verified = new Webhook(webhook.secret).verify(request!.body, request!.headers) as {
+      data: Record<string, unknown>;
+    };
+    const uuidOf = (id: string) => toUUID(fromString(id, id.slice(0, id.lastIndexOf('_'))));
+    expect(verified.data).toMatchObject({
+      id: uuidOf(lead.id),
+      chatbot_id: uuidOf(bot),
+      email: 'uuid@example.com',
+    });
+    expect(JSON.stringify(verified.data)).not.toMatch(/"(lead|bot|conv)_[0-9a-z]{26}"/);
   });
 
   it('gets every event to a receiver that was down for a while, once it is back', async () => {

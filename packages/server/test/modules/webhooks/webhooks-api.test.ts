@@ -36,6 +36,7 @@ describe('webhooks CRUD', () => {
       url: 'https://hooks.example.com/parley',
       description: 'CRM sync',
       events: ['lead.captured', 'conversation.started'],
+      id_format: 'typeid',
       enabled: true,
       status: 'active',
       disabled_reason: null,

@@ -181,9 +181,11 @@ export function insiteChatRoutes(
       },
       async (request) => {
         const { url, events } = request.body;
+        // InsiteChat shows ids as bare UUIDs: its webhooks' payloads carry them so too.
         const { webhook, secret } = await deps.webhooks.create(scopeOf(request), {
           url,
           events: [...events],
+          id_format: 'uuid',
         });
         return { ...presentWebhook(webhook), secret };
       },

@@ -1,0 +1,1 @@
+ALTER TABLE "webhooks" ADD COLUMN "id_format" text DEFAULT 'typeid' NOT NULL;
