@@ -2,6 +2,7 @@
 // revocation as /v1), the seed's rate-limit policy and headers, and its error body. Routes of a
 // seed are registered inside the scope this sets up, and call Parley's services.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import { bearerToken } from '../../http/auth.ts';
 import { resolveError, routeNotFound } from '../../http/error-handler.ts';
 import { readAnyBodyAsJson } from '../../http/json-body.ts';
@@ -28,6 +29,8 @@ export interface SeedError {
 export interface CompatSeed {
   /** The prefix every route of the seed is under, e.g. /compat/insitechat/api. */
   basePath: string;
+  /** The seed's error body, as its OpenAPI document shows every 4xx and 5xx. */
+  errorSchema: TSchema;
   rate: RatePolicy;
   /** The seed's error body for one of Parley's errors (and the status, when the seed's differs). */
   formatError(error: AppError, request: FastifyRequest): SeedError;
@@ -105,11 +108,15 @@ export function registerCompatScope(
 ): void {
   registerKeyAuth(scope, deps, seed, name);
   readAnyBodyAsJson(scope);
-  // Every route of the scope takes an API key: the seed's OpenAPI document says so.
+  // Every route of the scope takes an API key, and may answer the seed's error body: the seed's
+  // OpenAPI document says so.
   scope.addHook('onRoute', (route) => {
     route.schema ??= {};
-    const schema = route.schema as { security?: unknown };
+    const schema = route.schema as { security?: unknown; response?: Record<string, unknown> };
     schema.security ??= [{ bearerAuth: [] }];
+    schema.response ??= {};
+    schema.response['4XX'] ??= seed.errorSchema;
+    schema.response['5XX'] ??= seed.errorSchema;
   });
   scope.setErrorHandler((error: FastifyError, request, reply) =>
     sendSeedError(seed, request, reply, resolveError(error, request)),

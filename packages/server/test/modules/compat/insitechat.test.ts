@@ -299,6 +299,15 @@ describe('rate limit and documents', () => {
         `${BASE}/webhooks/{webhook_id}`,
       ].sort(),
     );
+    // Every operation documents its errors in the seed's body, {"detail"}.
+    const operations = Object.values(
+      (doc.body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }).paths,
+    ).flatMap((item) => Object.values(item));
+    for (const operation of operations) {
+      expect(operation.responses['4XX']).toMatchObject({
+        content: { 'application/json': { schema: { properties: { detail: { type: 'string' } } } } },
+      });
+    }
     const native = (await server.call('GET', '/v1/openapi.json')).body as { paths: object };
     expect(Object.keys(native.paths).some((path) => path.startsWith('/compat/'))).toBe(false);
   });

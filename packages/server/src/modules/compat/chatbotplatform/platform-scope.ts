@@ -24,6 +24,19 @@ const UNREADABLE = new Set([
 
 export const platformSeed: CompatSeed = {
   basePath: PLATFORM_BASE,
+  errorSchema: Type.Object(
+    {
+      error: Type.Object({
+        type: Type.String(),
+        code: Type.String(),
+        message: Type.String(),
+        param: Type.Union([Type.String(), Type.Null()], { description: 'The offending field, when one is.' }),
+        status: Type.Integer(),
+        request_id: Type.String(),
+      }),
+    },
+    { description: 'Every error has this shape: 422 for invalid values, 400 for a body that cannot be read.' },
+  ),
   rate: {
     // The platform's plans (free 60, pro 300, enterprise 1,000 a minute) are Parley's.
     perMinute: (principal) => principal.limits.requests_per_minute,

@@ -43,6 +43,18 @@ function inAgentWords(text: string): string {
 
 export const chatsbySeed: CompatSeed = {
   basePath: CHATSBY_BASE,
+  errorSchema: Type.Object(
+    {
+      error: Type.Object({
+        type: Type.String(),
+        message: Type.String(),
+        code: Type.String(),
+        param: Type.Union([Type.String(), Type.Null()], { description: 'The offending field, when one is.' }),
+        status: Type.Integer(),
+      }),
+    },
+    { description: 'Every error has this shape.' },
+  ),
   rate: {
     // Chatsby's limits are per plan, like Parley's: the workspace's plan decides.
     perMinute: (principal) => principal.limits.requests_per_minute,

@@ -43,6 +43,7 @@ const BARE_IDS = { bot: bare, conv: bare, msg: bare, src: bare, wh: bare };
 
 export const insiteChatSeed: CompatSeed = {
   basePath: INSITECHAT_BASE,
+  errorSchema: Type.Object({ detail: Type.String() }, { description: 'Every error: what went wrong.' }),
   rate: {
     perMinute: (principal) => Math.min(PER_MINUTE, principal.limits.requests_per_minute ?? PER_MINUTE),
     limitHeaders: false,

@@ -34,6 +34,7 @@ const IDS = {
 
 export const siteGistSeed: CompatSeed = {
   basePath: SITEGIST_BASE,
+  errorSchema: Type.Object({ error: Type.String() }, { description: 'Every error: what went wrong.' }),
   rate: {
     perMinute: (principal) => Math.min(PER_MINUTE, principal.limits.requests_per_minute ?? PER_MINUTE),
     limitHeaders: false,
