@@ -10,10 +10,10 @@ import { trackConnections } from './http/connections.ts';
 import { registerErrorHandling, sendFrameworkError } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
-import { registerJsonBody } from './http/json-body.ts';
+import { refuseUnexpectedBodies, registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { endEventStreams } from './http/sse.ts';
-import { registerValidation } from './http/validation.ts';
+import { brokenQueryString, registerValidation } from './http/validation.ts';
 import { loggablePath } from './lib/logger.ts';
 import { agentLoopRoutes } from './modules/agent-loops/agent-loop-routes.ts';
 import { analyticsRoutes } from './modules/analytics/analytics-routes.ts';
@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Callback hooks, not async ones: they never wait, and a promise per hook costs every request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    done();
+    done(brokenQueryString(request.url));
   });
   // One log line per request, after the response, with the request id.
   app.addHook('onResponse', (request, reply, done) => {
@@ -160,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     registerAuth(v1, { apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, sessions: deps.sessions });
     registerIdempotency(v1, deps.db, deps.secretBox);
+    refuseUnexpectedBodies(v1);
     const userDeps = {
       ...deps,
       publicUrl: deps.config.publicUrl,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { stringify as stableStringify } from 'safe-stable-stringify';
 import type { Database } from '../db/client.ts';
 import { AppError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
@@ -23,13 +24,14 @@ const STALE_SECONDS = 60;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
 /**
- * What makes two requests the same: method, URL, body and, for a multipart upload, the file
- * (its name, type and bytes; not the boundary, which each client run picks anew). The file is
- * `request.uploadedFile`, set by the route's multipart reader before the key is claimed.
+ * What makes two requests the same: method, URL, body (as JSON with its keys in order: the same
+ * object sent with its fields in another order is the same request) and, for a multipart upload,
+ * the file (its name, type and bytes; not the boundary, which each client run picks anew). The file
+ * is `request.uploadedFile`, set by the route's multipart reader before the key is claimed.
  */
 function requestHash(request: FastifyRequest): string {
   const hash = createHash('sha256').update(
-    `${request.method} ${request.url}\n${request.body === undefined ? '' : JSON.stringify(request.body)}`,
+    `${request.method} ${request.url}\n${request.body === undefined ? '' : stableStringify(request.body)}`,
   );
   const file = request.uploadedFile;
   if (file) hash.update(`\n${file.filename}\n${file.contentType}\n`).update(file.bytes);

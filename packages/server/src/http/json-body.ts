@@ -87,7 +87,32 @@ export function readAnyBodyAsJson(scope: FastifyInstance): void {
   scope.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser(scope));
 }
 
-/** preValidation of a route whose body may be left out: a bare POST reads as `{}`. */
+/** preValidation of a route whose body may be left out: a bare POST reads as `{}` (`null` does not). */
 export async function optionalBody(request: FastifyRequest): Promise<void> {
-  request.body ??= {};
+  if (request.body === undefined) request.body = {};
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Within `scope`, a write route that takes no body (rotate a secret, send a test, delete) refuses
+ * one, `{}` and `null` aside: a body it would ignore is a client's mistake to report, not to act
+ * on as if it were not there.
+ */
+export function refuseUnexpectedBodies(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.schema?.body || !methods.some((method) => WRITE_METHODS.has(method))) return;
+    const refuse = async (request: FastifyRequest) => {
+      const { body } = request;
+      if (body === undefined || body === null) return;
+      if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return;
+      throw AppError.invalid(
+        'unexpected_body',
+        `${request.method} ${route.url} takes no request body: send none, or {}.`,
+      );
+    };
+    const existing = route.preValidation;
+    route.preValidation = [...(existing === undefined ? [] : [existing].flat()), refuse];
+  });
 }

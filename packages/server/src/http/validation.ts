@@ -112,3 +112,22 @@ export function validateInput<T>(schema: TSchema, value: unknown): T {
   }
   return value as T;
 }
+
+/**
+ * The 400 for a query string whose percent-encoding is broken (`%zz`) or does not spell UTF-8
+ * (`%FF`, an encoded surrogate), as a path with them gets: the query parser would otherwise keep
+ * such bytes as they are, or drop them. Undefined when the query string is fine (or absent).
+ */
+export function brokenQueryString(url: string): AppError | undefined {
+  const start = url.indexOf('?');
+  if (start < 0 || !url.includes('%', start)) return undefined;
+  try {
+    decodeURIComponent(url.slice(start + 1));
+    return undefined;
+  } catch {
+    return AppError.invalid(
+      'invalid_url',
+      'The query string is not valid: it has broken percent-encoding, or bytes that are not UTF-8.',
+    );
+  }
+}

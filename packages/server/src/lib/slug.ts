@@ -1,4 +1,6 @@
 // URL-friendly slugs: "Café Support Bot!" → "cafe-support-bot".
+import { randomBytes } from 'node:crypto';
+
 const MAX_LENGTH = 64;
 
 export function slugify(text: string, fallback = 'item'): string {
@@ -22,4 +24,10 @@ export function nextFreeSlug(base: string, taken: Iterable<string>): string {
     const candidate = `${base.slice(0, MAX_LENGTH - suffix.length).replace(/-+$/g, '')}${suffix}`;
     if (!used.has(candidate)) return candidate;
   }
+}
+
+/** `base` with a random suffix (`base-x7k2q`): for a retry after a concurrent create took the free one. */
+export function randomSlug(base: string): string {
+  const suffix = `-${randomBytes(4).readUInt32BE(0).toString(36).slice(0, 5)}`;
+  return `${base.slice(0, MAX_LENGTH - suffix.length).replace(/-+$/g, '')}${suffix}`;
 }

@@ -104,6 +104,36 @@ describe('error envelope', () => {
     expect(list.data).toHaveLength(1);
   });
 
+  it('refuses a body on a route that takes none, and changes nothing', async () => {
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: ws.liveKey,
+      body: { name: 'Spare' },
+    });
+    const id = created.json().id as string;
+    for (const body of ['"str"', '[]', '{"reason": "rotated"}']) {
+      const refused = await t.request({ method: 'DELETE', url: `/v1/api-keys/${id}`, key: ws.liveKey, body });
+      expect(refused.statusCode, body).toBe(400);
+      expect(refused.json().error).toMatchObject({
+        code: 'unexpected_body',
+        message: 'DELETE /v1/api-keys/:id takes no request body: send none, or {}.',
+      });
+    }
+    const listed = (await t.request({ url: '/v1/api-keys', key: ws.liveKey })).json().data as {
+      id: string;
+      status: string;
+    }[];
+    expect(listed.find((row) => row.id === id)?.status).toBe('active');
+    const revoked = await t.request({
+      method: 'DELETE',
+      url: `/v1/api-keys/${id}`,
+      key: ws.liveKey,
+      body: {},
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+  });
+
   it('hides the details of unexpected errors behind a generic 500', async () => {
     const response = await t.request({ url: '/test-only/explode' });
     expect(response.statusCode).toBe(500);

@@ -69,6 +69,19 @@ describe('Idempotency-Key', () => {
     expect(await activeKeyNames(ws.liveKey)).toEqual(['a', 'live key']);
   });
 
+  it('replays the same body sent with its fields in another order', async () => {
+    const ws = await buildWorkspace(t.context);
+    const headers = { 'idempotency-key': 'abc-order' };
+    const send = (body: string) =>
+      t.request({ method: 'POST', url: '/v1/webhooks', key: ws.liveKey, body, headers });
+    const first = await send('{"url": "https://example.com/hooks", "events": ["lead.captured"]}');
+    const again = await send('{"events": ["lead.captured"], "url": "https://example.com/hooks"}');
+    expect(first.statusCode, first.body).toBe(201);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(first.json().id);
+  });
+
   it('answers 409 while the first request is still in flight, and lets a dead one be retried', async () => {
     const ws = await buildWorkspace(t.context);
     const body = { name: 'slow' };

@@ -32,6 +32,31 @@ describe('URLs the router refuses', () => {
     },
   );
 
+  it.each([
+    '/v1/conversations?q=%zz',
+    '/v1/conversations?q=%FF',
+    '/v1/conversations?q=%C0%80',
+    '/v1/canned-replies?shortcut=%ED%A0%80',
+    '/compat/sitegist/api/v1/conversations?chatbotId=%zz',
+  ])('answers broken percent-encoding in the query string of %s with a 400', async (url) => {
+    const response = await t.request({ url, key: ws.liveKey });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    if (url.startsWith('/compat/sitegist')) {
+      expect(body).toEqual({ error: expect.stringContaining('percent-encoding') }); // the seed's body
+    } else {
+      expect(body.error).toMatchObject({
+        code: 'invalid_url',
+        message: expect.stringContaining('percent-encoding'),
+      });
+    }
+  });
+
+  it('takes a well-encoded query string, a literal plus and UTF-8 included', async () => {
+    const response = await t.request({ url: '/v1/conversations?q=caf%C3%A9+au+lait', key: ws.liveKey });
+    expect(response.statusCode, response.body).toBe(200);
+  });
+
   it('answers a path parameter longer than any id with a 414 envelope', async () => {
     const response = await t.request({ url: `/v1/chatbots/${'x'.repeat(5000)}`, key: ws.liveKey });
     expect(response.statusCode).toBe(414);

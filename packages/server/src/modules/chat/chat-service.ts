@@ -225,9 +225,11 @@ export function createChatService(deps: {
         `The chatbot '${encodeId('bot', bot.id)}' is paused.`,
       );
     }
-    const existing = input.conversation_id
-      ? await deps.conversations.getForBot(scope, bot.id, input.conversation_id)
-      : null;
+    // An empty id is a malformed one (400), not "no conversation": leave the field out for a new one.
+    const existing =
+      input.conversation_id !== undefined
+        ? await deps.conversations.getForBot(scope, bot.id, input.conversation_id)
+        : null;
 
     const visitorMessage = {
       content: question,

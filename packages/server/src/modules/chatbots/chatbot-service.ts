@@ -6,7 +6,7 @@ import type { JobSender } from '../../jobs/queue.ts';
 import { isUniqueViolation } from '../../lib/db-errors.ts';
 import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
-import { nextFreeSlug, slugify } from '../../lib/slug.ts';
+import { nextFreeSlug, randomSlug, slugify } from '../../lib/slug.ts';
 import * as repo from './chatbot-repository.ts';
 import type { ChatbotRow } from './chatbot-schemas.ts';
 import {
@@ -59,11 +59,13 @@ export function createChatbotService(deps: {
 
   async function insertWithSlug(scope: Scope, input: ChatbotInput & { name: string }): Promise<ChatbotRow> {
     const name = cleanName(input.name);
-    // A concurrent create may take the derived slug between our read and insert: try again.
+    // A concurrent create may take the derived slug between our read and insert: try again. Bots
+    // created at once with one name all read the same free slug, so a retry takes a random one.
+    const base = slugify(name, 'chatbot');
     for (let attempt = 0; ; attempt++) {
       const slug =
         input.slug ??
-        nextFreeSlug(slugify(name, 'chatbot'), await repo.slugsLike(db.orm, scope, slugify(name, 'chatbot')));
+        (attempt === 0 ? nextFreeSlug(base, await repo.slugsLike(db.orm, scope, base)) : randomSlug(base));
       try {
         return await repo.insertChatbot(db.orm, {
           id: newUuid(),
@@ -83,7 +85,11 @@ export function createChatbotService(deps: {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         if (input.slug) throw slugTaken(input.slug);
-        if (attempt >= 4) throw error;
+        if (attempt >= 4) {
+          throw new AppError('conflict_error', 'slug_taken', 'No free slug was found for this name: retry.', {
+            param: 'name',
+          });
+        }
       }
     }
   }

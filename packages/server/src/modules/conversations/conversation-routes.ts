@@ -291,7 +291,9 @@ export function conversationRoutes(deps: {
         },
       },
       async (request) => {
-        const userId = request.body.user_id ? decodeId('usr', request.body.user_id, 'user_id') : null;
+        // null sends it back to the queue; an empty id is a malformed one, not null.
+        const userId =
+          request.body.user_id === null ? null : decodeId('usr', request.body.user_id, 'user_id');
         return presentConversation(
           await deps.assignment.assign(scopeOf(request), idOf(request.params.id), userId),
         );

@@ -219,6 +219,14 @@ describe('tenant isolation', () => {
       expect(response.statusCode, response.body).toBe(202);
       expect(response.json()).toMatchObject({ loop_id: loop.id, status: 'queued', input: null });
     }
+    const nullBody = await t.request({
+      method: 'POST',
+      url: `/v1/agent-loops/${loop.id}/run`,
+      key: ws.liveKey,
+      body: 'null',
+    });
+    expect(nullBody.statusCode).toBe(400);
+    expect(nullBody.json().error.message).toBe('The request body must be an object.');
     const id = started!.json().id;
     const cancelled = await t.request({
       method: 'POST',

@@ -148,8 +148,11 @@ describe('POST /v1/chatbots/{id}/chat', () => {
     expect(unknown.json().error).toMatchObject({ code: 'unknown_parameter', param: 'colour' });
     const badEmail = await chat({ message: 'hi', visitor: { email: 'not-an-email' } });
     expect(badEmail.statusCode).toBe(400);
-    const badConversation = await chat({ message: 'hi', conversation_id: 'bot_123' });
-    expect(badConversation.json().error).toMatchObject({ code: 'invalid_id', param: 'conversation_id' });
+    for (const conversation_id of ['bot_123', '']) {
+      const badConversation = await chat({ message: 'hi', conversation_id });
+      expect(badConversation.statusCode).toBe(400);
+      expect(badConversation.json().error).toMatchObject({ code: 'invalid_id', param: 'conversation_id' });
+    }
   });
 
   it('answers 404 for an unknown bot, an unknown conversation, or one of another bot', async () => {

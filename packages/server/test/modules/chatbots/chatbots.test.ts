@@ -63,6 +63,19 @@ describe('POST /v1/chatbots', () => {
     expect(taken.json().error).toMatchObject({ type: 'conflict_error', code: 'slug_taken', param: 'slug' });
   });
 
+  it('creates every one of many bots of one name created at once, each with its own slug', async () => {
+    const c = await buildWorkspace(t.context);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.request({ method: 'POST', url: '/v1/chatbots', key: c.liveKey, body: { name: 'Race Bot' } }),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(201));
+    const slugs = responses.map((response) => response.json().slug as string);
+    expect(new Set(slugs).size).toBe(10);
+    for (const slug of slugs) expect(slug).toMatch(/^race-bot(-[0-9a-z]+)?$/);
+  });
+
   it('takes every setting on create', async () => {
     const bot = await createBot(ws.liveKey, {
       name: 'Custom',

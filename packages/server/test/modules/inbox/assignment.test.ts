@@ -78,8 +78,12 @@ describe('assigning by hand', () => {
       expect(refused.statusCode).toBe(400);
       expect(refused.json().error).toMatchObject({ code: 'unknown_user', param: 'user_id' });
     }
-    const malformed = await owner.call('POST', `/v1/conversations/${id}/assign`, { user_id: 'bot_123' });
-    expect(malformed.json().error.param).toBe('user_id');
+    // A malformed id, the empty one too, is refused: only null sends the conversation to the queue.
+    for (const user_id of ['bot_123', '']) {
+      const malformed = await owner.call('POST', `/v1/conversations/${id}/assign`, { user_id });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().error).toMatchObject({ code: 'invalid_id', param: 'user_id' });
+    }
     expect((await conversation(ws, id)).assignee_id).toBe(agent.id);
 
     const queued = await agent.call('POST', `/v1/conversations/${id}/assign`, { user_id: null });

@@ -35,7 +35,9 @@ export const platformSeed: CompatSeed = {
         request_id: Type.String(),
       }),
     },
-    { description: 'Every error has this shape: 422 for invalid values, 400 for a body that cannot be read.' },
+    {
+      description: 'Every error has this shape: 422 for invalid values, 400 for a body that cannot be read.',
+    },
   ),
   rate: {
     // The platform's plans (free 60, pro 300, enterprise 1,000 a minute) are Parley's.
