@@ -159,7 +159,8 @@ export function createChatService(deps: {
 
   function checkMessage(message: string): string {
     const trimmed = message.trim();
-    if (!trimmed)
+    // Zero-width characters (U+200B–U+200D, U+2060, U+FEFF) show nothing either.
+    if (!trimmed.replace(/[\u200b-\u200d\u2060\ufeff]/g, ''))
       throw AppError.invalid('invalid_parameter', "The field 'message' must not be blank.", 'message');
     // Characters as a person counts them: an emoji is one, though it takes two UTF-16 units.
     const characters = codePointLength(message);

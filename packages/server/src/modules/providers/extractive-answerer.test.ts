@@ -414,6 +414,29 @@ describe('answerExtractively over a help center', () => {
     expect(answer.passageIds).toEqual(['bookings', 'app']);
   });
 
+  it('leaves scripts, frames and event handlers out of a quote, and a tag named in prose in', () => {
+    const passages: Passage[] = [
+      {
+        id: 'cards',
+        title: 'Gift cards',
+        url: null,
+        text:
+          'Gift cards never expire <script>window.hacked = 1</script> and can be used online. ' +
+          'A gift card <img src=x onerror="alert(1)"> is sent by email. ' +
+          'Use the <br> tag for a line break in the card message.',
+        score: 0.8,
+      },
+    ];
+    const expire = answerExtractively(ask('Do gift cards expire?'), passages);
+    expect(expire.text).toContain('Gift cards never expire and can be used online');
+    expect(expire.text).not.toMatch(/<script|hacked|onerror|<img/);
+    const email = answerExtractively(ask('How is a gift card sent?'), passages);
+    expect(email.text).toContain('A gift card is sent by email');
+    expect(email.text).not.toMatch(/<img|onerror|alert/);
+    const lineBreak = answerExtractively(ask('How do I put a line break in the card message?'), passages);
+    expect(lineBreak.text).toContain('Use the <br> tag');
+  });
+
   it('is deterministic', () => {
     for (const [question] of cases) {
       const first = answerExtractively(ask(question), supportPassages);

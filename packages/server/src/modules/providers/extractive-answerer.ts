@@ -160,7 +160,7 @@ function scoreCandidates(query: Query, prepared: Prepared[], { weights, total }:
     const firstBlock = new Map<number, number>(); // section → its first content block
     let previous: Candidate | null = null;
     passage.units.forEach((unit, u) => {
-      if (unit.kind !== 'sentence' && unit.kind !== 'item' && unit.kind !== 'row') return;
+      if ((unit.kind !== 'sentence' && unit.kind !== 'item' && unit.kind !== 'row') || !unit.text) return;
       // "The columns are:" before a table introduces nothing a reply can quote; "Still stuck?" in
       // running text asks, it does not answer. A lead-in to a list or to commands is quoted with
       // them, and matches on their words too ("…so they make use of it:" + "certbot --apache").

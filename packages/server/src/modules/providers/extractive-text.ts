@@ -229,6 +229,10 @@ export function parseText(input: string): TextUnit[] {
     para.push(trimmed);
   }
   closeBlock();
+  // Markup in prose ("…never expire <script>…</script> and…") is left out of every quote: a reply
+  // may be shown as HTML by whoever reads the API. Code blocks keep theirs (they are never quoted
+  // with markup, see composeCode).
+  for (const unit of units) if (unit.kind !== 'code') unit.text = withoutMarkup(unit.text);
   return units;
 }
 
@@ -248,4 +252,20 @@ function isHeadingLine(line: string, next: string): boolean {
   return (
     line.length <= 60 && line.split(/\s+/).length <= 8 && !/[.!:;,]$/.test(line) && !STOP_WORDS.has(last)
   );
+}
+
+/** Elements whose content is markup too, removed with it. */
+const MARKUP_ELEMENT = /<(script|style|iframe|object|embed|svg|template|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+/** Tags that load or run something, and any tag with an event handler (`onerror=`). */
+const ACTIVE_TAG =
+  /<\/?(script|style|iframe|frame|frameset|object|embed|applet|svg|img|link|meta|base|form|input|button|template|noscript)\b[^>]*>|<[a-z][\w-]*\b[^>]*\son[a-z]+\s*=[^>]*>/gi;
+
+/** Text without active HTML: scripts, frames, images, handlers. A tag named in prose ("the <br> tag") stays. */
+export function withoutMarkup(text: string): string {
+  if (!text.includes('<')) return text;
+  return text
+    .replace(MARKUP_ELEMENT, ' ')
+    .replace(ACTIVE_TAG, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }

@@ -77,8 +77,22 @@ export function widgetPublicRoutes(deps: {
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.addHook('onRequest', async (request) => {
-      await limit(rateLimiter, `widget-ip:${request.ip}`, publicLimits.perIp, 'requests from this address');
+    app.addHook('onRequest', async (request, reply) => {
+      // Every answer depends on the Origin, this one's 429 too: caches must not mix them.
+      reply.header('vary', 'Origin');
+      // A preflight changes nothing and is cached by the browser: limiting it would turn the 429
+      // of the request after it into a CORS failure the widget cannot tell from a refused site.
+      if (request.method === 'OPTIONS') return;
+      try {
+        await limit(rateLimiter, `widget-ip:${request.ip}`, publicLimits.perIp, 'requests from this address');
+      } catch (error) {
+        // Readable by the page, whichever it is (it says only "too many"), so the widget shows it.
+        if (request.headers.origin) {
+          reply.header('access-control-allow-origin', request.headers.origin);
+          reply.header('access-control-expose-headers', 'Retry-After, X-Request-Id');
+        }
+        throw error;
+      }
     });
 
     // Preflight: only the bot's allowed origins may send what needs one (JSON bodies, tokens).
@@ -134,12 +148,14 @@ export function widgetPublicRoutes(deps: {
         if (request.body.conversation_id) {
           await widget.checkToken(access, request.body.conversation_id, tokenOf(request));
         }
-        const subject = request.body.conversation_id ?? `new:${request.ip}`;
+        // New conversations are limited per address and chatbot: one site's visitors behind a
+        // shared address do not use up another bot's.
+        const existing = request.body.conversation_id;
         await limit(
           rateLimiter,
-          `widget-visitor:${subject}`,
+          existing ? `widget-visitor:${existing}` : `widget-visitor:new:${access.bot.id}:${request.ip}`,
           publicLimits.perVisitor,
-          'messages in this conversation',
+          existing ? 'messages in this conversation' : 'new conversations from this address',
         );
         const turn = await widget.prepareChat(access, request.body, tokenOf(request));
         // A conversation's first message counts against it too: its later messages are limited

@@ -139,9 +139,14 @@ describe('POST /v1/chatbots/{id}/chat', () => {
     const long = await chat({ message: 'x'.repeat(501) });
     expect(long.statusCode).toBe(400);
     expect(long.json().error).toMatchObject({ code: 'message_too_long', param: 'message' });
-    const blank = await chat({ message: '   ' });
-    expect(blank.statusCode).toBe(400);
-    expect(blank.json().error.param).toBe('message');
+    for (const message of ['   ', '\u200b', ' \ufeff\u200d ']) {
+      const blank = await chat({ message });
+      expect(blank.statusCode).toBe(400);
+      expect(blank.json().error).toMatchObject({
+        param: 'message',
+        message: "The field 'message' must not be blank.",
+      });
+    }
     const missing = await chat({});
     expect(missing.json().error).toMatchObject({ code: 'missing_required_field', param: 'message' });
     const unknown = await chat({ message: 'hi', colour: 'red' });

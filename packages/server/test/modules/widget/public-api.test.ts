@@ -265,7 +265,35 @@ describe('chat and conversation tokens', () => {
     }
     expect(statuses.slice(0, 25).every((status) => status === 200)).toBe(true);
     expect(statuses.slice(25)).toEqual([429, 429]);
+    // The page can read the 429, to say so rather than that the site is refused; a preflight of
+    // the same address still passes, so the request after it gets that readable 429.
+    const limited = await pub({ url: `/public/v1/chatbots/${bot}/config`, ip });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['access-control-allow-origin']).toBe(SITE);
+    expect(limited.headers.vary).toContain('Origin');
+    expect(limited.headers['access-control-expose-headers']).toContain('Retry-After');
+    const preflight = await pub({
+      method: 'OPTIONS',
+      url: `/public/v1/chatbots/${bot}/chat`,
+      ip,
+      headers: { 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204);
     // Another visitor is not held back.
     expect((await pub({ url: `/public/v1/chatbots/${bot}/config` })).statusCode).toBe(200);
+  });
+
+  it('limits new conversations per address and chatbot, not across chatbots', async () => {
+    const other = (await createTrainedBot(t, ws.liveKey, { widget_settings: { allowed_origins: [SITE] } }))
+      .id;
+    const ip = visitorIp();
+    const start = (botId: string) =>
+      pub({ method: 'POST', url: `/public/v1/chatbots/${botId}/chat`, body: { message: 'Hello' }, ip });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await start(bot)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    const refused = await start(bot);
+    expect(refused.json().error.message).toMatch(/^Too many new conversations from this address\./);
+    expect((await start(other)).statusCode).toBe(200);
   });
 });
