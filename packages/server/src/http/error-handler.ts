@@ -2,6 +2,7 @@
 // the full error goes to the log with the request id, never to the caller.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody } from '../lib/errors.ts';
+import { NOT_BLANK } from './schemas.ts';
 
 interface AjvError {
   keyword: string;
@@ -63,6 +64,11 @@ export function validationError(error: FastifyError): AppError {
         param,
       );
     }
+    case 'pattern':
+      if (first.params.pattern === NOT_BLANK) {
+        return AppError.invalid('invalid_parameter', `${subject} must not be blank.`, param);
+      }
+      return AppError.invalid('invalid_parameter', `${subject} ${first.message ?? 'is invalid'}.`, param);
     case 'type':
       return AppError.invalid(
         'invalid_parameter',

@@ -8,6 +8,9 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** The schema's value, or null. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** A text field that must hold more than spaces (refused as "must not be blank"). */
+export const NOT_BLANK = '\\S';
+
 /** A resource's id in the path; malformed ids are refused by the id helper, naming `id`. */
 export const IdParams = Type.Object({ id: Type.String() });
 

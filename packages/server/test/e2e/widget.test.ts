@@ -254,7 +254,8 @@ describe('the widget on the demo page, in Chromium', () => {
         body: {
           type: 'text',
           title: 'Zanzibar quartz',
-          content: 'The zanzibar quartz code is <img src=x onerror="window.__xss=1"> and nothing else.',
+          content:
+            'The zanzibar quartz code is <b>Z-42</b> <img src=x onerror="window.__xss=1"> and nothing else.',
         },
       });
       expect(added.status, JSON.stringify(added.body)).toBe(202);
@@ -266,8 +267,10 @@ describe('the widget on the demo page, in Chromium', () => {
       await demoPage.getByTestId('parley-send').click();
       const quoted = assistantMessages(demoPage).filter({ hasText: 'zanzibar quartz code' });
       await quoted.waitFor({ timeout: UI_TIMEOUT_MS });
-      expect(await quoted.textContent()).toContain('<img src=x onerror="window.__xss=1">');
-      expect(await quoted.locator('img').count()).toBe(0);
+      // The answerer leaves the image and its handler out; the widget shows the tag it keeps as text.
+      expect(await quoted.textContent()).toContain('The zanzibar quartz code is <b>Z-42</b> and nothing else');
+      expect(await quoted.textContent()).not.toContain('onerror');
+      expect(await quoted.locator('b, img').count()).toBe(0);
       expect(await demoPage.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
       await screenshot(demoPage, 'html-as-text');
 

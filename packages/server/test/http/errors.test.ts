@@ -104,6 +104,38 @@ describe('error envelope', () => {
     expect(list.data).toHaveLength(1);
   });
 
+  it('refuses text that is only spaces where text is required', async () => {
+    const bot = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: 'Blank test', fallback_message: '   ' },
+    });
+    expect(bot.statusCode).toBe(400);
+    expect(bot.json().error).toMatchObject({
+      code: 'invalid_parameter',
+      message: "The field 'fallback_message' must not be blank.",
+      param: 'fallback_message',
+    });
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: 'Spaces' },
+    });
+    const source = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${created.json().id}/sources`,
+      key: ws.liveKey,
+      body: { type: 'text', title: ' \t ', content: 'Some knowledge.' },
+    });
+    expect(source.statusCode).toBe(400);
+    expect(source.json().error).toMatchObject({
+      message: "The field 'title' must not be blank.",
+      param: 'title',
+    });
+  });
+
   it('refuses a body on a route that takes none, and changes nothing', async () => {
     const created = await t.request({
       method: 'POST',

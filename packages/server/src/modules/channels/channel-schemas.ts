@@ -1,6 +1,6 @@
 // API schemas of messaging channels and their deliveries, and their wire presentation.
 import { type TSchema, Type } from 'typebox';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import { EVENT_RETENTION_DAYS } from '../events/event-schemas.ts';
 import { type CreateChannelInput, hookPath } from './channel-connect.ts';
@@ -86,7 +86,7 @@ const SmtpSecure = Type.Boolean({
 const SmtpUsername = Type.String({ minLength: 1, maxLength: 320 });
 const SmtpPassword = Secret('Email: the SMTP password.');
 const MailgunKey = Secret('Email (Mailgun): the HTTP webhook signing key (Sending → Webhooks).');
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK });
 
 export const ChannelResponse = Type.Object({
   id: Type.String({ examples: ['ch_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),

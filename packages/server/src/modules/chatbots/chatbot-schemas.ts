@@ -1,7 +1,7 @@
 // API schemas of chatbots and how a row is presented on the wire.
 import { Type } from 'typebox';
 import type { chatbots } from '../../db/schema.ts';
-import { Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import {
   HandoffSettingsPatch,
@@ -25,7 +25,7 @@ const Slug = Type.String({
   description: 'Lower-case letters, digits and dashes; derived from the name when not given.',
 });
 const SystemPrompt = Type.String({ maxLength: 10_000 });
-const FallbackMessage = Type.String({ minLength: 1, maxLength: 1_000 });
+const FallbackMessage = Type.String({ minLength: 1, maxLength: 1_000, pattern: NOT_BLANK });
 
 export const PROVIDER_NAMES = [
   'openai',

@@ -2,7 +2,7 @@
 // objects go into webhook events).
 import { Type } from 'typebox';
 import type { conversations, messages } from '../../db/schema.ts';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -245,8 +245,8 @@ export const UpdateConversationBody = Type.Object(
 
 export const AgentMessageBody = Type.Object(
   {
-    content: Type.String({ minLength: 1, maxLength: 10_000 }),
-    author_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    content: Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK }),
+    author_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 // API schemas of labels, private notes, canned replies and inbox counts, and how rows are
 // presented on the wire.
 import { Type } from 'typebox';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { UserRow } from '../users/user-repository.ts';
 import type { CannedReplyRow, InboxCountRows, LabelRow, NoteRow } from './inbox-repository.ts';
@@ -86,12 +86,14 @@ export const NoteBody = Type.Object(
     content: Type.String({
       minLength: 1,
       maxLength: 10_000,
+      pattern: NOT_BLANK,
       description: 'Mention someone with @their-address.',
     }),
     author_name: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 200,
+        pattern: NOT_BLANK,
         description: 'For API keys; a session writes as its person.',
       }),
     ),
@@ -112,6 +114,7 @@ const Shortcut = Type.String({
 const Template = Type.String({
   minLength: 1,
   maxLength: 10_000,
+  pattern: NOT_BLANK,
   description:
     'The text, with variables filled in on the server: {{visitor.name}}, {{visitor.first_name}}, {{visitor.email}}, {{agent.name}}, {{agent.email}}, {{conversation.id}}; a fallback after a bar: {{visitor.name | there}}.',
 });

@@ -8,7 +8,7 @@ import { allow } from '../../http/access.ts';
 import { principalOf, scopeOf } from '../../http/auth.ts';
 import { optionalBody } from '../../http/json-body.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
-import { IdParams } from '../../http/schemas.ts';
+import { IdParams, NOT_BLANK } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import {
@@ -27,7 +27,12 @@ export const TypingBody = Type.Object(
       Type.Boolean({ description: 'A private note for the team: never shown to the visitor.' }),
     ),
     author_name: Type.Optional(
-      Type.String({ maxLength: 200, description: 'With an API key: the name shown as typing.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: NOT_BLANK,
+        description: 'With an API key: the name shown as typing.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -1,7 +1,7 @@
 // API schemas of knowledge sources and documents, and their wire presentation.
 import { Type } from 'typebox';
 import type { documents, sources } from '../../db/schema.ts';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type SourceRow = typeof sources.$inferSelect;
@@ -23,7 +23,7 @@ const ResyncHours = Type.Integer({
 const TextSource = Type.Object(
   {
     type: Type.Literal('text'),
-    title: Type.String({ minLength: 1, maxLength: 300 }),
+    title: Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK }),
     content: Type.String({ minLength: 1, maxLength: 2_000_000 }),
     url: Type.Optional(
       Type.String({
@@ -39,7 +39,7 @@ const TextSource = Type.Object(
 const QaSource = Type.Object(
   {
     type: Type.Literal('qa'),
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK })),
     pairs: Type.Array(
       Type.Object(
         {
@@ -82,7 +82,10 @@ const SitemapSource = Type.Object(
 );
 /** A file is sent as multipart/form-data with fields `type=file` and `file`; this is what it becomes. */
 const FileSource = Type.Object(
-  { type: Type.Literal('file'), title: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })) },
+  {
+    type: Type.Literal('file'),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK })),
+  },
   { additionalProperties: false },
 );
 

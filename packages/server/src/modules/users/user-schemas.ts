@@ -1,6 +1,6 @@
 // API schemas of people and sessions, and how a row is presented on the wire.
 import { Type } from 'typebox';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { SessionRow, UserRow } from './user-repository.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './user-secrets.ts';
@@ -18,7 +18,7 @@ const AvailabilitySchema = Type.Union(
 );
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK });
 
 export const UserResponse = Type.Object({
   id: Type.String({ examples: ['usr_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
