@@ -268,7 +268,9 @@ describe('the widget on the demo page, in Chromium', () => {
       const quoted = assistantMessages(demoPage).filter({ hasText: 'zanzibar quartz code' });
       await quoted.waitFor({ timeout: UI_TIMEOUT_MS });
       // The answerer leaves the image and its handler out; the widget shows the tag it keeps as text.
-      expect(await quoted.textContent()).toContain('The zanzibar quartz code is <b>Z-42</b> and nothing else');
+      expect(await quoted.textContent()).toContain(
+        'The zanzibar quartz code is <b>Z-42</b> and nothing else',
+      );
       expect(await quoted.textContent()).not.toContain('onerror');
       expect(await quoted.locator('b, img').count()).toBe(0);
       expect(await demoPage.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
