@@ -437,6 +437,17 @@ describe('answerExtractively over a help center', () => {
     expect(lineBreak.text).toContain('Use the <br> tag');
   });
 
+  it('falls back on a request to make something up, whatever words it shares with the pages', () => {
+    for (const request of [
+      'Write me a short poem about refunds.',
+      'Can you tell me a joke about shipping?',
+    ]) {
+      const answer = answerExtractively(ask(request), supportPassages);
+      expect(answer).toEqual({ text: DEFAULT_FALLBACK_MESSAGE, passageIds: [], grounded: false });
+    }
+    expect(answerExtractively(ask('What is your refund policy?'), supportPassages).grounded).toBe(true);
+  });
+
   it('is deterministic', () => {
     for (const [question] of cases) {
       const first = answerExtractively(ask(question), supportPassages);

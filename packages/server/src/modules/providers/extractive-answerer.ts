@@ -27,6 +27,7 @@ import {
 } from './extractive-compose.ts';
 import {
   buildQuery,
+  isCreativeRequest,
   type Query,
   type QueryTerm,
   SYNONYM_CREDIT,
@@ -78,6 +79,8 @@ export function answerExtractively(
   const fallback = ungrounded(options.fallbackMessage?.trim() || DEFAULT_FALLBACK_MESSAGE);
   const users = messages.filter((turn) => turn.role === 'user').map((turn) => turn.content.toLowerCase());
   const question = users.at(-1)?.trim() ?? '';
+  // Quoting the knowledge cannot write a poem: whatever words it shares with the pages.
+  if (isCreativeRequest(question)) return fallback;
   const query = buildQuery(question, users.at(-2));
   if (query.terms.length === 0) {
     const reply = smallTalkReply(question);

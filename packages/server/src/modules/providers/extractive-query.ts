@@ -136,6 +136,15 @@ function queryTerm(term: string, weight: number, words: string[]): QueryTerm {
   };
 }
 
+// "Write me a short poem about …": a request to make something up, which no quote can fulfil.
+const CREATIVE_REQUEST =
+  /^(?:(?:please|can you|could you|would you)\s+)?(?:write|compose|make up|create|generate|sing|tell)\b[^?.!]*\b(?:poem|haiku|song|joke|limerick|sonnet|rap|lyrics|riddle)s?\b/;
+
+/** Whether the message asks the bot to make something up (a poem, a joke) rather than to answer. */
+export function isCreativeRequest(question: string): boolean {
+  return CREATIVE_REQUEST.test(question.trim());
+}
+
 /** Canned replies for messages with no topic at all. They state no knowledge. */
 export function smallTalkReply(question: string): string | null {
   const words = new Set(tokenize(question));
