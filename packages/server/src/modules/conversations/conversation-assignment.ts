@@ -121,6 +121,24 @@ export function createAssignmentService(deps: AssignmentDeps) {
     },
 
     /**
+     * Gives the conversation to the person if nobody has it, checked under the conversation's lock:
+     * of two people answering it at once, the first keeps it. Emits conversation.assigned then.
+     */
+    async claim(scope: Scope, conversationId: string, userId: string): Promise<void> {
+      const claimed = await db.orm.transaction(async (tx) => {
+        const current = await lockConversation(tx, scope, conversationId);
+        if (!current || current.assigneeId !== null) return false;
+        const row = (await updateConversation(tx, scope, conversationId, {
+          assigneeId: userId,
+          assignedAt: new Date(),
+        }))!;
+        await record(tx, scope, row, null, 'manual');
+        return true;
+      });
+      if (claimed) await rerun([scope]);
+    },
+
+    /**
      * Assigns the conversation to a person of the workspace, or back to the queue (null), which
      * hands it to the next person with room. Emits conversation.assigned when it changes.
      */

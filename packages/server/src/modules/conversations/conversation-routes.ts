@@ -270,9 +270,7 @@ export function conversationRoutes(deps: {
         const message = await deps.handoff.agentReply(scope, id, request.body);
         // A person who answers a conversation nobody has takes it.
         const person = principalOf(request).person;
-        if (person && !(await deps.conversations.get(scope, id)).assigneeId) {
-          await deps.assignment.assign(scope, id, person.userId);
-        }
+        if (person) await deps.assignment.claim(scope, id, person.userId);
         return reply.code(201).send(presentMessage(message));
       },
     );

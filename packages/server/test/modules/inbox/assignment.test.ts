@@ -105,6 +105,23 @@ describe('assigning by hand', () => {
       inbox_status: 'open',
     });
   });
+
+  it('keeps it with the first of two people who answer it at once', async () => {
+    const ws = await buildWorkspace(t.context);
+    const [kim, sam] = [await people.signedIn(ws.id, 'agent'), await people.signedIn(ws.id, 'agent')];
+    const bot = await newBot(ws);
+    const id = await visitorSays(ws, bot, 'Hello');
+    const replies = await Promise.all(
+      [kim, sam].map((person) => person.call('POST', `/v1/conversations/${id}/messages`, { content: 'Hi!' })),
+    );
+    expect(replies.map((reply) => reply.statusCode)).toEqual([201, 201]);
+    const events = (await t.request({ url: '/v1/events?type=conversation.assigned', key: ws.liveKey })).json()
+      .data as { data: { assignee_id: string; previous_assignee_id: string | null } }[];
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data.previous_assignee_id).toBeNull();
+    expect([kim.id, sam.id]).toContain(events[0]!.data.assignee_id);
+    expect((await conversation(ws, id)).assignee_id).toBe(events[0]!.data.assignee_id);
+  });
 });
 
 describe('round-robin', () => {
