@@ -110,6 +110,21 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     code: 'file_too_large',
     message: 'The uploaded file is larger than this server accepts (PARLEY_MAX_UPLOAD_BYTES).',
   },
+  FST_FILES_LIMIT: {
+    status: 400,
+    code: 'too_many_files',
+    message: 'Send one file per request, in the `file` field.',
+  },
+  FST_PARTS_LIMIT: {
+    status: 400,
+    code: 'too_many_parts',
+    message: 'The multipart body has more parts than an upload takes (one file and a few fields).',
+  },
+  FST_FIELDS_LIMIT: {
+    status: 400,
+    code: 'too_many_parts',
+    message: 'The multipart body has more fields than an upload takes.',
+  },
   FST_INVALID_MULTIPART_CONTENT_TYPE: {
     status: 400,
     code: 'invalid_multipart',

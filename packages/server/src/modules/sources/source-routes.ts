@@ -19,6 +19,9 @@ import {
 } from './source-schemas.ts';
 import type { SourceService, UploadedFile } from './source-service.ts';
 
+/** The largest JSON body of a new source: 16 MiB. */
+const SOURCE_BODY_LIMIT = 16 * 1024 * 1024;
+
 declare module 'fastify' {
   interface FastifyRequest {
     uploadedFile: UploadedFile | null;
@@ -94,6 +97,9 @@ export function sourceRoutes(deps: { sources: SourceService }) {
     app.post(
       '/v1/chatbots/:id/sources',
       {
+        // A text source may hold 2,000,000 characters and a Q&A source 5,000 pairs: more than the
+        // 1 MiB other JSON bodies may be.
+        bodyLimit: SOURCE_BODY_LIMIT,
         preValidation: readMultipart,
         schema: {
           operationId: 'createSource',

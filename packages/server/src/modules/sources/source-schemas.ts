@@ -24,7 +24,7 @@ const TextSource = Type.Object(
   {
     type: Type.Literal('text'),
     title: Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK }),
-    content: Type.String({ minLength: 1, maxLength: 2_000_000 }),
+    content: Type.String({ minLength: 1, maxLength: 2_000_000, pattern: NOT_BLANK }),
     url: Type.Optional(
       Type.String({
         minLength: 8,
@@ -43,8 +43,8 @@ const QaSource = Type.Object(
     pairs: Type.Array(
       Type.Object(
         {
-          question: Type.String({ minLength: 1, maxLength: 1000 }),
-          answer: Type.String({ minLength: 1, maxLength: 20_000 }),
+          question: Type.String({ minLength: 1, maxLength: 1000, pattern: NOT_BLANK }),
+          answer: Type.String({ minLength: 1, maxLength: 20_000, pattern: NOT_BLANK }),
         },
         { additionalProperties: false },
       ),
