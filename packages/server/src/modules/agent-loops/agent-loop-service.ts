@@ -231,10 +231,12 @@ export function createAgentLoopService(deps: {
         return queued;
       });
       if (!resumed) {
+        // Read again: another decision may have won the race since the execution was read.
+        const current = await getExecution(scope, id);
         throw new AppError(
           'conflict_error',
           'not_awaiting_approval',
-          `This execution is not waiting for an approval (it is ${execution.status}).`,
+          `This execution is not waiting for an approval (it is ${current.status}).`,
         );
       }
       await queue(resumed);
@@ -314,12 +316,22 @@ export function createAgentLoopService(deps: {
     /** Cancels an open execution: a worker running it stops before its next step. */
     async cancel(scope: Scope, id: string): Promise<ExecutionRow> {
       const execution = await getExecution(scope, id);
-      const cancelled = await repo.updateExecution(
-        db.orm,
-        execution.id,
-        { status: 'cancelled', finishedAt: now() },
-        repo.OPEN_STATUSES,
-      );
+      const cancelled = await db.orm.transaction(async (tx) => {
+        const row = await repo.updateExecution(
+          tx,
+          execution.id,
+          { status: 'cancelled', finishedAt: now() },
+          repo.OPEN_STATUSES,
+        );
+        if (!row) return null;
+        // A call that waited for a person will never run: it is no longer pending.
+        for (const step of await repo.listSteps(tx, execution.id)) {
+          if (step.kind === 'approval' && step.status === 'pending') {
+            await repo.updateStep(tx, step.id, { status: 'rejected', decidedAt: now() });
+          }
+        }
+        return row;
+      });
       if (!cancelled) {
         throw new AppError(
           'conflict_error',

@@ -201,8 +201,14 @@ export function createLoopRunner(deps: {
           }
           await askApproval(call, input, 'unknown_outcome');
         }
+        // A turn that went over the budget has its calls left undone, as they may have side effects;
+        // its finish still ends the run with the model's answer.
+        if (call.name !== 'finish' && execution.tokensUsed >= loop.limits.tokenBudget) throw overBudget();
         if (!setting || !tool) {
+          // A call of a tool the loop lacks is still a call: it counts, and repeating it ends the run.
+          checkCallLimits(call.name, input);
           await refuse(call, input, 'unknown_tool', `This loop has no tool named ${call.name}.`);
+          await count({ toolCallCount: execution.toolCallCount + 1 });
           continue;
         }
         if (setting.needsApproval && !unknown) {
@@ -213,20 +219,7 @@ export function createLoopRunner(deps: {
             continue;
           }
         }
-        if (repeatsTwice(recorded, call.name, input)) {
-          throw new Stop(
-            'limit_reached',
-            'repeated_tool_call',
-            `${call.name} was called with the same input three times in a row.`,
-          );
-        }
-        if (execution.toolCallCount >= loop.limits.maxToolCalls) {
-          throw new Stop(
-            'limit_reached',
-            'max_tool_calls',
-            `The run reached its limit of ${loop.limits.maxToolCalls} tool calls.`,
-          );
-        }
+        checkCallLimits(call.name, input);
         const step =
           prior?.status === 'started' && !tool.sideEffect
             ? prior
@@ -282,13 +275,7 @@ export function createLoopRunner(deps: {
           `The run reached its limit of ${loop.limits.maxSteps} steps.`,
         );
       }
-      if (execution.tokensUsed >= loop.limits.tokenBudget) {
-        throw new Stop(
-          'limit_reached',
-          'token_budget',
-          `The run used its budget of ${loop.limits.tokenBudget} tokens.`,
-        );
-      }
+      if (execution.tokensUsed >= loop.limits.tokenBudget) throw overBudget();
       const began = performance.now();
       let turn: Awaited<ReturnType<typeof model.turn>>;
       try {
@@ -334,6 +321,32 @@ export function createLoopRunner(deps: {
     }
 
     /** A call that is not run: recorded as failed, and the model is told why. */
+    /** The limits every call is held to before it runs: three identical calls in a row, and the count. */
+    function checkCallLimits(name: string, input: unknown): void {
+      if (repeatsTwice(recorded, name, input)) {
+        throw new Stop(
+          'limit_reached',
+          'repeated_tool_call',
+          `${name} was called with the same input three times in a row.`,
+        );
+      }
+      if (execution.toolCallCount >= loop.limits.maxToolCalls) {
+        throw new Stop(
+          'limit_reached',
+          'max_tool_calls',
+          `The run reached its limit of ${loop.limits.maxToolCalls} tool calls.`,
+        );
+      }
+    }
+
+    function overBudget(): Stop {
+      return new Stop(
+        'limit_reached',
+        'token_budget',
+        `The run used its budget of ${loop.limits.tokenBudget} tokens.`,
+      );
+    }
+
     async function refuse(call: { id: string; name: string }, input: unknown, code: string, message: string) {
       await write({
         kind: 'tool',

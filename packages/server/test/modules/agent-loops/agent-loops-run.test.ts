@@ -251,6 +251,34 @@ describe('approvals', () => {
     });
     expect(JSON.stringify(llm.requests.at(-1)!.body)).toContain('rejected');
   });
+
+  it('leaves no approval pending when the execution waiting for it is cancelled', async () => {
+    const loop = await createLoop(t, ws.liveKey, {
+      chatbot_id: bot,
+      tools: [{ name: 'emit_event', needs_approval: true }],
+    });
+    llm.script(call('emit_event', { name: 'x' }));
+    const paused = await run(t, ws.liveKey, loop.id);
+    expect(paused.status).toBe('awaiting_approval');
+    const cancelled = await t.request({
+      method: 'POST',
+      url: `/v1/agent-loop-executions/${paused.id}/cancel`,
+      key: ws.liveKey,
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    const read = await getExecution(t, ws.liveKey, paused.id);
+    expect(read.status).toBe('cancelled');
+    expect(read.steps.find((step) => step.kind === 'approval')).toMatchObject({ status: 'rejected' });
+    const late = await t.request({
+      method: 'POST',
+      url: `/v1/agent-loop-executions/${paused.id}/approve`,
+      key: ws.liveKey,
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.message).toBe(
+      'This execution is not waiting for an approval (it is cancelled).',
+    );
+  });
 });
 
 describe('limits', () => {
@@ -260,8 +288,8 @@ describe('limits', () => {
   it.each([
     ['max_steps', { max_steps: 2 }, { step_count: 2 }],
     ['max_tool_calls', { max_tool_calls: 1 }, { tool_call_count: 1 }],
-    // Two turns of 120 tokens: the budget is spent after the second, before a third.
-    ['token_budget', { token_budget: 150 }, { tokens_used: 240, step_count: 2 }],
+    // Two turns of 120 tokens: the budget is spent by the second, whose call is left undone.
+    ['token_budget', { token_budget: 150 }, { tokens_used: 240, step_count: 2, tool_call_count: 1 }],
   ])('stops at %s with what it had', async (code, limits, counts) => {
     const loop = await loopWith(limits);
     llm.script(
@@ -295,6 +323,25 @@ describe('limits', () => {
     expect(execution).toMatchObject({
       status: 'limit_reached',
       error: { code: 'repeated_tool_call' },
+      tool_call_count: 2,
+    });
+  });
+
+  it('counts calls of a tool the loop lacks, and stops their repeats', async () => {
+    const first = await loopWith({});
+    llm.script(call('rm_rf', {}, 'c1'), call('rm_rf', {}, 'c2'), call('rm_rf', {}, 'c3'));
+    const repeated = await run(t, ws.liveKey, first.id);
+    expect(repeated).toMatchObject({
+      status: 'limit_reached',
+      error: { code: 'repeated_tool_call' },
+      tool_call_count: 2,
+    });
+    const second = await loopWith({ max_tool_calls: 2 });
+    llm.script(call('rm_rf', { a: 1 }, 'c1'), call('rm_rf', { a: 2 }, 'c2'), call('rm_rf', { a: 3 }, 'c3'));
+    const varied = await run(t, ws.liveKey, second.id);
+    expect(varied).toMatchObject({
+      status: 'limit_reached',
+      error: { code: 'max_tool_calls' },
       tool_call_count: 2,
     });
   });
