@@ -74,6 +74,32 @@ describe('include and exclude patterns', () => {
     expect(site.requests.some((request) => request.path.startsWith('/site/blog/'))).toBe(false);
   });
 
+  it('fills a sitemap source up to max_pages with the pages its patterns allow', async () => {
+    const listed = ['/sm/g0', '/sm/g1', '/sm/g2', '/sm/s0', '/sm/s1', '/sm/s2'];
+    for (const path of listed) site.set(path, html(path.slice(4)));
+    site.set('/sm/sitemap.xml', {
+      type: 'application/xml',
+      body: `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${listed
+        .map((path) => `<url><loc>${site.origin}${path}</loc></url>`)
+        .join('')}</urlset>`,
+    });
+    for (const [maxPages, expected] of [
+      [1, ['/sm/s0']],
+      [2, ['/sm/s0', '/sm/s1']],
+    ] as const) {
+      const created = await create({
+        type: 'sitemap',
+        url: `${site.origin}/sm/sitemap.xml`,
+        exclude: ['/sm/g*'],
+        max_pages: maxPages,
+      });
+      expect(created.statusCode, created.body).toBe(202);
+      const done = await waitUntilDone(created.json().id);
+      expect(done.status, JSON.stringify(done)).toBe('ready');
+      expect(await pathsOf(created.json().id, 100)).toEqual(expected);
+    }
+  });
+
   it('refuses a pattern that can never match, naming it, and creates nothing', async () => {
     const before = (await t.request({ url: `/v1/chatbots/${botId}/sources`, key: ws.liveKey })).json().data
       .length;

@@ -117,6 +117,8 @@ export async function crawlSource(
       fetch: deps.fetch,
       userAgent: USER_AGENT,
       maxUrls: maxPages * 2,
+      // Pages include and exclude refuse do not use up max_pages' share of the sitemap.
+      filter: (loc) => allowedLinks([loc]).length > 0,
       run: limiter.run,
       onFailure: (url, failure) => failures.push({ url, failure }),
     });
@@ -128,7 +130,8 @@ export async function crawlSource(
     if (blocking) throw new CrawlAbortedError(`Could not read the sitemap: ${blocking.failure.message}`);
     sitemapPages = allowedLinks(entries.map((entry) => entry.loc));
     if (source.type === 'sitemap' && sitemapPages.length === 0) {
-      const filtered = entries.length > 0 ? ' that include and exclude allow' : '';
+      const filtered =
+        config.include?.length || config.exclude?.length ? ' that include and exclude allow' : '';
       throw new CrawlAbortedError(`The sitemap ${startUrl} lists no pages${filtered}.`);
     }
   }
