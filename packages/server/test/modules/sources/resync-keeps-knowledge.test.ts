@@ -220,15 +220,22 @@ describe('re-sync during an outage', () => {
   });
 
   it('keeps a website source whole when robots.txt or the start page answers 503', async () => {
-    site.set('/docs/', html('Docs', 'Documentation home.', ['/docs/api', '/docs/cli']));
+    site.set('/docs/', html('Docs', 'Documentation home.', ['/docs/api', '/docs/cli', '/docs/gone']));
     site.set('/docs/api', html('API', 'Authenticate with a bearer token.'));
     site.set('/docs/cli', html('CLI', 'Run the sync command every night.'));
     const botId = await newBot();
     const id = await addSource(botId, { type: 'website', url: `${site.origin}/docs/` });
     const first = await waitUntilDone(id);
     expect(first.status).toBe('ready');
+    expect(first).toMatchObject({ pages_processed: 4, pages_failed: 1 });
     const pages = ['/docs/', '/docs/api', '/docs/cli'];
     expect(await readyPaths(id)).toEqual(pages);
+    const statuses = async () =>
+      (await documentsOf(id)).map(
+        (doc: { url: string; status: string }) => `${new URL(doc.url).pathname} ${doc.status}`,
+      );
+    const before = await statuses();
+    expect(before).toContain('/docs/gone failed');
 
     site.set('/robots.txt', { status: 503, type: 'text/plain', body: 'down' });
     try {
@@ -249,6 +256,9 @@ describe('re-sync during an outage', () => {
     expect(failed.error).toMatch(/503/);
     expect(failed.chunks).toBe(first.chunks);
     expect(await readyPaths(id)).toEqual(pages);
+    // Nothing else changed either: the page that failed before is still failed, counts as before.
+    expect(await statuses()).toEqual(before);
+    expect(failed).toMatchObject({ pages_processed: 4, pages_failed: 1 });
     expect(await searchTexts(botId, 'How do I authenticate?')).toContain('bearer token');
     expect(await failedEventsFor(id)).toHaveLength(2);
   });

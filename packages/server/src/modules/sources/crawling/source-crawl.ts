@@ -140,7 +140,7 @@ export async function crawlSource(
     await enqueue([startUrl], 0);
     const start = await repo.claimByUrl(db.orm, source.id, startUrl);
     if (start) {
-      const failure = await limiter.run(startUrl, () => processPage(start));
+      const failure = await limiter.run(startUrl, () => processPage(start, { isStart: true }));
       if (failure) throw new CrawlAbortedError(`Could not fetch the start page: ${failure.message}`);
     }
   }
@@ -199,7 +199,7 @@ export async function crawlSource(
    * Fetches, indexes and follows one page. Returns the fetch failure when the page could not
    * be read for any reason but being gone (404/410), so the start page can stop the sync.
    */
-  async function processPage(document: DocumentRow): Promise<FetchFailure | null> {
+  async function processPage(document: DocumentRow, { isStart = false } = {}): Promise<FetchFailure | null> {
     const target: IndexTarget = { source, document, language, embed, documents: deps.documents };
     const robots = await robotsFor(document.url);
     if (!robots.isAllowed(document.url)) {
@@ -240,7 +240,9 @@ export async function crawlSource(
           error: fetched.message,
           httpStatus: fetched.httpStatus ?? null,
         });
-      } else {
+      } else if (!isStart) {
+        // The start page that cannot be read stops the sync before anything changes; following
+        // its links from before would queue them again, and the stopped sync would leave them so.
         await keepPrevious(document, fetched.message);
       }
       return isGone(fetched) ? null : fetched;
