@@ -123,6 +123,30 @@ describe('include and exclude patterns', () => {
   });
 });
 
+describe('progress', () => {
+  it('counts each page as it is done, not once its batch is', async () => {
+    const fast = ['/live/a', '/live/b', '/live/c', '/live/d'];
+    site.set('/live/', html('Live', [...fast, '/live/slow']));
+    for (const path of fast) site.set(path, html(path.slice(6)));
+    site.set('/live/slow', { body: html('Slow'), delayMs: 4_000 });
+    const created = await create({ type: 'website', url: `${site.origin}/live/` });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id as string;
+    // The start page and the four fast ones are counted while the slow one is still loading.
+    await expect
+      .poll(
+        async () => {
+          const source = (await t.request({ url: `/v1/sources/${id}`, key: ws.liveKey })).json();
+          return source.status === 'processing' ? source.pages_processed : -1;
+        },
+        { timeout: 3_500, interval: 100 },
+      )
+      .toBe(5);
+    const done = await waitUntilDone(id);
+    expect(done).toMatchObject({ status: 'ready', pages_processed: 6 });
+  });
+});
+
 describe('document order', () => {
   it('lists a sitemap source in the order of its sitemap, across pages of results', async () => {
     const listed = ['/list/zebra', '/list/mango', '/list/apple', '/list/kiwi', '/list/banana'];

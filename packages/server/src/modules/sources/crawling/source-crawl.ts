@@ -21,6 +21,8 @@ import { createUrlFilter, normalizeUrl } from './crawl-url.ts';
 
 export const USER_AGENT = 'ParleyBot/0.1 (+https://github.com/parley-chat/parley)';
 const BATCH = 8;
+/** How often the source's counts are brought up to date while its pages are processed. */
+const COUNTS_EVERY_MS = 250;
 /** Links kept per page for the next sync: enough for any real page, bounded for a hostile one. */
 const MAX_KEPT_LINKS = 2000;
 /** Starts the error of a page whose last fetch failed while its indexed version is kept. */
@@ -147,6 +149,30 @@ export async function crawlSource(
   await enqueue(sitemapPages, source.type === 'sitemap' ? 0 : 1);
 
   const concurrency = pLimit(BATCH);
+  // The counts a user polls follow each page as it is done: a batch waits for its slowest page
+  // (up to the fetch timeout), which would hold them still meanwhile. One refresh at a time, and
+  // pages done during it are counted by one more, COUNTS_EVERY_MS later.
+  let counting: Promise<void> | null = null;
+  let recount = false;
+  const countSoon = (): Promise<void> => {
+    if (counting) {
+      recount = true;
+      return counting;
+    }
+    counting = (async () => {
+      do {
+        recount = false;
+        // Progress only: a failure here must not fail the page that was just processed.
+        await repo.refreshCounts(db.orm, source.id).catch((error: unknown) => {
+          deps.logger.warn({ err: error, sourceId: source.id }, 'could not refresh the source counts');
+        });
+        if (recount) await new Promise((resolve) => setTimeout(resolve, COUNTS_EVERY_MS));
+      } while (recount);
+      counting = null;
+    })();
+    return counting;
+  };
+  await countSoon();
   for (;;) {
     const batch = await repo.claimPending(db.orm, source.id, BATCH);
     if (batch.length === 0) break;
@@ -155,6 +181,9 @@ export async function crawlSource(
         concurrency(() =>
           limiter
             .run(document.url, () => processPage(document))
+            .then(() => {
+              void countSoon();
+            })
             .catch((error: unknown) => {
               // The server is stopping: the sync ends here and runs again after the restart.
               if (error instanceof DocumentPoolClosedError) throw error;
