@@ -1,6 +1,6 @@
 // Turns one extracted document into indexed chunks, replacing its previous version atomically.
 import { createHash } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import type { TextSearchLanguage } from '../../lib/text-search.ts';
 import {
   type ChunkOwner,
@@ -117,15 +117,40 @@ export async function indexDocument(
     charCount: charCount(extracted),
     error: chunks.length > 0 ? null : 'No text found',
   };
-  if (chunks.length <= ATOMIC_REPLACE_CHUNKS) {
-    await db.orm.transaction(async (tx) => {
-      await replaceChunks(tx, owner(target, extracted, page.url), chunks);
+  // Two pages of the same content processed at once both passed the check above: the one that
+  // finishes second sees the first under the content's lock, and is recorded as its duplicate.
+  const finish = async (tx: Executor): Promise<boolean> => {
+    if (chunks.length === 0) {
       await repo.updateDocument(tx, document.id, done);
+      return true;
+    }
+    await repo.lockContent(tx, source.id, contentHash);
+    const twin = await repo.findSameContent(tx, source.id, contentHash, document.id);
+    if (!twin) {
+      await repo.updateDocument(tx, document.id, done);
+      return true;
+    }
+    await deleteChunks(tx, document.id);
+    await repo.updateDocument(tx, document.id, {
+      ...common,
+      status: 'skipped',
+      chunkCount: 0,
+      charCount: 0,
+      error: `Same content as ${twin.url}`,
+    });
+    return false;
+  };
+  let kept: boolean;
+  if (chunks.length <= ATOMIC_REPLACE_CHUNKS) {
+    kept = await db.orm.transaction(async (tx) => {
+      await replaceChunks(tx, owner(target, extracted, page.url), chunks);
+      return finish(tx);
     });
   } else {
     await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks, target.documents?.stopping);
-    await repo.updateDocument(db.orm, document.id, done);
+    kept = await db.orm.transaction(finish);
   }
+  if (!kept) return { status: 'duplicate', chunks: 0 };
   if (chunks.length > 0 && target.embed) {
     try {
       await target.embed(document.id);

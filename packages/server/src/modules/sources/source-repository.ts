@@ -198,6 +198,11 @@ export async function countSeen(db: Executor, sourceId: string, generation: numb
   return row?.n ?? 0;
 }
 
+/** Holds, until the transaction ends, the right to decide which document of the source has this content. */
+export async function lockContent(db: Executor, sourceId: string, contentHash: string): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${sourceId}:${contentHash}`}, 0))`);
+}
+
 /** Another document of the source with the same content (a duplicate page under another URL). */
 export async function findSameContent(db: Executor, sourceId: string, contentHash: string, exceptId: string) {
   const [row] = await db

@@ -147,6 +147,27 @@ describe('progress', () => {
   });
 });
 
+describe('duplicates', () => {
+  it('indexes a page reached under several URLs at once only once', async () => {
+    const variants = Array.from({ length: 8 }, (_, i) => `/dup/page?v=${i}`);
+    site.set('/dup/', html('Dup', variants));
+    site.set('/dup/page', html('Same page'));
+    const created = await create({ type: 'website', url: `${site.origin}/dup/` });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id as string;
+    expect((await waitUntilDone(id)).status).toBe('ready');
+    const docs = (
+      await t.request({ url: `/v1/sources/${id}/documents?page_size=100`, key: ws.liveKey })
+    ).json().data as { url: string; status: string; error: string | null }[];
+    const copies = docs.filter((doc) => doc.url.includes('/dup/page'));
+    expect(copies).toHaveLength(8);
+    expect(copies.filter((doc) => doc.status === 'ready')).toHaveLength(1);
+    for (const doc of copies.filter((copy) => copy.status !== 'ready')) {
+      expect(doc).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^Same content as /) });
+    }
+  });
+});
+
 describe('document order', () => {
   it('lists a sitemap source in the order of its sitemap, across pages of results', async () => {
     const listed = ['/list/zebra', '/list/mango', '/list/apple', '/list/kiwi', '/list/banana'];
