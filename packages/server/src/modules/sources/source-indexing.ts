@@ -103,7 +103,7 @@ export async function indexDocument(
         status: 'skipped',
         chunkCount: 0,
         charCount: 0,
-        error: `Same content as ${duplicate.url}`,
+        error: sameContentAs(duplicate.url),
       });
     });
     return { status: 'duplicate', chunks: 0 };
@@ -136,7 +136,7 @@ export async function indexDocument(
       status: 'skipped',
       chunkCount: 0,
       charCount: 0,
-      error: `Same content as ${twin.url}`,
+      error: sameContentAs(twin.url),
     });
     return false;
   };
@@ -237,4 +237,11 @@ export async function failDocument(
       seenGeneration: target.source.generation,
     });
   });
+}
+
+/** Why a document is skipped as a duplicate, naming the other as a user knows it. */
+function sameContentAs(url: string): string {
+  // A Q&A pair's document is `qa:N`: the user knows it as the Nth pair they sent.
+  const pair = /^qa:(\d+)$/.exec(url);
+  return pair ? `Same question and answer as pair ${pair[1]}` : `Same content as ${url}`;
 }

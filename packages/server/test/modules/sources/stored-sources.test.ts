@@ -159,6 +159,26 @@ describe('Q&A sources', () => {
       '5 to 7 business days',
     );
   });
+
+  it('indexes a pair sent twice once, and names the other by its number', async () => {
+    const pair = { question: 'Do you ship to Canada?', answer: 'Yes, in 5 to 7 business days.' };
+    const created = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body: { type: 'qa', pairs: [pair, pair] },
+    });
+    const id = created.json().id as string;
+    expect(await waitUntilDone(id)).toMatchObject({ status: 'ready', chunks: 1 });
+    const docs = (await t.request({ url: `/v1/sources/${id}/documents`, key: ws.liveKey })).json().data as {
+      status: string;
+      error: string | null;
+    }[];
+    expect(docs.map((doc) => doc.status).sort()).toEqual(['ready', 'skipped']);
+    expect(docs.find((doc) => doc.status === 'skipped')!.error).toMatch(
+      /^Same question and answer as pair [12]$/,
+    );
+  });
 });
 
 describe('file sources', () => {
