@@ -147,7 +147,10 @@ export async function indexDocument(
       return finish(tx);
     });
   } else {
-    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks, target.documents?.stopping);
+    // The source's chunk count grows as the batches go in: a large file shows its progress.
+    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks, target.documents?.stopping, (n) =>
+      repo.addChunkProgress(db.orm, source.id, n),
+    );
     kept = await db.orm.transaction(finish);
   }
   if (!kept) return { status: 'duplicate', chunks: 0 };
@@ -176,9 +179,17 @@ async function replaceChunksInSteps(
   chunkOwner: ChunkOwner,
   chunks: Chunk[],
   stopping?: AbortSignal,
+  onInserted?: (count: number) => Promise<void>,
 ): Promise<void> {
   const previous = await chunkIdsOf(db.orm, chunkOwner.documentId);
-  await inSteps(chunks, (batch) => insertChunks(db.orm, chunkOwner, batch), stopping);
+  await inSteps(
+    chunks,
+    async (batch) => {
+      await insertChunks(db.orm, chunkOwner, batch);
+      await onInserted?.(batch.length);
+    },
+    stopping,
+  );
   await inSteps(previous, (batch) => deleteChunksById(db.orm, batch), stopping);
 }
 

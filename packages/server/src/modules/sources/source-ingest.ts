@@ -127,6 +127,8 @@ export function createSourceIngest(deps: IngestDeps) {
         { id: newUuid(), url: `${source.type}:${source.id}`, depth: 0 },
       ]);
     }
+    // Discovered at once: a large file then shows its chunks going in (addChunkProgress).
+    await repo.refreshCounts(db.orm, source.id);
     for (;;) {
       const batch = await repo.claimPending(db.orm, source.id, 20);
       if (batch.length === 0) return;

@@ -198,6 +198,17 @@ export async function countSeen(db: Executor, sourceId: string, generation: numb
   return row?.n ?? 0;
 }
 
+/**
+ * Progress of a large document being stored: its chunks count toward the source as they go in.
+ * The counts are computed again from the documents when the document is done (refreshCounts).
+ */
+export async function addChunkProgress(db: Executor, sourceId: string, chunks: number): Promise<void> {
+  await db
+    .update(sources)
+    .set({ chunkCount: sql`${sources.chunkCount} + ${chunks}`, updatedAt: sql`now()` })
+    .where(eq(sources.id, sourceId));
+}
+
 /** Holds, until the transaction ends, the right to decide which document of the source has this content. */
 export async function lockContent(db: Executor, sourceId: string, contentHash: string): Promise<void> {
   await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${sourceId}:${contentHash}`}, 0))`);

@@ -160,6 +160,38 @@ describe('Q&A sources', () => {
     );
   });
 
+  it('shows the chunks of a large text going in while it is processed', async () => {
+    const sentences = Array.from(
+      { length: 12_000 },
+      (_, i) => `Policy clause ${i} covers case number ${i * 7}.`,
+    );
+    const created = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body: { type: 'text', title: 'Large policy', content: sentences.join(' ') },
+    });
+    expect(created.statusCode, created.body.slice(0, 200)).toBe(202);
+    const id = created.json().id as string;
+    const seen: string[] = [];
+    let source: { status: string; chunks: number; pages_discovered: number } = {
+      status: 'queued',
+      chunks: 0,
+      pages_discovered: 0,
+    };
+    while (source.status !== 'ready' && source.status !== 'failed') {
+      source = (await t.request({ url: `/v1/sources/${id}`, key: ws.liveKey })).json();
+      if (source.status === 'processing') {
+        seen.push(`${source.pages_discovered} ${source.chunks > 0 ? 'some' : 'none'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(source.status).toBe('ready');
+    // Counted while it was still processing: the document, then chunks before the last of them.
+    expect(seen).toContain('1 some');
+    expect(source.chunks).toBeGreaterThan(200);
+  });
+
   it('indexes a pair sent twice once, and names the other by its number', async () => {
     const pair = { question: 'Do you ship to Canada?', answer: 'Yes, in 5 to 7 business days.' };
     const created = await t.request({
