@@ -148,8 +148,12 @@ export async function indexDocument(
     });
   } else {
     // The source's chunk count grows as the batches go in: a large file shows its progress.
-    await replaceChunksInSteps(db, owner(target, extracted, page.url), chunks, target.documents?.stopping, (n) =>
-      repo.addChunkProgress(db.orm, source.id, n),
+    await replaceChunksInSteps(
+      db,
+      owner(target, extracted, page.url),
+      chunks,
+      target.documents?.stopping,
+      (n) => repo.addChunkProgress(db.orm, source.id, n),
     );
     kept = await db.orm.transaction(finish);
   }
