@@ -3,11 +3,11 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getWorkspace } from './http-helpers.ts';
+import { lockFilePath } from './lock-file.ts';
 import {
   type CliKey,
   type CliWorkspace,
   type CreatedCliKey,
-  lockFilePath,
   makeDataDir,
   runCli,
   runCliJson,

@@ -2,9 +2,9 @@
 // serving, with its lock and its CLI socket intact.
 import { describe, expect, it } from 'vitest';
 import { api, getWorkspace } from './http-helpers.ts';
+import { readLockFile } from './lock-file.ts';
 import {
   makeTempDir,
-  readLockFile,
   runCliJson,
   spawnParley,
   startParley,

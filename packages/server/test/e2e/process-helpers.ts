@@ -2,7 +2,7 @@
 // process on its own data directory), read what it prints, talk to it over real HTTP, and
 // make sure no process or directory outlives its test.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -344,36 +344,6 @@ export interface CliWorkspace {
 
 /** A message for people: no stack trace. */
 export const STACK_TRACE_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-// ---------------------------------------------------------------------------------------------
-// The data directory's lock
-
-export interface LockFile {
-  pid: number;
-  socketPath: string;
-}
-
-export function lockFilePath(dataDir: string): string {
-  return path.join(dataDir, 'parley.lock');
-}
-
-export function readLockFile(dataDir: string): LockFile | null {
-  try {
-    return JSON.parse(readFileSync(lockFilePath(dataDir), 'utf8')) as LockFile;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cleanup

@@ -4,11 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { api, getWorkspace, startHeldRequest, waitUntil } from './http-helpers.ts';
+import { isPidAlive, lockFilePath, readLockFile } from './lock-file.ts';
 import {
-  isPidAlive,
-  lockFilePath,
   makeDataDir,
-  readLockFile,
   runCliJson,
   STOP_TIMEOUT_MS,
   startParley,
