@@ -92,8 +92,26 @@ export function buildQuery(question: string, previous: string | undefined): Quer
   }
   return {
     terms: [...weights].map(([term, weight]) => queryTerm(term, weight, words.get(term) ?? [])),
-    answerTypes: ANSWER_TYPES.filter((type) => type.question.test(question)).map((type) => type.answer),
+    answerTypes: [
+      ...ANSWER_TYPES.filter((type) => type.question.test(question)).map((type) => type.answer),
+      ...[definitionOf(question)].filter((type) => type !== null),
+    ],
   };
+}
+
+const DEFINITION_QUESTION =
+  /^(?:what(?:'s| is| are)|what does) (?:an? |the )?([a-z0-9][\w -]{1,40}?)(?: mean)?\s*\??$/;
+
+/**
+ * "What is an agent loop?" is answered by the sentence that says what it is: "An agent loop is a
+ * chatbot's model given instructions…", not by the one that names it most often.
+ */
+function definitionOf(question: string): RegExp | null {
+  const subject = DEFINITION_QUESTION.exec(question.trim())?.[1];
+  const words = subject?.split(/[\s-]+/).filter(Boolean) ?? [];
+  if (words.length === 0 || words.length > 5) return null;
+  const name = words.map((word) => `${word.replace(/\W/g, '').replace(/s$/, '')}(?:s|es)?`).join('[\\s-]+');
+  return new RegExp(`^(?:(?:an?|the)\\s+)?${name}\\s+(?:is|are|means|refers to|lets|allows)\\b`, 'i');
 }
 
 /** The words of a text by their stem. */

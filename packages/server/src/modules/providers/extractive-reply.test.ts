@@ -32,6 +32,29 @@ describe('what the offline answerer quotes', () => {
     expect(answer.text).toContain('Call phone support on +1 (503) 555-0142 [2].');
   });
 
+  it('answers "what is X?" with the sentence that says what X is, first', () => {
+    const passages: Passage[] = [
+      {
+        id: 'models',
+        title: 'Agent loops',
+        url: null,
+        heading: 'Agent loops > Models',
+        text: 'An agent loop runs on the agent loop integration that the loop names, or on its chatbot’s own.',
+        score: 0.8,
+      },
+      {
+        id: 'intro',
+        title: 'Agent loops',
+        url: null,
+        text: 'An agent loop is a model given instructions and tools, that works on its own until it calls finish.',
+        score: 0.8,
+      },
+    ];
+    const answer = answerExtractively(ask('What is an agent loop?'), passages);
+    expect(answer.passageIds[0]).toBe('intro');
+    expect(answer.text).toMatch(/^An agent loop is a model given instructions and tools/);
+  });
+
   it('answers "how do I" with the sentence that names the menu path', () => {
     const passages: Passage[] = [
       {
