@@ -94,6 +94,19 @@ describe('chat with an LLM', () => {
     expect(body).toMatchObject({ grounded: false, sources_used: [] });
   });
 
+  it('replies with the fallback message when the model answers nothing, and stores that reply', async () => {
+    const bot = (await t.request({ url: `/v1/chatbots/${botId}`, key: ws.liveKey })).json();
+    for (const empty of ['', '  \n ']) {
+      answerWith(empty);
+      const body = (await chat({ message: 'How long do I have to ask for a refund?' })).json();
+      expect(body).toMatchObject({ reply: bot.fallback_message, grounded: false, sources_used: [] });
+      const messages = (
+        await t.request({ url: `/v1/conversations/${body.conversation_id}/messages`, key: ws.liveKey })
+      ).json().data;
+      expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: bot.fallback_message });
+    }
+  });
+
   it('replies with the fallback without calling the provider when nothing relevant is found', async () => {
     const bot = (await t.request({ url: `/v1/chatbots/${botId}`, key: ws.liveKey })).json();
     const body = (await chat({ message: 'What is the airspeed velocity of an unladen swallow?' })).json();
