@@ -99,6 +99,24 @@ export async function listConversations(
     .limit(page.limit);
 }
 
+/**
+ * Matching conversations, newest created first, after the one `beforeId` names: an order that a
+ * new message does not change, so a walk through the pages sees each conversation once.
+ */
+export async function listConversationsByCreation(
+  db: Executor,
+  scope: Scope,
+  filters: ConversationFilters,
+  page: { limit: number; beforeId: string | null },
+): Promise<ConversationRow[]> {
+  return db
+    .select()
+    .from(conversations)
+    .where(and(matching(scope, filters), page.beforeId ? lt(conversations.id, page.beforeId) : undefined))
+    .orderBy(desc(conversations.id))
+    .limit(page.limit);
+}
+
 /** A batch of matching conversations in id order, for exports that walk them all. */
 export async function conversationBatch(
   db: Executor,

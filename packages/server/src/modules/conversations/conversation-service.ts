@@ -15,6 +15,7 @@ import {
   type ConversationFilters,
   deleteConversation,
   listConversations,
+  listConversationsByCreation,
 } from './conversation-queries.ts';
 import * as repo from './conversation-repository.ts';
 import {
@@ -71,6 +72,15 @@ export function createConversationService(deps: { db: Database }) {
     /** Conversations matching the filters, newest activity first (the inbox's order). */
     list(scope: Scope, filters: ConversationFilters, page: { limit: number; after: ActivityCursor | null }) {
       return listConversations(db.orm, scope, filters, page);
+    },
+
+    /** Conversations matching the filters, newest created first: pages stable under new messages. */
+    listByCreation(
+      scope: Scope,
+      filters: ConversationFilters,
+      page: { limit: number; beforeId: string | null },
+    ) {
+      return listConversationsByCreation(db.orm, scope, filters, page);
     },
 
     /** Every matching conversation with its messages, streamed (NDJSON or CSV), in id order. */

@@ -219,7 +219,7 @@ describe('cursor pagination', () => {
     expect(tooBig.body).toMatchObject({ error: { param: 'page_size' } });
   });
 
-  it('pages conversations newest first, of one agent when asked', async () => {
+  it('pages conversations newest created first, of one agent when asked, stable under new messages', async () => {
     const own = await buildWorkspace(server.t.context);
     const bot = await server.call('POST', '/v1/chatbots', { key: own.testKey, body: { name: 'Pager' } });
     const agent = `agent_${(bot.body as { id: string }).id.slice(4)}`;
@@ -243,6 +243,9 @@ describe('cursor pagination', () => {
       created_at: 'string',
       updated_at: 'string',
     });
+    // A new message in a conversation of the first page does not move it: the walk goes on where
+    // it was, and sees every conversation once.
+    await send({ agent_id: agent, conversation_id: ids[1], message: 'One more thing' }, own.testKey);
     const second = await server.call(
       'GET',
       `${BASE}/conversations?page_size=2&agent_id=${agent}&cursor=${page1.next_cursor}`,

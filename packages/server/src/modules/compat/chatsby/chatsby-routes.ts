@@ -11,7 +11,7 @@ import type { ChatbotService } from '../../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import type { IntegrationService } from '../../integrations/integration-service.ts';
 import { parsePrefixedId, prefixedId, rewriteIds } from '../compat-ids.ts';
-import { decodeCursor, encodeCursor, invalidCursor } from '../compat-pages.ts';
+import { decodeCursor, encodeCursor } from '../compat-pages.ts';
 import { presentWithProviders } from '../compat-providers.ts';
 import { type CompatDeps, type CompatSeed, registerCompatScope } from '../compat-scope.ts';
 import {
@@ -192,16 +192,12 @@ export function chatsbyRoutes(
         const chatbotId = agent_id
           ? parsePrefixedId(AGENT_PREFIX, agent_id, 'agent_id', 'chatbot')
           : undefined;
-        let after = null;
-        if (cursor) {
-          const position = decodeCursor(cursor, ['id', 'last_message_at']);
-          const lastMessageAt = new Date(position.last_message_at);
-          if (Number.isNaN(lastMessageAt.getTime())) throw invalidCursor();
-          after = { id: parsePrefixedId('conv', position.id, 'cursor'), lastMessageAt };
-        }
-        const rows = await deps.conversations.list(scope, chatbotId ? { chatbotId } : {}, {
+        // Newest created first: a conversation that gets a message while a client walks the pages
+        // keeps its place, so the walk sees every conversation once.
+        const beforeId = cursor ? parsePrefixedId('conv', decodeCursor(cursor, ['id']).id, 'cursor') : null;
+        const rows = await deps.conversations.listByCreation(scope, chatbotId ? { chatbotId } : {}, {
           limit: size + 1,
-          after,
+          beforeId,
         });
         const page = rows.slice(0, size);
         const last = page.at(-1);
@@ -209,13 +205,7 @@ export function chatsbyRoutes(
         return {
           data: page.map(presentConversation),
           has_more: hasMore,
-          next_cursor:
-            hasMore && last
-              ? encodeCursor({
-                  id: prefixedId('conv', last.id),
-                  last_message_at: last.lastMessageAt.toISOString(),
-                })
-              : null,
+          next_cursor: hasMore && last ? encodeCursor({ id: prefixedId('conv', last.id) }) : null,
         };
       },
     );
