@@ -245,6 +245,45 @@ describe('chunkDocument', () => {
     expect(result[0]!.text.endsWith('\n\nSee Also\n\nCREATE DOMAIN, DROP DOMAIN')).toBe(true);
   });
 
+  it('keeps a code block whole, blank lines and all, with its fences', () => {
+    const code =
+      'curl -X POST https://api.example.com/v1/hooks \\\n  -d url=https://example.com\n\necho done';
+    const chunks = chunkDocument(
+      doc([{ headingPath: ['Webhooks'], text: `Register one with:\n\`\`\`\n${code}\n\`\`\`\n\nThen wait.` }]),
+    );
+    expect(chunks.map((c) => c.text)).toEqual([`Register one with:\n\`\`\`\n${code}\n\`\`\`\n\nThen wait.`]);
+  });
+
+  it('fences the code of every chunk when a code block is cut between chunks', () => {
+    const lines = Array.from(
+      { length: 120 },
+      (_, i) => `  SELECT name, price FROM products WHERE id = ${i}; -- row ${i}`,
+    );
+    const chunks = chunkDocument(
+      doc([{ headingPath: ['Queries'], text: `Run these:\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nDone.` }]),
+      { targetTokens: 200, overlapTokens: 30 },
+    );
+    expect(chunks.length).toBeGreaterThan(3);
+    const seen = new Set<string>();
+    for (const chunk of chunks) {
+      expect(chunk.tokens).toBe(countTokensUncached(chunk.text));
+      expect(chunk.tokens).toBeLessThanOrEqual(200);
+      const fences = chunk.text.split('\n').filter((line) => line === '```');
+      expect(fences.length % 2, chunk.text).toBe(0);
+      // Every line of code sits between a fence that opens and one that closes.
+      let inside = false;
+      for (const line of chunk.text.split('\n')) {
+        if (line === '```') inside = !inside;
+        else if (line.includes('SELECT')) {
+          expect(inside, line).toBe(true);
+          seen.add(line);
+        }
+      }
+    }
+    // Indentation kept, and no line lost.
+    expect([...seen].sort()).toEqual([...lines].sort());
+  });
+
   it('returns no chunks for a document without text', () => {
     expect(chunkDocument(doc([]))).toEqual([]);
     expect(chunkDocument(doc([{ headingPath: ['Empty'], text: '  \n\n ' }]))).toEqual([]);

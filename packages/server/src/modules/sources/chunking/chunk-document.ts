@@ -16,7 +16,10 @@
 //  - Consecutive sections under the same headings (the pages of a PDF) read as one text: a page
 //    break is a paragraph break, not a section boundary.
 //  - A chunk carries the headingPath and page of the section it starts in.
+//  - A fenced code block (see code-fence.ts) is one paragraph, blank lines and all. Cut between its
+//    lines, each chunk that holds some of them has them fenced, so code reads as code in every one.
 
+import { FENCE_LINE } from '../code-fence.ts';
 import type { Chunk, ChunkOptions, ExtractedDocument, Section } from '../source-types.ts';
 import { splitSentences, splitWords } from './chunk-sentences.ts';
 import { countTokens, forEachCountedUnit } from './chunk-tokens.ts';
@@ -37,6 +40,54 @@ interface Piece {
   text: string;
   tokens: number;
   sep: Separator;
+  /** Lines of a code block, without its fences: a chunk writes them around each run of code. */
+  code?: boolean;
+}
+
+const FENCE = '```';
+/** The fences around a run of code: "```" and a line break, twice. */
+const FENCE_TOKENS = 4;
+
+/** What a piece adds to a chunk after `before` (null: it starts the chunk). */
+function costAfter(next: Piece, before: Piece | null): number {
+  return (
+    (before ? SEPARATOR_TOKENS[next.sep] : 0) + next.tokens + (next.code && !before?.code ? FENCE_TOKENS : 0)
+  );
+}
+
+/**
+ * A section's paragraphs: text split at blank lines, and each fenced code block whole (its blank
+ * lines kept) as a code piece without its fence lines.
+ */
+function paragraphsOf(text: string, limit: number): Piece[] {
+  const pieces: Piece[] = [];
+  let lines: string[] = [];
+  let sep: Separator = '\n\n';
+  let fence: string | null = null;
+  const flush = (code: boolean, nextSep: Separator): void => {
+    const body = code ? lines.join('\n').replace(/^\n+|\n+$/g, '') : lines.join('\n');
+    if (body.trim() !== '') pieces.push({ ...piece(body, sep, limit), code });
+    lines = [];
+    sep = nextSep;
+  };
+  for (const line of text.split('\n')) {
+    const marker = FENCE_LINE.exec(line)?.[1];
+    if (fence !== null) {
+      if (marker !== undefined && marker.length >= fence.length && line.trim() === marker) {
+        flush(true, '\n\n');
+        fence = null;
+      } else lines.push(line);
+    } else if (marker !== undefined) {
+      // Code right under a line of text ("Run:") follows it as the next line, not a paragraph.
+      const joined = lines.length > 0;
+      flush(false, joined ? '\n' : sep);
+      fence = marker;
+    } else if (line.trim() === '') {
+      if (lines.length > 0) flush(false, '\n\n');
+    } else lines.push(line);
+  }
+  flush(fence !== null, '\n\n');
+  return pieces;
 }
 
 /**
@@ -97,16 +148,30 @@ function packWords(text: string, max: number, sep: Separator): Piece[] {
 
 /** Splits a piece into pieces of at most `max` tokens: by lines, then sentences, then words. */
 function splitToFit(whole: Piece, max: number): Piece[] {
+  if (whole.tokens + (whole.code ? FENCE_TOKENS : 0) <= max) return [whole];
+  if (whole.code) {
+    // Code is cut between lines only (a long line on words), and room is left for its fences.
+    return whole.text
+      .split('\n')
+      .flatMap((line, i) =>
+        line.trim() ? splitPlain(piece(line, i === 0 ? whole.sep : '\n', max), max - FENCE_TOKENS) : [],
+      )
+      .map((part) => ({ ...part, code: true }));
+  }
+  return splitPlain(whole, max);
+}
+
+function splitPlain(whole: Piece, max: number): Piece[] {
   if (whole.tokens <= max) return [whole];
   const { text, sep } = whole;
   if (text.includes('\n')) {
     return text
       .split('\n')
-      .flatMap((line, i) => (line ? splitToFit(piece(line, i === 0 ? sep : '\n', max), max) : []));
+      .flatMap((line, i) => (line ? splitPlain(piece(line, i === 0 ? sep : '\n', max), max) : []));
   }
   const sentences = splitSentences(text);
   if (sentences.length > 1) {
-    return sentences.flatMap((sentence, i) => splitToFit(piece(sentence, i === 0 ? sep : ' ', max), max));
+    return sentences.flatMap((sentence, i) => splitPlain(piece(sentence, i === 0 ? sep : ' ', max), max));
   }
   return packWords(text, max, sep);
 }
@@ -133,7 +198,7 @@ function tailOf(parts: Piece[], limit: number): { tail: Piece[]; from: number } 
       const units = part.text.includes('\n') ? part.text.split('\n') : splitSentences(part.text);
       const unitSep: Separator = part.text.includes('\n') ? '\n' : ' ';
       for (let j = units.length - 1; j > 0; j--) {
-        const sub = piece(units[j]!, unitSep);
+        const sub = { ...piece(units[j]!, unitSep), code: part.code };
         if (used + sub.tokens + SEPARATOR_TOKENS[sub.sep] > limit) break;
         tail.unshift(sub);
         used += sub.tokens + SEPARATOR_TOKENS[sub.sep];
@@ -147,7 +212,7 @@ function tailOf(parts: Piece[], limit: number): { tail: Piece[]; from: number } 
         ) {
           kept.unshift(words.pop()!);
         }
-        if (kept.length > 0) tail.push(piece(kept.join(' '), ' '));
+        if (kept.length > 0) tail.push({ ...piece(kept.join(' '), ' '), code: part.code });
       }
     } else from = i + 1;
     break;
@@ -155,9 +220,16 @@ function tailOf(parts: Piece[], limit: number): { tail: Piece[]; from: number } 
   return { tail, from };
 }
 
+/** A chunk's text: its parts with their separators, each run of code lines fenced. */
 function render(parts: Piece[]): string {
-  let text = parts[0]?.text ?? '';
-  for (let i = 1; i < parts.length; i++) text += parts[i]!.sep + parts[i]!.text;
+  let text = '';
+  parts.forEach((part, i) => {
+    const before = parts[i - 1];
+    if (before) text += part.sep;
+    if (part.code && !before?.code) text += `${FENCE}\n`;
+    text += part.text;
+    if (part.code && !parts[i + 1]?.code) text += `\n${FENCE}`;
+  });
   return text;
 }
 
@@ -196,11 +268,9 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
   let head: Section | null = null;
   let last: Section | null = null;
 
-  const cost = (next: Piece, after: number): number =>
-    (after > 0 ? SEPARATOR_TOKENS[next.sep] : 0) + next.tokens;
   let overlapOrigin: Section | null = null;
   const push = (next: Piece, origin: Section): void => {
-    used += cost(next, parts.length);
+    used += costAfter(next, parts.at(-1) ?? null);
     parts.push(next);
     origins.push(origin);
   };
@@ -210,15 +280,19 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
     push(next, last!);
   };
   const fits = (next: Piece): boolean => {
-    if (parts.length > 0) return used + cost(next, 1) <= target;
+    if (parts.length > 0) return used + costAfter(next, parts.at(-1)!) <= target;
     let start = 0;
-    for (const kept of pendingOverlap) start += cost(kept, start);
-    return start + cost(next, start) <= target;
+    let before: Piece | null = null;
+    for (const kept of pendingOverlap) {
+      start += costAfter(kept, before);
+      before = kept;
+    }
+    return start + costAfter(next, before) <= target;
   };
   const close = (withOverlap: boolean): void => {
     if (parts.length === 0 || head === null) return;
     const text = render(parts);
-    const tokens = parts.length === 1 ? parts[0]!.tokens : countTokens(text);
+    const tokens = parts.length === 1 && !parts[0]!.code ? parts[0]!.tokens : countTokens(text);
     chunks.push({
       index: chunks.length,
       text,
@@ -247,7 +321,11 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
         add(paragraph);
         continue;
       }
-      if (parts.length > 0 && used >= target * FULL_ENOUGH && paragraph.tokens + overlap + 1 <= target) {
+      if (
+        parts.length > 0 &&
+        used >= target * FULL_ENOUGH &&
+        costAfter(paragraph, null) + overlap + 1 <= target
+      ) {
         close(true);
         if (fits(paragraph)) {
           add(paragraph);
@@ -265,13 +343,10 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
   };
 
   for (const section of doc.sections) {
-    const paragraphs = section.text
-      .split(/\n{2,}/)
-      .filter((text) => text.trim() !== '')
-      .map((text) => piece(text, '\n\n', target));
+    const paragraphs = paragraphsOf(section.text, target);
     if (paragraphs.length === 0) continue;
     if (parts.length > 0 && head !== null && last !== null) {
-      const sectionTokens = paragraphs.reduce((sum, p) => sum + p.tokens + 1, 0);
+      const sectionTokens = paragraphs.reduce((sum, p) => sum + costAfter(p, null) + 1, 0);
       const line = headingLine(last.headingPath, section.headingPath);
       const heading = line ? piece(line, '\n\n') : null;
       const headingTokens = heading ? heading.tokens + 1 : 0;

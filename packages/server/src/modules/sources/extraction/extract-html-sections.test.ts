@@ -50,12 +50,14 @@ describe('sectionsFromDom', () => {
     expect(first!.text).toBe('- Step one.\n  More about step one.\n- Step two.');
   });
 
-  it('keeps <br> line breaks and code verbatim, without copy buttons', () => {
+  it('keeps <br> line breaks, and code verbatim and fenced, without copy buttons', () => {
     const [first] = sections(
       '<p>Acme Inc.<br>12 Main St.<br/>Springfield</p>' +
         '<pre><button>Copy</button><code>if (a &lt; b) {\n    return  a;\n}</code></pre>',
     );
-    expect(first!.text).toBe('Acme Inc.\n12 Main St.\nSpringfield\n\nif (a < b) {\n    return  a;\n}');
+    expect(first!.text).toBe(
+      'Acme Inc.\n12 Main St.\nSpringfield\n\n```\nif (a < b) {\n    return  a;\n}\n```',
+    );
   });
 
   it('reads layout tables as blocks and one-column tables row by row', () => {

@@ -2,6 +2,7 @@
 // headings, with lists, tables, definition lists and code rendered as plain text that still reads
 // well to a retriever and to a language model. Used for HTML pages and for DOCX (through mammoth's
 // HTML). The walker only reads the DOM; choosing the main content is extract-html.ts's job.
+import { fenceCode } from '../code-fence.ts';
 import type { Section } from '../source-types.ts';
 import {
   CDATA,
@@ -86,7 +87,7 @@ function renderBlock(el: Element, tag: string, sink: Sink): void {
     case 'xmp':
     case 'plaintext': {
       const code = preText(el);
-      if (code) sink.block(code);
+      if (code) sink.block(fenceCode(code));
       return;
     }
     case 'ul':

@@ -90,7 +90,7 @@ describe('extractMarkdown', () => {
     expect(doc.sections[3]!.text).toBe(
       [
         'Attempt | Delay\n2 | 30 s\n3 | 5 min',
-        '# Not a heading: a shell comment\ncurl -X POST https://api.acme.example/v1/endpoints \\\n  -d url=https://example.com/hook',
+        '```\n# Not a heading: a shell comment\ncurl -X POST https://api.acme.example/v1/endpoints \\\n  -d url=https://example.com/hook\n```',
       ].join('\n\n'),
     );
   });

@@ -2,6 +2,7 @@
 // removed (its title kept), and the text as a reader sees it: link and emphasis markup gone,
 // soft-wrapped lines joined, lists and table rows one per line, code blocks verbatim.
 
+import { fenceCode } from '../code-fence.ts';
 import type { ExtractedDocument, Section } from '../source-types.ts';
 import { decodeText, normalizeText, titleFromName, withoutTrailingSpaces } from './extract-text.ts';
 
@@ -138,7 +139,8 @@ export function extractMarkdown(body: Buffer, options: MarkdownExtractOptions): 
     const line = lines[i]!;
     const fence = FENCE.exec(line);
     if (fence) {
-      // Code is kept verbatim, without its fence lines, as a block of its own.
+      // Code is kept verbatim, as a fenced block of its own (the fence is written anew: see
+      // code-fence.ts).
       flushParagraph();
       const [, indent, marker] = fence;
       const code: string[] = [];
@@ -148,7 +150,7 @@ export function extractMarkdown(body: Buffer, options: MarkdownExtractOptions): 
         code.push(inner.startsWith(indent!) ? inner.slice(indent!.length) : inner);
       }
       const block = code.join('\n').replace(/^\n+/, '').trimEnd();
-      if (block) blocks.push(block);
+      if (block) blocks.push(fenceCode(block));
       continue;
     }
     if (line.trim() === '') {
