@@ -12,6 +12,7 @@ import { healthRoutes } from './http/health-routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { refuseUnexpectedBodies, registerJsonBody } from './http/json-body.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { refuseUnknownQueryParameters } from './http/query-params.ts';
 import { endEventStreams } from './http/sse.ts';
 import { brokenQueryString, registerValidation } from './http/validation.ts';
 import { loggablePath } from './lib/logger.ts';
@@ -161,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerAuth(v1, { apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, sessions: deps.sessions });
     registerIdempotency(v1, deps.db, deps.secretBox);
     refuseUnexpectedBodies(v1);
+    refuseUnknownQueryParameters(v1);
     const userDeps = {
       ...deps,
       publicUrl: deps.config.publicUrl,

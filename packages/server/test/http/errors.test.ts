@@ -166,6 +166,20 @@ describe('error envelope', () => {
     expect(revoked.statusCode, revoked.body).toBe(200);
   });
 
+  it('refuses a query parameter a list does not take, rather than returning the list unfiltered', async () => {
+    for (const url of [
+      '/v1/chatbots?is_active=true',
+      '/v1/leads?status=new',
+      '/v1/webhooks?page_size=5&x=1',
+    ]) {
+      const refused = await t.request({ url, key: ws.liveKey });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json().error, url).toMatchObject({ code: 'unknown_parameter' });
+    }
+    const listed = await t.request({ url: '/v1/chatbots?page_size=5', key: ws.liveKey });
+    expect(listed.statusCode).toBe(200);
+  });
+
   it('hides the details of unexpected errors behind a generic 500', async () => {
     const response = await t.request({ url: '/test-only/explode' });
     expect(response.statusCode).toBe(500);

@@ -66,6 +66,12 @@ describe('bots', () => {
     });
     expect(badSlug.status).toBe(422);
     expect(badSlug.body).toMatchObject({ error: { param: 'slug' } });
+    // A filter the list does not have is refused, not ignored: the whole list is not what was asked.
+    for (const url of [`${BASE}/bots?is_active=true`, `${BASE}/agent-loops?chatbot_id=x`]) {
+      const unknown = await server.call('GET', url, { key: own.liveKey });
+      expect(unknown.status, url).toBe(422);
+      expect(unknown.body, url).toMatchObject({ error: { code: 'unknown_parameter' } });
+    }
     const unreadable = await server.call('POST', `${BASE}/bots`, { key: own.liveKey, body: '{"name": ' });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body).toMatchObject({ error: { code: 'invalid_json', status: 400 } });

@@ -155,7 +155,7 @@ describe('conversations of people who went offline', () => {
     expect(reassigned.sort()).toEqual([null, staying.id].sort());
 
     const events = (
-      await t.request({ url: '/v1/events?type=conversation.assigned&limit=100', key: ws.liveKey })
+      await t.request({ url: '/v1/events?type=conversation.assigned&page_size=100', key: ws.liveKey })
     ).json();
     const back = events.data.filter(
       (event: { data: { assigned_by: string } }) => event.data.assigned_by === 'offline',
@@ -165,7 +165,7 @@ describe('conversations of people who went offline', () => {
     // Nothing more to return on the next sweep.
     await t.context.presence.sweep();
     expect(
-      (await t.request({ url: '/v1/events?type=conversation.assigned&limit=100', key: ws.liveKey })).json()
+      (await t.request({ url: '/v1/events?type=conversation.assigned&page_size=100', key: ws.liveKey })).json()
         .data,
     ).toHaveLength(events.data.length);
   });

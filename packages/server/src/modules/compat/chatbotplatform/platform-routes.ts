@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../../db/client.ts';
 import { registerIdempotency } from '../../../http/idempotency.ts';
+import { refuseUnknownQueryParameters } from '../../../http/query-params.ts';
 import type { SecretBox } from '../../../lib/secret-box.ts';
 import type { AgentLoopService } from '../../agent-loops/agent-loop-service.ts';
 import type { ChannelService } from '../../channels/channel-service.ts';
@@ -31,6 +32,8 @@ export interface PlatformDeps extends CompatDeps {
 export function platformRoutes(deps: PlatformDeps) {
   return async function register(instance: FastifyInstance): Promise<void> {
     registerCompatScope(instance, deps, platformSeed, 'chatbotplatform');
+    // Seed 004 answers what it cannot take with 422: an unsupported filter is not ignored.
+    refuseUnknownQueryParameters(instance);
     registerIdempotency(instance, deps.db, deps.secretBox);
     await instance.register(platformBotRoutes(deps));
     await instance.register(platformConnectionRoutes(deps));
