@@ -32,8 +32,24 @@ export interface CompatSeed {
   /** The seed's error body, as its OpenAPI document shows every 4xx and 5xx. */
   errorSchema: TSchema;
   rate: RatePolicy;
+  /** How the seed's keys look, for the message to a request that sends none ("ic_…"). */
+  keyExample: string;
+  /**
+   * The only error statuses the seed's table has: any other 4xx is answered as 400 (403 as 401),
+   * any other 5xx as the first server status.
+   */
+  statuses?: { client: number[]; server: number[] };
   /** The seed's error body for one of Parley's errors (and the status, when the seed's differs). */
   formatError(error: AppError, request: FastifyRequest): SeedError;
+}
+
+/** A status the seed's table has, for one it does not (see CompatSeed.statuses). */
+function seedStatus(seed: CompatSeed, status: number): number {
+  const table = seed.statuses;
+  if (!table || status < 400) return status;
+  if (table.client.includes(status) || table.server.includes(status)) return status;
+  if (status >= 500) return table.server[0]!;
+  return status === 403 && table.client.includes(401) ? 401 : 400;
 }
 
 export interface CompatDeps {
@@ -95,8 +111,16 @@ function sendSeedError(seed: CompatSeed, request: FastifyRequest, reply: Fastify
     if (header === 'Retry-After' && !seed.rate.retryAfter) continue;
     reply.header(header, value);
   }
-  const { status, body } = seed.formatError(error, request);
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  const shown =
+    error.code === 'missing_api_key'
+      ? new AppError(
+          error.type,
+          error.code,
+          `No API key provided. Send 'Authorization: Bearer ${seed.keyExample}'.`,
+        )
+      : error;
+  const { status, body } = seed.formatError(shown, request);
+  return reply.code(seedStatus(seed, status)).type('application/json; charset=utf-8').send(body);
 }
 
 /** Sets up a seed's scope: key auth and limits, its error body for every error, its 404. */

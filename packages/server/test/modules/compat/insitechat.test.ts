@@ -38,7 +38,7 @@ describe('keys', () => {
   it('answers 401 with {"detail"} for a missing, unknown or revoked key', async () => {
     const missing = await server.call('GET', `${BASE}/chatbots`);
     expect(missing.status).toBe(401);
-    expect(shapeOf(missing.body)).toEqual({ detail: 'string' });
+    expect(missing.body).toEqual({ detail: "No API key provided. Send 'Authorization: Bearer ic_…'." });
 
     const unknown = await server.call('GET', `${BASE}/chatbots`, { key: `ic_${'x'.repeat(40)}` });
     expect(unknown.status).toBe(401);
@@ -192,6 +192,26 @@ describe('POST /v1/chatbots/{chatbot_id}/chat and sources', () => {
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ detail: 'Conversation not found.' });
+    const empty = await server.call('POST', `${BASE}/chatbots/${bot.uuid}/chat`, {
+      key: icKey,
+      body: { message: 'hello', conversation_id: '' },
+    });
+    expect(empty.status).toBe(400);
+  });
+
+  it('answers only with the statuses of the seed’s table: a paused chatbot’s chat is a 400', async () => {
+    const paused = await trainedBot(server, ws.liveKey, 'Paused Bot');
+    const patched = await server.call('PATCH', `/v1/chatbots/${paused.id}`, {
+      key: ws.liveKey,
+      body: { is_active: false },
+    });
+    expect(patched.status).toBe(200);
+    const refused = await server.call('POST', `${BASE}/chatbots/${paused.uuid}/chat`, {
+      key: icKey,
+      body: { message: 'hello' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ detail: `The chatbot '${paused.uuid}' is paused.` });
   });
 
   it('lists the training sources as a bare array', async () => {

@@ -120,7 +120,13 @@ describe('POST /chat', () => {
   });
 
   it('answers 400 with the seed’s words when chatbotId or message is missing, 404 for an id that names nothing', async () => {
-    for (const body of [{ message: 'Hello' }, { chatbotId: projId }, {}]) {
+    for (const body of [
+      { message: 'Hello' },
+      { chatbotId: projId },
+      {},
+      { chatbotId: '', message: 'Hi' },
+      { chatbotId: projId, message: ' ' },
+    ]) {
       const missing = await server.call('POST', `${BASE}/chat`, { key: skKey, body });
       expect(missing.status).toBe(400);
       expect(missing.text).toBe('{"error":"chatbotId and message are required."}');

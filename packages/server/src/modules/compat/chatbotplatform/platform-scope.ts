@@ -39,6 +39,7 @@ export const platformSeed: CompatSeed = {
       description: 'Every error has this shape: 422 for invalid values, 400 for a body that cannot be read.',
     },
   ),
+  keyExample: 'prl_live_…',
   rate: {
     // The platform's plans (free 60, pro 300, enterprise 1,000 a minute) are Parley's.
     perMinute: (principal) => principal.limits.requests_per_minute,

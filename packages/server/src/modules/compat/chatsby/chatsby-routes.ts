@@ -55,6 +55,7 @@ export const chatsbySeed: CompatSeed = {
     },
     { description: 'Every error has this shape.' },
   ),
+  keyExample: 'chtb_live_…',
   rate: {
     // Chatsby's limits are per plan, like Parley's: the workspace's plan decides.
     perMinute: (principal) => principal.limits.requests_per_minute,

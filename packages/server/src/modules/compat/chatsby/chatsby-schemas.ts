@@ -40,12 +40,16 @@ export const Agent = Type.Object({
 });
 
 export const SendMessageBody = Type.Object({
-  agent_id: Type.String({ maxLength: 100 }),
+  agent_id: Type.String({ minLength: 1, maxLength: 100 }),
   message: Type.String({ minLength: 1 }),
   conversation_id: Type.Optional(
     Type.Union(
       [
-        Type.String({ maxLength: 100, description: 'Continue this conversation; omit to start one.' }),
+        Type.String({
+          minLength: 1,
+          maxLength: 100,
+          description: 'Continue this conversation; omit to start one.',
+        }),
         Type.Null(),
       ],
       { description: 'null or left out: a new conversation.' },

@@ -44,6 +44,9 @@ const BARE_IDS = { bot: bare, conv: bare, msg: bare, src: bare, wh: bare };
 export const insiteChatSeed: CompatSeed = {
   basePath: INSITECHAT_BASE,
   errorSchema: Type.Object({ detail: Type.String() }, { description: 'Every error: what went wrong.' }),
+  keyExample: 'ic_…',
+  // The seed's table: 200, 400, 401, 404, 429, 500 ("branch on the HTTP status code").
+  statuses: { client: [400, 401, 404, 429], server: [500] },
   rate: {
     perMinute: (principal) => Math.min(PER_MINUTE, principal.limits.requests_per_minute ?? PER_MINUTE),
     limitHeaders: false,

@@ -46,6 +46,7 @@ export const ChatBody = Type.Object(
       Type.Union(
         [
           Type.String({
+            minLength: 1,
             maxLength: 100,
             description: 'Continue this conversation (a UUID from an earlier reply).',
           }),

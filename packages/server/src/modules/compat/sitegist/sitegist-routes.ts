@@ -1,6 +1,6 @@
 // SiteGist's API (seed 002) at /compat/sitegist/api/v1, on Parley's services.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf, scopeOf } from '../../../http/auth.ts';
 import { encodeId } from '../../../lib/ids.ts';
@@ -32,9 +32,18 @@ const IDS = {
   conv: (uuid: string) => prefixedId(SESSION_PREFIX, uuid),
 };
 
+/** Whether the chat request left out a field, or sent it empty or blank: the seed's "required". */
+function lacks(request: FastifyRequest, field: string): boolean {
+  const value = (request.body as Record<string, unknown> | null | undefined)?.[field];
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
 export const siteGistSeed: CompatSeed = {
   basePath: SITEGIST_BASE,
   errorSchema: Type.Object({ error: Type.String() }, { description: 'Every error: what went wrong.' }),
+  keyExample: 'sk_live_…',
+  // The seed's table: 400, 401, 404, 429, 502 (a failed answer); a server error is a 500.
+  statuses: { client: [400, 401, 404, 429], server: [500, 502] },
   rate: {
     perMinute: (principal) => Math.min(PER_MINUTE, principal.limits.requests_per_minute ?? PER_MINUTE),
     limitHeaders: false,
@@ -42,11 +51,12 @@ export const siteGistSeed: CompatSeed = {
     message: (limit, decision) =>
       `Rate limit exceeded: ${limit} requests per minute. Retry after ${decision.retryAfterSeconds} seconds.`,
   },
-  formatError(error) {
+  formatError(error, request) {
     let message: string;
     if (
-      error.code === 'missing_required_field' &&
-      (error.param === 'chatbotId' || error.param === 'message')
+      error.status === 400 &&
+      (error.param === 'chatbotId' || error.param === 'message') &&
+      lacks(request, error.param)
     ) {
       message = 'chatbotId and message are required.'; // the seed's own words
     } else if (error.type === 'quota_exceeded_error') {

@@ -11,12 +11,13 @@ export const SESSION_PREFIX = 'sess';
 const Timestamp = Type.String({ format: 'date-time', examples: ['2026-06-01T10:00:00.000Z'] });
 
 export const ChatBody = Type.Object({
-  chatbotId: Type.String({ maxLength: 100, description: 'The chatbot (project) id, proj_….' }),
+  chatbotId: Type.String({ minLength: 1, maxLength: 100, description: 'The chatbot (project) id, proj_….' }),
   message: Type.String({ minLength: 1 }),
   sessionId: Type.Optional(
     Type.Union(
       [
         Type.String({
+          minLength: 1,
           maxLength: 100,
           description: 'Continue an existing conversation (sess_…); omit to start one.',
         }),
