@@ -8,6 +8,7 @@ import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.
 import { DeletedResponse } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId } from '../../lib/ids.ts';
+import type { UserService } from '../users/user-service.ts';
 import type { AssignmentService } from './conversation-assignment.ts';
 import type { HandoffService } from './conversation-handoff.ts';
 import type { ConversationHub } from './conversation-live.ts';
@@ -123,6 +124,7 @@ export function conversationRoutes(deps: {
   handoff: HandoffService;
   conversationHub: ConversationHub;
   assignment: AssignmentService;
+  users: Pick<UserService, 'get'>;
 }) {
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -267,9 +269,16 @@ export function conversationRoutes(deps: {
       async (request, reply) => {
         const scope = scopeOf(request);
         const id = idOf(request.params.id);
-        const message = await deps.handoff.agentReply(scope, id, request.body);
-        // A person who answers a conversation nobody has takes it.
         const person = principalOf(request).person;
+        // A signed-in person's message is signed with their own name: author_name is for API keys,
+        // which have no person to name.
+        const signer = person ? await deps.users.get(scope.workspaceId, person.userId) : null;
+        const message = await deps.handoff.agentReply(
+          scope,
+          id,
+          signer ? { ...request.body, author_name: signer.name ?? signer.email } : request.body,
+        );
+        // A person who answers a conversation nobody has takes it.
         if (person) await deps.assignment.claim(scope, id, person.userId);
         return reply.code(201).send(presentMessage(message));
       },

@@ -246,7 +246,15 @@ export const UpdateConversationBody = Type.Object(
 export const AgentMessageBody = Type.Object(
   {
     content: Type.String({ minLength: 1, maxLength: 10_000, pattern: NOT_BLANK }),
-    author_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })),
+    author_name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: NOT_BLANK,
+        description:
+          'The name the visitor sees, for a message sent with an API key. A signed-in person’s message is signed with their own name (or email).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

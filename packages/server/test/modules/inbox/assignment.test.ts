@@ -92,13 +92,18 @@ describe('assigning by hand', () => {
     expect(mine.json().data.map((c: { id: string }) => c.id)).toEqual([id]);
   });
 
-  it('gives a conversation nobody has to the person who answers it', async () => {
+  it('gives a conversation nobody has to the person who answers it, signed with their name', async () => {
     const ws = await buildWorkspace(t.context);
     const agent = await people.signedIn(ws.id, 'agent');
     const bot = await newBot(ws);
     const id = await visitorSays(ws, bot, 'Hello');
-    const reply = await agent.call('POST', `/v1/conversations/${id}/messages`, { content: 'Hi, Ana here.' });
+    // Signed with the person's own name (here their email: they set no name), whatever the body says.
+    const reply = await agent.call('POST', `/v1/conversations/${id}/messages`, {
+      content: 'Hi, Ana here.',
+      author_name: 'Ben (Manager)',
+    });
     expect(reply.statusCode, reply.body).toBe(201);
+    expect(reply.json().author_name).toBe(agent.email);
     expect(await conversation(ws, id)).toMatchObject({
       assignee_id: agent.id,
       mode: 'human',
