@@ -196,7 +196,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(notificationRoutes(deps));
     await v1.register(withAccess(usageRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(analyticsRoutes(deps), { read: 'admin', write: 'admin' }));
-    await v1.register(withAccess(leadRoutes(deps), { read: 'agent', write: 'admin' }));
+    await v1.register(
+      withAccess(leadRoutes(deps), { read: 'agent', write: 'admin', routes: { exportLeads: 'admin' } }),
+    );
     await v1.register(withAccess(webhookRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(eventRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(identityRoutes(deps), { read: 'admin', write: 'admin' }));

@@ -113,6 +113,7 @@ describe('OpenAPI', () => {
         'POST /v1/conversations/{id}/escalate',
         'GET /v1/conversations/{id}/events',
         'GET /v1/leads',
+        'GET /v1/leads/export',
         'POST /v1/chatbots/{id}/leads',
         'GET /v1/leads/{id}',
         'DELETE /v1/leads/{id}',

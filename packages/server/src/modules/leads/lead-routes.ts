@@ -1,11 +1,17 @@
-// POST /v1/chatbots/{id}/leads, GET /v1/leads, GET/DELETE /v1/leads/{id}
+// POST /v1/chatbots/{id}/leads, GET /v1/leads, GET /v1/leads/export, GET/DELETE /v1/leads/{id}
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
 import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
-import { CaptureLeadBody, LeadResponse, ListLeadsQuery, presentLead } from './lead-schemas.ts';
+import {
+  CaptureLeadBody,
+  ExportLeadsQuery,
+  LeadResponse,
+  ListLeadsQuery,
+  presentLead,
+} from './lead-schemas.ts';
 import type { LeadService } from './lead-service.ts';
 
 export function leadRoutes(deps: { leads: LeadService }) {
@@ -77,6 +83,32 @@ export function leadRoutes(deps: { leads: LeadService }) {
           { limit: page.pageSize + 1, beforeId: page.afterId },
         );
         return toPage(rows, page, presentLead);
+      },
+    );
+
+    app.get(
+      '/v1/leads/export',
+      {
+        schema: {
+          operationId: 'exportLeads',
+          tags,
+          description:
+            'Streams every matching lead, newest first: NDJSON (one lead per line, as the API shows it) or CSV (one row per lead, `fields` as JSON). Same filters as the list.',
+          querystring: ExportLeadsQuery,
+        },
+      },
+      async (request, reply) => {
+        const { chatbot_id, created_after } = request.query;
+        const format = request.query.format ?? 'ndjson';
+        const filter = {
+          ...(chatbot_id === undefined ? {} : { chatbotId: decodeId('bot', chatbot_id, 'chatbot_id') }),
+          ...(created_after === undefined ? {} : { createdAfter: new Date(created_after) }),
+        };
+        const stamp = new Date().toISOString().slice(0, 10);
+        return reply
+          .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+          .header('content-disposition', `attachment; filename="leads-${stamp}.${format}"`)
+          .send(deps.leads.export(scopeOf(request), filter, format));
       },
     );
 

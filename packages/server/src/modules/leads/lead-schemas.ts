@@ -99,6 +99,15 @@ export const ListLeadsQuery = Type.Object({
   ),
 });
 
+export const ExportLeadsQuery = Type.Object(
+  {
+    chatbot_id: ListLeadsQuery.properties.chatbot_id,
+    created_after: ListLeadsQuery.properties.created_after,
+    format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' })),
+  },
+  { additionalProperties: false },
+);
+
 export function presentLead(row: LeadRow) {
   return {
     id: encodeId('lead', row.id),

@@ -10,6 +10,7 @@ import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import { recordEvent } from '../events/event-outbox.ts';
 import { isEmail } from './lead-email.ts';
+import { exportLeads } from './lead-export.ts';
 import { MAX_PHONE_LENGTH, type Phone, parsePhone } from './lead-phone.ts';
 import * as repo from './lead-repository.ts';
 import {
@@ -267,6 +268,10 @@ export function createLeadService(deps: {
 
     list: (scope: Scope, filter: repo.LeadFilter, page: { limit: number; beforeId: string | null }) =>
       repo.listLeads(db.orm, scope, filter, page),
+
+    /** Every matching lead, streamed (NDJSON or CSV), newest first. */
+    export: (scope: Scope, filter: repo.LeadFilter, format: 'ndjson' | 'csv') =>
+      exportLeads(db, scope, filter, format),
 
     async remove(scope: Scope, id: string): Promise<void> {
       const deleted = await repo.deleteLead(db.orm, scope, id);
