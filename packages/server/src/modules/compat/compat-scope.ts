@@ -45,8 +45,12 @@ export interface CompatSeed {
 
 /** A status the seed's table has, for one it does not (see CompatSeed.statuses). */
 function seedStatus(seed: CompatSeed, status: number): number {
-  const table = seed.statuses;
-  if (!table || status < 400) return status;
+  return seed.statuses ? statusInTable(seed.statuses, status) : status;
+}
+
+/** A status of the table: any other 4xx is 400 (403 is 401 when the table lacks it), any other 5xx the first server status. */
+export function statusInTable(table: { client: number[]; server: number[] }, status: number): number {
+  if (status < 400) return status;
   if (table.client.includes(status) || table.server.includes(status)) return status;
   if (status >= 500) return table.server[0]!;
   return status === 403 && table.client.includes(401) ? 401 : 400;

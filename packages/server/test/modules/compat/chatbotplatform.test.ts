@@ -66,6 +66,19 @@ describe('bots', () => {
     });
     expect(badSlug.status).toBe(422);
     expect(badSlug.body).toMatchObject({ error: { param: 'slug' } });
+    // A malformed id in a body is a value that fails validation, as the seed's 422 says.
+    const badRef = await server.call('POST', `${BASE}/agent-loops`, {
+      key: own.liveKey,
+      body: {
+        name: 'x',
+        chatbot_id: 'bot_nonexistent',
+        instructions: 'x',
+        tools: ['finish'],
+        trigger: { type: 'manual' },
+      },
+    });
+    expect(badRef.status).toBe(422);
+    expect(badRef.body).toMatchObject({ error: { code: 'invalid_id', param: 'chatbot_id', status: 422 } });
     // A filter the list does not have is refused, not ignored: the whole list is not what was asked.
     for (const url of [`${BASE}/bots?is_active=true`, `${BASE}/agent-loops?chatbot_id=x`]) {
       const unknown = await server.call('GET', url, { key: own.liveKey });

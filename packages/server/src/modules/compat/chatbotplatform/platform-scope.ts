@@ -4,14 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { AppError } from '../../../lib/errors.ts';
 import { offsetPage } from '../compat-pages.ts';
-import type { CompatSeed } from '../compat-scope.ts';
+import { type CompatSeed, statusInTable } from '../compat-scope.ts';
 
 export const PLATFORM_BASE = '/compat/chatbotplatform';
 
 /** Requests that cannot be read at all stay 400; the ones whose values are wrong become 422. */
 const UNREADABLE = new Set([
   'invalid_json',
-  'invalid_id',
   'invalid_url',
   'invalid_content_length',
   'invalid_multipart',
@@ -21,6 +20,8 @@ const UNREADABLE = new Set([
   'file_too_large',
   'url_too_long',
 ]);
+
+const STATUSES = { client: [400, 401, 403, 404, 422, 429], server: [500] };
 
 export const platformSeed: CompatSeed = {
   basePath: PLATFORM_BASE,
@@ -53,7 +54,9 @@ export const platformSeed: CompatSeed = {
     if (unknown) return platformSeed.formatError(unknown, request);
     const validation =
       error.type === 'invalid_request_error' && error.status === 400 && !UNREADABLE.has(error.code);
-    const status = validation ? 422 : error.status;
+    // The seed's table: 400, 401, 403, 404, 422, 429, 500 (a conflict is a 400, a provider's or
+    // platform's failure a 500).
+    const status = statusInTable(STATUSES, validation ? 422 : error.status);
     const { type, code, message } = error;
     return {
       status,
