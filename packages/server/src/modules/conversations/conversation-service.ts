@@ -6,7 +6,7 @@ import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeId, encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotRow } from '../chatbots/chatbot-schemas.ts';
-import { recordEvent } from '../events/event-outbox.ts';
+import { forgetConversationEvents, recordEvent } from '../events/event-outbox.ts';
 import type { ChatTurn } from '../providers/provider-types.ts';
 import { exportConversations } from './conversation-export.ts';
 import { announce } from './conversation-live.ts';
@@ -120,10 +120,16 @@ export function createConversationService(deps: { db: Database }) {
       });
     },
 
-    /** Deletes a conversation and its messages; 404 when the scope has none with this id. */
+    /**
+     * Deletes a conversation, its messages and its events in the log; 404 when the scope has none
+     * with this id.
+     */
     async remove(scope: Scope, id: string): Promise<void> {
-      if (!(await deleteConversation(db.orm, scope, id)))
-        throw AppError.notFound('conversation', encodeId('conv', id));
+      await db.orm.transaction(async (tx) => {
+        if (!(await deleteConversation(tx, scope, id)))
+          throw AppError.notFound('conversation', encodeId('conv', id));
+        await forgetConversationEvents(tx, scope, encodeId('conv', id));
+      });
     },
 
     /** The conversation named by a wire id, which must belong to the chatbot; 404 otherwise. */

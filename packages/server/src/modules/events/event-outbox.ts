@@ -2,7 +2,7 @@
 // are written in one transaction (recordEvent), so an event exists exactly when its change
 // committed; delivery (webhooks) claims the events not yet dispatched, marks them dispatched in
 // the same transaction, and reads the events it sends by id.
-import { asc, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, like, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { events } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
@@ -59,6 +59,30 @@ export async function recordEvent(
     .values({ id, workspaceId: scope.workspaceId, environment: scope.environment, type, data });
   for (const hook of hooks) await hook(db, scope, type, data);
   return id;
+}
+
+/**
+ * A deleted conversation's own events (its start, messages, handoffs, assignments) leave the log
+ * with it, and their deliveries not yet made with them: the log keeps what the team erased no
+ * longer than the conversation. Lead events stay, as the lead does.
+ */
+export async function forgetConversationEvents(
+  db: Executor,
+  scope: { workspaceId: string; environment: 'live' | 'test' },
+  conversationId: string,
+): Promise<void> {
+  await db
+    .delete(events)
+    .where(
+      and(
+        eq(events.workspaceId, scope.workspaceId),
+        eq(events.environment, scope.environment),
+        or(
+          and(like(events.type, 'conversation.%'), sql`${events.data}->>'id' = ${conversationId}`),
+          and(like(events.type, 'message.%'), sql`${events.data}->>'conversation_id' = ${conversationId}`),
+        ),
+      ),
+    );
 }
 
 /** An event as the dispatcher sees it: whose it is, what, and when. */

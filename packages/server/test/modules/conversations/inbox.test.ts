@@ -180,8 +180,12 @@ describe('one conversation', () => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it('deletes a conversation with its messages', async () => {
-    const c = await chat(botA, { message: 'hello' });
+  it('deletes a conversation with its messages and its events in the log', async () => {
+    const c = await chat(botA, { message: 'hello, my card ends in 4242' });
+    const kept = await chat(botA, { message: 'another conversation' });
+    const logged = async () =>
+      JSON.stringify((await t.request({ url: '/v1/events?page_size=100', key: ws.liveKey })).json().data);
+    expect(await logged()).toContain('my card ends in 4242');
     const deleted = await t.request({
       method: 'DELETE',
       url: `/v1/conversations/${c.conversation_id}`,
@@ -195,6 +199,11 @@ describe('one conversation', () => {
       decodeId('msg', c.message_id, 'id'),
     ]);
     expect(rows).toEqual([]);
+    // The log no longer shows what was erased; the other conversation's events stay.
+    const log = await logged();
+    expect(log).not.toContain('my card ends in 4242');
+    expect(log).not.toContain(c.conversation_id);
+    expect(log).toContain(kept.conversation_id);
     expect(
       (await t.request({ method: 'DELETE', url: `/v1/conversations/${c.conversation_id}`, key: ws.liveKey }))
         .statusCode,
