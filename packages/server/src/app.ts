@@ -35,6 +35,7 @@ import { typingRoutes } from './modules/inbox/typing-routes.ts';
 import { integrationRoutes } from './modules/integrations/integration-routes.ts';
 import { leadRoutes } from './modules/leads/lead-routes.ts';
 import { retrievalRoutes } from './modules/retrieval/retrieval-routes.ts';
+import { sourceExportRoutes } from './modules/sources/source-export-routes.ts';
 import { sourceRoutes } from './modules/sources/source-routes.ts';
 import { usageRoutes } from './modules/usage/usage-routes.ts';
 import { sessionPublicRoutes, sessionRoutes } from './modules/users/session-routes.ts';
@@ -180,6 +181,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(withAccess(chatbotRoutes(deps), { read: 'agent', write: 'admin' }));
     await v1.register(withAccess(integrationRoutes(deps), { read: 'admin', write: 'admin' }));
     await v1.register(withAccess(sourceRoutes(deps), { read: 'agent', write: 'admin' }));
+    await v1.register(
+      withAccess(sourceExportRoutes(deps), {
+        read: 'agent',
+        write: 'admin',
+        routes: { exportKnowledge: 'admin' },
+      }),
+    );
     await v1.register(withAccess(retrievalRoutes(deps), { read: 'agent', write: 'agent' }));
     await v1.register(withAccess(chatRoutes(deps), { read: 'agent', write: 'agent' }));
     await v1.register(

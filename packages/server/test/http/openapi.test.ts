@@ -98,6 +98,8 @@ describe('OpenAPI', () => {
         'DELETE /v1/sources/{id}',
         'POST /v1/sources/{id}/resync',
         'GET /v1/sources/{id}/documents',
+        'GET /v1/sources/{id}/content',
+        'GET /v1/chatbots/{id}/knowledge/export',
         'POST /v1/chatbots/{id}/chat',
         'POST /v1/chatbots/{id}/search',
         'POST /v1/messages/{id}/feedback',

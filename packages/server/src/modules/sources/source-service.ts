@@ -7,6 +7,8 @@ import { AppError } from '../../lib/errors.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { findDeadPattern } from './crawling/crawl-url.ts';
+import { exportKnowledge } from './source-export.ts';
+import { giveWay } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
 import type { CreateSourceInput, SourceRow } from './source-schemas.ts';
 
@@ -15,6 +17,14 @@ export interface UploadedFile {
   contentType: string;
   bytes: Buffer;
 }
+
+export type SourceContent =
+  | { type: 'text'; title: string; url: string | null; content: string }
+  | { type: 'qa'; title: string; pairs: unknown[] }
+  | { type: 'file'; filename: string; contentType: string; bytes: Buffer };
+
+/** Slices an uploaded file is read back in (the embedded database gives way between them). */
+const FILE_SLICE_BYTES = 1024 * 1024;
 
 export const DEFAULT_MAX_PAGES = 500;
 export const DEFAULT_MAX_DEPTH = 10;
@@ -140,6 +150,32 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
     async documents(scope: Scope, id: string, page: { limit: number; afterId: string | null }) {
       await get(scope, id);
       return repo.listDocuments(db.orm, scope, id, page);
+    },
+
+    /**
+     * What the source was given, to read back: a text, Q&A pairs, or the uploaded file. A website,
+     * sitemap or URL source has no content of its own: its pages are in the knowledge export.
+     */
+    async content(scope: Scope, id: string): Promise<SourceContent> {
+      const source = await get(scope, id);
+      const config = source.config as { content?: string; url?: string; pairs?: unknown[] };
+      if (source.type === 'text')
+        return { type: 'text', title: source.title, url: config.url ?? null, content: config.content ?? '' };
+      if (source.type === 'qa') return { type: 'qa', title: source.title, pairs: config.pairs ?? [] };
+      if (source.type === 'file') {
+        const file = await repo.readSourceFile(db.orm, source.id, FILE_SLICE_BYTES, giveWay);
+        if (file) return { type: 'file', ...file };
+      }
+      throw new AppError(
+        'conflict_error',
+        'no_source_content',
+        `A ${source.type} source has no content of its own: its pages are in GET /v1/chatbots/${encodeId('bot', source.chatbotId)}/knowledge/export.`,
+      );
+    },
+
+    async exportKnowledge(scope: Scope, chatbotId: string) {
+      await deps.chatbots.assertExists(scope, chatbotId);
+      return exportKnowledge(db, scope, chatbotId);
     },
   };
 }
