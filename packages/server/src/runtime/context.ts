@@ -295,6 +295,7 @@ export async function buildContext(
     plans: config.plans,
     pollTimeoutSeconds: config.telegramPollTimeoutSeconds,
     webhookRetryDelaysSeconds: config.webhookRetryDelaysSeconds,
+    maxMessageChars: config.maxMessageChars,
   });
   const agentLoops = createAgentLoopService({ db, secretBox, jobs: queue, chatbots, integrations });
   const loopRunner = createLoopRunner({

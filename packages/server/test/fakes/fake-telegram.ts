@@ -31,8 +31,8 @@ export interface FakeTelegram {
    * arrives, so that a test acts while Parley waits for Telegram's answer.
    */
   holdNext(method: string): { reached: Promise<TelegramCall>; release(): void };
-  /** The next `times` calls of `method` fail as given. */
-  failNext(method: string, failure: Failure, times?: number): void;
+  /** The next `times` calls of `method` fail as given (after `after` calls answered as usual). */
+  failNext(method: string, failure: Failure, times?: number, after?: number): void;
   /** An update for getUpdates to hand out (polling mode). */
   queueUpdate(token: string, update: Record<string, unknown>): void;
   webhookOf(token: string): { url: string; secret_token: string } | null;
@@ -44,7 +44,8 @@ export interface FakeTelegram {
 export async function startFakeTelegram(): Promise<FakeTelegram> {
   const calls: TelegramCall[] = [];
   const revoked = new Set<string>();
-  const failures = new Map<string, Failure[]>();
+  /** Per method, what its next calls get: a failure, or null for the usual answer. */
+  const failures = new Map<string, (Failure | null)[]>();
   const webhooks = new Map<string, { url: string; secret_token: string }>();
   const updates = new Map<string, Record<string, unknown>[]>();
   const pollers = new Map<string, () => void>();
@@ -179,9 +180,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       holds.set(method, [...(holds.get(method) ?? []), { arrive, released }]);
       return { reached, release };
     },
-    failNext(method, failure, times = 1) {
+    failNext(method, failure, times = 1, after = 0) {
       failures.set(method, [
         ...(failures.get(method) ?? []),
+        ...Array.from({ length: after }, () => null),
         ...Array.from({ length: times }, () => failure),
       ]);
     },

@@ -15,13 +15,17 @@ export interface FakeWhatsApp extends FakePlatformServer {
   revoke(token: string): void;
   /** Templates that are approved, by name. */
   approve(template: string): void;
-  /** A notification with one customer message, as Meta sends it; its time starts the customer's window. */
+  /**
+   * A notification with one customer message, as Meta sends it; its time starts the customer's
+   * window. With `image`, the message is a photo and `text` its caption.
+   */
   message(input: {
     from: string;
     name?: string;
     text: string;
     id?: string;
     at?: Date;
+    image?: boolean;
   }): Record<string, unknown>;
   /** A delivery-status notification (nothing to answer). */
   status(messageId: string, recipient: string): Record<string, unknown>;
@@ -107,7 +111,7 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
     ...server,
     revoke: (token) => revoked.add(token),
     approve: (template) => approved.add(template),
-    message({ from, name, text, id, at = new Date() }) {
+    message({ from, name, text, id, at = new Date(), image = false }) {
       lastWrote.set(from, Math.max(lastWrote.get(from) ?? 0, at.getTime()));
       return notification({
         contacts: [{ profile: { name: name ?? 'Customer' }, wa_id: from }],
@@ -116,8 +120,17 @@ export async function startFakeWhatsApp(): Promise<FakeWhatsApp> {
             from,
             id: id ?? wamid(),
             timestamp: String(Math.floor(at.getTime() / 1000)),
-            type: 'text',
-            text: { body: text },
+            ...(image
+              ? {
+                  type: 'image',
+                  image: {
+                    caption: text,
+                    mime_type: 'image/jpeg',
+                    sha256: 'Ts3rJbhnSzTzVeFHWuHDZZwCWwgjuiLvCvSvqXFsCqE=',
+                    id: '1003383421387256',
+                  },
+                }
+              : { type: 'text', text: { body: text } }),
           },
         ],
       });

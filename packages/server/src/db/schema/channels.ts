@@ -8,6 +8,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -143,4 +144,25 @@ export const channelRemovals = pgTable(
     createdAt: timestamps.createdAt,
   },
   (table) => [index('channel_removals_due_idx').on(table.nextAttemptAt)],
+);
+
+/**
+ * One-time tokens of signed inbound posts (Mailgun's `token`). Each is claimed by an insert under
+ * the primary key, in the transaction that stores the post: of concurrent posts with one token,
+ * exactly one is taken. Kept a day (a signature expires after five minutes), then purged.
+ */
+export const channelInboundTokens = pgTable(
+  'channel_inbound_tokens',
+  {
+    ...tenantColumns({ references: false }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    token: text('token').notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [
+    primaryKey({ columns: [table.channelId, table.token] }),
+    index('channel_inbound_tokens_created_idx').on(table.createdAt),
+  ],
 );

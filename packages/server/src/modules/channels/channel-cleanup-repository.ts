@@ -1,8 +1,8 @@
 // SQL for what outlives a channel or its traffic: registrations still to remove at a platform
-// after the channel was deleted, and deliveries past the retention period.
+// after the channel was deleted, and deliveries and one-time tokens past their retention.
 import { and, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { channelDeliveries, channelRemovals, channels } from '../../db/schema.ts';
+import { channelDeliveries, channelInboundTokens, channelRemovals, channels } from '../../db/schema.ts';
 import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import { newUuid } from '../../lib/ids.ts';
 import type { ChannelRow } from './channel-repository.ts';
@@ -101,5 +101,14 @@ export async function deleteDeliveriesBefore(
     .delete(channelDeliveries)
     .where(inArray(channelDeliveries.id, batch))
     .returning({ id: channelDeliveries.id });
+  return rows.length;
+}
+
+/** Deletes the one-time tokens of inbound posts claimed before `before` (their signatures expired). */
+export async function deleteInboundTokensBefore(db: Executor, before: Date): Promise<number> {
+  const rows = await db
+    .delete(channelInboundTokens)
+    .where(lt(channelInboundTokens.createdAt, before))
+    .returning({ token: channelInboundTokens.token });
   return rows.length;
 }

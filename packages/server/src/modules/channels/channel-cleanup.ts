@@ -23,6 +23,11 @@ const REMOVAL_RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800, 7200, 21_600, 86_400
 /** Two platform calls of at most 15 s each, with room to spare. */
 const REMOVAL_LEASE_SECONDS = 120;
 const PURGE_BATCH = 1000;
+/**
+ * How long a Mailgun post's token stays claimed: far beyond the five minutes its signature is
+ * valid (and any clock skew), so that no replay can outlive it.
+ */
+const INBOUND_TOKEN_RETENTION_MS = 86_400_000;
 
 /** What tells whether a channel, stored or about to be, registered something at its platform. */
 type Registration = Pick<ChannelRow, 'id' | 'workspaceId' | 'environment' | 'type'> &
@@ -131,13 +136,17 @@ export function createChannelCleanup(deps: {
 
     /**
      * Deletes channel deliveries older than the event log's retention period, but for work still
-     * pending. Platforms redeliver within minutes or hours and Mailgun's signatures expire after
-     * five minutes, so forgetting a 30-day-old platform id lets no duplicate through.
+     * pending, and Mailgun tokens claimed over a day ago. Platforms redeliver within minutes or
+     * hours and Mailgun's signatures expire after five minutes, so forgetting a 30-day-old
+     * platform id, or a day-old token, lets no duplicate or replay through.
      */
     async purgeExpired(): Promise<number> {
       const cutoff = new Date(now().getTime() - CHANNEL_EVENT_RETENTION_DAYS * 86_400_000);
       const boundary = uuidv7Floor(cutoff);
-      let total = 0;
+      let total = await repo.deleteInboundTokensBefore(
+        db.orm,
+        new Date(now().getTime() - INBOUND_TOKEN_RETENTION_MS),
+      );
       for (;;) {
         const removed = await repo.deleteDeliveriesBefore(db.orm, boundary, PURGE_BATCH);
         total += removed;

@@ -1,11 +1,13 @@
 // What platforms call, under /hooks/channels: no API key, each channel's own secret guards it.
 // Slack, WhatsApp and custom channels sign the raw body, so these routes keep it: their JSON
-// parser (for these routes only) hands both the text and the parsed body.
+// parser (for these routes only) hands both the text and the parsed body. The caller is
+// authenticated before the body is validated (preValidation): an unauthenticated request is a 403
+// whatever it sent, and only the channel's platform learns that a body is malformed (400).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../http/json-body.ts';
 import { AppError } from '../../lib/errors.ts';
-import { createChannelInbound } from './channel-inbound.ts';
+import { type Authenticated, createChannelInbound, forbidden, type HookType } from './channel-inbound.ts';
 import {
   CustomMessageBody,
   EmailInboundBody,
@@ -25,7 +27,8 @@ const MAILGUN_LIMITS = { fields: 1000, fieldSize: 10 * 1024 * 1024, files: 100, 
 
 /**
  * Mailgun posts an email with attachments as multipart/form-data: its fields become the body,
- * the attachments are read through and dropped (a channel carries text).
+ * the attachments are read through and dropped (a channel carries text). Mailgun signs fields of
+ * the body, so a body that cannot be read cannot be authenticated: it is refused like a forgery.
  */
 async function readMailgunParts(request: FastifyRequest): Promise<void> {
   if (!request.isMultipart()) return;
@@ -35,12 +38,8 @@ async function readMailgunParts(request: FastifyRequest): Promise<void> {
       if (part.type === 'file') await part.toBuffer();
       else fields[part.fieldname] = String(part.value);
     }
-  } catch (error) {
-    if (error instanceof AppError || (error as { statusCode?: number }).statusCode) throw error;
-    throw AppError.invalid(
-      'invalid_multipart',
-      `The request is not valid multipart/form-data: ${(error as Error).message}.`,
-    );
+  } catch {
+    throw forbidden();
   }
   request.body = fields;
 }
@@ -48,22 +47,55 @@ async function readMailgunParts(request: FastifyRequest): Promise<void> {
 export function channelHookRoutes(deps: { channels: ChannelService }) {
   const inbound = createChannelInbound(deps);
   const rawBodies = new WeakMap<FastifyRequest, string>();
+  /** Why a body could not be read: told only to a caller who proved who it is. */
+  const unreadable = new WeakMap<FastifyRequest, Error>();
+  const authenticated = new WeakMap<FastifyRequest, Authenticated>();
   const header = (request: FastifyRequest, name: string) => {
     const value = request.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
 
+  /**
+   * The route's first step once the body is in (before its schema is checked): the caller must
+   * prove it is the channel's platform. Only then does a body that could not be read, or that the
+   * schema refuses, get its 400; any other request gets the same 403, whatever it sent.
+   */
+  const authenticate =
+    (type: HookType) =>
+    async (request: FastifyRequest): Promise<void> => {
+      const { id } = request.params as { id: string };
+      // Mailgun's signature is in the body: the fields of a multipart post are read first.
+      if (type === 'email') await readMailgunParts(request);
+      authenticated.set(
+        request,
+        await inbound.authenticate(type, id, {
+          header: (name) => header(request, name),
+          rawBody: rawBodies.get(request) ?? '',
+          body: unreadable.has(request) ? undefined : request.body,
+        }),
+      );
+      const error = unreadable.get(request);
+      if (error) throw error;
+    };
+  /** The authenticated channel of a request that passed `authenticate`. */
+  const caller = (request: FastifyRequest) => authenticated.get(request)!;
+
   return async function register(instance: FastifyInstance): Promise<void> {
-    // The app's parser, with its guards (depth, __proto__ keys), keeping the text it parsed.
+    // The app's parser, with its guards (depth, __proto__ keys), keeping the text it parsed. A
+    // body it refuses is not an answer yet: the caller is authenticated first.
     const parseJson = instance.getDefaultJsonParser('error', 'error');
     instance.removeContentTypeParser('application/json');
     instance.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      rawBodies.set(request, body as string);
       if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
-        done(AppError.invalid('json_too_deep', 'The request body nests too deeply.'), undefined);
+        unreadable.set(request, AppError.invalid('json_too_deep', 'The request body nests too deeply.'));
+        done(null, undefined);
         return;
       }
-      rawBodies.set(request, body as string);
-      parseJson(request, body as string, done);
+      parseJson(request, body as string, (error, parsed) => {
+        if (error) unreadable.set(request, error);
+        done(null, error ? undefined : parsed);
+      });
     });
     // Mailgun posts parsed emails as a form.
     instance.addContentTypeParser(
@@ -71,9 +103,22 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
       { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 },
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
+    // Any other type: refused, once the caller is authenticated (their platform never sends it).
+    instance.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+      rawBodies.set(request, body as string);
+      unreadable.set(
+        request,
+        new AppError(
+          'invalid_request_error',
+          'unsupported_media_type',
+          `Unsupported Content-Type '${String(request.headers['content-type']).slice(0, 100)}'.`,
+          { status: 415 },
+        ),
+      );
+      done(null, undefined);
+    });
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['Channels'];
-    const raw = (request: FastifyRequest) => rawBodies.get(request) ?? '';
 
     app.post(
       '/hooks/channels/:id/telegram',
@@ -87,13 +132,10 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
           body: TelegramUpdateBody,
           response: Ok,
         },
+        preValidation: authenticate('telegram'),
       },
       async (request) => {
-        await inbound.telegram(
-          request.params.id,
-          header(request, 'x-telegram-bot-api-secret-token'),
-          request.body,
-        );
+        await inbound.telegram(caller(request), request.body);
         return { ok: true };
       },
     );
@@ -112,17 +154,10 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
             200: { type: 'object', properties: { ok: { type: 'boolean' }, challenge: { type: 'string' } } },
           },
         },
+        preValidation: authenticate('slack'),
       },
       async (request) => {
-        const challenge = await inbound.slack(
-          request.params.id,
-          {
-            timestamp: header(request, 'x-slack-request-timestamp'),
-            signature: header(request, 'x-slack-signature'),
-          },
-          raw(request),
-          request.body as SlackEnvelope,
-        );
+        const challenge = await inbound.slack(caller(request), request.body as SlackEnvelope);
         return challenge === null ? { ok: true } : { challenge };
       },
     );
@@ -157,14 +192,10 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
           body: WhatsAppWebhookBody,
           response: Ok,
         },
+        preValidation: authenticate('whatsapp'),
       },
       async (request) => {
-        await inbound.whatsapp(
-          request.params.id,
-          header(request, 'x-hub-signature-256'),
-          raw(request),
-          request.body,
-        );
+        await inbound.whatsapp(caller(request), request.body);
         return { ok: true };
       },
     );
@@ -172,7 +203,7 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
     app.post(
       '/hooks/channels/:id/email',
       {
-        preValidation: readMailgunParts,
+        preValidation: authenticate('email'),
         schema: {
           operationId: 'emailInbound',
           tags,
@@ -184,11 +215,7 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
         },
       },
       async (request) => {
-        await inbound.email(
-          request.params.id,
-          header(request, 'authorization'),
-          request.body as Record<string, unknown>,
-        );
+        await inbound.email(caller(request), request.body as Record<string, unknown>);
         return { ok: true };
       },
     );
@@ -205,14 +232,10 @@ export function channelHookRoutes(deps: { channels: ChannelService }) {
           body: CustomMessageBody,
           response: Ok,
         },
+        preValidation: authenticate('custom'),
       },
       async (request) => {
-        const headers = {
-          'webhook-id': header(request, 'webhook-id') ?? '',
-          'webhook-timestamp': header(request, 'webhook-timestamp') ?? '',
-          'webhook-signature': header(request, 'webhook-signature') ?? '',
-        };
-        await inbound.custom(request.params.id, headers, raw(request), request.body);
+        await inbound.custom(caller(request), header(request, 'webhook-id')!, request.body);
         return { ok: true };
       },
     );

@@ -6,9 +6,10 @@ import type { Visitor } from '../conversations/conversation-service.ts';
 import type { ChannelRow } from './channel-repository.ts';
 import { type CustomInbound, customMessage, customText } from './custom-channel.ts';
 import { emailMessage, emailText, type InboundEmail } from './email.ts';
-import { type SlackEnvelope, slackMessage, slackTarget, slackText } from './slack.ts';
-import { type TelegramUpdate, telegramMessage, telegramText } from './telegram.ts';
-import { type WhatsAppInbound, whatsappMessage, whatsappText } from './whatsapp.ts';
+import { textPayload } from './message-parts.ts';
+import { type SlackEnvelope, slackMessage, slackParts, slackTarget } from './slack.ts';
+import { type TelegramUpdate, telegramMessage, telegramParts } from './telegram.ts';
+import { type WhatsAppInbound, whatsappMessage, whatsappParts } from './whatsapp.ts';
 
 export type ChannelType = ChannelRow['type'];
 
@@ -41,7 +42,10 @@ export function inboundTurn(channel: ChannelRow, payload: Record<string, unknown
   }
 }
 
-/** The stored payload of a reply to a platform chat. */
+/**
+ * The stored payload of a reply to a platform chat. On Telegram, Slack and WhatsApp a reply
+ * longer than one message takes is stored as its `parts`, sent in order (see the sender).
+ */
 export function replyPayload(
   type: ChannelType,
   threadKey: string,
@@ -50,11 +54,11 @@ export function replyPayload(
   const sources = message.sources ?? [];
   switch (type) {
     case 'telegram':
-      return { chat_id: threadKey, text: telegramText(message.content, sources) };
+      return textPayload({ chat_id: threadKey }, telegramParts(message.content, sources));
     case 'slack':
-      return { ...slackTarget(threadKey), text: slackText(message.content, sources) };
+      return textPayload(slackTarget(threadKey), slackParts(message.content, sources));
     case 'whatsapp':
-      return { to: threadKey, text: whatsappText(message.content, sources) };
+      return textPayload({ to: threadKey }, whatsappParts(message.content, sources));
     case 'custom':
       return {
         thread_id: threadKey,

@@ -2,7 +2,13 @@
 // environment; the inbound webhook and the workers look a channel up by id alone.
 import { and, asc, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { channelDeliveries, channels, channelThreads, workspaces } from '../../db/schema.ts';
+import {
+  channelDeliveries,
+  channelInboundTokens,
+  channels,
+  channelThreads,
+  workspaces,
+} from '../../db/schema.ts';
 import { inScope, type Scope } from '../../db/tenant-scope.ts';
 import { newUuid } from '../../lib/ids.ts';
 
@@ -178,20 +184,27 @@ export async function claimDueDeliveries(
   return claimed.sort(replyFirst);
 }
 
-/** Whether an inbound delivery of the channel holds this value at this payload key. */
-export async function inboundWithPayload(db: Executor, channelId: string, key: string, value: string) {
-  const [row] = await db
-    .select({ id: channelDeliveries.id })
-    .from(channelDeliveries)
-    .where(
-      and(
-        eq(channelDeliveries.channelId, channelId),
-        eq(channelDeliveries.direction, 'inbound'),
-        sql`${channelDeliveries.payload}->>${key} = ${value}`,
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
+/**
+ * Claims a one-time token of the channel's inbound posts (Mailgun's): false when it was claimed
+ * before. Under the primary key, a concurrent claim of the same token waits for this one's
+ * transaction and then finds it taken.
+ */
+export async function claimInboundToken(
+  db: Executor,
+  channel: Pick<ChannelRow, 'id' | 'workspaceId' | 'environment'>,
+  token: string,
+): Promise<boolean> {
+  const rows = await db
+    .insert(channelInboundTokens)
+    .values({
+      workspaceId: channel.workspaceId,
+      environment: channel.environment,
+      channelId: channel.id,
+      token,
+    })
+    .onConflictDoNothing()
+    .returning({ token: channelInboundTokens.token });
+  return rows.length > 0;
 }
 
 export async function findDelivery(db: Executor, id: string): Promise<DeliveryRow | null> {
@@ -274,6 +287,11 @@ export async function findThreadOfConversation(db: Executor, conversationId: str
   return row ?? null;
 }
 
+/**
+ * The chat's conversation, and when the visitor last wrote: the later of the stored time and
+ * this message's, since platforms may deliver an older message late (WhatsApp after an outage),
+ * and WhatsApp's 24-hour window runs from their latest message, not the last one delivered.
+ */
 export async function upsertThread(
   db: Executor,
   channel: ChannelRow,
@@ -295,7 +313,11 @@ export async function upsertThread(
     .onConflictDoUpdate({
       target: [channelThreads.channelId, channelThreads.externalId],
       // The visitor's message ends any question about their rating: it is asked once.
-      set: { conversationId, lastInboundAt, ratingAskedAt: null },
+      set: {
+        conversationId,
+        lastInboundAt: sql`greatest(${channelThreads.lastInboundAt}, excluded.last_inbound_at)`,
+        ratingAskedAt: null,
+      },
     });
 }
 

@@ -86,7 +86,7 @@ export function channelRoutes(deps: { channels: ChannelService; db: import('../.
           operationId: 'updateChannel',
           tags,
           description:
-            "Only the fields of the channel's type. New credentials are checked with the platform and reconnect a disconnected channel.",
+            "Only the fields of the channel's type. New credentials are checked with the platform and reconnect a disconnected channel. `status: active` without new credentials checks the stored ones first: 400 `channel_credentials_rejected` while the platform refuses them (the channel stays as it was), 502 when it cannot be reached.",
           params: IdParams,
           body: UpdateChannelBody,
           response: { 200: ChannelResponse },

@@ -9,6 +9,7 @@ import type { ChannelRow, DeliveryRow } from './channel-repository.ts';
 import * as repo from './channel-repository.ts';
 import { sendCustom } from './custom-channel.ts';
 import { type EmailSettings, emailIds, type InboundEmail, type Mailer } from './email.ts';
+import { partsOf } from './message-parts.ts';
 import { PlatformError } from './platform-error.ts';
 import type { SlackClient } from './slack.ts';
 import type { TelegramClient } from './telegram.ts';
@@ -38,19 +39,46 @@ export function createChannelSender(deps: {
 }) {
   const token = (channel: ChannelRow) => deps.secretBox.decrypt(channel.botTokenSealed!);
 
-  async function sendWhatsApp(channel: ChannelRow, payload: { to: string; text: string }) {
+  /**
+   * Sends a reply's parts in order, from the first not sent yet: each part sent is recorded at
+   * once, so that a retry after a later part failed goes on where it stopped and never sends a
+   * part twice. Returns what to keep: the first part's platform answer, and every part's.
+   */
+  async function inParts(
+    delivery: DeliveryRow,
+    sendOne: (text: string) => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const parts = partsOf(delivery.payload);
+    const sent = Array.isArray(delivery.payload.sent_parts)
+      ? [...(delivery.payload.sent_parts as Record<string, unknown>[])]
+      : [];
+    for (let index = sent.length; index < parts.length; index++) {
+      sent.push(await sendOne(parts[index]!));
+      if (index < parts.length - 1) {
+        await repo.updateDelivery(deps.db.orm, delivery.id, {
+          payload: { ...delivery.payload, sent_parts: sent },
+        });
+      }
+    }
+    return parts.length > 1 ? { ...sent[0], sent_parts: sent } : { ...sent[0] };
+  }
+
+  async function sendWhatsApp(channel: ChannelRow, delivery: DeliveryRow) {
+    const to = String(delivery.payload.to);
     const settings = channel.settings as unknown as WhatsAppSettings;
-    const thread = await repo.findThread(deps.db.orm, channel.id, payload.to);
+    const thread = await repo.findThread(deps.db.orm, channel.id, to);
     const closed = whatsappWindowClosed(thread?.lastInboundAt ?? null);
     if (closed && !settings.template) throw new PlatformError(400, closed, { retryable: false });
-    const sent = await deps.whatsapp.send(token(channel), settings.phone_number_id, payload.to, {
-      text: payload.text,
-      ...(closed ? { template: settings.template } : {}),
+    return inParts(delivery, async (text) => {
+      const sent = await deps.whatsapp.send(token(channel), settings.phone_number_id, to, {
+        text,
+        ...(closed ? { template: settings.template } : {}),
+      });
+      return {
+        whatsapp_message_id: sent.messages?.[0]?.id ?? null,
+        ...(closed ? { template: settings.template!.name } : {}),
+      };
     });
-    return {
-      whatsapp_message_id: sent.messages?.[0]?.id ?? null,
-      ...(closed ? { template: settings.template!.name } : {}),
-    };
   }
 
   const customTarget = (channel: ChannelRow) => ({
@@ -103,20 +131,22 @@ export function createChannelSender(deps: {
     async send(channel: ChannelRow, delivery: DeliveryRow): Promise<Record<string, unknown>> {
       const payload = delivery.payload as Record<string, string>;
       switch (channel.type) {
-        case 'telegram': {
-          const sent = await deps.telegram.sendMessage(token(channel), payload.chat_id!, payload.text!);
-          return { telegram_message_id: sent.message_id };
-        }
-        case 'slack': {
-          const sent = await deps.slack.postMessage(token(channel), {
-            channel: payload.channel!,
-            thread_ts: payload.thread_ts!,
-            text: payload.text!,
+        case 'telegram':
+          return inParts(delivery, async (text) => {
+            const sent = await deps.telegram.sendMessage(token(channel), payload.chat_id!, text);
+            return { telegram_message_id: sent.message_id };
           });
-          return { slack_ts: sent.ts };
-        }
+        case 'slack':
+          return inParts(delivery, async (text) => {
+            const sent = await deps.slack.postMessage(token(channel), {
+              channel: payload.channel!,
+              thread_ts: payload.thread_ts!,
+              text,
+            });
+            return { slack_ts: sent.ts };
+          });
         case 'whatsapp':
-          return sendWhatsApp(channel, payload as { to: string; text: string });
+          return sendWhatsApp(channel, delivery);
         case 'custom': {
           await sendCustom(deps.fetch, {
             ...customTarget(channel),

@@ -34,6 +34,15 @@ export interface ChannelInput extends ChannelCredentials {
   status?: 'active' | 'disabled';
 }
 
+/** The credential to give anew when the platform refuses a channel's. */
+const NEW_CREDENTIAL: Record<ChannelRow['type'], string> = {
+  telegram: 'bot_token',
+  slack: 'bot_token',
+  whatsapp: 'access_token',
+  custom: 'secret',
+  email: 'smtp_password',
+};
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -149,6 +158,28 @@ export function createChannelService(deps: {
     }
   }
 
+  /**
+   * The platform's health check before a channel is turned on with its stored credentials; its
+   * outcome is noted (last_error), and a failure refuses the change: 400 when the platform
+   * refuses the credentials, 502 when it cannot be reached.
+   */
+  async function checkStored(row: ChannelRow): Promise<void> {
+    let failure: PlatformError;
+    try {
+      await check(row);
+      return;
+    } catch (error) {
+      failure = asPlatformError(error, row.type);
+    }
+    await recordOutcome(row, failure);
+    if (!failure.credentialsRejected) throw connectionError(row.type, failure);
+    throw AppError.invalid(
+      'channel_credentials_rejected',
+      `The channel stays ${row.status}: ${failure.message.replace(/\.$/, '')}. Give new credentials (${NEW_CREDENTIAL[row.type]}) with this PATCH.`,
+      'status',
+    );
+  }
+
   return {
     get,
     present,
@@ -229,8 +260,12 @@ export function createChannelService(deps: {
       checkFields(current.type, credentials, false);
       const changing = Object.values(credentials).some((value) => value !== undefined);
       const connection = changing ? await connect(current.type, id, credentials, current) : null;
+      // Turning a channel on without new credentials checks the ones it has: a disconnected
+      // channel whose credentials the platform still refuses stays as it is.
+      const turningOn = status === 'active' && current.status !== 'active' && !changing;
+      if (turningOn) await checkStored(current);
       return db.orm.transaction(async (tx) => {
-        const reconnecting = connection !== null && current.status === 'disconnected';
+        const reconnecting = (connection !== null || turningOn) && current.status === 'disconnected';
         const updated = (await repo.updateChannel(tx, scope, id, {
           ...(name === undefined ? {} : { name }),
           ...(connection ? connection.row : {}),
@@ -291,9 +326,27 @@ export function createChannelService(deps: {
       return stored;
     },
 
-    /** Whether an inbound delivery of the channel carries this value at this payload key. */
-    inboundSeen: (channel: ChannelRow, key: string, value: string) =>
-      repo.inboundWithPayload(db.orm, channel.id, key, value),
+    /**
+     * Claims a post's one-time token (Mailgun's) and stores its update, in one transaction: of
+     * posts sharing a token only the first stores anything ('replayed' for the others), and a
+     * failure to store leaves the token unclaimed, so that the provider's retry is taken.
+     */
+    async acceptOnce(
+      channel: ChannelRow,
+      token: string,
+      platformId: string,
+      payload: Record<string, unknown>,
+    ): Promise<'stored' | 'duplicate' | 'replayed'> {
+      const outcome = await db.orm.transaction(async (tx) => {
+        if (!(await repo.claimInboundToken(tx, channel, token))) return 'replayed' as const;
+        return (await repo.insertInbound(tx, channel, platformId, payload))
+          ? ('stored' as const)
+          : ('duplicate' as const);
+      });
+      if (outcome === 'stored')
+        await deps.jobs.send('channel-work', { channelId: channel.id }, { singletonKey: channel.id });
+      return outcome;
+    },
 
     /** A channel by its id in a platform's webhook URL, or null (unknown id, or another type). */
     async hookChannel(wireId: string, type: ChannelRow['type']): Promise<ChannelRow | null> {

@@ -33,6 +33,28 @@ const REFUSAL_NOTICES: Record<string, string> = {
 };
 /** How long a worker holds the deliveries it claimed: the channel-work job's own timeout. */
 const LEASE_SECONDS = 600;
+/** PARLEY_MAX_MESSAGE_CHARS's default: the longest message the chat takes. */
+const DEFAULT_MAX_MESSAGE_CHARS = 4000;
+
+/**
+ * A platform's message within the chat's limit (Telegram allows 4,096 characters, Slack and
+ * custom channels more): one too long is cut, visibly ("…"), rather than refused, since the
+ * platform was told it arrived. Characters are counted as the chat counts them (code points).
+ */
+export function withinMessageLimit(
+  text: string,
+  limit: number,
+): { text: string; originalCharacters?: number } {
+  const characters = Array.from(text);
+  if (characters.length <= limit) return { text };
+  return {
+    text: `${characters
+      .slice(0, Math.max(limit - 1, 0))
+      .join('')
+      .trimEnd()}…`,
+    originalCharacters: characters.length,
+  };
+}
 
 export function createChannelWorker(deps: {
   db: Database;
@@ -45,6 +67,8 @@ export function createChannelWorker(deps: {
   /** Records the rating a chat gives its resolved conversation, as the widget's form does. */
   conversations: Pick<ConversationService, 'rate'>;
   plans: PlanTable;
+  /** The chat's message limit (PARLEY_MAX_MESSAGE_CHARS): longer platform messages are cut to it. */
+  maxMessageChars?: number;
   pollTimeoutSeconds: number;
   /** Custom channels' replies are retried like webhooks. */
   webhookRetryDelaysSeconds: readonly number[];
@@ -100,11 +124,19 @@ export function createChannelWorker(deps: {
     const limits = { messages_per_month: deps.plans[plan]?.messages_per_month ?? null };
     const thread = await repo.findThread(db.orm, channel.id, chatId);
     if (thread?.ratingAskedAt && (await takeRating(channel, row, inbound, thread.conversationId))) return;
+    // Never lost for being long: cut to the limit, with a note of how long it was.
+    const message = withinMessageLimit(inbound.text, deps.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS);
     const input = {
-      message: inbound.text,
+      message: message.text,
       visitor: inbound.visitor,
       contact: inbound.contact,
-      metadata: { channel_id: encodeId('ch', channel.id), ...inbound.metadata },
+      metadata: {
+        channel_id: encodeId('ch', channel.id),
+        ...inbound.metadata,
+        ...(message.originalCharacters
+          ? { truncated: { original_characters: message.originalCharacters } }
+          : {}),
+      },
     };
     const prepare = (conversationId?: string) =>
       deps.chat.prepare(

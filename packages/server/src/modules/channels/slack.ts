@@ -3,12 +3,16 @@
 // what an event says, and the calls Parley makes (auth.test, chat.postMessage in the thread).
 // Web API answers are HTTP 200 with `{ok: false, error}` for most failures, 429 with Retry-After.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { splitMessage } from './message-parts.ts';
 import { PlatformError, retryAfterHeader, unreachable } from './platform-error.ts';
 
 /** Older (or further ahead) request timestamps are refused: a captured request cannot be replayed. */
 export const SLACK_TIMESTAMP_TOLERANCE_SECONDS = 300;
-/** chat.postMessage truncates longer texts; Parley cuts them itself, visibly. */
-const SLACK_MAX_TEXT = 40_000;
+/**
+ * The longest text Parley posts in one message: Slack asks clients to keep messages within 4,000
+ * characters (and truncates chat.postMessage's text beyond 40,000); longer replies are split.
+ */
+const SLACK_MAX_TEXT = 4000;
 const CALL_TIMEOUT_MS = 15_000;
 /** The Web API's errors that mean the token no longer works. */
 const REVOKED = new Set(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed', 'token_expired']);
@@ -108,7 +112,7 @@ export function slackMessage(envelope: SlackEnvelope, botUserId: string | null) 
   // A mention in a channel arrives as app_mention; direct messages as message (channel_type im).
   const addressed = event.type === 'app_mention' || (event.type === 'message' && event.channel_type === 'im');
   if (!addressed) return null;
-  const text = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
+  const text = slackPlainText((event.text ?? '').replace(/<@[A-Z0-9]+>/g, '')).trim();
   if (!text) return null;
   const threadTs = event.thread_ts ?? event.ts;
   return {
@@ -126,18 +130,56 @@ export function slackMessage(envelope: SlackEnvelope, botUserId: string | null) 
   };
 }
 
+/** Slack's escapes of `&`, `<` and `>` (the only ones it makes), decoded in one pass. */
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
+
+/**
+ * What a person wrote, without Slack's markup: links `<url|label>` as `label (url)` (just the
+ * label when it is the address itself, as for `mailto:`), `<url>` as the URL, channels `<#C…|name>`
+ * as `#name`, `<!here>`-style mentions as `@here`, and `&amp;`, `&lt;`, `&gt;` decoded. Real `<`,
+ * `>` and `&` are always escaped by Slack, so every `<…>` is markup.
+ */
+export function slackPlainText(text: string): string {
+  const decode = (value: string) => value.replace(/&(?:amp|lt|gt);/g, (entity) => ENTITIES[entity]!);
+  // One pass over markup and escapes alike, so that nothing is decoded twice.
+  return text.replace(
+    /<([^<>|]*)(?:\|([^<>]*))?>|&(?:amp|lt|gt);/g,
+    (match, target: string | undefined, label: string | undefined) => {
+      if (target === undefined) return ENTITIES[match]!;
+      const url = decode(target);
+      const shown = label === undefined ? undefined : decode(label);
+      if (url.startsWith('#')) return `#${shown ?? url.slice(1)}`;
+      if (url.startsWith('!')) return shown ?? `@${url.slice(1).split('^')[0]}`;
+      if (url.startsWith('@')) return shown ? `@${shown.replace(/^@/, '')}` : url;
+      const address = url.replace(/^mailto:/, '');
+      if (!shown || shown === url || shown === address) return address;
+      return `${shown} (${url})`;
+    },
+  );
+}
+
 /** Where a reply to a thread goes: its channel and thread timestamp. */
 export function slackTarget(threadKey: string) {
   const cut = threadKey.indexOf(':');
   return { channel: threadKey.slice(0, cut), thread_ts: threadKey.slice(cut + 1) };
 }
 
-/** A reply as Slack shows it: the text (Slack's `&`, `<`, `>` escaped), then source links. */
-export function slackText(content: string, sources: { url: string | null }[]): string {
+/**
+ * A reply as Slack shows it: the text (Slack's `&`, `<`, `>` escaped), then source links; as
+ * several messages in the thread when longer than Slack shows well in one.
+ */
+export function slackParts(content: string, sources: { url: string | null }[]): string[] {
   const escaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const urls = [...new Set(sources.map((source) => source.url).filter((url): url is string => Boolean(url)))];
-  const text = urls.length
-    ? `${escaped(content)}\n\n${urls.map((url) => `<${url}>`).join('\n')}`
-    : escaped(content);
-  return text.length > SLACK_MAX_TEXT ? `${text.slice(0, SLACK_MAX_TEXT - 1)}…` : text;
+  // Cut before escaping, measured escaped, so that no cut falls inside an `&amp;`.
+  const parts = splitMessage(content, SLACK_MAX_TEXT, (text) => escaped(text).length).map(escaped);
+  if (urls.length === 0) return parts;
+  const links = urls.map((url) => `<${url}>`).join('\n');
+  const last = parts.at(-1);
+  if (last !== undefined && last.length + 2 + links.length <= SLACK_MAX_TEXT) {
+    parts[parts.length - 1] = `${last}\n\n${links}`;
+  } else {
+    parts.push(links);
+  }
+  return parts;
 }

@@ -1,6 +1,7 @@
 // The Telegram Bot API adapter: calls (`{ok, result}` / `{ok: false, error_code, description}`),
 // what an update says, and how a reply is written. The token is part of every call's URL, so no
 // URL, request or raw error from here is ever logged or returned: only Telegram's description.
+import { splitMessage } from './message-parts.ts';
 import { PlatformError } from './platform-error.ts';
 
 /** A failed call: Telegram's error code and description, or a network failure (status 0). */
@@ -19,8 +20,13 @@ export interface TelegramUpdate {
     chat: { id: number; type?: string };
     from?: { id: number; is_bot?: boolean; first_name?: string; last_name?: string; username?: string };
     text?: string;
-  };
+    /** The text that goes with a photo, video, document… */
+    caption?: string;
+  } & Partial<Record<(typeof CAPTIONED)[number], unknown>>;
 }
+
+/** What Telegram lets a person send with a caption; the caption is answered, the file not kept. */
+const CAPTIONED = ['photo', 'video', 'document', 'animation', 'audio', 'voice'] as const;
 
 /** The longest message Telegram's sendMessage takes, in characters. */
 export const TELEGRAM_MAX_TEXT = 4096;
@@ -99,14 +105,13 @@ export function createTelegramClient(options: { apiUrl: string }) {
 
 export type TelegramClient = ReturnType<typeof createTelegramClient>;
 
-/** A reply as Telegram shows it: plain text, then the URLs of the sources it cites. */
-export function telegramText(content: string, sources: { url: string | null }[]): string {
+/**
+ * A reply as Telegram shows it: plain text, then the URLs of the sources it cites; as several
+ * messages when longer than one takes.
+ */
+export function telegramParts(content: string, sources: { url: string | null }[]): string[] {
   const urls = [...new Set(sources.map((source) => source.url).filter((url): url is string => Boolean(url)))];
-  const text = urls.length ? `${content}\n\n${urls.join('\n')}` : content;
-  const characters = Array.from(text);
-  return characters.length > TELEGRAM_MAX_TEXT
-    ? `${characters.slice(0, TELEGRAM_MAX_TEXT - 1).join('')}…`
-    : text;
+  return splitMessage(urls.length ? `${content}\n\n${urls.join('\n')}` : content, TELEGRAM_MAX_TEXT);
 }
 
 /** Who wrote the update, as the conversation's visitor. */
@@ -120,9 +125,14 @@ export function telegramVisitor(update: TelegramUpdate) {
   };
 }
 
-/** Text a person sent in a chat, as a conversation turn; null for anything else (stickers, bots). */
+/**
+ * Text a person sent in a chat, or the caption of their photo (or video, document…), as a
+ * conversation turn; null for anything else (stickers, a photo alone, bots).
+ */
 export function telegramMessage(update: TelegramUpdate) {
-  const text = typeof update.message?.text === 'string' ? update.message.text.trim() : '';
+  const attachment = CAPTIONED.find((type) => update.message?.[type] !== undefined);
+  const written = typeof update.message?.text === 'string' ? update.message.text : update.message?.caption;
+  const text = typeof written === 'string' ? written.trim() : '';
   const chat = update.message?.chat?.id;
   if (!text || (typeof chat !== 'number' && typeof chat !== 'string') || update.message?.from?.is_bot)
     return null;
@@ -138,6 +148,7 @@ export function telegramMessage(update: TelegramUpdate) {
         user_id: from?.id ?? null,
         username: from?.username ?? null,
       },
+      ...(attachment ? { attachment: { type: attachment } } : {}),
     },
   };
 }

@@ -4,11 +4,13 @@
 // phone number (health check) and `POST /{version}/{phone_number_id}/messages`, as free text
 // inside the 24-hour customer-service window and as an approved template outside it.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { splitMessage } from './message-parts.ts';
 import { PlatformError, retryAfterHeader, unreachable } from './platform-error.ts';
 
 export const GRAPH_API_VERSION = 'v21.0';
 /** Free text reaches a customer only this long after their last message. */
 export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3600 * 1000;
+/** The longest text message (and template variable) WhatsApp takes. */
 const WHATSAPP_MAX_TEXT = 4096;
 const CALL_TIMEOUT_MS = 15_000;
 /** Graph error codes: 190 the access token is invalid or expired; throttling otherwise. */
@@ -26,10 +28,19 @@ export function verifyWhatsAppSignature(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The kinds of message a customer can send with a caption: the caption is answered, the file not kept. */
+const CAPTIONED = new Set(['image', 'video', 'document']);
+
 export interface WhatsAppInbound {
   phone_number_id: string;
   contact: { wa_id?: string; profile?: { name?: string } } | null;
-  message: { id: string; from: string; timestamp?: string; type: string; text?: { body?: string } };
+  message: {
+    id: string;
+    from: string;
+    timestamp?: string;
+    type: string;
+    text?: { body?: string };
+  } & { [media: string]: unknown };
 }
 
 /** The customers' messages of one webhook POST for this phone number (statuses are not kept). */
@@ -51,10 +62,22 @@ export function whatsappMessages(body: unknown, phoneNumberId: string): WhatsApp
   return found;
 }
 
-/** A stored inbound message as a conversation turn; null when it has no text (images, reactions). */
+/** The text a customer wrote: a text message's body, or the caption of an image, video or document. */
+function writtenText(message: WhatsAppInbound['message']): string {
+  if (message.type === 'text') return message.text?.body ?? '';
+  if (!CAPTIONED.has(message.type)) return '';
+  const caption = (message[message.type] as { caption?: unknown } | undefined)?.caption;
+  return typeof caption === 'string' ? caption : '';
+}
+
+/**
+ * A stored inbound message as a conversation turn; null when it has no text (reactions,
+ * locations, an image without a caption).
+ */
 export function whatsappMessage(stored: WhatsAppInbound) {
-  const text = stored.message.type === 'text' ? (stored.message.text?.body ?? '').trim() : '';
+  const text = writtenText(stored.message).trim();
   if (!text) return null;
+  const attachment = stored.message.type === 'text' ? null : stored.message.type;
   const phone = `+${stored.message.from.replace(/^\+/, '')}`;
   const name = stored.contact?.profile?.name;
   const seconds = Number(stored.message.timestamp);
@@ -63,15 +86,18 @@ export function whatsappMessage(stored: WhatsAppInbound) {
     text,
     visitor: { id: `whatsapp:${phone}`, ...(name ? { name } : {}) },
     contact: { phone, ...(name ? { name } : {}) },
-    metadata: { whatsapp: { phone, wa_id: stored.message.from, message_id: stored.message.id } },
+    metadata: {
+      whatsapp: { phone, wa_id: stored.message.from, message_id: stored.message.id },
+      ...(attachment ? { attachment: { type: attachment } } : {}),
+    },
     sentAt: Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date(),
   };
 }
 
-export function whatsappText(content: string, sources: { url: string | null }[]): string {
+/** A reply as WhatsApp shows it, then its sources' URLs; as several messages when longer than one takes. */
+export function whatsappParts(content: string, sources: { url: string | null }[]): string[] {
   const urls = [...new Set(sources.map((source) => source.url).filter((url): url is string => Boolean(url)))];
-  const text = urls.length ? `${content}\n\n${urls.join('\n')}` : content;
-  return text.length > WHATSAPP_MAX_TEXT ? `${text.slice(0, WHATSAPP_MAX_TEXT - 1)}…` : text;
+  return splitMessage(urls.length ? `${content}\n\n${urls.join('\n')}` : content, WHATSAPP_MAX_TEXT);
 }
 
 export interface WhatsAppTemplate {

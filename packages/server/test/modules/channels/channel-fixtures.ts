@@ -120,6 +120,19 @@ export async function expectReconnected(
   return patched.json();
 }
 
+/**
+ * An agent's long reply (about 9,000 characters, within the API's 10,000): ten paragraphs of
+ * twelve numbered sentences each.
+ */
+export function longReply(): string {
+  const paragraph = (n: number) =>
+    Array.from(
+      { length: 12 },
+      (_, i) => `Step ${n}.${i + 1}: take the parcel to the counter and ask for the Aurora courier.`,
+    ).join(' ');
+  return Array.from({ length: 10 }, (_, i) => paragraph(i + 1)).join('\n\n');
+}
+
 let nextUpdateId = 5000;
 /** A Telegram update with a person's text message in a private chat. */
 export function telegramUpdate(chatId: number, text: string) {

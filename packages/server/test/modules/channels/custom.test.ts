@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver } from '../../fakes/webhook-receiver.ts';
 import {
+  agentSays,
   channelEvents,
   eventsOf,
   expectDisconnectedOnce,
@@ -265,6 +266,45 @@ describe('a custom channel', () => {
     // Messages signed with the new secret are taken.
     const message = signedMessage({ thread_id: 'ticket-7', text: 'Hello again', user: ada });
     expect((await deliver(message)).statusCode).toBe(200);
+  });
+
+  it('keeps a disconnected channel disconnected when turned on while its secret is still refused, and reconnects it once it works', async () => {
+    peer.respond = () => ({ status: 401, body: 'bad signature' });
+    await agentSays(t, ws.liveKey, conversationId, 'Are you still there?');
+    await expect
+      .poll(
+        async () => (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json().status,
+        SOON,
+      )
+      .toBe('disconnected');
+    const reconnections = (await eventsOf(t, ws.liveKey, 'channel.reconnected')).length;
+    const turnOn = () =>
+      t.request({
+        method: 'PATCH',
+        url: `/v1/channels/${channelId}`,
+        key: ws.liveKey,
+        body: { status: 'active' },
+      });
+
+    const refused = await turnOn();
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'channel_credentials_rejected',
+    });
+    const still = (await t.request({ url: `/v1/channels/${channelId}`, key: ws.liveKey })).json();
+    expect(still).toMatchObject({ status: 'disconnected' });
+    expect(still.last_error).toContain('401');
+    expect(await eventsOf(t, ws.liveKey, 'channel.reconnected')).toHaveLength(reconnections);
+
+    // The receiver takes the secret again: turning the channel on checks it and reconnects it.
+    peer.respond = () => ({ status: 200, body: 'ok' });
+    const accepted = await turnOn();
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect(accepted.json()).toMatchObject({ status: 'active', last_error: null });
+    const reconnected = await eventsOf(t, ws.liveKey, 'channel.reconnected');
+    expect(reconnected).toHaveLength(reconnections + 1);
+    expect(reconnected[0]!.data).toMatchObject({ id: channelId, status: 'active' });
   });
 
   it('tells the visitor once that a paused chatbot is not answering, instead of going silent', async () => {

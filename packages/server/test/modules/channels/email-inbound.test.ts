@@ -92,6 +92,46 @@ describe('an email channel’s inbound mail (Mailgun)', () => {
     expect(response.json().error.code).toBe('replayed_webhook');
   });
 
+  it('takes a token once when posts sharing it race: one is stored, the others are 403 and change nothing', async () => {
+    const before = await channelEvents(t, ws.liveKey, channelId);
+    // The conversations of the senders of these posts.
+    const conversations = async () =>
+      (
+        (await t.request({ url: '/v1/conversations?channel=email&page_size=100', key: ws.liveKey })).json()
+          .data as { customer_email: string | null }[]
+      ).filter((conversation) => conversation.customer_email?.endsWith('@evil.example'));
+    const first = mailgunPost({ from: 'Mallory 0 <m0@evil.example>', subject: 'Replay 0', body: 'Replay 0' });
+    const posts = [
+      first,
+      ...Array.from({ length: 29 }, (_, i) =>
+        mailgunPost(
+          {
+            from: `Mallory ${i + 1} <m${i + 1}@evil.example>`,
+            subject: `Replay ${i + 1}`,
+            body: `Replay ${i + 1}`,
+          },
+          { token: first.token },
+        ),
+      ),
+    ];
+    const responses = await Promise.all(posts.map((post) => deliver(post)));
+    const statuses = responses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(29);
+    for (const response of responses.filter((r) => r.statusCode === 403)) {
+      expect(response.json().error).toMatchObject({ type: 'permission_error', code: 'replayed_webhook' });
+    }
+    const taken = posts[statuses.indexOf(200)]!;
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).filter(
+      (row) => row.direction === 'inbound' && !before.some((old) => old.id === row.id),
+    );
+    expect(inbound.map((row) => row.platform_message_id)).toEqual([taken.messageId]);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, taken.messageId), SOON).toBe('processed');
+    const [conversation, ...others] = await conversations();
+    expect(others).toEqual([]);
+    expect(conversation).toMatchObject({ customer_email: `m${posts.indexOf(taken)}@evil.example` });
+  });
+
   it('makes the sender a lead, with their name, only when the chatbot captures leads from chat', async () => {
     const quiet = mailgunPost({
       from: 'Grace Hopper <grace@example.com>',

@@ -10,6 +10,7 @@ import {
   expectDisconnectedOnce,
   expectReconnected,
   inboundStatus,
+  longReply,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
@@ -178,6 +179,28 @@ describe('a Slack channel', () => {
     expect(messages.data.filter((m: { role: string }) => m.role === 'user')).toHaveLength(2);
   });
 
+  it('stores what a person wrote without Slack’s markup: escapes decoded, links as label (url)', async () => {
+    const sent = posted().length;
+    const event = dmEvent(
+      '&gt; Is 3 &lt; 4 &amp; 5? See <https://shop.example.com/help?a=1&amp;b=2|our help page> or ' +
+        '<https://shop.example.com/faq>, or write to <mailto:help@shop.example.com|help@shop.example.com> ' +
+        'in <#C024BE7LR|general>',
+    );
+    expect((await deliver(event)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, event.event_id), SOON).toBe('processed');
+    await slack.waitForCalls('/chat.postMessage', sent + 1);
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === event.event_id,
+    )!;
+    const messages = (
+      await t.request({ url: `/v1/conversations/${inbound.conversation_id}/messages`, key: ws.liveKey })
+    ).json().data as { role: string; content: string }[];
+    expect(messages.find((m) => m.role === 'user')!.content).toBe(
+      '> Is 3 < 4 & 5? See our help page (https://shop.example.com/help?a=1&b=2) or ' +
+        'https://shop.example.com/faq, or write to help@shop.example.com in #general',
+    );
+  });
+
   it('ignores messages of bots, its own included', async () => {
     const sent = posted().length;
     const fromBot = dmEvent('I am another bot', { bot_id: 'B0OTHER' });
@@ -260,6 +283,28 @@ describe('a Slack channel', () => {
     await expect
       .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
       .toMatchObject({ direction: 'outbound', status: 'sent', attempts: 2 });
+  });
+
+  it('posts a long reply as several messages in its thread, in order, each within Slack’s limit', async () => {
+    const sent = posted().length;
+    const content = longReply();
+    const agent = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      key: ws.liveKey,
+      body: { content },
+    });
+    expect(agent.statusCode, agent.body).toBe(201);
+    await expect
+      .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
+      .toMatchObject({ direction: 'outbound', status: 'sent', message_id: agent.json().id });
+    const calls = posted().slice(sent);
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    for (const call of calls) {
+      expect(call.body).toMatchObject({ channel: DM, thread_ts: threadTs });
+      expect(call.body.text.length).toBeLessThanOrEqual(4000);
+    }
+    expect(calls.map((call) => call.body.text).join('\n\n')).toBe(content);
   });
 
   it('marks the channel disconnected once when the token is revoked, and reconnects with a new one', async () => {

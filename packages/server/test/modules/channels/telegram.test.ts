@@ -5,10 +5,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
 import {
+  agentSays,
   channelEvents,
   eventsOf,
   expectDisconnectedOnce,
   expectReconnected,
+  longReply,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
@@ -132,6 +134,79 @@ describe('a Telegram channel with a webhook', () => {
     expect(messages.data.filter((m: { role: string }) => m.role === 'user')).toHaveLength(2);
   });
 
+  it('stores and answers a message longer than the message limit, cut with a marker and a note', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    // 4,096 characters, Telegram's own maximum: longer than Parley's 4,000 for a message.
+    const text =
+      `How long do parcels to Iceland take? ${'I ordered a parcel for my aunt last week. '.repeat(100)}`
+        .slice(0, 4096)
+        .trimEnd()
+        .padEnd(4096, '!');
+    const update = textUpdate(45, text);
+    expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await channelEvents(t, ws.liveKey, channelId)).find(
+            (row) => row.platform_message_id === String(update.update_id),
+          ),
+        SOON,
+      )
+      .toMatchObject({ status: 'processed', error: null });
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === String(update.update_id),
+    )!;
+    const messages = (
+      await t.request({ url: `/v1/conversations/${inbound.conversation_id}/messages`, key: ws.liveKey })
+    ).json().data as { role: string; content: string; metadata: Record<string, unknown> }[];
+    const stored = messages.find((message) => message.role === 'user')!;
+    expect(stored.content).toBe(`${text.slice(0, 3999).trimEnd()}…`);
+    expect(Array.from(stored.content).length).toBeLessThanOrEqual(4000);
+    expect(stored.metadata.truncated).toEqual({ original_characters: 4096 });
+    // Answered as usual, in the same chat.
+    const [reply] = (await telegram.waitForCalls('sendMessage', sent + 1)).slice(sent);
+    expect(String(reply!.params.chat_id)).toBe('45');
+    expect(messages.some((message) => message.role === 'assistant')).toBe(true);
+  });
+
+  it('answers the caption of a photo as its text, noting that a photo came with it', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const base = textUpdate(46, '');
+    const { text: _none, ...message } = base.message;
+    const update = {
+      update_id: base.update_id,
+      message: {
+        ...message,
+        photo: [
+          { file_id: 'AgACAgQAAxkBAAIBa', file_unique_id: 'AQADa', width: 90, height: 90, file_size: 1200 },
+          {
+            file_id: 'AgACAgQAAxkBAAIBb',
+            file_unique_id: 'AQADb',
+            width: 800,
+            height: 800,
+            file_size: 64000,
+          },
+        ],
+        caption: 'How long do parcels to Iceland take?',
+      },
+    };
+    expect((await deliver(channelId, update, secret)).statusCode).toBe(200);
+    const [reply] = (await telegram.waitForCalls('sendMessage', sent + 1)).slice(sent);
+    expect(String(reply!.params.chat_id)).toBe('46');
+    expect(reply!.params.text).toContain('9 business days');
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === String(update.update_id),
+    )!;
+    expect(inbound.status).toBe('processed');
+    const messages = (
+      await t.request({ url: `/v1/conversations/${inbound.conversation_id}/messages`, key: ws.liveKey })
+    ).json().data as { role: string; content: string; metadata: Record<string, unknown> }[];
+    expect(messages.find((m) => m.role === 'user')).toMatchObject({
+      content: 'How long do parcels to Iceland take?',
+      metadata: { attachment: { type: 'photo' } },
+    });
+  });
+
   it('notes updates it cannot answer (a sticker, no chat) as ignored, and keeps answering', async () => {
     const sent = telegram.callsOf('sendMessage').length;
     const sticker = {
@@ -243,6 +318,30 @@ describe('a Telegram channel with a webhook', () => {
     await expect
       .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
       .toMatchObject({ direction: 'outbound', status: 'sent', attempts: 2 });
+  });
+
+  it('sends a long reply as several messages in order, and does not send again parts already sent', async () => {
+    const sent = telegram.callsOf('sendMessage').length;
+    const content = longReply();
+    // The second part fails once (Telegram is down for a moment): only it is sent again.
+    telegram.failNext('sendMessage', { status: 500, description: 'Internal Server Error' }, 1, 1);
+    const agent = await agentSays(t, ws.liveKey, conversationId, content);
+    await expect
+      .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
+      .toMatchObject({ direction: 'outbound', status: 'sent', attempts: 2, message_id: agent.id });
+    const texts = telegram
+      .callsOf('sendMessage')
+      .slice(sent)
+      .map((call) => call.params.text as string);
+    const parts = [texts[0]!, ...texts.slice(2)];
+    expect(texts[1]).toBe(texts[2]);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(4096);
+      // Cut between paragraphs, never inside a sentence, and nothing dropped.
+      expect(part).toMatch(/^Step \d+\.1: .*courier\.$/s);
+    }
+    expect(parts.join('\n\n')).toBe(content);
   });
 
   it('marks the channel disconnected once when Telegram revokes the token, and reconnects with a new one', async () => {

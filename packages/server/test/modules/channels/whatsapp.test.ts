@@ -13,6 +13,7 @@ import {
   expectReconnected,
   inboundStatus,
   leadsOf,
+  longReply,
   PUBLIC_URL,
   SHIPPING_URL,
   SOON,
@@ -311,6 +312,89 @@ describe('a WhatsApp channel', () => {
     await expect
       .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
       .toMatchObject({ direction: 'outbound', status: 'sent', attempts: 2 });
+  });
+
+  it('sends a long reply as several messages in order, each within WhatsApp’s limit', async () => {
+    const sent = messagesTo(CUSTOMER).length;
+    const content = longReply();
+    const agent = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversationId}/messages`,
+      key: ws.liveKey,
+      body: { content },
+    });
+    expect(agent.statusCode, agent.body).toBe(201);
+    await expect
+      .poll(async () => (await channelEvents(t, ws.liveKey, channelId))[0], SOON)
+      .toMatchObject({ direction: 'outbound', status: 'sent', message_id: agent.json().id });
+    const parts = messagesTo(CUSTOMER)
+      .slice(sent)
+      .map((call) => call.body.text.body as string);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    expect(parts.join('\n\n')).toBe(content);
+  });
+
+  it('answers the caption of an image as its text, noting that an image came with it', async () => {
+    const number = '15553330002';
+    const photo = whatsapp.message({
+      from: number,
+      name: 'Mo',
+      text: 'How long do parcels to Iceland take?',
+      image: true,
+    });
+    expect((await deliver(photo)).statusCode).toBe(200);
+    await expect.poll(() => messagesTo(number).length, SOON).toBe(1);
+    expect(messagesTo(number)[0]!.body.text.body).toContain('9 business days');
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(photo)), SOON).toBe('processed');
+    const inbound = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === idOf(photo),
+    )!;
+    const messages = (
+      await t.request({ url: `/v1/conversations/${inbound.conversation_id}/messages`, key: ws.liveKey })
+    ).json().data as { role: string; content: string; metadata: Record<string, unknown> }[];
+    expect(messages.find((m) => m.role === 'user')).toMatchObject({
+      content: 'How long do parcels to Iceland take?',
+      metadata: { attachment: { type: 'image' } },
+    });
+  });
+
+  it('keeps the window open when an older message arrives late, after a fresh one', async () => {
+    const number = '15553330001';
+    const fresh = whatsapp.message({
+      from: number,
+      name: 'Lin',
+      text: 'How long do parcels to Iceland take?',
+    });
+    expect((await deliver(fresh)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(fresh)), SOON).toBe('processed');
+    // Meta delivers a message written 25 hours ago only now (after an outage).
+    const late = whatsapp.message({
+      from: number,
+      name: 'Lin',
+      text: 'An older question about returns',
+      at: new Date(Date.now() - 25 * 3600 * 1000),
+    });
+    expect((await deliver(late)).statusCode).toBe(200);
+    await expect.poll(() => inboundStatus(t, ws.liveKey, channelId, idOf(late)), SOON).toBe('processed');
+    // Both are answered: the window runs from the fresh one.
+    await expect.poll(() => messagesTo(number).length, SOON).toBe(2);
+    const conversation = (await channelEvents(t, ws.liveKey, channelId)).find(
+      (row) => row.platform_message_id === idOf(late),
+    )!.conversation_id as string;
+    const sent = messagesTo(number).length;
+    const agent = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${conversation}/messages`,
+      key: ws.liveKey,
+      body: { content: 'Lin, returns are free within 30 days.' },
+    });
+    expect(agent.statusCode, agent.body).toBe(201);
+    await expect.poll(() => messagesTo(number).length, SOON).toBe(sent + 1);
+    expect(messagesTo(number).at(-1)!.body).toMatchObject({
+      type: 'text',
+      text: { body: 'Lin, returns are free within 30 days.' },
+    });
   });
 
   it('refuses free text outside the 24-hour window, and sends the approved template instead once set', async () => {

@@ -165,8 +165,9 @@ describe('conversations of people who went offline', () => {
     // Nothing more to return on the next sweep.
     await t.context.presence.sweep();
     expect(
-      (await t.request({ url: '/v1/events?type=conversation.assigned&page_size=100', key: ws.liveKey })).json()
-        .data,
+      (
+        await t.request({ url: '/v1/events?type=conversation.assigned&page_size=100', key: ws.liveKey })
+      ).json().data,
     ).toHaveLength(events.data.length);
   });
 });
