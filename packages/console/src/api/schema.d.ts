@@ -620,6 +620,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/sources/{id}/content': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description A source as it was given: a text source as {type, title, url, content}, a Q&A source as {type, title, pairs}, a file source as the uploaded file itself (its type and name). A website, sitemap or URL source has no content of its own (409 no_source_content): its pages are in the knowledge export. */
+    get: operations['getSourceContent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/chatbots/{id}/knowledge/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Streams everything the chatbot knows as NDJSON, one document per line: {source: {id, type, title}, document (as listed), chunks: [{position, heading, page, question, text}]}, the chunks being the text the bot answers from. */
+    get: operations['exportKnowledge'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/chatbots/{id}/search': {
     parameters: {
       query?: never;
@@ -1098,6 +1132,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/leads/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Streams every matching lead, newest first: NDJSON (one lead per line, as the API shows it) or CSV (one row per lead, `fields` as JSON). Same filters as the list. */
+    get: operations['exportLeads'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/leads/{id}': {
     parameters: {
       query?: never;
@@ -1301,7 +1352,7 @@ export interface paths {
     delete: operations['deleteChannel'];
     options?: never;
     head?: never;
-    /** @description Only the fields of the channel's type. New credentials are checked with the platform and reconnect a disconnected channel. */
+    /** @description Only the fields of the channel's type. New credentials are checked with the platform and reconnect a disconnected channel. `status: active` without new credentials checks the stored ones first: 400 `channel_credentials_rejected` while the platform refuses them (the channel stays as it was), 502 when it cannot be reached. */
     patch: operations['updateChannel'];
     trace?: never;
   };
@@ -5131,6 +5182,68 @@ export interface operations {
       };
     };
   };
+  getSourceContent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  exportKnowledge: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
   searchChatbotKnowledge: {
     parameters: {
       query?: never;
@@ -5952,6 +6065,7 @@ export interface operations {
       content: {
         'application/json': {
           content: string;
+          /** @description The name the visitor sees, for a message sent with an API key. A signed-in person’s message is signed with their own name (or email). */
           author_name?: string;
         };
       };
@@ -7621,6 +7735,41 @@ export interface operations {
           };
         };
       };
+      /** @description Every error has this shape. */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description Every error has this shape. */
+      '5XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+    };
+  };
+  exportLeads: {
+    parameters: {
+      query?: {
+        /** @description Only the leads of this chatbot (bot_…). */
+        chatbot_id?: string;
+        /** @description Only leads first captured after this time. */
+        created_after?: string;
+        format?: 'ndjson' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
       /** @description Every error has this shape. */
       '4XX': {
         headers: {
