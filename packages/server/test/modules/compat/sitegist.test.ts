@@ -174,7 +174,7 @@ describe('POST /chat', () => {
     expect(session.body).toEqual({ error: 'Session not found.' });
   });
 
-  it('answers 502 {"error"} when the answer generation fails, the message kept', async () => {
+  it('answers 502 {"error", "sessionId"} when the answer generation fails, the message kept for a retry', async () => {
     const llmBot = await trainedBot(server, ws.liveKey, 'LLM Bot');
     const integration = await server.call('POST', `/v1/chatbots/${llmBot.id}/integrations`, {
       key: ws.liveKey,
@@ -187,14 +187,22 @@ describe('POST /chat', () => {
       body: { chatbotId: `proj_${llmBot.id.slice(4)}`, message: 'How do I reset my password?' },
     });
     expect(failed.status).toBe(502);
-    expect(shapeOf(failed.body)).toEqual({ error: 'string' });
-    expect((failed.body as { error: string }).error).toMatch(/^Answer generation failed: /);
+    expect(shapeOf(failed.body)).toEqual({ error: 'string', sessionId: 'string' });
+    const { error, sessionId } = failed.body as { error: string; sessionId: string };
+    expect(error).toMatch(/^Answer generation failed: /);
     fake.setBehavior(null);
+    // The retry goes on in the session the failed answer named: one conversation, not two.
+    const retried = await server.call('POST', `${BASE}/chat`, {
+      key: skKey,
+      body: { chatbotId: `proj_${llmBot.id.slice(4)}`, message: 'How do I reset my password?', sessionId },
+    });
+    expect(retried.status).toBe(200);
+    expect((retried.body as { sessionId: string }).sessionId).toBe(sessionId);
     const conversations = (
       await server.call('GET', `${BASE}/conversations?chatbotId=proj_${llmBot.id.slice(4)}`, { key: skKey })
-    ).body as { data: { messageCount: number }[] };
+    ).body as { data: { id: string; messageCount: number }[] };
     expect(conversations.data).toHaveLength(1);
-    expect(conversations.data[0]!.messageCount).toBe(1);
+    expect(conversations.data[0]!.id).toBe(sessionId);
   });
 });
 

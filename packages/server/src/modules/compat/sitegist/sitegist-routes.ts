@@ -32,6 +32,9 @@ const IDS = {
   conv: (uuid: string) => prefixedId(SESSION_PREFIX, uuid),
 };
 
+/** The session of a chat whose answer failed after its message was stored. */
+const failedSessions = new WeakMap<FastifyRequest, string>();
+
 /** Whether the chat request left out a field, or sent it empty or blank: the seed's "required". */
 function lacks(request: FastifyRequest, field: string): boolean {
   const value = (request.body as Record<string, unknown> | null | undefined)?.[field];
@@ -40,7 +43,15 @@ function lacks(request: FastifyRequest, field: string): boolean {
 
 export const siteGistSeed: CompatSeed = {
   basePath: SITEGIST_BASE,
-  errorSchema: Type.Object({ error: Type.String() }, { description: 'Every error: what went wrong.' }),
+  errorSchema: Type.Object(
+    {
+      error: Type.String(),
+      sessionId: Type.Optional(
+        Type.String({ description: 'On a failed answer (502): the session the message was stored in.' }),
+      ),
+    },
+    { description: 'Every error: what went wrong.' },
+  ),
   keyExample: 'sk_live_…',
   // The seed's table: 400, 401, 404, 429, 502 (a failed answer); a server error is a 500.
   statuses: { client: [400, 401, 404, 429], server: [500, 502] },
@@ -68,7 +79,8 @@ export const siteGistSeed: CompatSeed = {
     } else {
       message = rewriteIds(error.message, IDS);
     }
-    return { status: error.status, body: { error: message } };
+    const sessionId = failedSessions.get(request);
+    return { status: error.status, body: sessionId ? { error: message, sessionId } : { error: message } };
   },
 };
 
@@ -106,6 +118,9 @@ export function siteGistRoutes(
         if (turn.mode === 'human') {
           return { sessionId: prefixedId(SESSION_PREFIX, turn.conversation.id), answer: null };
         }
+        // The visitor's message is stored before the answer is made: a failed answer still names
+        // the session, so that the client retries in the same conversation.
+        failedSessions.set(request, prefixedId(SESSION_PREFIX, turn.conversation.id));
         const reply = await deps.chat.answer(turn);
         return {
           sessionId: prefixedId(SESSION_PREFIX, reply.conversation.id),
