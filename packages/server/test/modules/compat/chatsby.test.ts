@@ -146,6 +146,13 @@ describe('POST /v1/conversations', () => {
         error: { type: 'not_found_error', code: 'resource_not_found', param: null, status: 404 },
       });
     }
+    // A /v1 bot_ id is no agent id here: the message quotes it as sent, not as an agent that exists.
+    const botForm = `bot_${agentId.slice('agent_'.length)}`;
+    const asBot = await server.call('GET', `${BASE}/agents/${botForm}`, { key: liveKey });
+    expect(asBot.status).toBe(404);
+    expect((asBot.body as { error: { message: string } }).error.message).toBe(
+      `No agent found with id '${botForm}'.`,
+    );
     const unknown = await send({ agent_id: `agent_${'0'.repeat(26)}`, message: 'Hi' });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({

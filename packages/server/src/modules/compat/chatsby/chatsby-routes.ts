@@ -35,10 +35,24 @@ import {
 export const CHATSBY_BASE = '/compat/chatsby';
 
 /** Parley's words for a chatbot, in Chatsby's: an agent. */
-function inAgentWords(text: string): string {
-  return rewriteIds(text, { bot: agentId })
+/**
+ * Parley's words as Chatsby's: chatbots are agents, bot_… ids agent_…. An id the client sent
+ * itself (in the path, the query or the body) is quoted as sent: "No agent found with id 'bot_…'" for a bot_ id, not
+ * the agent_ id of an agent that exists.
+ */
+function inAgentWords(text: string, sent: Set<string> = new Set()): string {
+  const quoted = [...sent].filter((id) => text.includes(id));
+  let shown = text;
+  quoted.forEach((id, i) => {
+    shown = shown.replaceAll(id, `\u0000${i}\u0000`);
+  });
+  shown = rewriteIds(shown, { bot: agentId })
     .replace(/\bchatbot(s?)\b/g, 'agent$1')
     .replace(/\bChatbot(s?)\b/g, 'Agent$1');
+  quoted.forEach((id, i) => {
+    shown = shown.replaceAll(`\u0000${i}\u0000`, id);
+  });
+  return shown;
 }
 
 export const chatsbySeed: CompatSeed = {
@@ -64,11 +78,17 @@ export const chatsbySeed: CompatSeed = {
     message: (limit, decision) =>
       `Rate limit exceeded: ${limit} requests per minute. Retry after ${decision.retryAfterSeconds} seconds.`,
   },
-  formatError(error) {
+  formatError(error, request) {
+    // Ids as the client sent them, in the path, the query or the body's fields.
+    const sent = new Set(
+      [request.params, request.query, request.body]
+        .flatMap((part) => (part && typeof part === 'object' ? Object.values(part) : []))
+        .filter((value): value is string => typeof value === 'string' && /^[a-z]+_\w+$/.test(value)),
+    );
     const message =
       error.code === 'missing_required_field' && error.param
         ? `The '${error.param}' field is required.` // the seed's own wording
-        : inAgentWords(error.message);
+        : inAgentWords(error.message, sent);
     return {
       status: error.status,
       body: {
