@@ -219,18 +219,19 @@ export function createChatService(deps: {
     const startedAt = performance.now();
     const question = checkMessage(input.message);
     const bot = await deps.chatbots.get(scope, chatbotId);
-    if (!bot.isActive) {
+    // An empty id is a malformed one (400), not "no conversation": leave the field out for a new one.
+    const existing =
+      input.conversation_id !== undefined
+        ? await deps.conversations.getForBot(scope, bot.id, input.conversation_id)
+        : null;
+    // A paused bot answers nobody; a conversation a person has taken over goes on with them.
+    if (!bot.isActive && existing?.mode !== 'human') {
       throw new AppError(
         'conflict_error',
         'chatbot_inactive',
         `The chatbot '${encodeId('bot', bot.id)}' is paused.`,
       );
     }
-    // An empty id is a malformed one (400), not "no conversation": leave the field out for a new one.
-    const existing =
-      input.conversation_id !== undefined
-        ? await deps.conversations.getForBot(scope, bot.id, input.conversation_id)
-        : null;
 
     const visitorMessage = {
       content: question,

@@ -135,6 +135,38 @@ describe('POST /v1/chatbots/{id}/chat', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('keeps a conversation a person took over going when the bot is paused', async () => {
+    const bot = await createTrainedBot(t, ws.liveKey, { name: 'Paused later' });
+    const started = (await chat({ message: 'Hello' }, ws.liveKey, bot.id)).json();
+    const escalated = await t.request({
+      method: 'POST',
+      url: `/v1/conversations/${started.conversation_id}/escalate`,
+      key: ws.liveKey,
+      body: {},
+    });
+    expect(escalated.statusCode).toBe(200);
+    const paused = await t.request({
+      method: 'PATCH',
+      url: `/v1/chatbots/${bot.id}`,
+      key: ws.liveKey,
+      body: { is_active: false },
+    });
+    expect(paused.statusCode).toBe(200);
+    // The visitor's message waits for the person; a new conversation is refused.
+    const kept = await chat(
+      { message: 'Are you still there?', conversation_id: started.conversation_id },
+      ws.liveKey,
+      bot.id,
+    );
+    expect(kept.statusCode, kept.body).toBe(202);
+    expect(kept.json()).toMatchObject({ reply: null, mode: 'human' });
+    const messages = (
+      await t.request({ url: `/v1/conversations/${started.conversation_id}/messages`, key: ws.liveKey })
+    ).json().data;
+    expect(messages.at(-1)).toMatchObject({ role: 'user', content: 'Are you still there?' });
+    expect((await chat({ message: 'New here' }, ws.liveKey, bot.id)).statusCode).toBe(409);
+  });
+
   it('bounds the message length and refuses blank or malformed input', async () => {
     const long = await chat({ message: 'x'.repeat(501) });
     expect(long.statusCode).toBe(400);
