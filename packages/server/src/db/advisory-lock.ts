@@ -3,7 +3,7 @@
 // use the pool. On the embedded database one process holds the data directory, so no lock is needed.
 import type { Database } from './client.ts';
 
-/** Lock ids in use: 727001 migrations, 727002 the default workspace (a transaction lock), 727003 the demo. */
+/** Lock ids in use: 727001 migrations, 727002 the default workspace (a transaction lock), 727003 the demo, 727004 the job queue's set-up. */
 export async function withAdvisoryLock<T>(db: Database, lockId: number, work: () => Promise<T>): Promise<T> {
   if (db.kind === 'pglite' || !db.pool) return work();
   const client = await db.pool.connect();

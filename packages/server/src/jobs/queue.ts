@@ -4,6 +4,7 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { Value } from 'typebox/value';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import type { Database } from '../db/client.ts';
 import { JOBS, type JobDefinition, type JobName, type JobPayload } from './catalog.ts';
 
@@ -79,16 +80,11 @@ function executorFor(db: Database) {
   return { executeSql: (text: string, values?: unknown[]) => pool.query(text, values), listen };
 }
 
-export async function startQueue(options: { db: Database; logger: Logger; schema: string }): Promise<Queue> {
-  const { db, logger, schema } = options;
-  const boss = new PgBoss({
-    db: executorFor(db) as never,
-    backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
-    schema,
-    supervise: false,
-    schedule: false,
-  });
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+/** Lock id of the queue's set-up (see db/advisory-lock.ts for the others). */
+const QUEUE_SETUP_LOCK_ID = 727_004;
+
+/** Starts pg-boss (creating or upgrading its schema) and creates the queues Parley uses. */
+async function setUpQueues(boss: PgBoss): Promise<void> {
   await boss.start();
   for (const job of QUEUED) {
     await boss.createQueue(job.name, {
@@ -102,6 +98,21 @@ export async function startQueue(options: { db: Database; logger: Logger; schema
     // Queues created before jobs woke their workers keep their options: this one is turned on.
     if (!(await boss.getQueue(job.name))?.notify) await boss.updateQueue(job.name, { notify: true });
   }
+}
+
+export async function startQueue(options: { db: Database; logger: Logger; schema: string }): Promise<Queue> {
+  const { db, logger, schema } = options;
+  const boss = new PgBoss({
+    db: executorFor(db) as never,
+    backend: db.kind === 'pglite' ? 'pglite' : 'postgres',
+    schema,
+    supervise: false,
+    schedule: false,
+  });
+  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  // Nodes starting together on a new database would each create the queue's schema and tables
+  // (and fail on the same names): one node at a time does, the others find them made.
+  await withAdvisoryLock(db, QUEUE_SETUP_LOCK_ID, () => setUpQueues(boss));
   let working: PgBoss | null = null;
   const ticks = startTicks(logger);
   return {
