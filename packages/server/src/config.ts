@@ -26,6 +26,8 @@ export interface Config {
   apiKeyCacheTtlSeconds: number;
   /** Longest chat message a visitor may send, in characters. */
   maxMessageChars: number;
+  /** An in-flight Idempotency-Key whose request stopped renewing it this long ago (a crash) may be taken over. */
+  idempotencyStaleSeconds: number;
   /** Widget (public API) limits: requests a minute per IP, chat messages a minute per conversation. */
   publicRateLimits: { perIp: number; perVisitor: number };
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownTimeoutSeconds: intSetting(env, 'PARLEY_SHUTDOWN_TIMEOUT', 10, 1, 3600),
     crawlConcurrencyPerHost: intSetting(env, 'PARLEY_CRAWL_CONCURRENCY', 2, 1, 32),
     maxMessageChars: intSetting(env, 'PARLEY_MAX_MESSAGE_CHARS', 4000, 1, 100_000),
+    idempotencyStaleSeconds: intSetting(env, 'PARLEY_IDEMPOTENCY_STALE_SECONDS', 60, 1, 3600),
     webhookRetryDelaysSeconds,
     demo: boolSetting(env, 'PARLEY_DEMO', true),
     publicUrl: urlSetting(env, 'PARLEY_PUBLIC_URL', null),

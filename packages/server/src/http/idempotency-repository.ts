@@ -56,6 +56,14 @@ export async function takeOverStale(db: Executor, id: string, staleSeconds: numb
   return rows.length > 0;
 }
 
+/** Renews an in-flight record's lock: its request is still running. */
+export async function renew(db: Executor, id: string): Promise<void> {
+  await db
+    .update(idempotencyKeys)
+    .set({ lockedAt: sql`now()` })
+    .where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, 'in_flight')));
+}
+
 export async function complete(
   db: Executor,
   id: string,

@@ -19,8 +19,11 @@ declare module 'fastify' {
 }
 
 const METHODS = new Set(['POST', 'PATCH', 'DELETE']);
-/** An in-flight record older than this belongs to a request that died; it may be taken over. */
-const STALE_SECONDS = 60;
+/**
+ * An in-flight record not renewed for this long belongs to a request that died (a crash); it may
+ * be taken over. A running request renews its record three times as often, however long it runs.
+ */
+const DEFAULT_STALE_SECONDS = 60;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
 /**
@@ -57,8 +60,38 @@ function readKey(request: FastifyRequest): string | null {
  * after this call, ahead of the routes' own hooks, where hooks of the scope would run. Other
  * routes get none rather than two that do nothing: every hook costs every request.
  */
-export function registerIdempotency(scope: FastifyInstance, db: Database, secretBox: SecretBox): void {
+export function registerIdempotency(
+  scope: FastifyInstance,
+  db: Database,
+  secretBox: SecretBox,
+  options: { staleSeconds?: number } = {},
+): void {
   scope.decorateRequest('idempotencyRecordId', null);
+  const staleSeconds = options.staleSeconds ?? DEFAULT_STALE_SECONDS;
+  /** Records held by requests of this node, renewed while they run (a stream may run for minutes). */
+  const renewals = new Map<string, NodeJS.Timeout>();
+  function hold(request: FastifyRequest, id: string): void {
+    request.idempotencyRecordId = id;
+    const timer = setInterval(
+      () => {
+        repo
+          .renew(db.orm, id)
+          .catch((error: unknown) => request.log.warn({ err: error }, 'renewing an idempotency key failed'));
+      },
+      (staleSeconds * 1000) / 3,
+    );
+    timer.unref();
+    renewals.set(id, timer);
+  }
+  function letGo(id: string): void {
+    clearInterval(renewals.get(id));
+    renewals.delete(id);
+  }
+  /** Frees the key for a retry: the request ended without a result to replay. */
+  function release(id: string): Promise<void> {
+    letGo(id);
+    return repo.release(db.orm, id);
+  }
 
   // preValidation: the body is parsed, and a replay is answered before validation or the handler.
   async function claimKey(request: FastifyRequest, reply: FastifyReply) {
@@ -70,7 +103,7 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
     const hash = requestHash(request);
     const claimed = await repo.claim(db.orm, recordScope, hash);
     if (claimed) {
-      request.idempotencyRecordId = claimed;
+      hold(request, claimed);
       return;
     }
     const existing = await repo.find(db.orm, recordScope);
@@ -88,14 +121,15 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
       reply.header('Idempotent-Replayed', 'true');
       return reply.code(existing.responseStatus ?? 200).send(openBody(secretBox, existing.responseBody));
     }
-    if (await repo.takeOverStale(db.orm, existing.id, STALE_SECONDS)) {
-      request.idempotencyRecordId = existing.id;
+    if (await repo.takeOverStale(db.orm, existing.id, staleSeconds)) {
+      hold(request, existing.id);
       return;
     }
     throw conflict();
   }
 
   async function store(id: string, reply: FastifyReply, body: string) {
+    letGo(id);
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = reply.getHeader(name);
@@ -123,7 +157,7 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
     source.once('end', () => {
       ended = true;
       const body = Buffer.concat(chunks).toString('utf8');
-      const done = endsWithServerError(body) ? repo.release(db.orm, id) : store(id, reply, body);
+      const done = endsWithServerError(body) ? release(id) : store(id, reply, body);
       // The client sees the end once the response is stored: a retry it sends then is replayed.
       done
         .catch((error: unknown) => request.log.error({ err: error }, 'storing an idempotent stream failed'))
@@ -132,9 +166,9 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
     source.once('close', () => {
       if (ended) return;
       toClient.destroy();
-      repo
-        .release(db.orm, id)
-        .catch((error: unknown) => request.log.error({ err: error }, 'releasing an idempotency key failed'));
+      release(id).catch((error: unknown) =>
+        request.log.error({ err: error }, 'releasing an idempotency key failed'),
+      );
     });
     return toClient;
   }
@@ -150,7 +184,7 @@ export function registerIdempotency(scope: FastifyInstance, db: Database, secret
       reply.statusCode >= 500 ||
       (typeof payload !== 'string' && payload !== null && payload !== undefined)
     ) {
-      await repo.release(db.orm, id);
+      await release(id);
       return payload;
     }
     await store(id, reply, payload ?? '');
