@@ -57,6 +57,7 @@ export type AppDeps = Pick<
   | 'logger'
   | 'apiKeys'
   | 'rateLimiter'
+  | 'redis'
   | 'chatbots'
   | 'integrations'
   | 'sources'
@@ -80,7 +81,10 @@ export type AppDeps = Pick<
   | 'users'
   | 'sessions'
 > & {
-  config: Pick<Config, 'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl' | 'mail'>;
+  config: Pick<
+    Config,
+    'maxUploadBytes' | 'publicRateLimits' | 'trustProxy' | 'publicUrl' | 'mail' | 'idempotencyStaleSeconds'
+  >;
 };
 
 // Request ids: a random per-process prefix and a counter; unique across nodes and restarts
@@ -142,7 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   decorateAuth(app);
   await app.register(cookie);
   await registerOpenApi(app, PARLEY_VERSION);
-  await app.register(healthRoutes({ db: deps.db }));
+  await app.register(healthRoutes({ db: deps.db, redis: deps.redis }));
   await app.register(demoRoutes(deps));
   await app.register(widgetScriptRoute());
   await app.register(consoleRoute());
@@ -161,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // the routes its role may (http/access.ts), as stated here per module.
   await app.register(async (v1) => {
     registerAuth(v1, { apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, sessions: deps.sessions });
-    registerIdempotency(v1, deps.db, deps.secretBox);
+    registerIdempotency(v1, deps.db, deps.secretBox, { staleSeconds: deps.config.idempotencyStaleSeconds });
     refuseUnexpectedBodies(v1);
     refuseUnknownQueryParameters(v1);
     const userDeps = {

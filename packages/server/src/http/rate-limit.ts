@@ -1,13 +1,10 @@
 // Per-key request limits by workspace plan: fixed windows of a minute. Counters live in memory
-// when embedded and in Redis when REDIS_URL is set, so several nodes share one limit.
+// when embedded and in Redis when REDIS_URL is set, so several nodes share one limit; while Redis
+// is unreachable, each node counts on its own rather than fail or hold up any request.
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import type { Logger } from 'pino';
+import { type RateLimiterAbstract, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../lib/errors.ts';
 import type { Principal } from '../modules/workspaces/api-key-service.ts';
 
@@ -78,12 +75,29 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-export function createRateLimiter(options: { redis: Redis | null; prefix?: string }): RateLimiter {
-  const redis = options.redis;
+/** How often a node that lost Redis checks whether it answers again. */
+const REDIS_PROBE_MS = 1000;
+
+/**
+ * Shared counters in Redis when there is one. While Redis is unreachable each node counts on its
+ * own (MemoryRateLimiter), at once: a failed command marks Redis down, and until a background
+ * PING (or the client's reconnection) finds it back, requests do not wait for it at all. The
+ * switch is logged once each way.
+ */
+export function createRateLimiter(options: {
+  redis: Redis | null;
+  prefix?: string;
+  logger?: Pick<Logger, 'warn' | 'info'>;
+  probeIntervalMs?: number;
+}): RateLimiter {
+  const { redis, logger } = options;
   if (!redis) return new MemoryRateLimiter();
   // One limiter per distinct limit: rate-limiter-flexible fixes `points` per instance.
   const limiters = new Map<number, RateLimiterAbstract>();
   const prefix = options.prefix ?? 'parley:rl';
+  const local = new MemoryRateLimiter();
+  let shared = true;
+  let probe: NodeJS.Timeout | null = null;
 
   function limiterFor(points: number): RateLimiterAbstract {
     let limiter = limiters.get(points);
@@ -93,29 +107,48 @@ export function createRateLimiter(options: { redis: Redis | null; prefix?: strin
         points,
         duration: WINDOW_SECONDS,
         keyPrefix: `${prefix}:${points}`,
-        // If Redis is unreachable, limit per node rather than fail every request.
-        insuranceLimiter: new RateLimiterMemory({
-          points,
-          duration: WINDOW_SECONDS,
-          keyPrefix: `${prefix}:${points}`,
-        }),
       });
       limiters.set(points, limiter);
     }
     return limiter;
   }
 
+  function fallBack(reason: string): void {
+    if (!shared) return;
+    shared = false;
+    logger?.warn({ err: reason }, 'Redis unreachable: rate limits are counted per node until it answers');
+    probe = setInterval(() => {
+      if (redis!.status !== 'ready') return; // the client is reconnecting by itself
+      redis!.ping().then(resume, () => {});
+    }, options.probeIntervalMs ?? REDIS_PROBE_MS);
+    probe.unref();
+  }
+
+  function resume(): void {
+    if (shared) return;
+    shared = true;
+    if (probe) clearInterval(probe);
+    probe = null;
+    logger?.info('Redis answers again: rate limits are shared between nodes again');
+  }
+  redis.on('ready', resume);
+
   return {
-    async consume(subject, limit) {
-      try {
-        const res = await limiterFor(limit).consume(subject, 1);
-        return decide(limit, res.consumedPoints, res.msBeforeNext, Date.now());
-      } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) {
-          return decide(limit, rejection.consumedPoints, rejection.msBeforeNext, Date.now());
-        }
-        throw rejection;
-      }
+    consume(subject, limit) {
+      if (shared && redis.status !== 'ready') fallBack(`connection ${redis.status}`);
+      if (!shared) return local.consume(subject, limit);
+      return limiterFor(limit)
+        .consume(subject, 1)
+        .then(
+          (res) => decide(limit, res.consumedPoints, res.msBeforeNext, Date.now()),
+          (rejection) => {
+            if (rejection instanceof RateLimiterRes) {
+              return decide(limit, rejection.consumedPoints, rejection.msBeforeNext, Date.now());
+            }
+            fallBack(rejection instanceof Error ? rejection.message : String(rejection));
+            return local.consume(subject, limit);
+          },
+        );
     },
   };
 }

@@ -1,6 +1,6 @@
 // Opens the database and builds every service once, from the config. The server, the worker
 // and the CLI all start from here; tests build the same context on their own database.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -55,6 +55,7 @@ import { createWidgetService } from '../modules/widget/widget-service.ts';
 import { createApiKeyService } from '../modules/workspaces/api-key-service.ts';
 import { createWorkspaceService } from '../modules/workspaces/workspace-service.ts';
 import type { Context } from './context-types.ts';
+import { connectRedis } from './redis.ts';
 import { resolveSecretKey } from './secret-key.ts';
 
 export type { Context } from './context-types.ts';
@@ -107,9 +108,7 @@ export async function buildContext(
 ): Promise<Context> {
   let redis: Redis | null = null;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
-    await redis.connect();
+    redis = await connectRedis(config.redisUrl, logger);
   }
   const apiKeys = createApiKeyService({
     db,
@@ -327,7 +326,7 @@ export async function buildContext(
     workspaces,
     users,
     sessions,
-    rateLimiter: createRateLimiter({ redis }),
+    rateLimiter: createRateLimiter({ redis, logger }),
     queue,
     safeFetch,
     providers,

@@ -1,7 +1,8 @@
 // A fake Telegram Bot API served by the test, in the real shapes: `POST /bot{token}/{method}`
 // answering `{ok: true, result}` or `{ok: false, error_code, description[, parameters]}`. It keeps
-// each bot's webhook, queues updates for getUpdates (long polling with offset and timeout),
-// records every call, and can revoke a token (401), answer the next calls of a method as told, or
+// each bot's webhook, queues updates for getUpdates (long polling with offset and timeout; a
+// getUpdates that overlaps another one of the same bot ends the older with 409 Conflict, as
+// Telegram does), records every call, and can revoke a token (401), answer the next calls of a method as told, or
 // hold the next call of a method until the test releases it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,8 @@ export interface FakeTelegram {
   holdNext(method: string): { reached: Promise<TelegramCall>; release(): void };
   /** The next `times` calls of `method` fail as given (after `after` calls answered as usual). */
   failNext(method: string, failure: Failure, times?: number, after?: number): void;
+  /** getUpdates calls ended by another one of the same bot (409 Conflict), per token. */
+  conflictsOf(token: string): number;
   /** An update for getUpdates to hand out (polling mode). */
   queueUpdate(token: string, update: Record<string, unknown>): void;
   webhookOf(token: string): { url: string; secret_token: string } | null;
@@ -48,7 +51,9 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const failures = new Map<string, (Failure | null)[]>();
   const webhooks = new Map<string, { url: string; secret_token: string }>();
   const updates = new Map<string, Record<string, unknown>[]>();
-  const pollers = new Map<string, () => void>();
+  /** The getUpdates waiting per bot: woken by an update, or ended by an overlapping one. */
+  const pollers = new Map<string, { wake(): void; conflicted: boolean }>();
+  const conflicts = new Map<string, number>();
   const waiters = new Set<() => void>();
   const holds = new Map<string, { arrive(call: TelegramCall): void; released: Promise<void> }[]>();
   let messageId = 1000;
@@ -106,16 +111,36 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         const offset = Number(params.offset ?? 0);
         const pending = () =>
           (updates.get(token) ?? []).filter((update) => Number(update.update_id) >= offset);
+        // Another getUpdates of this bot still waiting: Telegram ends the older one with a 409.
+        const older = pollers.get(token);
+        if (older) {
+          older.conflicted = true;
+          older.wake();
+        }
         if (pending().length === 0 && Number(params.timeout ?? 0) > 0) {
           // Long polling: wait for an update or the timeout.
+          const poller = { wake: () => {}, conflicted: false };
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, Number(params.timeout) * 1000);
-            pollers.set(token, () => {
+            poller.wake = () => {
               clearTimeout(timer);
               resolve();
-            });
+            };
+            pollers.set(token, poller);
           });
-          pollers.delete(token);
+          if (pollers.get(token) === poller) pollers.delete(token);
+          if (poller.conflicted) {
+            conflicts.set(token, (conflicts.get(token) ?? 0) + 1);
+            return {
+              status: 409,
+              body: {
+                ok: false,
+                error_code: 409,
+                description:
+                  'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+              },
+            };
+          }
         }
         // Confirmed updates (below the offset) are forgotten, as Telegram does.
         updates.set(token, pending());
@@ -189,9 +214,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     },
     queueUpdate(token, update) {
       updates.set(token, [...(updates.get(token) ?? []), update]);
-      pollers.get(token)?.();
+      pollers.get(token)?.wake();
     },
     webhookOf: (token) => webhooks.get(token) ?? null,
+    conflictsOf: (token) => conflicts.get(token) ?? 0,
     waitForCalls(method, count, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -211,7 +237,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       });
     },
     async close() {
-      for (const wake of pollers.values()) wake();
+      for (const poller of pollers.values()) poller.wake();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -18,6 +18,7 @@ import type { ChannelSender } from './channel-sender.ts';
 import type { ChannelService } from './channel-service.ts';
 import { asPlatformError, PlatformError } from './platform-error.ts';
 import type { TelegramClient, TelegramUpdate } from './telegram.ts';
+import { createPollLocks } from './telegram-poll-lock.ts';
 
 /** Seconds before each retry of a reply the platform could not take (5xx, no answer). */
 const RETRY_DELAYS_SECONDS = [2, 10, 60, 300, 1800];
@@ -77,6 +78,8 @@ export function createChannelWorker(deps: {
   const stopping = new AbortController();
   /** Whether every channel is in the mode this server's settings want (checked on the first polls). */
   let modesAdopted = false;
+  /** The polling channels this worker polls: one worker per channel, as Telegram wants. */
+  const pollLocks = createPollLocks(db);
 
   async function adoptModes(): Promise<void> {
     let failed = false;
@@ -322,15 +325,22 @@ export function createChannelWorker(deps: {
      * channels connected under other settings switch to this server's mode (webhook or polling).
      */
     async poll(): Promise<void> {
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return pollLocks.release();
       if (!modesAdopted) await adoptModes();
       const channels = await repo.listPolling(db.orm);
-      await Promise.all(channels.map((channel) => pollOne(channel)));
+      // Only the channels no other worker polls: Telegram ends a getUpdates that another overlaps.
+      const mine = await pollLocks.claim(channels.map((channel) => channel.id));
+      await Promise.all(
+        channels.filter((channel) => mine.has(channel.id)).map((channel) => pollOne(channel)),
+      );
+      // Stopped during the polls: another worker may take the channels over at once.
+      if (stopping.signal.aborted) await pollLocks.release();
     },
 
-    /** Ends the long polls in flight, so that a stop does not wait for them. */
+    /** Ends the long polls in flight, so that a stop does not wait for them, and frees the channels. */
     stop(): void {
       stopping.abort();
+      void pollLocks.release();
     },
   };
 
