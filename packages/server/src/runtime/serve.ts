@@ -46,7 +46,8 @@ export async function startServer(
       .ensure({
         workspaceId: bootstrap.workspace.id,
         origins: serverOrigins(config.host, port),
-        baseUrl: serverBaseUrl(config.host, port),
+        baseUrl: config.publicUrl ?? serverBaseUrl(config.host, port),
+        manyNodes: Boolean(config.databaseUrl),
       })
       .catch((error: unknown) => {
         logger.warn({ err: error }, 'the demo chatbot could not be set up');

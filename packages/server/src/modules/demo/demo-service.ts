@@ -113,7 +113,13 @@ export function createDemoService(deps: DemoServiceDeps) {
    * Sends the files that are new or changed, removes sources of files changed or gone. A file's
    * link (which follows the server's address) counts as part of it.
    */
-  async function syncSources(scope: Scope, chatbotId: string, docs: DemoDoc[], baseUrl: string) {
+  async function syncSources(
+    scope: Scope,
+    chatbotId: string,
+    docs: DemoDoc[],
+    baseUrl: string,
+    anyLink: boolean,
+  ) {
     const fromFiles = (await allSources(scope, chatbotId)).filter(isFromFile);
     const kept = new Set<string>();
     const toSend: DemoDoc[] = [];
@@ -123,7 +129,7 @@ export function createDemoService(deps: DemoServiceDeps) {
         (source) =>
           !kept.has(source.id) &&
           source.title === doc.title &&
-          (source.config.url ?? null) === url &&
+          (anyLink || (source.config.url ?? null) === url) &&
           contentHash(source.config.content as string) === doc.hash,
       );
       if (same) kept.add(same.id);
@@ -156,6 +162,11 @@ export function createDemoService(deps: DemoServiceDeps) {
       workspaceId: string;
       origins: string[];
       baseUrl: string;
+      /**
+       * Several nodes serve one database (scale-out): each adds its origins to the bot's, and a
+       * file already sent by another node (its link naming that node) is not sent again.
+       */
+      manyNodes?: boolean;
     }): Promise<DemoEnsureResult | null> {
       if (!deps.enabled) return null;
       const scope: Scope = { workspaceId: input.workspaceId, environment: 'live' };
@@ -169,14 +180,17 @@ export function createDemoService(deps: DemoServiceDeps) {
       // Nodes starting together would otherwise each send the same changed file.
       const result = await withAdvisoryLock(deps.db, DEMO_LOCK_ID, async () => {
         const { bot, created } = await findOrCreateBot(scope);
-        const allowedOrigins = mergeServerOrigins(bot.widgetSettings.allowed_origins, input.origins);
+        const existing = bot.widgetSettings.allowed_origins;
+        const allowedOrigins = input.manyNodes
+          ? [...new Set([...existing, ...input.origins])]
+          : mergeServerOrigins(existing, input.origins);
         const sameOrigins =
           allowedOrigins.length === bot.widgetSettings.allowed_origins.length &&
           allowedOrigins.every((origin) => bot.widgetSettings.allowed_origins.includes(origin));
         if (!sameOrigins) {
           await deps.chatbots.update(scope, bot.id, { widget_settings: { allowed_origins: allowedOrigins } });
         }
-        const synced = await syncSources(scope, bot.id, docs, input.baseUrl);
+        const synced = await syncSources(scope, bot.id, docs, input.baseUrl, input.manyNodes === true);
         return { chatbotId: bot.id, created, allowedOrigins, ...synced };
       });
       current = { scope, chatbotId: result.chatbotId };

@@ -154,6 +154,22 @@ describe('the demo chatbot', () => {
     });
   });
 
+  it('is shared by the nodes of one database: each adds its origins, none sends the files again', async () => {
+    const other = await t.context.demo.ensure({ workspaceId: ws.id, ...at(4300), manyNodes: true });
+    expect(other).toMatchObject({ created: false, sent: [], removed: 0 });
+    const back = await t.context.demo.ensure({ workspaceId: ws.id, ...at(4200), manyNodes: true });
+    expect(back).toMatchObject({ created: false, sent: [], removed: 0 });
+    const bot = (await t.request({ url: `/v1/chatbots/${botId}`, key: ws.liveKey })).json();
+    expect(bot.widget_settings.allowed_origins.sort()).toEqual(
+      [
+        'http://127.0.0.1:4200',
+        'http://localhost:4200',
+        'http://127.0.0.1:4300',
+        'http://localhost:4300',
+      ].sort(),
+    );
+  });
+
   it('serves the documentation its answers link to, and nothing else', async () => {
     const readme = await t.request({ url: '/demo/README.md' });
     expect(readme.statusCode).toBe(200);
