@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../db/client.ts';
+import type { Scope } from '../../db/tenant-scope.ts';
 import { keepForMail } from '../inbox/person-notice-repository.ts';
 import type { LiveNotice, PersonNotice } from './live-notices.ts';
 
@@ -27,19 +28,28 @@ export async function announce(tx: Executor, notice: LiveNotice | PersonNotice):
   if (notice.kind === 'person') await keepForMail(tx, notice);
 }
 
+/** A notice, or null: notices may have been missed, the stream catches up from the database. */
 export type LiveHandler = (notice: LiveNotice | null) => void;
-export type PersonHandler = (notice: PersonNotice) => void;
+/** A notice for the person, or null: notices may have been missed (see LiveHandler). */
+export type PersonHandler = (notice: PersonNotice | null) => void;
 
 export function createConversationHub(deps: { db: Database; logger: Logger }) {
   const subscribers = new Map<string, Set<LiveHandler>>();
   const personSubscribers = new Map<string, Set<PersonHandler>>();
   let unlisten: (() => Promise<void>) | null = null;
+  let listenedBefore = false;
+
+  /** Tells every stream, of conversations and of people, that notices may have been missed. */
+  function missed(): void {
+    for (const handlers of subscribers.values()) for (const handler of [...handlers]) handler(null);
+    for (const handlers of personSubscribers.values()) for (const handler of [...handlers]) handler(null);
+  }
 
   function dispatch(payload: string): void {
     // An empty payload: the listener reconnected and notices may have been missed. Every stream
     // is told (null) so it can catch up from the database.
     if (payload === '') {
-      for (const handlers of subscribers.values()) for (const handler of handlers) handler(null);
+      missed();
       return;
     }
     let notice: LiveNotice | PersonNotice;
@@ -57,8 +67,28 @@ export function createConversationHub(deps: { db: Database; logger: Logger }) {
   }
 
   return {
+    /**
+     * The conversation's newest message (its uuid), or null when it has none: where a stream
+     * opened without a resume point catches up from.
+     */
+    async newestMessageId(scope: Scope, conversationId: string): Promise<string | null> {
+      const rows = await deps.db.query<{ id: string }>(
+        `SELECT id FROM messages
+         WHERE workspace_id = $1 AND environment = $2 AND conversation_id = $3
+         ORDER BY id DESC LIMIT 1`,
+        [scope.workspaceId, scope.environment, conversationId],
+      );
+      return rows[0]?.id ?? null;
+    },
+    /**
+     * Listens for notices. Listening again after a stop is a reconnect: what was announced in
+     * between never arrived, so every open stream is told to catch up.
+     */
     async start(): Promise<void> {
+      if (unlisten) return;
       unlisten = await deps.db.listen(CHANNEL, dispatch);
+      if (listenedBefore) missed();
+      listenedBefore = true;
     },
     async stop(): Promise<void> {
       await unlisten?.();

@@ -75,6 +75,11 @@ export function followConversation(
   const stream = openEventStream(reply);
   const sent = new Set<string>();
   let lastId = options.afterMessageId;
+  // Where catch-up reads messages from is known once the stream has a resume point, or replays
+  // from the start; otherwise it is the newest message when the stream opened (read first).
+  let cursorKnown = lastId !== null || options.replay === true;
+  // The state last sent, as sent: catch-up sends the state again only when it changed.
+  let lastState = '';
   // Notices are handled one after the other, so events leave in the order they were stored.
   let chain: Promise<void> = Promise.resolve();
 
@@ -85,11 +90,23 @@ export function followConversation(
     stream.send('message', present(row), row.id);
   }
 
-  let replaying = options.replay === true && !lastId;
+  function sendState(row: ConversationRow, onlyIfChanged: boolean): void {
+    const shown = presentState(row);
+    const text = JSON.stringify(shown);
+    if (onlyIfChanged && text === lastState) return;
+    lastState = text;
+    stream.send('conversation', shown);
+  }
 
-  async function catchUp(): Promise<void> {
-    if (!lastId && !replaying) return;
-    replaying = false;
+  /** Sends the messages stored since the last one sent (or since the stream opened). */
+  async function catchUpMessages(): Promise<void> {
+    if (!cursorKnown) {
+      // Opened without a resume point: what comes after the newest message now is new to it.
+      // Messages stored after the subscription are announced too, and sent once.
+      lastId = await deps.hub.newestMessageId(scope, conversationId);
+      cursorKnown = true;
+      return;
+    }
     for (;;) {
       const rows = await deps.conversations.listMessages(scope, conversationId, {
         limit: CATCH_UP_PAGE,
@@ -100,8 +117,20 @@ export function followConversation(
     }
   }
 
+  /** The conversation as it is now: sent when it changed since last sent; a deleted one ends. */
+  async function catchUpState(): Promise<void> {
+    const current = await deps.conversations.get(scope, conversationId).catch(() => null);
+    if (current) sendState(current, true);
+    else stream.end();
+  }
+
   async function handle(notice: LiveNotice | null): Promise<void> {
-    if (notice === null) return catchUp();
+    // Notices may have been missed (the listener reconnected): catch up from the database.
+    if (notice === null) {
+      await catchUpMessages();
+      await catchUpState();
+      return;
+    }
     if (notice.kind === 'typing') {
       const typing = presentTyping(notice, audience);
       if (typing) stream.send('typing', typing);
@@ -117,7 +146,7 @@ export function followConversation(
       return;
     }
     const current = await deps.conversations.get(scope, conversationId).catch(() => null);
-    if (current) stream.send('conversation', presentState(current));
+    if (current) sendState(current, false);
     else stream.end(); // deleted
   }
 
@@ -132,8 +161,18 @@ export function followConversation(
     clearInterval(heartbeat);
     unsubscribe();
   });
-  // Subscribed first, then the state and the catch-up: nothing stored in between is missed
-  // (a message both caught up and announced is sent once).
-  stream.send('conversation', presentState(conversation));
-  chain = chain.then(catchUp);
+  // Subscribed first, then the resume point, the state and the catch-up: nothing stored in
+  // between is missed (a message both caught up and announced is sent once). The first event is
+  // the state as read after subscribing. Whenever the hub may have missed notices (its listener
+  // reconnected), the stream catches up again from where it is.
+  chain = chain
+    .then(async () => {
+      if (!cursorKnown) await catchUpMessages(); // the newest message now: the resume point
+      await catchUpState();
+      await catchUpMessages();
+    })
+    .catch((error) => {
+      reply.log.warn({ err: error }, 'live catch-up failed');
+      if (!lastState) sendState(conversation, false);
+    });
 }
