@@ -16,5 +16,11 @@ export default defineConfig({
     // the server keeps state at module level (each test app is built by startTestApp), and a
     // file that changes the process (fake timers, environment variables) restores it.
     isolate: false,
+    // Each test app runs its embedded database in a thread of its own, and many come and go in one
+    // worker: V8 13 (Node 24) can abort on a race in its process-wide table of wasm code pages while
+    // one thread frees code that another allocates (nodejs/node#64500, "Check failed:
+    // jit_page_->allocations_.erase(addr)"). Not collecting wasm code that is tiered up removes
+    // most of those frees; the memory kept is a few MB per worker.
+    execArgv: ['--no-wasm-code-gc'],
   },
 });
