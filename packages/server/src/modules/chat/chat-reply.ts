@@ -49,7 +49,9 @@ export function composeReply(
   result: GenerateResult,
   interrupted = false,
 ): ReplyParts {
-  const content = result.text.trim();
+  // A model that said nothing (an empty or blank completion) could not answer: the fallback
+  // message, as when the knowledge has nothing. A reply cut short by the client stays as it was.
+  const content = result.text.trim() || (interrupted ? '' : bot.fallbackMessage);
   const grounded =
     chunks.length > 0 &&
     result.grounded !== false &&

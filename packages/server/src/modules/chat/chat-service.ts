@@ -364,12 +364,8 @@ export function createChatService(deps: {
         }
         throw error;
       }
-      // A model that said nothing (an empty or blank completion) could not answer: the visitor
-      // gets the fallback message, as when the knowledge has nothing.
-      if (!outcome.interrupted && outcome.result.text.trim() === '') {
-        options.onDelta?.(bot.fallbackMessage);
-        outcome.result = { ...outcome.result, text: bot.fallbackMessage, grounded: false };
-      }
+      // A model that said nothing gets the fallback message in its place (composeReply): streamed too.
+      if (!outcome.interrupted && !outcome.result.text.trim()) options.onDelta?.(bot.fallbackMessage);
       parts = composeReply(bot, chunks, outcome.result, outcome.interrupted);
       if (turn.integrationId && turn.integrationStatus === 'failing' && !outcome.interrupted) {
         const row = await deps.integrations.get(turn.scope, turn.integrationId);

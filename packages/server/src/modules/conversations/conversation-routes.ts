@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, scopeOf } from '../../http/auth.ts';
+import { sendDownload } from '../../http/download.ts';
 import { optionalBody } from '../../http/json-body.ts';
 import { PageQuery, pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse } from '../../http/schemas.ts';
@@ -171,11 +172,12 @@ export function conversationRoutes(deps: {
       },
       async (request, reply) => {
         const format = request.query.format ?? 'ndjson';
-        const stamp = new Date().toISOString().slice(0, 10);
-        return reply
-          .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-          .header('content-disposition', `attachment; filename="conversations-${stamp}.${format}"`)
-          .send(deps.conversations.export(scopeOf(request), filtersOf(request.query), format));
+        return sendDownload(
+          reply,
+          'conversations',
+          format,
+          deps.conversations.export(scopeOf(request), filtersOf(request.query), format),
+        );
       },
     );
 

@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
+import { sendDownload } from '../../http/download.ts';
 import { pageSchema, parsePage, toPage } from '../../http/pagination.ts';
 import { DeletedResponse, IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
@@ -104,11 +105,7 @@ export function leadRoutes(deps: { leads: LeadService }) {
           ...(chatbot_id === undefined ? {} : { chatbotId: decodeId('bot', chatbot_id, 'chatbot_id') }),
           ...(created_after === undefined ? {} : { createdAfter: new Date(created_after) }),
         };
-        const stamp = new Date().toISOString().slice(0, 10);
-        return reply
-          .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-          .header('content-disposition', `attachment; filename="leads-${stamp}.${format}"`)
-          .send(deps.leads.export(scopeOf(request), filter, format));
+        return sendDownload(reply, 'leads', format, deps.leads.export(scopeOf(request), filter, format));
       },
     );
 

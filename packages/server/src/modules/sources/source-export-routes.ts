@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../http/auth.ts';
+import { sendDownload } from '../../http/download.ts';
 import { IdParams } from '../../http/schemas.ts';
 import { decodeId } from '../../lib/ids.ts';
 import type { SourceService } from './source-service.ts';
@@ -56,11 +57,7 @@ export function sourceExportRoutes(deps: { sources: SourceService }) {
       async (request, reply) => {
         const chatbotId = decodeId('bot', request.params.id, 'id');
         const stream = await deps.sources.exportKnowledge(scopeOf(request), chatbotId);
-        const stamp = new Date().toISOString().slice(0, 10);
-        return reply
-          .header('content-type', 'application/x-ndjson')
-          .header('content-disposition', `attachment; filename="knowledge-${stamp}.ndjson"`)
-          .send(stream);
+        return sendDownload(reply, 'knowledge', 'ndjson', stream);
       },
     );
   };

@@ -38,6 +38,14 @@ export function giveWay(heldMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** An uploaded file is read back in slices of this size, each about 10 ms of the database's time. */
+const FILE_SLICE_BYTES = 1024 * 1024;
+
+/** A file source's upload, as it was sent; null when it is gone. */
+export function readUploadedFile(db: Executor, sourceId: string) {
+  return repo.readSourceFile(db, sourceId, FILE_SLICE_BYTES, giveWay);
+}
+
 export interface IndexTarget {
   source: SourceRow;
   document: DocumentRow;

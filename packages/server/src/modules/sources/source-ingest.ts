@@ -14,12 +14,9 @@ import { CrawlAbortedError, crawlSource } from './crawling/source-crawl.ts';
 import { DocumentPoolClosedError, type DocumentWork } from './document-pool.ts';
 import { UnsupportedDocumentError } from './extraction/extract-document.ts';
 import { embedDocument } from './source-embedding.ts';
-import { failDocument, giveWay, type IndexTarget, indexDocument } from './source-indexing.ts';
+import { failDocument, type IndexTarget, indexDocument, readUploadedFile } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
 import { presentSource, type SourceRow } from './source-schemas.ts';
-
-/** An uploaded file is read back in slices of this size, each about 10 ms of the database's time. */
-const FILE_SLICE_BYTES = 1024 * 1024;
 
 export interface IngestDeps {
   db: Database;
@@ -81,7 +78,7 @@ export function createSourceIngest(deps: IngestDeps) {
       // The page where the text is published, when given, is what answers link to.
       await indexDocument(db, target, { ...extracted, title: source.title }, { url: config.url ?? null });
     } else {
-      const file = await repo.readSourceFile(db.orm, source.id, FILE_SLICE_BYTES, giveWay);
+      const file = await readUploadedFile(db.orm, source.id);
       if (!file) throw new Error('the uploaded file is missing');
       const extracted = await deps.documents.extract({
         body: Buffer.from(file.bytes),

@@ -8,7 +8,7 @@ import { encodeId, newUuid } from '../../lib/ids.ts';
 import type { ChatbotService } from '../chatbots/chatbot-service.ts';
 import { findDeadPattern } from './crawling/crawl-url.ts';
 import { exportKnowledge } from './source-export.ts';
-import { giveWay } from './source-indexing.ts';
+import { readUploadedFile } from './source-indexing.ts';
 import * as repo from './source-repository.ts';
 import type { CreateSourceInput, SourceRow } from './source-schemas.ts';
 
@@ -22,9 +22,6 @@ export type SourceContent =
   | { type: 'text'; title: string; url: string | null; content: string }
   | { type: 'qa'; title: string; pairs: unknown[] }
   | { type: 'file'; filename: string; contentType: string; bytes: Buffer };
-
-/** Slices an uploaded file is read back in (the embedded database gives way between them). */
-const FILE_SLICE_BYTES = 1024 * 1024;
 
 export const DEFAULT_MAX_PAGES = 500;
 export const DEFAULT_MAX_DEPTH = 10;
@@ -163,7 +160,7 @@ export function createSourceService(deps: { db: Database; jobs: JobSender; chatb
         return { type: 'text', title: source.title, url: config.url ?? null, content: config.content ?? '' };
       if (source.type === 'qa') return { type: 'qa', title: source.title, pairs: config.pairs ?? [] };
       if (source.type === 'file') {
-        const file = await repo.readSourceFile(db.orm, source.id, FILE_SLICE_BYTES, giveWay);
+        const file = await readUploadedFile(db.orm, source.id);
         if (file) return { type: 'file', ...file };
       }
       throw new AppError(
