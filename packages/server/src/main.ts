@@ -6,6 +6,7 @@ import { keyCommands, workspaceCommands } from './cli/commands.ts';
 import { botCommands } from './cli/commands-bots.ts';
 import { channelCommands } from './cli/commands-channels.ts';
 import { chatCommands } from './cli/commands-chat.ts';
+import { exportCommand } from './cli/commands-export.ts';
 import { loopCommands } from './cli/commands-loops.ts';
 import { sourceCommands } from './cli/commands-sources.ts';
 import { userCommands } from './cli/commands-users.ts';
@@ -69,6 +70,7 @@ program.addCommand(chatCommands(() => loadConfig()));
 program.addCommand(channelCommands(() => loadConfig()));
 program.addCommand(loopCommands(() => loadConfig()));
 program.addCommand(userCommands(() => loadConfig()));
+program.addCommand(exportCommand(() => loadConfig()));
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

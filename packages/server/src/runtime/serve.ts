@@ -1,6 +1,7 @@
 // `parley serve`: the API (and, unless --no-workers, the job workers) in one process.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createExporter } from '../admin/admin-exports.ts';
 import { createAdminOps } from '../admin/admin-ops.ts';
 import { startAdminSocket } from '../admin/admin-socket.ts';
 import { buildApp } from '../app.ts';
@@ -38,7 +39,12 @@ export async function startServer(
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     const admin = lock
-      ? await startAdminSocket(createAdminOps(context, { baseUrl: url }), socketPath(config.dataDir), logger)
+      ? await startAdminSocket(
+          createAdminOps(context, { baseUrl: url }),
+          createExporter(context),
+          socketPath(config.dataDir),
+          logger,
+        )
       : null;
     // After listen: the demo bot's allowed origins need the port actually taken (PORT=0 picks one).
     // The demo is a convenience: the server serves without it.

@@ -1,6 +1,6 @@
 // `parley bots` and `parley sources`: a chatbot and its knowledge from the command line, with
 // the server running (through its socket) and without it (the CLI processes the source itself).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api } from './http-helpers.ts';
@@ -74,6 +74,19 @@ describe('parley bots and sources', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/9 to 17[\s\S]*\[1\] Opening hours/);
 
+    // `parley export`: what the bot knows, to a file, written whole or not at all.
+    const knowledgeFile = path.join(dataDir, 'knowledge.ndjson');
+    const knowledge = await runCli(dataDir, ['export', 'knowledge', '--bot', bot.id, '-o', knowledgeFile]);
+    expect(knowledge.code, knowledge.describe()).toBe(0);
+    expect(knowledge.stderr).toContain(`Exported 1 document to ${knowledgeFile}.`);
+    const [document] = readFileSync(knowledgeFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(document.source).toMatchObject({ id: source.id, type: 'file' });
+    expect(document.chunks.map((chunk: { text: string }) => chunk.text).join(' ')).toContain('9 to 17');
+    expect(existsSync(`${knowledgeFile}.partial`)).toBe(false);
+
     const server = await startParley(dataDir);
     const fetched = await api(server.url, `/v1/sources/${source.id}`, { key });
     expect(fetched.body).toMatchObject({ status: 'ready', chunks: source.chunks });
@@ -103,6 +116,15 @@ describe('parley bots and sources', () => {
     ]);
     expect(followUp.conversation_id).toBe(answer.conversation_id);
     expect(followUp.reply).toContain('30 days');
+    // Exported through the running server: the same CSV as the API's download.
+    const exported = await runCli(dataDir, ['export', 'conversations', '--format', 'csv', '--bot', bot.id]);
+    expect(exported.code, exported.describe()).toBe(0);
+    const download = await fetch(`${server.url}/v1/conversations/export?format=csv&chatbot_id=${bot.id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(exported.stdout).toBe(await download.text());
+    expect(exported.stdout).toContain('How many days do I have for returns?');
+    expect(exported.stderr).toContain('Exported 2 conversations.');
     await stopParley(server);
   }, 300_000);
 
@@ -133,6 +155,11 @@ describe('parley bots and sources', () => {
     ]);
     expect(unknownBot.code).not.toBe(0);
     expect(unknownBot.stderr).toMatch(/No chatbot found/);
+    const file = path.join(dataDir, 'knowledge.ndjson');
+    const noBot = await runCli(dataDir, ['export', 'knowledge', '-o', file]);
+    expect(noBot.code).not.toBe(0);
+    expect(noBot.stderr).toContain("A knowledge export is a chatbot's: give its id.");
+    expect(existsSync(file) || existsSync(`${file}.partial`)).toBe(false);
   }, 180_000);
 
   it('uses the environment credential for --provider', async () => {

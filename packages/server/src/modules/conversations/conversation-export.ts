@@ -1,10 +1,11 @@
 // Exports every matching conversation with its messages as NDJSON (one conversation per line,
 // messages inside) or CSV (one row per message). Conversations are read in batches and written as
 // they are read, so memory stays flat however many there are.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Database } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { toCsv } from '../../lib/csv.ts';
+import { type ExportPart, exportStream } from '../../lib/export-part.ts';
 import type { ConversationFilters } from './conversation-queries.ts';
 import { conversationBatch, messagesOf } from './conversation-queries.ts';
 import { type MessageRow, presentConversation, presentMessage } from './conversation-schemas.ts';
@@ -51,19 +52,20 @@ async function* batches(db: Database, scope: Scope, filters: ConversationFilters
   }
 }
 
-async function* ndjson(db: Database, scope: Scope, filters: ConversationFilters) {
+async function* ndjson(db: Database, scope: Scope, filters: ConversationFilters): AsyncGenerator<ExportPart> {
   for await (const batch of batches(db, scope, filters)) {
-    yield batch
+    const text = batch
       .map(({ conversation, messages }) =>
         JSON.stringify({ ...presentConversation(conversation), messages: messages.map(presentMessage) }),
       )
       .join('\n')
       .concat('\n');
+    yield { text, records: batch.length };
   }
 }
 
-async function* csv(db: Database, scope: Scope, filters: ConversationFilters) {
-  yield toCsv([CSV_COLUMNS]);
+async function* csv(db: Database, scope: Scope, filters: ConversationFilters): AsyncGenerator<ExportPart> {
+  yield { text: toCsv([CSV_COLUMNS]), records: 0 };
   for await (const batch of batches(db, scope, filters)) {
     const records: unknown[][] = [];
     for (const { conversation, messages } of batch) {
@@ -87,8 +89,18 @@ async function* csv(db: Database, scope: Scope, filters: ConversationFilters) {
       }
     }
     // Visitors write messages and names: no cell may reach a spreadsheet as a formula.
-    if (records.length > 0) yield toCsv(records);
+    yield { text: toCsv(records), records: batch.length };
   }
+}
+
+/** The export in parts as it is read, each with the number of conversations it holds. */
+export function conversationExportParts(
+  db: Database,
+  scope: Scope,
+  filters: ConversationFilters,
+  format: 'ndjson' | 'csv',
+): AsyncGenerator<ExportPart> {
+  return format === 'csv' ? csv(db, scope, filters) : ndjson(db, scope, filters);
 }
 
 export function exportConversations(
@@ -97,5 +109,5 @@ export function exportConversations(
   filters: ConversationFilters,
   format: 'ndjson' | 'csv',
 ): Readable {
-  return Readable.from(format === 'csv' ? csv(db, scope, filters) : ndjson(db, scope, filters));
+  return exportStream(conversationExportParts(db, scope, filters, format));
 }

@@ -117,6 +117,18 @@ export async function listConversationsByCreation(
     .limit(page.limit);
 }
 
+export async function countConversations(
+  db: Executor,
+  scope: Scope,
+  filters: ConversationFilters,
+): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(conversations)
+    .where(matching(scope, filters));
+  return row?.count ?? 0;
+}
+
 /** A batch of matching conversations in id order, for exports that walk them all. */
 export async function conversationBatch(
   db: Executor,

@@ -1,10 +1,11 @@
 // Exports every matching lead as NDJSON (one lead per line, as the API shows it) or CSV (one row
 // per lead, custom fields as a JSON cell). Leads are read newest first in batches and written as
 // they are read, so memory stays flat however many there are.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Database } from '../../db/client.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { toCsv } from '../../lib/csv.ts';
+import { type ExportPart, exportStream } from '../../lib/export-part.ts';
 import { type LeadFilter, listLeads } from './lead-repository.ts';
 import { presentLead } from './lead-schemas.ts';
 
@@ -35,17 +36,17 @@ async function* batches(db: Database, scope: Scope, filter: LeadFilter) {
   }
 }
 
-async function* ndjson(db: Database, scope: Scope, filter: LeadFilter) {
+async function* ndjson(db: Database, scope: Scope, filter: LeadFilter): AsyncGenerator<ExportPart> {
   for await (const leads of batches(db, scope, filter)) {
-    yield `${leads.map((lead) => JSON.stringify(lead)).join('\n')}\n`;
+    yield { text: `${leads.map((lead) => JSON.stringify(lead)).join('\n')}\n`, records: leads.length };
   }
 }
 
-async function* csv(db: Database, scope: Scope, filter: LeadFilter) {
-  yield toCsv([LEAD_CSV_COLUMNS]);
+async function* csv(db: Database, scope: Scope, filter: LeadFilter): AsyncGenerator<ExportPart> {
+  yield { text: toCsv([LEAD_CSV_COLUMNS]), records: 0 };
   for await (const leads of batches(db, scope, filter)) {
     // Visitors type names and fields: toCsv keeps any cell from reaching a spreadsheet as a formula.
-    yield toCsv(
+    const text = toCsv(
       leads.map((lead) => [
         lead.id,
         lead.chatbot_id,
@@ -60,7 +61,18 @@ async function* csv(db: Database, scope: Scope, filter: LeadFilter) {
         lead.updated_at,
       ]),
     );
+    yield { text, records: leads.length };
   }
+}
+
+/** The export in parts as it is read, each with the number of leads it holds. */
+export function leadExportParts(
+  db: Database,
+  scope: Scope,
+  filter: LeadFilter,
+  format: 'ndjson' | 'csv',
+): AsyncGenerator<ExportPart> {
+  return format === 'csv' ? csv(db, scope, filter) : ndjson(db, scope, filter);
 }
 
 export function exportLeads(
@@ -69,5 +81,5 @@ export function exportLeads(
   filter: LeadFilter,
   format: 'ndjson' | 'csv',
 ): Readable {
-  return Readable.from(format === 'csv' ? csv(db, scope, filter) : ndjson(db, scope, filter));
+  return exportStream(leadExportParts(db, scope, filter, format));
 }

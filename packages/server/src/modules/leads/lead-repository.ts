@@ -222,6 +222,22 @@ export interface LeadFilter {
   createdAfter?: Date;
 }
 
+function leadsMatching(scope: Scope, filter: LeadFilter): SQL | undefined {
+  return and(
+    inScope(leads, scope),
+    filter.chatbotId ? eq(leads.chatbotId, filter.chatbotId) : undefined,
+    filter.createdAfter ? gt(leads.createdAt, filter.createdAfter) : undefined,
+  );
+}
+
+export async function countLeads(db: Executor, scope: Scope, filter: LeadFilter): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(leads)
+    .where(leadsMatching(scope, filter));
+  return row?.count ?? 0;
+}
+
 /** Newest first (ids are UUIDv7), after the cursor's id. */
 export async function listLeads(
   db: Executor,
@@ -232,14 +248,7 @@ export async function listLeads(
   return db
     .select()
     .from(leads)
-    .where(
-      and(
-        inScope(leads, scope),
-        filter.chatbotId ? eq(leads.chatbotId, filter.chatbotId) : undefined,
-        filter.createdAfter ? gt(leads.createdAt, filter.createdAfter) : undefined,
-        page.beforeId ? lt(leads.id, page.beforeId) : undefined,
-      ),
-    )
+    .where(and(leadsMatching(scope, filter), page.beforeId ? lt(leads.id, page.beforeId) : undefined))
     .orderBy(desc(leads.id))
     .limit(page.limit);
 }

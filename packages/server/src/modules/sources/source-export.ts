@@ -1,11 +1,12 @@
 // What a chatbot knows, exported: each document of each source with the chunks the bot answers
 // from (NDJSON, a document per line), and a source's own content as it was given (a text, Q&A
 // pairs, the uploaded file). Read in batches and written as read, so memory stays flat.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { asc, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { chunks } from '../../db/schema.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
+import { type ExportPart, exportStream } from '../../lib/export-part.ts';
 import { listDocuments, listSources } from './source-repository.ts';
 import { type DocumentRow, presentDocument, presentSource } from './source-schemas.ts';
 
@@ -42,7 +43,12 @@ async function chunksOf(db: Database, batch: DocumentRow[]) {
   return byDocument;
 }
 
-async function* knowledgeLines(db: Database, scope: Scope, chatbotId: string) {
+/** Every document of the chatbot's sources (newest source first) with its chunks, as NDJSON parts. */
+export async function* knowledgeExportParts(
+  db: Database,
+  scope: Scope,
+  chatbotId: string,
+): AsyncGenerator<ExportPart> {
   let beforeId: string | null = null;
   for (;;) {
     const sourceRows = await listSources(db.orm, scope, chatbotId, { limit: SOURCES_BATCH, beforeId });
@@ -53,7 +59,7 @@ async function* knowledgeLines(db: Database, scope: Scope, chatbotId: string) {
         const batch = await listDocuments(db.orm, scope, source.id, { limit: DOCUMENTS_BATCH, afterId });
         if (batch.length === 0) break;
         const byDocument = await chunksOf(db, batch);
-        yield batch
+        const text = batch
           .map((document) =>
             JSON.stringify({
               source: head,
@@ -63,6 +69,7 @@ async function* knowledgeLines(db: Database, scope: Scope, chatbotId: string) {
           )
           .join('\n')
           .concat('\n');
+        yield { text, records: batch.length };
         if (batch.length < DOCUMENTS_BATCH) break;
         afterId = batch.at(-1)!.id;
       }
@@ -74,5 +81,5 @@ async function* knowledgeLines(db: Database, scope: Scope, chatbotId: string) {
 
 /** Every document of the chatbot's sources (newest source first) with its chunks, as NDJSON. */
 export function exportKnowledge(db: Database, scope: Scope, chatbotId: string): Readable {
-  return Readable.from(knowledgeLines(db, scope, chatbotId));
+  return exportStream(knowledgeExportParts(db, scope, chatbotId));
 }

@@ -128,6 +128,16 @@ export async function refreshCounts(db: Executor, sourceId: string): Promise<voi
     WHERE sources.id = ${sourceId}`);
 }
 
+/** How many documents the chatbot's sources hold: what a knowledge export writes. */
+export async function countChatbotDocuments(db: Executor, scope: Scope, chatbotId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(documents)
+    .innerJoin(sources, eq(sources.id, documents.sourceId))
+    .where(and(inScope(documents, scope), eq(sources.chatbotId, chatbotId)));
+  return row?.count ?? 0;
+}
+
 export async function listDocuments(
   db: Executor,
   scope: Scope,
