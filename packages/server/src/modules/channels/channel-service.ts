@@ -285,7 +285,15 @@ export function createChannelService(deps: {
       await get(scope, id);
       const removals = await db.orm.transaction(async (tx) => {
         const row = await repo.lockChannel(tx, scope, id);
-        return row ? deps.cleanup.deleteChannels(tx, [row]) : [];
+        if (!row) return [];
+        // Deleting is disconnecting; a channel the platform had already refused said so then.
+        if (row.status === 'active') {
+          await recordEvent(tx, scope, 'channel.disconnected', {
+            ...present(row),
+            reason: 'The channel was deleted.',
+          });
+        }
+        return deps.cleanup.deleteChannels(tx, [row]);
       });
       await deps.cleanup.queue(removals);
     },

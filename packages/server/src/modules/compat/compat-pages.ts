@@ -1,6 +1,7 @@
 // The seeds' pagination styles on top of Parley's keyset pages (newest first, `limit` rows
 // after `beforeId`): every row (bare arrays), page/per_page, and Chatsby's opaque cursors.
 import { AppError } from '../../lib/errors.ts';
+import { parsePrefixedId } from './compat-ids.ts';
 
 export type KeysetPage<Row> = (page: { limit: number; beforeId: string | null }) => Promise<Row[]>;
 
@@ -73,6 +74,16 @@ export function decodeCursor<Field extends string>(cursor: string, fields: Field
     // answered below
   }
   throw invalidCursor();
+}
+
+/** The id a cursor `{"id": "prefix_…"}` holds; a cursor that holds no such id is invalid. */
+export function cursorId(cursor: string, prefix: string): string {
+  const { id } = decodeCursor(cursor, ['id']);
+  try {
+    return parsePrefixedId(prefix, id, 'cursor');
+  } catch {
+    throw invalidCursor();
+  }
 }
 
 export function invalidCursor(): AppError {

@@ -8,6 +8,7 @@ import { startFakeTelegram } from '../../fakes/fake-telegram.ts';
 import { createTrainedBot } from '../../helpers/chat-fixtures.ts';
 import {
   channelEvents,
+  eventsOf,
   PUBLIC_URL,
   SOON,
   startChannelApp,
@@ -57,6 +58,11 @@ describe('deleting a Telegram channel', () => {
     await expect.poll(() => telegram.webhookOf(token), SOON).toBeNull();
     // The first call met the outage; the retry removed it.
     expect(telegram.callsOf('deleteWebhook', token)).toHaveLength(2);
+    // Deleting is disconnecting: subscribers hear of it once.
+    const disconnected = (await eventsOf(t, ws.liveKey, 'channel.disconnected')).filter(
+      (event) => event.data.id === channelId,
+    );
+    expect(disconnected.map((event) => event.data.reason)).toEqual(['The channel was deleted.']);
   });
 
   it('leaves the webhook of a channel connected since to the same Telegram bot', async () => {

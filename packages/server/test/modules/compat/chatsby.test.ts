@@ -218,9 +218,12 @@ describe('cursor pagination', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual([...names].reverse());
 
-    const bad = await server.call('GET', `${BASE}/agents?cursor=not-a-cursor`, { key });
-    expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ error: { code: 'invalid_cursor', param: 'cursor' } });
+    // Not a cursor, and the seed's own example cursor ({"id": "agent_10"}), which names no agent.
+    for (const cursor of ['not-a-cursor', 'eyJpZCI6ImFnZW50XzEwIn0']) {
+      const bad = await server.call('GET', `${BASE}/agents?cursor=${cursor}`, { key });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ error: { code: 'invalid_cursor', param: 'cursor' } });
+    }
     const tooBig = await server.call('GET', `${BASE}/agents?page_size=101`, { key });
     expect(tooBig.status).toBe(400);
     expect(tooBig.body).toMatchObject({ error: { param: 'page_size' } });

@@ -232,6 +232,20 @@ describe('POST /v1/chatbots/{chatbot_id}/chat and sources', () => {
     expect(rows.every((row) => row.status === 'ready' && row.chatbot_id === bot.uuid)).toBe(true);
   });
 
+  it('calls a web page or a sitemap source a website, as InsiteChat has no other kinds', async () => {
+    const web = await server.call('POST', '/v1/chatbots', { key: ws.liveKey, body: { name: 'Web' } });
+    const webId = (web.body as { id: string }).id;
+    for (const body of [
+      { type: 'url', url: 'https://example.com/pricing' },
+      { type: 'sitemap', url: 'https://example.com/sitemap.xml' },
+    ]) {
+      const created = await server.call('POST', `/v1/chatbots/${webId}/sources`, { key: ws.liveKey, body });
+      expect(created.status, created.text).toBe(202);
+    }
+    const listed = await server.call('GET', `${BASE}/chatbots/${uuidOf(webId)}/sources`, { key: icKey });
+    expect((listed.body as { type: string }[]).map((row) => row.type)).toEqual(['website', 'website']);
+  });
+
   it('answers 429 "Monthly message limit reached." when the plan’s messages are used up', async () => {
     const tiny = await buildWorkspace(server.t.context, { plan: 'tiny' });
     const small = await trainedBot(server, tiny.liveKey, 'Tiny');

@@ -119,6 +119,35 @@ describe('POST /chat', () => {
     expect((second.body as { answer: string }).answer).toMatch(/12 EUR/);
   });
 
+  it('tells the visitor in the answer when a person takes over, then answers null until the bot has it back', async () => {
+    // In the test environment, so that the live one's conversations stay with the bot.
+    const testKey = await server.seedKey(ws.testKey, 'sitegist');
+    const handoffBot = await trainedBot(server, ws.testKey, 'Handoff Bot');
+    const chatbotId = `proj_${handoffBot.id.slice(4)}`;
+    const notice =
+      'You are now connected with our team. A member of our team will reply here as soon as possible.';
+    const ask = (message: string, sessionId?: string) =>
+      server.call('POST', `${BASE}/chat`, {
+        key: testKey,
+        body: { chatbotId, message, ...(sessionId ? { sessionId } : {}) },
+      });
+    // Two fallbacks in a row hand the conversation over (the default handoff settings).
+    const first = await ask('Who won the football world cup in 1966?');
+    const { sessionId } = first.body as { sessionId: string; answer: string };
+    expect((first.body as { answer: string }).answer).toMatch(/^I'm sorry/);
+    const second = await ask('What is the capital city of Peru?', sessionId);
+    expect(second.status).toBe(200);
+    const answer = (second.body as { answer: string }).answer;
+    expect(answer, answer).toMatch(/I'm sorry/);
+    expect(answer.endsWith(`\n\n${notice}`), answer).toBe(true);
+    // The person answers through the inbox: the bot says nothing more in this session.
+    const third = await ask('What is your refund policy?', sessionId);
+    expect(third.body).toEqual({ sessionId, answer: null });
+    // Asking for a person is answered with the notice alone.
+    const asked = await ask('Can I talk to a human please?');
+    expect((asked.body as { answer: string }).answer).toBe(notice);
+  });
+
   it('answers 400 with the seed’s words when chatbotId or message is missing, 404 for an id that names nothing', async () => {
     for (const body of [
       { message: 'Hello' },

@@ -1,5 +1,6 @@
-// The chatbot platform's agent loops: Parley's agent loops, in page/per_page pages, 201 on create,
-// 202 on run (the execution is queued; `?wait=true` answers when it ends).
+// The chatbot platform's agent loops: Parley's agent loops, in page/per_page pages, 201 on create
+// and on run (an execution is created, queued; `?wait=true` answers when it ends): the seed's
+// status table has no 202.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf } from '../../../http/auth.ts';
@@ -105,18 +106,18 @@ export function platformLoopRoutes(deps: { agentLoops: AgentLoopService }) {
         schema: {
           operationId: 'runAgentLoop',
           tags,
-          description: 'Starts an execution with `input` (202, queued; `?wait=true` waits up to 30 s).',
+          description: 'Starts an execution with `input` (201, queued; `?wait=true` waits up to 30 s).',
           params: IdParams,
           querystring: RunLoopQuery,
           body: RunLoopBody,
-          response: { 202: ExecutionResponse },
+          response: { 201: ExecutionResponse },
         },
         // The body is optional: a bare POST runs the loop with no input.
         preValidation: optionalBody,
       },
       async (request, reply) =>
         reply
-          .code(202)
+          .code(201)
           .send(
             await actions.run(scopeOf(request), request.params.id, request.body?.input, request.query.wait),
           ),

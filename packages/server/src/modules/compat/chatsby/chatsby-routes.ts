@@ -11,7 +11,7 @@ import type { ChatbotService } from '../../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import type { IntegrationService } from '../../integrations/integration-service.ts';
 import { parsePrefixedId, prefixedId, rewriteIds } from '../compat-ids.ts';
-import { decodeCursor, encodeCursor } from '../compat-pages.ts';
+import { cursorId, encodeCursor } from '../compat-pages.ts';
 import { presentWithProviders } from '../compat-providers.ts';
 import { type CompatDeps, type CompatSeed, registerCompatScope } from '../compat-scope.ts';
 import {
@@ -138,9 +138,7 @@ export function chatsbyRoutes(
       async (request) => {
         const scope = scopeOf(request);
         const size = pageSize(request.query);
-        const beforeId = request.query.cursor
-          ? parsePrefixedId(AGENT_PREFIX, decodeCursor(request.query.cursor, ['id']).id, 'cursor')
-          : null;
+        const beforeId = request.query.cursor ? cursorId(request.query.cursor, AGENT_PREFIX) : null;
         const rows = await deps.chatbots.list(scope, { limit: size + 1, beforeId });
         const page = rows.slice(0, size);
         const hasMore = rows.length > size;
@@ -215,7 +213,7 @@ export function chatsbyRoutes(
           : undefined;
         // Newest created first: a conversation that gets a message while a client walks the pages
         // keeps its place, so the walk sees every conversation once.
-        const beforeId = cursor ? parsePrefixedId('conv', decodeCursor(cursor, ['id']).id, 'cursor') : null;
+        const beforeId = cursor ? cursorId(cursor, 'conv') : null;
         const rows = await deps.conversations.listByCreation(scope, chatbotId ? { chatbotId } : {}, {
           limit: size + 1,
           beforeId,
@@ -259,9 +257,7 @@ export function chatsbyRoutes(
           parsePrefixedId('conv', request.params.id, 'id', 'conversation'),
         );
         const size = pageSize(request.query);
-        const afterId = request.query.cursor
-          ? parsePrefixedId('msg', decodeCursor(request.query.cursor, ['id']).id, 'cursor')
-          : null;
+        const afterId = request.query.cursor ? cursorId(request.query.cursor, 'msg') : null;
         const rows = await deps.conversations.listMessages(scope, conversation.id, {
           limit: size + 1,
           afterId,

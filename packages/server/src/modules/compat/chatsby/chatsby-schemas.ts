@@ -6,6 +6,7 @@ import type { ChatReply, PreparedTurn } from '../../chat/chat-service.ts';
 import type { ChatbotRow } from '../../chatbots/chatbot-schemas.ts';
 import type { ConversationRow, MessageRow } from '../../conversations/conversation-schemas.ts';
 import { prefixedId } from '../compat-ids.ts';
+import { humanTurnText, replyText } from '../compat-replies.ts';
 
 export const AGENT_PREFIX = 'agent';
 
@@ -128,19 +129,19 @@ export function presentReply(reply: ChatReply) {
   return {
     id: conversationId,
     agent_id: agentId(reply.conversation.chatbotId),
-    reply: reply.message.content,
+    reply: replyText(reply),
     sources_used: sourcesOf(reply.message),
     conversation_id: conversationId,
     created_at: chatsbyTime(reply.message.createdAt),
   };
 }
 
-export function presentHumanTurn(turn: Pick<PreparedTurn, 'conversation' | 'userMessage'>) {
+export function presentHumanTurn(turn: Pick<PreparedTurn, 'conversation' | 'userMessage' | 'escalation'>) {
   const conversationId = prefixedId('conv', turn.conversation.id);
   return {
     id: conversationId,
     agent_id: agentId(turn.conversation.chatbotId),
-    reply: null,
+    reply: humanTurnText(turn),
     sources_used: [],
     conversation_id: conversationId,
     created_at: chatsbyTime(turn.userMessage.createdAt),

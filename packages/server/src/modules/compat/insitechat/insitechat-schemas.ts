@@ -5,6 +5,7 @@ import type { ChatReply, PreparedTurn } from '../../chat/chat-service.ts';
 import type { ChatbotRow } from '../../chatbots/chatbot-schemas.ts';
 import type { SourceRow } from '../../sources/source-schemas.ts';
 import type { WebhookRow } from '../../webhooks/webhook-schemas.ts';
+import { humanTurnText, replyText } from '../compat-replies.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const IsoTimestamp = Type.String({
@@ -153,7 +154,7 @@ export function presentDetail(row: ChatbotRow, provider: string) {
 
 export function presentReply(reply: ChatReply) {
   return {
-    reply: reply.message.content,
+    reply: replyText(reply),
     conversation_id: reply.conversation.id,
     message_id: reply.message.id,
     sources: reply.message.sourcesUsed.map((source) => ({
@@ -165,9 +166,9 @@ export function presentReply(reply: ChatReply) {
   };
 }
 
-export function presentHumanTurn(turn: Pick<PreparedTurn, 'conversation' | 'userMessage'>) {
+export function presentHumanTurn(turn: Pick<PreparedTurn, 'conversation' | 'userMessage' | 'escalation'>) {
   return {
-    reply: null,
+    reply: humanTurnText(turn),
     conversation_id: turn.conversation.id,
     message_id: turn.userMessage.id,
     sources: [],
@@ -179,7 +180,8 @@ export function presentSource(row: SourceRow) {
   return {
     id: row.id,
     chatbot_id: row.chatbotId,
-    type: row.type,
+    // InsiteChat's types: a single page or a sitemap is knowledge from a web site.
+    type: row.type === 'url' || row.type === 'sitemap' ? 'website' : row.type,
     title: row.title,
     url: row.config.url ?? null,
     status: row.status,

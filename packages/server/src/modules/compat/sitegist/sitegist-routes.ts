@@ -9,6 +9,7 @@ import type { ChatbotService } from '../../chatbots/chatbot-service.ts';
 import type { ConversationService } from '../../conversations/conversation-service.ts';
 import { parsePrefixedId, prefixedId, rewriteIds } from '../compat-ids.ts';
 import { allRows } from '../compat-pages.ts';
+import { humanTurnText, replyText } from '../compat-replies.ts';
 import { type CompatDeps, type CompatSeed, registerCompatScope, shortNotFound } from '../compat-scope.ts';
 import {
   CHATBOT_PREFIX,
@@ -116,7 +117,7 @@ export function siteGistRoutes(
           ...(conversationId ? { conversation_id: conversationId } : {}),
         });
         if (turn.mode === 'human') {
-          return { sessionId: prefixedId(SESSION_PREFIX, turn.conversation.id), answer: null };
+          return { sessionId: prefixedId(SESSION_PREFIX, turn.conversation.id), answer: humanTurnText(turn) };
         }
         // The visitor's message is stored before the answer is made: a failed answer still names
         // the session, so that the client retries in the same conversation.
@@ -124,7 +125,7 @@ export function siteGistRoutes(
         const reply = await deps.chat.answer(turn);
         return {
           sessionId: prefixedId(SESSION_PREFIX, reply.conversation.id),
-          answer: reply.message.content,
+          answer: replyText(reply),
         };
       },
     );
