@@ -33,5 +33,7 @@ describe('correctSpelling', () => {
     expect(correctSpelling('wich')).toBeNull(); // four letters: too short to tell
     expect(correctSpelling('kubernetes')).toBeNull(); // no everyday word is one edit away
     expect(correctSpelling('iphone')).toBeNull(); // a name, not "phone" misspelt
+    // Longer than any listed word: no listed word is one edit away, so no candidate is tried.
+    expect(correctSpelling('a'.repeat(4_000))).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { lemmasOf } from './wordnet.ts';
 
 let ranks: Map<string, number> | null = null;
+/** The length of the longest listed word. */
+let longest = 0;
 
 function load(): Map<string, number> {
   if (ranks) return ranks;
@@ -18,6 +20,7 @@ function load(): Map<string, number> {
   list.forEach((entry, rank) => {
     const word = entry.word.toLowerCase();
     if (!ranks!.has(word)) ranks!.set(word, rank + 1);
+    longest = Math.max(longest, word.length);
   });
   return ranks;
 }
@@ -71,6 +74,10 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export function correctSpelling(word: string): string | null {
   const lower = word.toLowerCase();
   if (lower.length < 5 || !/^[a-z]+$/.test(lower) || wordRank(lower) !== null) return null;
+  // One edit from a listed word is at most one letter longer than the longest. The check also
+  // bounds the work: the candidates of an n-letter word cost n² (a 4,000-letter "word" pasted into
+  // the chat took seconds of the only thread).
+  if (lower.length > longest + 1) return null;
   let best: string | null = null;
   let bestRank = CORRECTION_RANK + 1;
   const consider = (candidate: string) => {
