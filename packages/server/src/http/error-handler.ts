@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody } from '../lib/errors.ts';
 import { NOT_BLANK } from './schemas.ts';
+import { limitRule, patternRule } from './validation-messages.ts';
 
 interface AjvError {
   keyword: string;
@@ -68,15 +69,25 @@ export function validationError(error: FastifyError): AppError {
       if (first.params.pattern === NOT_BLANK) {
         return AppError.invalid('invalid_parameter', `${subject} must not be blank.`, param);
       }
-      return AppError.invalid('invalid_parameter', `${subject} ${first.message ?? 'is invalid'}.`, param);
+      return AppError.invalid(
+        'invalid_parameter',
+        `${subject} ${patternRule(String(first.params.pattern))}.`,
+        param,
+      );
     case 'type':
       return AppError.invalid(
         'invalid_parameter',
         `${subject} must be ${typeNames(first.params.type)}.`,
         param,
       );
-    default:
-      return AppError.invalid('invalid_parameter', `${subject} ${first.message ?? 'is invalid'}.`, param);
+    default: {
+      const rule = limitRule(first.keyword, first.params.limit);
+      return AppError.invalid(
+        'invalid_parameter',
+        `${subject} ${rule ?? first.message ?? 'is invalid'}.`,
+        param,
+      );
+    }
   }
 }
 

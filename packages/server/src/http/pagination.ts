@@ -5,7 +5,7 @@ import { AppError } from '../lib/errors.ts';
 
 export const PageQuery = Type.Object({
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 
 export interface PageRequest {

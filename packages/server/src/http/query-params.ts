@@ -3,11 +3,21 @@
 // had been applied.
 import type { FastifyInstance } from 'fastify';
 
-/** Within `scope`, every route's querystring schema refuses parameters it does not name. */
+/**
+ * Within `scope`, every route's querystring schema refuses parameters it does not name, and a
+ * route that takes none refuses any (`GET /v1/usage?month=…` is not December's usage).
+ */
 export function refuseUnknownQueryParameters(scope: FastifyInstance): void {
   scope.addHook('onRoute', (route) => {
     const query = route.schema?.querystring as { type?: string; additionalProperties?: unknown } | undefined;
-    if (query?.type !== 'object' || query.additionalProperties !== undefined) return;
+    if (!query) {
+      route.schema = {
+        ...route.schema,
+        querystring: { type: 'object', properties: {}, additionalProperties: false },
+      };
+      return;
+    }
+    if (query.type !== 'object' || query.additionalProperties !== undefined) return;
     // A copy: the same schema object may serve routes of other scopes.
     route.schema!.querystring = { ...query, additionalProperties: false };
   });

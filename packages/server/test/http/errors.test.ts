@@ -180,6 +180,63 @@ describe('error envelope', () => {
     expect(listed.statusCode).toBe(200);
   });
 
+  it('refuses any query parameter on a route that takes none, and an empty cursor', async () => {
+    const bot = await t.request({
+      method: 'POST',
+      url: '/v1/chatbots',
+      key: ws.liveKey,
+      body: { name: 'Q' },
+    });
+    for (const url of [
+      '/v1/usage?month=2026-01',
+      `/v1/chatbots/${bot.json().id}?is_active=true`,
+      '/v1/workspace?x=1',
+    ]) {
+      const refused = await t.request({ url, key: ws.liveKey });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json().error, url).toMatchObject({ code: 'unknown_parameter' });
+    }
+    const empty = await t.request({ url: '/v1/chatbots?cursor=', key: ws.liveKey });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error).toMatchObject({
+      param: 'cursor',
+      message: "The query parameter 'cursor' must not be empty.",
+    });
+  });
+
+  it('says in plain words what a field must look like', async () => {
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/v1/labels', { name: '   ', color: '#123456' }, "The field 'name' must not be blank."],
+      ['POST', '/v1/labels', { name: '\u200b', color: '#123456' }, "The field 'name' must not be blank."],
+      ['POST', '/v1/chatbots', { name: '\u200b\u200c' }, "The field 'name' must not be blank."],
+      [
+        'POST',
+        '/v1/chatbots',
+        { name: 'x'.repeat(101) },
+        "The field 'name' must be at most 100 characters long.",
+      ],
+      [
+        'POST',
+        '/v1/chatbots',
+        { name: 'O', widget_settings: { allowed_origins: ['foo bar'] } },
+        "The field 'widget_settings.allowed_origins.0' must be an origin: http:// or https://, a host and an optional port, with no path (https://www.example.com, or https://*.example.com for its subdomains).",
+      ],
+      [
+        'POST',
+        '/v1/chatbots',
+        { name: 'O', widget_settings: { title: ' ' } },
+        "The field 'widget_settings.title' must not be blank.",
+      ],
+    ];
+    for (const [method, url, body, message] of cases) {
+      const refused = await t.request({ method: method as 'POST', url, key: ws.liveKey, body });
+      expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+      expect(refused.json().error.message).toBe(message);
+    }
+    const labels = await t.request({ url: '/v1/labels', key: ws.liveKey });
+    expect(labels.json().data).toEqual([]);
+  });
+
   it('hides the details of unexpected errors behind a generic 500', async () => {
     const response = await t.request({ url: '/test-only/explode' });
     expect(response.statusCode).toBe(500);

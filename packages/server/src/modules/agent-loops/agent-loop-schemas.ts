@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { agentLoopExecutions, agentLoopSteps, agentLoops } from '../../db/schema.ts';
 import { PageQuery } from '../../http/pagination.ts';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 
 export type LoopRow = typeof agentLoops.$inferSelect;
@@ -94,7 +94,7 @@ const Limits = Type.Object(
 );
 
 const loopFields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: NOT_BLANK }),
   instructions: Type.String({ minLength: 1, maxLength: 20_000 }),
   tools: Type.Array(ToolSetting, { minItems: 1, maxItems: TOOL_NAMES.length }),
   trigger: Trigger,

@@ -18,7 +18,7 @@ import {
 
 export type ChatbotRow = typeof chatbots.$inferSelect;
 
-const Name = Type.String({ minLength: 1, maxLength: 100 });
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK });
 const Slug = Type.String({
   pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
   maxLength: 64,

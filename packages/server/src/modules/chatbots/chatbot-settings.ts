@@ -1,6 +1,7 @@
 // Chatbot settings: their schemas, defaults, and how a partial update merges into them.
 import { Type } from 'typebox';
 import type { ModelSettings, RetrievalSettings, WidgetSettings } from '../../db/schema.ts';
+import { NOT_BLANK } from '../../http/schemas.ts';
 import { TEXT_SEARCH_LANGUAGES } from '../../lib/text-search.ts';
 
 const HexColor = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'A colour as #RRGGBB.' });
@@ -40,9 +41,11 @@ export const WidgetSettingsSchema = Type.Object(
       maxItems: 50,
       description: 'Sites that may embed the widget. Empty: nobody can, until set.',
     }),
-    title: Type.String({ minLength: 1, maxLength: 100 }),
+    title: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
     greeting: Type.String({ maxLength: 500 }),
-    starter_questions: Type.Array(Type.String({ minLength: 1, maxLength: 150 }), { maxItems: 6 }),
+    starter_questions: Type.Array(Type.String({ minLength: 1, maxLength: 150, pattern: NOT_BLANK }), {
+      maxItems: 6,
+    }),
     position: Type.Union([Type.Literal('bottom-right'), Type.Literal('bottom-left')]),
     colors: Type.Object(
       { primary: HexColor, background: HexColor, text: HexColor },
@@ -64,7 +67,12 @@ export const HandoffSettingsSchema = Type.Object(
       maximum: 20,
       description: 'Fallback replies in a row that hand the conversation over; 0: never.',
     }),
-    message: Type.String({ minLength: 1, maxLength: 1000, description: 'Told to the visitor at handoff.' }),
+    message: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      pattern: NOT_BLANK,
+      description: 'Told to the visitor at handoff.',
+    }),
   },
   { additionalProperties: false },
 );

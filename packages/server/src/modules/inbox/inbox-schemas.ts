@@ -11,7 +11,7 @@ const Color = Type.String({
   description: 'A colour as #rrggbb.',
   examples: ['#1f8a70'],
 });
-const LabelName = Type.String({ minLength: 1, maxLength: 50 });
+const LabelName = Type.String({ minLength: 1, maxLength: 50, pattern: NOT_BLANK });
 
 export const LabelResponse = Type.Object({
   id: Type.String({ examples: ['lbl_01jdz6qg0ef8s9cm8y0d7sv9k2'] }),
@@ -148,7 +148,7 @@ export const UpdateCannedReplyBody = Type.Object(
 export const ListCannedRepliesQuery = Type.Object(
   {
     page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     shortcut: Type.Optional(
       Type.String({ maxLength: 50, description: 'Only those whose shortcut starts with this.' }),
     ),

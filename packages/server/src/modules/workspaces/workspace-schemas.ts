@@ -1,6 +1,6 @@
 // API schemas of the workspaces domain, and how rows are presented on the wire.
 import { Type } from 'typebox';
-import { Nullable, Timestamp } from '../../http/schemas.ts';
+import { NOT_BLANK, Nullable, Timestamp } from '../../http/schemas.ts';
 import { encodeId } from '../../lib/ids.ts';
 import { KEY_FORMATS } from './api-key-secrets.ts';
 import type { Principal } from './api-key-service.ts';
@@ -40,7 +40,7 @@ export const CreatedApiKeyResponse = Type.Object({
 
 export const CreateApiKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
     format: Type.Optional(
       Type.Enum(KEY_FORMATS, {
         default: 'parley',
