@@ -183,6 +183,8 @@ async function errorFrom(res: Response): Promise<ApiError> {
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === 'origin_not_allowed') return 'This chat is not available on this site.';
+    // The API's message names the bot's id, which says nothing to a visitor.
+    if (err.code === 'chatbot_inactive') return 'This chat is paused right now. Please try again later.';
     if (err.status === 429) {
       if (err.code === 'monthly_message_limit_reached' || err.code.startsWith('quota')) {
         return 'This chat cannot take more messages right now. Please try again later.';

@@ -132,6 +132,20 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
   }, [api, sessionId, incoming, setSession]);
 
   /** Sends a message; resolves false when the server did not take it (the draft is kept). */
+  // Details the lead form took before there was a conversation: sent again, with it, once the
+  // first message has started one, so that the team sees who they talk to.
+  const pendingLeadRef = useRef<LeadDetails | null>(null);
+  const attachPendingLead = useCallback(
+    (conversationId: string, token: string) => {
+      const details = pendingLeadRef.current;
+      if (!details) return;
+      pendingLeadRef.current = null;
+      // The lead is stored already: failing to attach it loses no message, so the visitor is not told.
+      api.lead({ ...details, conversation_id: conversationId }, token).catch(() => {});
+    },
+    [api],
+  );
+
   const send = useCallback(
     async (text: string): Promise<boolean> => {
       const message = text.trim();
@@ -167,6 +181,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
           accepted = true;
           store.saveConversation(event.conversation_id, event.conversation_token);
           setSession({ id: event.conversation_id, token: event.conversation_token, mode: event.mode });
+          attachPendingLead(event.conversation_id, event.conversation_token);
           if (event.user_message_id) setThread((t) => T.confirmId(t, userId, event.user_message_id!));
           const system = event.system_message;
           if (system && typeof system === 'object') setThread((t) => T.mergeMessage(t, system));
@@ -205,7 +220,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       }
       return accepted;
     },
-    [api, store, fail, setSession],
+    [api, store, fail, setSession, attachPendingLead],
   );
 
   const rate = useCallback(
@@ -269,6 +284,8 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       try {
         const current = sessionRef.current;
         await api.lead({ ...details, ...(current ? { conversation_id: current.id } : {}) }, current?.token);
+        // The form comes before the first message: the conversation it starts gets the lead.
+        if (!current) pendingLeadRef.current = details;
         store.markLeadCaptured();
         setLeadDone(true);
         return true;

@@ -124,6 +124,14 @@ describe('public API client', () => {
     expect(describeError(err)).toBe('This chat is not available on this site.');
   });
 
+  it('tells a visitor a paused bot is paused, without its id', () => {
+    const paused = new ApiError(409, {
+      code: 'chatbot_inactive',
+      message: "The chatbot 'bot_01jdz6qg0ef8s9cm8y0d7sv9k2' is paused.",
+    });
+    expect(describeError(paused)).toBe('This chat is paused right now. Please try again later.');
+  });
+
   it('reads the whole history across pages, with the token', async () => {
     const { conversation, messages } = await createApi(base, 'bot_1').messages('conv_1', 'tok_1');
     expect(conversation).toMatchObject({ mode: 'human' });

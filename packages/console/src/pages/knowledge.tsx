@@ -1,7 +1,7 @@
 // A chatbot's knowledge: add a site, a sitemap, a page, a file (drag and drop), text or Q&A
 // pairs; each source's progress while it is crawled (polled while any is still working), its
 // documents with their status and errors; re-sync and delete.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { type DragEvent, type FormEvent, useState } from 'react';
 import { api, ok, send } from '../api/client.ts';
@@ -261,40 +261,54 @@ function SourceItem({ source }: { source: Source }) {
 }
 
 function Documents({ sourceId, live }: { sourceId: string; live: boolean }) {
-  const documents = useQuery({
+  // Page after page on demand: a crawled site has more documents than one page holds.
+  const documents = useInfiniteQuery({
     queryKey: ['documents', sourceId],
-    queryFn: () =>
+    queryFn: ({ pageParam }) =>
       ok(
         api.GET('/v1/sources/{id}/documents', {
-          params: { path: { id: sourceId }, query: { page_size: 100 } },
+          params: {
+            path: { id: sourceId },
+            query: { page_size: 100, ...(pageParam ? { cursor: pageParam } : {}) },
+          },
         }),
       ),
+    initialPageParam: '',
+    getNextPageParam: (last) => (last.has_more ? (last.next_cursor ?? undefined) : undefined),
     refetchInterval: live ? 1500 : false,
   });
+  const rows = documents.data?.pages.flatMap((page) => page.data) ?? [];
   return (
-    <table className="list small">
-      <thead>
-        <tr>
-          <th>Document</th>
-          <th>Status</th>
-          <th>Passages</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {documents.data?.data.map((doc) => (
-          <tr key={doc.id}>
-            <td>{doc.url ? <a href={doc.url}>{doc.title || doc.url}</a> : doc.title}</td>
-            <td>
-              <Badge value={doc.status} />
-            </td>
-            <td>{doc.chunks}</td>
-            <td>
-              {doc.error ?? (doc.http_status && doc.http_status >= 400 ? `HTTP ${doc.http_status}` : '')}
-            </td>
+    <>
+      <table className="list small">
+        <thead>
+          <tr>
+            <th>Document</th>
+            <th>Status</th>
+            <th>Passages</th>
+            <th>Error</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((doc) => (
+            <tr key={doc.id}>
+              <td>{doc.url ? <a href={doc.url}>{doc.title || doc.url}</a> : doc.title}</td>
+              <td>
+                <Badge value={doc.status} />
+              </td>
+              <td>{doc.chunks}</td>
+              <td>
+                {doc.error ?? (doc.http_status && doc.http_status >= 400 ? `HTTP ${doc.http_status}` : '')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {documents.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => void documents.fetchNextPage()}>
+          Show more documents
+        </button>
+      )}
+    </>
   );
 }

@@ -82,7 +82,9 @@ export function LeadsPage() {
           ))}
         </tbody>
       </table>
-      {rows.length === 0 && leads.isSuccess && <p>No leads yet.</p>}
+      {rows.length === 0 && leads.isSuccess && (
+        <p>{chatbotId || after ? 'No leads match these filters.' : 'No leads yet.'}</p>
+      )}
       {leads.hasNextPage && (
         <button type="button" className="secondary" onClick={() => void leads.fetchNextPage()}>
           More

@@ -298,16 +298,31 @@ describe('the widget on the demo page, in Chromium', () => {
         await screenshot(visitor, 'lead-form');
         await visitor.getByTestId('parley-lead-submit').click();
         await visitor.getByTestId('parley-input').waitFor({ timeout: UI_TIMEOUT_MS });
+        // The first message starts the conversation, and the lead goes with it.
+        await visitor.getByTestId('parley-input').fill('What is the zanzibar quartz code?');
+        await visitor.getByTestId('parley-send').click();
+        await assistantMessages(visitor).filter({ hasText: 'zanzibar quartz code' }).waitFor({
+          timeout: UI_TIMEOUT_MS,
+        });
       } finally {
         await visitorContext.close();
       }
+      await expect
+        .poll(async () => {
+          const listed = await api(demo.server.url, '/v1/conversations?page_size=1', { key: demo.liveKey });
+          return listed.body.data[0] as { id: string; customer_name: string | null };
+        })
+        .toMatchObject({ customer_name: 'Priya' });
       const leads = await api(demo.server.url, '/v1/leads', { key: demo.liveKey });
+      const newest = (await api(demo.server.url, '/v1/conversations?page_size=1', { key: demo.liveKey })).body
+        .data[0] as { id: string };
       expect(leads.body.data).toEqual([
         expect.objectContaining({
           email: null,
           phone_e164: '+442079460958',
           name: 'Priya',
           captured_via: 'widget',
+          conversation_id: newest.id,
         }),
       ]);
     } finally {
