@@ -8,6 +8,8 @@ export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 export type Saved = {
   conversation_id?: string;
   token?: string;
+  /** The signed-in user the conversation was started for (their `user_id`); none when anonymous. */
+  owner?: string;
   visitor_id?: string;
   lead_captured?: boolean;
 };
@@ -38,15 +40,18 @@ export function createStore(storage: StorageLike | null, chatbotId: string) {
   return {
     read,
     /** The conversation to resume, only when both its id and its token are there. */
-    conversation(): { id: string; token: string } | null {
+    conversation(): { id: string; token: string; owner: string | null } | null {
       const saved = read();
-      return saved.conversation_id && saved.token ? { id: saved.conversation_id, token: saved.token } : null;
+      return saved.conversation_id && saved.token
+        ? { id: saved.conversation_id, token: saved.token, owner: saved.owner ?? null }
+        : null;
     },
-    saveConversation(id: string, token: string) {
-      write({ ...read(), conversation_id: id, token });
+    saveConversation(id: string, token: string, owner: string | null = null) {
+      const { owner: _previous, ...rest } = read();
+      write({ ...rest, conversation_id: id, token, ...(owner ? { owner } : {}) });
     },
     forgetConversation() {
-      const { conversation_id: _id, token: _token, ...rest } = read();
+      const { conversation_id: _id, token: _token, owner: _owner, ...rest } = read();
       write(rest);
     },
     /** A stable anonymous id for this browser, made on first use. */
@@ -72,6 +77,7 @@ function sanitize(value: object): Saved {
   const out: Saved = {};
   if (typeof v.conversation_id === 'string') out.conversation_id = v.conversation_id;
   if (typeof v.token === 'string') out.token = v.token;
+  if (typeof v.owner === 'string') out.owner = v.owner;
   if (typeof v.visitor_id === 'string') out.visitor_id = v.visitor_id;
   if (v.lead_captured === true) out.lead_captured = true;
   return out;

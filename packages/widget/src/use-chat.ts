@@ -80,7 +80,12 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
         fail(err);
       },
     );
-    const saved = store.conversation();
+    let saved = store.conversation();
+    // A signed-in user's conversation is not shown to whoever uses the browser next.
+    if (saved?.owner && saved.owner !== identityRef.current?.user_id) {
+      store.forgetConversation();
+      saved = null;
+    }
     if (saved) {
       setSession({ id: saved.id, token: saved.token });
       api.messages(saved.id, saved.token).then(
@@ -103,6 +108,17 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       live = false;
     };
   }, [api, store, fail, setSession]);
+
+  // Another user signs in (or the one signed in signs out) while the page stays open: their
+  // conversation is not the next one's.
+  const userId = identity?.user_id ?? null;
+  useEffect(() => {
+    const saved = store.conversation();
+    if (!saved?.owner || saved.owner === userId) return;
+    store.forgetConversation();
+    setSession(null);
+    setThread([]);
+  }, [store, userId, setSession]);
 
   // The live events stream, once there is a conversation. EventSource reconnects by itself
   // and resumes with Last-Event-ID; it is reopened only when the conversation changes.
@@ -179,7 +195,11 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       const onEvent = (event: ChatEvent) => {
         if (event.type === 'conversation') {
           accepted = true;
-          store.saveConversation(event.conversation_id, event.conversation_token);
+          store.saveConversation(
+            event.conversation_id,
+            event.conversation_token,
+            identityRef.current?.user_id ?? null,
+          );
           setSession({ id: event.conversation_id, token: event.conversation_token, mode: event.mode });
           attachPendingLead(event.conversation_id, event.conversation_token);
           if (event.user_message_id) setThread((t) => T.confirmId(t, userId, event.user_message_id!));

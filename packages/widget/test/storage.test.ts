@@ -15,7 +15,11 @@ describe('conversation storage', () => {
   it('keeps the conversation per chatbot across stores (page loads)', () => {
     const storage = memoryStorage();
     createStore(storage, 'bot_a').saveConversation('conv_1', 'tok_1');
-    expect(createStore(storage, 'bot_a').conversation()).toEqual({ id: 'conv_1', token: 'tok_1' });
+    expect(createStore(storage, 'bot_a').conversation()).toEqual({
+      id: 'conv_1',
+      token: 'tok_1',
+      owner: null,
+    });
     expect(createStore(storage, 'bot_b').conversation()).toBeNull();
     expect(JSON.parse(storage.data.get(storageKey('bot_a'))!)).toEqual({
       conversation_id: 'conv_1',
@@ -30,11 +34,20 @@ describe('conversation storage', () => {
     store.markLeadCaptured();
     store.saveConversation('conv_1', 'tok_1');
     store.saveConversation('conv_1', 'tok_2');
-    expect(store.conversation()).toEqual({ id: 'conv_1', token: 'tok_2' });
+    expect(store.conversation()).toEqual({ id: 'conv_1', token: 'tok_2', owner: null });
     store.forgetConversation();
     expect(store.conversation()).toBeNull();
     expect(store.leadCaptured()).toBe(true);
     expect(store.visitorId(() => 'v_2')).toBe(visitor);
+  });
+
+  it('remembers which signed-in user a conversation was started for, and forgets it with it', () => {
+    const store = createStore(memoryStorage(), 'bot_a');
+    store.saveConversation('conv_1', 'tok_1', 'alice-1');
+    expect(store.conversation()).toEqual({ id: 'conv_1', token: 'tok_1', owner: 'alice-1' });
+    store.forgetConversation();
+    store.saveConversation('conv_2', 'tok_2');
+    expect(store.conversation()).toEqual({ id: 'conv_2', token: 'tok_2', owner: null });
   });
 
   it('treats garbage written by the page as nothing saved', () => {

@@ -94,7 +94,19 @@ export function createWidgetService(deps: {
 
     /** Checks the token of an existing conversation, then stores the visitor's message. */
     async prepareChat(access: WidgetAccess, input: PublicChatInput, token: string | undefined) {
-      if (input.conversation_id) await openConversation(access, input.conversation_id, token);
+      const visitor = visitorOf(access.bot, input);
+      if (input.conversation_id) {
+        const conversation = await openConversation(access, input.conversation_id, token);
+        // A signed-in visitor's conversation is theirs alone: on a shared browser the next person
+        // holds its token too, and must not read on in it or be filed under it.
+        if (conversation.verified && !(visitor?.verified && visitor.id === conversation.visitorId)) {
+          throw new AppError(
+            'permission_error',
+            'conversation_of_another_visitor',
+            'This conversation belongs to another signed-in visitor: start a new one (leave out conversation_id).',
+          );
+        }
+      }
       return deps.chat.prepare(
         access.scope,
         access.limits,
@@ -102,7 +114,7 @@ export function createWidgetService(deps: {
         {
           message: input.message,
           conversation_id: input.conversation_id,
-          visitor: visitorOf(access.bot, input),
+          visitor,
         },
         'widget',
       );

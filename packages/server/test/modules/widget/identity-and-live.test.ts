@@ -118,6 +118,48 @@ describe('identity verification', () => {
       customer_name: 'Ana',
     });
 
+    // On a shared browser the next person holds Ana's token: neither another signed-in user nor
+    // an anonymous visitor may go on in her conversation, or be filed under it.
+    const bob = {
+      user_id: 'user-77',
+      email: 'bob@example.com',
+      name: 'Bob',
+      user_hash: identityHash(secret, { user_id: 'user-77', email: 'bob@example.com' }),
+    };
+    for (const identity of [bob, undefined]) {
+      const takeover = await fetch(`${base}/public/v1/chatbots/${bot}/chat`, {
+        method: 'POST',
+        headers: {
+          origin: SITE,
+          'content-type': 'application/json',
+          authorization: `Bearer ${signed.token}`,
+        },
+        body: JSON.stringify({ message: 'bob here', conversation_id: signed.conversationId, identity }),
+      });
+      expect(takeover.status).toBe(403);
+      expect((await takeover.json()).error.code).toBe('conversation_of_another_visitor');
+    }
+    const still = await t.request({ url: `/v1/conversations/${signed.conversationId}`, key: ws.liveKey });
+    expect(still.json()).toMatchObject({
+      visitor_id: 'user-42',
+      customer_email: 'ana@example.com',
+      message_count: 2,
+    });
+    // Ana herself goes on.
+    const again = await chat(
+      {
+        message: 'And to Iceland?',
+        conversation_id: signed.conversationId,
+        identity: {
+          user_id: 'user-42',
+          email: 'ana@example.com',
+          user_hash: identityHash(secret, { user_id: 'user-42', email: 'ana@example.com' }),
+        },
+      },
+      signed.token,
+    );
+    expect(again.conversationId).toBe(signed.conversationId);
+
     const forged = await chat({
       message: 'How much is shipping?',
       identity: { user_id: 'user-42', email: 'ana@example.com', user_hash: 'a'.repeat(64) },
