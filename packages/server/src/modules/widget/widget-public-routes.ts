@@ -7,6 +7,7 @@ import type { Database } from '../../db/client.ts';
 import { optionalBody } from '../../http/json-body.ts';
 import { parsePage, toPage } from '../../http/pagination.ts';
 import type { RateLimiter } from '../../http/rate-limit.ts';
+import { AppError } from '../../lib/errors.ts';
 import { encodeId } from '../../lib/ids.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import { streamTurn } from '../chat/chat-stream.ts';
@@ -66,13 +67,16 @@ export function widgetPublicRoutes(deps: {
   async function admit(request: FastifyRequest, reply: FastifyReply, chatbotId: string) {
     // Every answer depends on the Origin, refusals too: caches must not mix them.
     reply.header('vary', 'Origin');
-    const access = await widget.admit(chatbotId, requestOrigin(request));
+    const access = await (admissions.get(request) ?? widget.admit(chatbotId, requestOrigin(request)));
     if (request.headers.origin) {
       reply.header('access-control-allow-origin', request.headers.origin);
       reply.header('access-control-expose-headers', 'Retry-After, X-Request-Id');
     }
     return access;
   }
+
+  /** Each request's admission, decided once (before its rate limit) and read by its handler. */
+  const admissions = new WeakMap<FastifyRequest, Promise<WidgetAccess>>();
 
   return async function register(instance: FastifyInstance): Promise<void> {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
@@ -83,11 +87,31 @@ export function widgetPublicRoutes(deps: {
       // A preflight changes nothing and is cached by the browser: limiting it would turn the 429
       // of the request after it into a CORS failure the widget cannot tell from a refused site.
       if (request.method === 'OPTIONS') return;
+      // Requests from sites the bot refuses are counted apart: any page a visitor opens could
+      // otherwise use up the budget that visitor's address (or a whole office behind one NAT)
+      // has for the sites that do embed the bot.
+      const chatbotId = (request.params as { id?: string }).id;
+      let refused = false;
+      if (chatbotId) {
+        const admission = widget.admit(chatbotId, requestOrigin(request));
+        admission.catch(() => {});
+        admissions.set(request, admission);
+        refused = await admission.then(
+          () => false,
+          (error: unknown) => error instanceof AppError && error.code === 'origin_not_allowed',
+        );
+      }
       try {
-        await limit(rateLimiter, `widget-ip:${request.ip}`, publicLimits.perIp, 'requests from this address');
+        await limit(
+          rateLimiter,
+          `${refused ? 'widget-refused-ip' : 'widget-ip'}:${request.ip}`,
+          publicLimits.perIp,
+          'requests from this address',
+        );
       } catch (error) {
-        // Readable by the page, whichever it is (it says only "too many"), so the widget shows it.
-        if (request.headers.origin) {
+        // Readable by the page when the bot admits it (it says only "too many"), so the widget
+        // shows it; a refused page reads nothing, its 429 included.
+        if (request.headers.origin && !refused) {
           reply.header('access-control-allow-origin', request.headers.origin);
           reply.header('access-control-expose-headers', 'Retry-After, X-Request-Id');
         }

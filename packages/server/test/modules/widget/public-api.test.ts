@@ -283,6 +283,21 @@ describe('chat and conversation tokens', () => {
     expect((await pub({ url: `/public/v1/chatbots/${bot}/config` })).statusCode).toBe(200);
   });
 
+  it('counts requests from sites the bot refuses apart, and lets them read nothing', async () => {
+    const ip = visitorIp();
+    const fromElsewhere = () =>
+      pub({ url: `/public/v1/chatbots/${bot}/config`, ip, origin: 'https://evil.example' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 26; i += 1) statuses.push((await fromElsewhere()).statusCode);
+    expect(statuses.slice(0, 25).every((status) => status === 403)).toBe(true);
+    const limited = await fromElsewhere();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['access-control-allow-origin']).toBeUndefined();
+    // The site that embeds the bot, from the same address, still has its whole budget.
+    const allowed = await pub({ url: `/public/v1/chatbots/${bot}/config`, ip });
+    expect(allowed.statusCode).toBe(200);
+  });
+
   it('limits new conversations per address and chatbot, not across chatbots', async () => {
     const other = (await createTrainedBot(t, ws.liveKey, { widget_settings: { allowed_origins: [SITE] } }))
       .id;
