@@ -146,7 +146,9 @@ export function createWebhookDelivery(deps: DeliveryEngineDeps) {
       { fetch: deps.fetch, timeoutMs },
       { url: webhook.url, headers, body, sentAt: at },
     );
-    const state = nextState(delivery, result, mode, at);
+    // The wait before a retry counts from when this attempt ended: after a 10 s timeout, a 5 s
+    // delay counted from its start would already be over.
+    const state = nextState(delivery, result, mode, now());
     const attempt = {
       attemptedAt: at,
       statusCode: result.statusCode,

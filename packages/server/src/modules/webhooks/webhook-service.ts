@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import type { WebhookIdFormat } from '../../db/schema/events.ts';
 import type { Scope } from '../../db/tenant-scope.ts';
 import { AppError } from '../../lib/errors.ts';
+import { unreachablePort } from '../../lib/fetch-bad-ports.ts';
 import { encodeId, newUuid } from '../../lib/ids.ts';
 import { isPublicAddress } from '../../lib/safe-fetch.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
@@ -60,6 +61,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
     if (url.username || url.password) {
       throw AppError.invalid('invalid_url', "'url' must not carry a user name or password.", 'url');
+    }
+    const port = unreachablePort(url);
+    if (port !== null) {
+      throw AppError.invalid(
+        'invalid_url',
+        `'url' uses port ${port}, which HTTP clients refuse to connect to (a port of other protocols): use another port.`,
+        'url',
+      );
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (!deps.allowPrivateNetwork && ipaddr.isValid(host) && !isPublicAddress(host)) {

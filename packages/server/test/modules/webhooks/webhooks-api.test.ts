@@ -136,6 +136,9 @@ describe('webhook input errors', () => {
     [{ url: 'not a url', events: ['*'] }, 'url', 'invalid_url'],
     [{ url: 'ftp://x.example.com/', events: ['*'] }, 'url', 'invalid_url'],
     [{ url: 'https://user:pw@x.example.com/', events: ['*'] }, 'url', 'invalid_url'],
+    // Ports fetch refuses to connect to: such an endpoint could never receive anything.
+    [{ url: 'http://x.example.com:6667/', events: ['*'] }, 'url', 'invalid_url'],
+    [{ url: 'http://x.example.com:0/', events: ['*'] }, 'url', 'invalid_url'],
     [{ url: 'http://127.0.0.1:8080/hook', events: ['*'] }, 'url', 'url_not_allowed'],
     [{ url: 'http://[::1]/hook', events: ['*'] }, 'url', 'url_not_allowed'],
     [{ url: 'http://10.1.2.3/hook', events: ['*'] }, 'url', 'url_not_allowed'],
