@@ -49,16 +49,26 @@ type BodyParser = (
   done: (error: Error | null, value?: unknown) => void,
 ) => void;
 
+/** JSON is UTF-8 (RFC 8259): other bytes are refused, not stored as replacement characters. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function jsonBodyParser(app: FastifyInstance): BodyParser {
   // Fastify's own parser, with its guard against __proto__ and constructor.prototype keys.
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  return (request, body, done) => {
+  return (request, bytes, done) => {
+    let body: string;
+    try {
+      body = typeof bytes === 'string' ? bytes : utf8.decode(bytes);
+    } catch {
+      done(AppError.invalid('invalid_encoding', 'The request body is not valid UTF-8.'), undefined);
+      return;
+    }
     // An empty body is no body, as a bodyless POST is: the route's schema says whether it needs one.
-    if ((body as string).trim() === '') {
+    if (body.trim() === '') {
       done(null, undefined);
       return;
     }
-    if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+    if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       done(
         AppError.invalid(
           'json_too_deep',
@@ -68,13 +78,13 @@ function jsonBodyParser(app: FastifyInstance): BodyParser {
       );
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body, done);
   };
 }
 
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app));
 }
 
 /**
@@ -84,7 +94,7 @@ export function registerJsonBody(app: FastifyInstance): void {
  * browser may send cross-site without asking first gives nothing away.
  */
 export function readAnyBodyAsJson(scope: FastifyInstance): void {
-  scope.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser(scope));
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(scope));
 }
 
 /** preValidation of a route whose body may be left out: a bare POST reads as `{}` (`null` does not). */

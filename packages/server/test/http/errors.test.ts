@@ -46,6 +46,35 @@ describe('error envelope', () => {
     expect(list.data).toHaveLength(1);
   });
 
+  it('refuses a body that is not UTF-8, rather than storing replacement characters', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/labels',
+      headers: { authorization: `Bearer ${ws.liveKey}`, 'content-type': 'application/json' },
+      payload: Buffer.concat([
+        Buffer.from('{"name":"caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('","color":"#000000"}'),
+      ]),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'invalid_encoding',
+      message: 'The request body is not valid UTF-8.',
+    });
+    const labels = await t.request({ url: '/v1/labels', key: ws.liveKey });
+    expect(labels.json().data).toEqual([]);
+    // The same text in UTF-8 is a label.
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/labels',
+      key: ws.liveKey,
+      body: { name: 'café', color: '#000000' },
+    });
+    expect(created.json()).toMatchObject({ name: 'café' });
+    await t.request({ method: 'DELETE', url: `/v1/labels/${created.json().id}`, key: ws.liveKey });
+  });
+
   it('answers a non-JSON content type with 415', async () => {
     const response = await t.request({
       method: 'POST',
