@@ -31,9 +31,15 @@ export function MessageView({ message, onRate }: Props) {
   );
 }
 
-export function Typing() {
+/** The assistant preparing its reply, or `name`, a person of the team, typing one. */
+export function Typing({ name }: { name?: string } = {}) {
   return (
-    <div class="msg assistant" data-testid="parley-typing" role="status" aria-label="The assistant is typing">
+    <div
+      class="msg assistant"
+      data-testid={name ? 'parley-agent-typing' : 'parley-typing'}
+      role="status"
+      aria-label={name ? `${name} is typing` : 'The assistant is typing'}
+    >
       <div class="typing" aria-hidden="true">
         <span />
         <span />

@@ -5,7 +5,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { CloseIcon, SendIcon } from './icons.tsx';
 import { LeadForm } from './LeadForm.tsx';
-import { MessageView } from './Message.tsx';
+import { MessageView, Typing } from './Message.tsx';
 import { renderMarkdown } from './markdown.tsx';
 import { Rating } from './Rating.tsx';
 import type { ChatState } from './use-chat.ts';
@@ -101,6 +101,7 @@ export function Panel({ chat, title, onClose }: Props) {
         {thread.map((m) => (
           <MessageView key={m.id} message={m} onRate={session ? chat.rate : undefined} />
         ))}
+        {chat.agentTyping ? <Typing name={chat.agentTyping} /> : null}
       </div>
       {error ? (
         <div class="error" role="alert" data-testid="parley-error">
@@ -158,6 +159,7 @@ export function Panel({ chat, title, onClose }: Props) {
                 field.value = characters.slice(0, MAX_MESSAGE_CHARACTERS).join('');
               }
               setDraft(field.value);
+              if (field.value.trim()) chat.visitorTyped();
             }}
             onKeyDown={onKeyDown}
           />

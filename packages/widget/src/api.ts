@@ -143,6 +143,14 @@ export function createApi(apiBase: string, chatbotId: string, fetchImpl: typeof 
         body: JSON.stringify(reason ? { reason } : {}),
       }),
 
+    /** The visitor is typing (or stopped): shown to the team, never stored. */
+    typing: (conversationId: string, token: string, typing: boolean) =>
+      json<{ typing: boolean }>(`/conversations/${encodeURIComponent(conversationId)}/typing`, {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ typing }),
+      }),
+
     lead: (body: LeadDetails & { conversation_id?: string }, token?: string | null) =>
       json<{ captured: boolean }>('/leads', { method: 'POST', token, body: JSON.stringify(body) }),
 

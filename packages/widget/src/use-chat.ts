@@ -7,6 +7,7 @@ import { type Api, ApiError, describeError } from './api.ts';
 import type { Store } from './storage.ts';
 import * as T from './thread.ts';
 import type { ChatEvent, Conversation, Identity, LeadDetails, Message, WidgetConfig } from './types.ts';
+import { useTyping } from './use-typing.ts';
 
 export type Session = {
   id: string;
@@ -43,6 +44,9 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
 
   // Read from callbacks that outlive a render (stream handlers, EventSource listeners).
   const sessionRef = useRef<Session | null>(null);
+  const typing = useTyping(api, session);
+  const typingRef = useRef(typing);
+  typingRef.current = typing;
   const streamingRef = useRef(false);
   const deferredRef = useRef<Message[]>([]);
   const identityRef = useRef(identity);
@@ -63,6 +67,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
   // the one being streamed would otherwise show twice until `done` names its id.
   const incoming = useCallback((message: Message) => {
     if (!message?.id || !message.role) return;
+    if (message.role === 'agent') typingRef.current.agentReplied();
     if (streamingRef.current && message.role === 'assistant') deferredRef.current.push(message);
     else setThread((t) => T.mergeMessage(t, message));
   }, []);
@@ -138,6 +143,10 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
       const data = parse(e);
       if (data) incoming((data.message ?? data) as Message);
     });
+    source.addEventListener('typing', (e) => {
+      const data = parse(e);
+      if (data) typingRef.current.onTypingEvent(data);
+    });
     source.addEventListener('conversation', (e) => {
       const data = parse(e);
       const conversation = (data?.conversation ?? data) as Conversation | null;
@@ -171,6 +180,7 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
         return false;
       }
       setError(null);
+      typingRef.current.visitorStopped();
       const userId = T.localId();
       const replyId = T.localId();
       setThread((t) =>
@@ -334,6 +344,8 @@ export function useChat(api: Api, store: Store, identity: Identity | null) {
     escalate,
     rateConversation,
     submitLead,
+    agentTyping: typing.agentTyping,
+    visitorTyped: typing.visitorTyped,
     dismissError: () => setError(null),
   };
 }

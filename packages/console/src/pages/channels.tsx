@@ -26,7 +26,7 @@ const CHANNELS = {
   },
   custom: {
     steps:
-      'Your own service receives the visitor messages at its URL and posts replies back (Standard Webhooks).',
+      'Your own service posts its users’ messages to the webhook URL shown below, signed with the secret shown once; the bot’s replies are posted to your URL (Standard Webhooks).',
     fields: ['url'],
   },
 } as const;
@@ -99,7 +99,15 @@ function Integrations({ botId }: { botId: string }) {
               <button type="button" className="secondary" onClick={() => test.mutate(integration.id)}>
                 Test
               </button>
-              <button type="button" className="danger" onClick={() => remove.mutate(integration.id)}>
+              <button
+                type="button"
+                className="danger"
+                onClick={() =>
+                  window.confirm(
+                    `Remove the ${integration.provider} provider? The bot answers offline until another is connected.`,
+                  ) && remove.mutate(integration.id)
+                }
+              >
                 Remove
               </button>
             </div>

@@ -98,7 +98,11 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
             <button
               type="button"
               className="secondary"
-              onClick={() => save.mutate({ is_active: !bot.is_active })}
+              onClick={() =>
+                (!bot.is_active ||
+                  window.confirm('Pause this chatbot? It answers nobody until it is resumed.')) &&
+                save.mutate({ is_active: !bot.is_active })
+              }
             >
               {bot.is_active ? 'Pause chatbot' : 'Resume chatbot'}
             </button>
@@ -235,7 +239,17 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
               : 'Off.'}
           </p>
           {secret.data && <Secret value={secret.data.identity_secret} />}
-          <button type="button" className="secondary" onClick={() => secret.mutate()}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              (!bot.identity_verification ||
+                window.confirm(
+                  'Rotate the secret? Hashes made with the current one stop verifying at once: update your site first.',
+                )) &&
+              secret.mutate()
+            }
+          >
             {bot.identity_verification ? 'Rotate the secret' : 'Turn on (creates a secret, shown once)'}
           </button>
           <ErrorNote error={secret.error} />

@@ -141,7 +141,10 @@ export function PeoplePage() {
                     className="secondary"
                     aria-label={`Sign ${person.email} out everywhere`}
                     disabled={signOut.isPending}
-                    onClick={() => signOut.mutate(person.id)}
+                    onClick={() =>
+                      window.confirm(`Sign ${person.email} out of every browser?`) &&
+                      signOut.mutate(person.id)
+                    }
                   >
                     {signOut.isSuccess && signOut.variables === person.id
                       ? 'Signed out'

@@ -13,12 +13,18 @@ const EVENTS: WebhookEvent[] = [
   'lead.captured',
   'conversation.escalated',
   'conversation.closed',
+  'conversation.assigned',
   'source.trained',
   'source.failed',
   'integration.failed',
   'channel.connected',
   'channel.disconnected',
   'channel.reconnected',
+  'agent_loop.execution.started',
+  'agent_loop.completed',
+  'agent_loop.failed',
+  'agent_loop.awaiting_approval',
+  'agent_loop.custom',
 ];
 
 export function WebhooksPage() {

@@ -127,6 +127,8 @@ describe('the console, in Chromium', () => {
 
     // Settings: pause and resume, and the demo bot asks visitors for their email.
     await page.getByRole('link', { name: 'Settings' }).click();
+    // Pausing asks first; resuming does not.
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Pause chatbot' }).click();
     await expect.poll(() => page.getByTestId('bot-state').textContent()).toBe('paused');
     await page.getByRole('button', { name: 'Resume chatbot' }).click();
@@ -356,7 +358,9 @@ describe('the console, in Chromium', () => {
       page.getByTestId('person-row').filter({ hasText: AGENT.email }).waitFor(),
     );
     await expect.poll(() => page.getByLabel(`Availability of ${AGENT.email}`).inputValue()).toBe('online');
-    // Signed out everywhere by the owner, the agent's console ends its stream and goes to sign-in.
+    // Signed out everywhere by the owner (who confirms), the agent's console ends its stream and
+    // goes to sign-in.
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Sign ${AGENT.email} out everywhere` }).click();
     await agent.waitForURL((url) => url.pathname === '/app/sign-in', { timeout: UI_TIMEOUT_MS });
     expect(new URL(agent.url()).searchParams.get('next')).toMatch(/^\/inbox\?conversation=conv_/);

@@ -174,6 +174,36 @@ describe('the widget on the demo page, in Chromium', () => {
       );
       expect(await conversations(demo)).toHaveLength(1);
 
+      // Typing shows both ways: the visitor's reaches the team's stream of the conversation,
+      // and the person's shows in the widget until their message arrives.
+      const teamStream = new AbortController();
+      const visitorTyping = (async () => {
+        const response = await fetch(`${demo.server.url}/v1/conversations/${conversationId}/events`, {
+          headers: { authorization: `Bearer ${demo.liveKey}` },
+          signal: teamStream.signal,
+        });
+        const reader = response.body!.getReader();
+        let text = '';
+        while (!/event: typing\ndata: \{[^\n]*"from":"visitor"/.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) return false;
+          text += new TextDecoder().decode(value);
+        }
+        return true;
+      })();
+      await page.getByTestId('parley-input').fill('I have one more ques');
+      await page.getByTestId('parley-input').press('n');
+      expect(await visitorTyping).toBe(true);
+      teamStream.abort();
+      const signalled = await api(demo.server.url, `/v1/conversations/${conversationId}/typing`, {
+        key: demo.liveKey,
+        method: 'POST',
+        body: { typing: true, author_name: 'Ana' },
+      });
+      expect(signalled.status, JSON.stringify(signalled.body)).toBe(202);
+      await page.getByRole('status', { name: 'Ana is typing' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.getByTestId('parley-input').fill('');
+
       // A person answers through the API; the reply appears in the open widget. HTML in it
       // is shown as text, never run.
       const reply = 'Hi, this is Ana from support. <img src=x onerror="window.__xss=1"> shows as text.';
@@ -189,6 +219,7 @@ describe('the widget on the demo page, in Chromium', () => {
       await agentMessage.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await agentMessage.textContent()).toContain('<img src=x onerror="window.__xss=1">');
       expect(await agentMessage.locator('img').count()).toBe(0);
+      expect(await page.getByTestId('parley-agent-typing').count()).toBe(0);
       expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
       await screenshot(page, 'agent-reply');
 

@@ -265,7 +265,6 @@ describe('a WhatsApp channel', () => {
   });
 
   it('stays quiet once a human has the conversation, and delivers the agent’s reply on WhatsApp', async () => {
-    const sent = messagesTo(CUSTOMER).length;
     const escalated = await t.request({
       method: 'POST',
       url: `/v1/conversations/${conversationId}/escalate`,
@@ -273,7 +272,15 @@ describe('a WhatsApp channel', () => {
       body: {},
     });
     expect(escalated.statusCode, escalated.body).toBe(200);
-    await whatsapp.waitForCalls('/messages', sent + 1);
+    // A channel's messages go out in order: once the handoff notice is out, so is any reply to
+    // the earlier messages that was still on its way.
+    await expect
+      .poll(
+        () => (messagesTo(CUSTOMER).at(-1)?.body as { text?: { body?: string } } | undefined)?.text?.body,
+        SOON,
+      )
+      .toMatch(/^You are now connected with our team/);
+    const sent = messagesTo(CUSTOMER).length - 1;
 
     const waiting = whatsapp.message({ from: CUSTOMER, text: 'Is anyone there?' });
     expect((await deliver(waiting)).statusCode).toBe(200);
