@@ -729,7 +729,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Lists conversations, newest activity first, with filters. */
+    /** @description Lists conversations, newest activity first (or, with `order=created`, newest created first), with filters. */
     get: operations['listConversations'];
     put?: never;
     post?: never;
@@ -5660,6 +5660,8 @@ export interface operations {
         /** @description Carries this label (lbl_…). */
         label_id?: string;
         inbox_status?: 'open' | 'pending' | 'snoozed' | 'resolved';
+        /** @description `activity`: newest message first, the inbox’s order (a conversation that gets a message moves up, so a walk through the pages can miss it); `created`: newest created first, stable while messages arrive. */
+        order?: 'activity' | 'created';
         page_size?: number;
         cursor?: string;
       };

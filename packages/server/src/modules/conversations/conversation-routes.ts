@@ -138,14 +138,26 @@ export function conversationRoutes(deps: {
         schema: {
           operationId: 'listConversations',
           tags,
-          description: 'Lists conversations, newest activity first, with filters.',
+          description:
+            'Lists conversations, newest activity first (or, with `order=created`, newest created first), with filters.',
           querystring: ListConversationsQuery,
           response: { 200: pageSchema(ConversationResponse) },
         },
       },
       async (request) => {
         const pageSize = request.query.page_size ?? 20;
-        const rows = await deps.conversations.list(scopeOf(request), filtersOf(request.query), {
+        const scope = scopeOf(request);
+        const filters = filtersOf(request.query);
+        if (request.query.order === 'created') {
+          // Each page after the last one's id: a walk sees every conversation once.
+          const page = parsePage({ page_size: pageSize, cursor: request.query.cursor });
+          const rows = await deps.conversations.listByCreation(scope, filters, {
+            limit: pageSize + 1,
+            beforeId: page.afterId,
+          });
+          return toPage(rows, page, presentConversation);
+        }
+        const rows = await deps.conversations.list(scope, filters, {
           limit: pageSize + 1,
           after: decodeActivityCursor(request.query.cursor),
         });

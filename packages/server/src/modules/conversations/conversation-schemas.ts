@@ -200,6 +200,13 @@ export const AssignBody = Type.Object(
 export const ListConversationsQuery = Type.Object(
   {
     ...ConversationFilterQuery,
+    order: Type.Optional(
+      Type.Union([Type.Literal('activity'), Type.Literal('created')], {
+        default: 'activity',
+        description:
+          '`activity`: newest message first, the inbox’s order (a conversation that gets a message moves up, so a walk through the pages can miss it); `created`: newest created first, stable while messages arrive.',
+      }),
+    ),
     page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },

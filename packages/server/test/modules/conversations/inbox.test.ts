@@ -63,6 +63,36 @@ describe('GET /v1/conversations', () => {
     expect(bad.json().error.param).toBe('cursor');
   });
 
+  it('with order=created, walks every conversation once while messages arrive mid-walk', async () => {
+    const bot = (
+      await t.request({ method: 'POST', url: '/v1/chatbots', key: ws.liveKey, body: { name: 'Walk' } })
+    ).json().id;
+    const started: string[] = [];
+    for (let i = 0; i < 5; i += 1)
+      started.push((await chat(bot, { message: `Question ${i}` })).conversation_id);
+    const seen: string[] = [];
+    let cursor = '';
+    for (;;) {
+      const page = await list(
+        `?chatbot_id=${bot}&order=created&page_size=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      seen.push(...page.data.map((row: { id: string }) => row.id));
+      if (!page.has_more) break;
+      cursor = page.next_cursor;
+      // The oldest conversation gets a message: by activity it would jump above the cursor.
+      await chat(bot, { message: 'One more thing', conversation_id: started[0] });
+    }
+    expect(seen).toEqual([...started].reverse());
+    // A cursor of the other order is refused, not read as something else.
+    const activity = await list(`?chatbot_id=${bot}&page_size=1`);
+    const mixed = await t.request({
+      url: `/v1/conversations?order=created&cursor=${activity.next_cursor}`,
+      key: ws.liveKey,
+    });
+    expect(mixed.statusCode).toBe(400);
+    expect(mixed.json().error.code).toBe('invalid_cursor');
+  });
+
   it('filters by chatbot, status, mode, channel, email, updated_after and text', async () => {
     const onB = await chat(botB, {
       message: 'Is anyone there? My parcel 7731 is lost',
