@@ -53,6 +53,12 @@ export function Redirect({ to, next }: { to: '/sign-in' | '/chatbots'; next?: st
 function SignedIn() {
   const me = useMe().data!;
   const may = useMay();
+  // A page opened by its address shows nothing but why when the person's role may not use it.
+  const pathname =
+    useRouterState({ select: (state) => state.location.pathname }).replace(/^\/app/, '') || '/';
+  const forbidden = NAV.find(
+    (item) => (pathname === item.to || pathname.startsWith(`${item.to}/`)) && !may(item.operation),
+  );
   const adopt = useAdoptSession();
   const switchEnvironment = useMutation({
     mutationFn: (environment: 'live' | 'test') =>
@@ -123,7 +129,13 @@ function SignedIn() {
       </nav>
       <main className="content">
         <ErrorNote error={switchEnvironment.error} />
-        <Outlet />
+        {forbidden ? (
+          <p className="error" role="alert" data-testid="page-forbidden">
+            {forbidden.label} needs another role than {me.user.role}: ask an owner or an admin.
+          </p>
+        ) : (
+          <Outlet />
+        )}
       </main>
       <Toasts />
     </div>

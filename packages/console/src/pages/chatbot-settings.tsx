@@ -59,6 +59,14 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
     mutationFn: () => ok(api.POST('/v1/chatbots/{id}/identity-secret', { params: { path: { id: bot.id } } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['chatbot', bot.id] }),
   });
+  const removeSecret = useMutation({
+    mutationFn: () =>
+      ok(api.DELETE('/v1/chatbots/{id}/identity-secret', { params: { path: { id: bot.id } } })),
+    onSuccess: () => {
+      secret.reset();
+      void client.invalidateQueries({ queryKey: ['chatbot', bot.id] });
+    },
+  });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -251,8 +259,21 @@ function SettingsForm({ bot }: { bot: Chatbot }) {
             }
           >
             {bot.identity_verification ? 'Rotate the secret' : 'Turn on (creates a secret, shown once)'}
-          </button>
-          <ErrorNote error={secret.error} />
+          </button>{' '}
+          {bot.identity_verification && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() =>
+                window.confirm(
+                  'Turn identity verification off? Signed-in visitors are then chatted with as anonymous ones.',
+                ) && removeSecret.mutate()
+              }
+            >
+              Turn off
+            </button>
+          )}
+          <ErrorNote error={secret.error ?? removeSecret.error} />
         </section>
       )}
       {may('DELETE /v1/chatbots/{id}') && (

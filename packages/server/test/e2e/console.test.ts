@@ -196,6 +196,11 @@ describe('the console, in Chromium', () => {
     await nav.getByRole('link', { name: 'Inbox' }).waitFor();
     expect(await nav.getByRole('link', { name: 'API keys' }).count()).toBe(0);
     expect(await nav.getByRole('link', { name: 'Webhooks' }).count()).toBe(0);
+    // Opened by its address, an admin's page says why it shows nothing, rather than its forms.
+    await agent.goto(`${server.url}/app/webhooks`);
+    await agent.getByTestId('page-forbidden').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await agent.getByTestId('page-forbidden').textContent()).toContain('Webhooks needs another role');
+    expect(await agent.getByRole('textbox').count()).toBe(0);
     await nav.getByRole('link', { name: 'Inbox' }).click();
     // The escalated conversation is the one open conversation: it needs people.
     const item = agent.getByTestId('conversation-item').first();
