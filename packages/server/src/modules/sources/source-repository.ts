@@ -199,6 +199,27 @@ export async function addPending(
   return rows.length;
 }
 
+/** Which of `urls` the current sync already has (queued or done): adding them adds nothing. */
+export async function seenUrls(
+  db: Executor,
+  sourceId: string,
+  generation: number,
+  urls: string[],
+): Promise<Set<string>> {
+  if (urls.length === 0) return new Set();
+  const rows = await db
+    .select({ url: documents.url })
+    .from(documents)
+    .where(
+      and(
+        eq(documents.sourceId, sourceId),
+        eq(documents.seenGeneration, generation),
+        inArray(documents.url, urls),
+      ),
+    );
+  return new Set(rows.map((row) => row.url));
+}
+
 /** Documents in the current sync, for the max_pages cap. */
 export async function countSeen(db: Executor, sourceId: string, generation: number): Promise<number> {
   const [row] = await db

@@ -100,6 +100,24 @@ describe('include and exclude patterns', () => {
     }
   });
 
+  it('fills a website source up to max_pages, links to pages it already has taking no room', async () => {
+    // Every page carries the same navigation, as real sites do; each section also links a page
+    // of its own that only it links to.
+    const nav = ['/nav/', ...[1, 2, 3, 4, 5, 6].map((n) => `/nav/p${n}`)];
+    site.set('/nav/', html('Nav home', nav));
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      site.set(`/nav/p${n}`, html(`Section ${n}`, [...nav, `/nav/q${n}`]));
+      site.set(`/nav/q${n}`, html(`Detail ${n}`, nav));
+    }
+    const created = await create({ type: 'website', url: `${site.origin}/nav/`, max_pages: 10 });
+    expect(created.statusCode, created.body).toBe(202);
+    const source = await waitUntilDone(created.json().id);
+    expect(source).toMatchObject({ status: 'ready', pages_discovered: 10 });
+    const paths = await pathsOf(created.json().id, 100);
+    expect(paths).toHaveLength(10);
+    expect(paths.filter((path) => path.startsWith('/nav/q'))).toHaveLength(3);
+  });
+
   it('refuses a pattern that can never match, naming it, and creates nothing', async () => {
     const before = (await t.request({ url: `/v1/chatbots/${botId}/sources`, key: ws.liveKey })).json().data
       .length;
@@ -107,6 +125,8 @@ describe('include and exclude patterns', () => {
       [{ type: 'website', url: `${site.origin}/`, exclude: ['/docs/**', '/blog posts/*'] }, 'exclude.1'],
       [{ type: 'website', url: `${site.origin}/`, include: ['https://elsewhere.example/**'] }, 'include.0'],
       [{ type: 'sitemap', url: `${site.origin}/sitemap.xml`, include: ['/faq#answers'] }, 'include.0'],
+      [{ type: 'website', url: `${site.origin}/`, include: ['//double'] }, 'include.0'],
+      [{ type: 'website', url: `${site.origin}/`, exclude: ['/docs/*', '//*'] }, 'exclude.1'],
     ] as const) {
       const response = await create(body);
       expect(response.statusCode, response.body).toBe(400);

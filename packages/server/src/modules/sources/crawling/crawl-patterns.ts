@@ -54,6 +54,9 @@ export function checkUrlPattern(pattern: string, isOnSite: (url: URL) => boolean
   if (scheme && !/^https?$/i.test(scheme[1] ?? '')) {
     return `starts with ${scheme[1]}://: only http and https pages are crawled.`;
   }
+  if (!scheme && trimmed.startsWith('//')) {
+    return "starts with '//': write a path from one '/', or a whole URL with http:// or https://.";
+  }
   if (/[^:/]\/\//.test(trimmed.replace(/^[a-z]+:\/\//i, 'x:/'))) {
     return "contains '//' in its path: URLs are matched with repeated slashes made one.";
   }

@@ -85,12 +85,22 @@ export async function crawlSource(
     return robots;
   };
 
-  async function enqueue(urls: string[], depth: number): Promise<void> {
+  // One enqueue at a time: the pages of a batch finish together, and each counting the room
+  // before the others' links are in would take max_pages past its bound.
+  const oneAtATime = pLimit(1);
+  const enqueue = (urls: string[], depth: number): Promise<void> => oneAtATime(() => enqueueNow(urls, depth));
+
+  async function enqueueNow(urls: string[], depth: number): Promise<void> {
     const room = maxPages - (await repo.countSeen(db.orm, source.id, source.generation));
     if (room <= 0) return;
+    // Links the sync already has take no room: every page's navigation links to the same known
+    // pages, and counting them would leave the new ones out while max_pages is far off.
+    const unique = [...new Set(urls)];
+    const known = await repo.seenUrls(db.orm, source.id, source.generation, unique);
     // Ids are taken in discovery order (documents are listed by id); the rows are then sorted
     // by URL, so concurrent inserts lock rows in the same order and cannot deadlock.
-    const entries = [...new Set(urls)]
+    const entries = unique
+      .filter((url) => !known.has(url))
       .slice(0, room)
       .map((url) => ({ id: newUuid(), url, depth }))
       .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
