@@ -170,7 +170,11 @@ export function createLoopRunner(deps: {
       }
       const pending = pendingCalls(recorded);
       if (pending.length > 0) {
-        const call = pending[0]!;
+        // Over the budget, a turn's other calls are left undone: its finish, wherever it stands
+        // among them, is taken first and ends the run with the answer.
+        const overBudgetNow = execution.tokensUsed >= loop.limits.tokenBudget;
+        const call =
+          (overBudgetNow && pending.find((pendingCall) => pendingCall.name === 'finish')) || pending[0]!;
         // finish is offered to every loop (toolSpecs), without approval.
         const setting =
           loop.tools.find((tool) => tool.name === call.name) ??

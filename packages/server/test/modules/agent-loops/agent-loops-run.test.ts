@@ -304,6 +304,23 @@ describe('limits', () => {
     ]);
   });
 
+  it('ends with the answer of a finish in the turn that spends the budget, after another call', async () => {
+    const loop = await loopWith({ token_budget: 150 });
+    llm.script(call('search_knowledge', { query: 'a' }, 'c1'), {
+      chunks: [],
+      toolCalls: [
+        { id: 'c2', name: 'search_knowledge', arguments: { query: 'b' } },
+        { id: 'c3', name: 'finish', arguments: { output: 'finished anyway' } },
+      ],
+      inputTokens: 100,
+      outputTokens: 20,
+    });
+    const execution = await run(t, ws.liveKey, loop.id);
+    // The search of the over-budget turn is left undone (the calls counted are c1 and the finish);
+    // its finish ends the run.
+    expect(execution).toMatchObject({ status: 'succeeded', output: 'finished anyway', tool_call_count: 2 });
+  });
+
   it('stops at the timeout', async () => {
     const loop = await loopWith({ timeout_seconds: 1 });
     llm.enqueue({ type: 'delay', ms: 5_000 });
