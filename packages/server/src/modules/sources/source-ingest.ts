@@ -86,7 +86,10 @@ export function createSourceIngest(deps: IngestDeps) {
         url: null,
         filename: file.filename,
       });
-      await indexDocument(db, target, extracted, { url: null });
+      // A title the team gave the upload names its citations; without one (the source is then
+      // called after the file), the document's own title does, which says more than a file name.
+      const given = source.title !== file.filename ? source.title : null;
+      await indexDocument(db, target, given ? { ...extracted, title: given } : extracted, { url: null });
     }
   }
 

@@ -237,6 +237,29 @@ describe('file sources', () => {
     expect(text).toContain('49 EUR');
   });
 
+  it('names the citations of an upload after the title the team gave it', async () => {
+    const boundary = '----parleytest2';
+    const created = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/sources`,
+      key: ws.liveKey,
+      body:
+        `--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nfile\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nHotline notes\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\nThe salamander hotline number is 555-0199.\r\n--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(created.statusCode, created.body).toBe(202);
+    expect((await waitUntilDone(created.json().id)).status).toBe('ready');
+    const found = await t.request({
+      method: 'POST',
+      url: `/v1/chatbots/${botId}/search`,
+      key: ws.liveKey,
+      body: { query: 'salamander hotline number' },
+    });
+    expect(found.json().data[0]).toMatchObject({ title: 'Hotline notes' });
+  });
+
   it('reads back a file larger than one database read, whole, with characters cut across reads', async () => {
     const boundary = '----parleytest3';
     const head = 'Opening hours: the Lisbon office opens at eight.\n\n';
