@@ -108,6 +108,8 @@ const loopFields = {
   secrets: Type.Optional(
     Type.Record(Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }), Type.String({ maxLength: 4_000 }), {
       maxProperties: 20,
+      // A name {{secret.NAME}} cannot spell ("bad name") could never be used: refused.
+      additionalProperties: false,
       description:
         'Values http_request may put in headers as {{secret.NAME}}. Write-only: responses list the names.',
     }),

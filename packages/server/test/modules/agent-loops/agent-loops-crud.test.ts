@@ -92,6 +92,8 @@ describe('creating a loop', () => {
     [{ ...valid, limits: { token_budget: 'lots' } }, 'limits.token_budget'],
     [{ ...valid, allowed_hosts: ['https://api.example.com/path'] }, 'allowed_hosts.0'],
     [{ ...valid, name: '   ' }, 'name'],
+    // {{secret.NAME}} can spell only letters, digits and underscores.
+    [{ ...valid, secrets: { 'bad name': 'x' } }, 'secrets.bad name'],
     [{ ...valid, chatbot_id: 'conv_01jdz6qg0ef8s9cm8y0d7sv9k2' }, 'chatbot_id'],
   ])('refuses %j naming %s, storing nothing', async (body, param) => {
     const own = await buildWorkspace(t.context);
