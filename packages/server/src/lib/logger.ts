@@ -140,11 +140,13 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 /**
  * Writes to stdout through a buffer (flushed every 4 KB, on a timer and at exit) unless another
  * destination is given: a synchronous write per request line costs more than the request itself.
+ * Each 4 KB is written synchronously: SonicBoom's asynchronous writes to a pipe that is full lost
+ * lines in the middle of a burst (seen under load: 178 of 3,010), and one write per 4 KB is cheap.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   let stream = destination;
   if (!stream) {
-    const buffer = new LineBuffer(pino.destination({ dest: 1, sync: false }));
+    const buffer = new LineBuffer(pino.destination({ dest: 1, sync: true }));
     const flusher = setInterval(() => buffer.flush(), 1000);
     flusher.unref();
     process.once('exit', () => buffer.flushSync());
